@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { createServer } from '../server/server.js';
+
+type ServerFlags = {
+  port: string;
+  host: string;
+  data: string;
+  database?: string;
+  checkinInterval: string;
+};
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`--${name} must be a positive whole number, not "${value}"`);
+  return n;
+}
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('run the Ringmaster server (admin API, agent API, content store)')
+    .option('--port <port>', 'TCP port to listen on', process.env.RINGMASTER_PORT ?? '8080')
+    .option('--host <address>', 'address to listen on', process.env.RINGMASTER_HOST ?? '0.0.0.0')
+    .option(
+      '--data <dir>',
+      'data directory (SQLite file, content store, admin token)',
+      process.env.RINGMASTER_DATA ?? './ringmaster-data',
+    )
+    .option(
+      '--database <url>',
+      'postgres://… to use PostgreSQL instead of the embedded SQLite',
+      process.env.RINGMASTER_DATABASE_URL,
+    )
+    .option('--checkin-interval <seconds>', 'how often agents check in', '300')
+    .action(async (flags: ServerFlags) => {
+      const port = positiveInt('port', flags.port);
+      const server = await createServer({
+        dataDir: flags.data,
+        databaseUrl: flags.database,
+        checkinIntervalSeconds: positiveInt('checkin-interval', flags.checkinInterval),
+        adminTokenFromEnv: process.env.RINGMASTER_ADMIN_TOKEN,
+        logger: true,
+      });
+      const log = server.app.log;
+      if (server.firstAdminToken?.generated) {
+        // Printed once, on the first start only; the file keeps it (mode 0600).
+        process.stdout.write(
+          `\nFirst admin token (also in ${server.firstAdminToken.file}):\n\n  ${server.firstAdminToken.token}\n\n` +
+            `  export RINGMASTER_URL=http://127.0.0.1:${port}\n  export RINGMASTER_TOKEN=${server.firstAdminToken.token}\n\n`,
+        );
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutting down');
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.error({ err: error }, 'error during shutdown');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      await server.app.listen({ port, host: flags.host });
+      log.info({ database: server.store.describe, data: flags.data }, 'ringmaster server ready');
+    });
+}

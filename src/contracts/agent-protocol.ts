@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { statusStates, failureReasons } from '../domain/status.js';
+import { inventory } from './inventory.js';
+import { updateFile, updateManifest } from './manifest.js';
+
+/**
+ * The agent protocol, under /agent/v1. Every call but enrollment carries the
+ * computer's own credential as a bearer token and names that computer in the path.
+ */
+
+export const enrollRequest = z.object({
+  enrollmentToken: z.string().min(1),
+  inventory,
+});
+export type EnrollRequest = z.infer<typeof enrollRequest>;
+
+export const enrollResponse = z.object({
+  computerId: z.string(),
+  credential: z.string(),
+});
+export type EnrollResponse = z.infer<typeof enrollResponse>;
+
+export const assignmentAction = z.enum(['install', 'uninstall']);
+export type AssignmentAction = z.infer<typeof assignmentAction>;
+
+/** What one computer must do about one update. */
+export const assignment = z.object({
+  deploymentId: z.string(),
+  updateId: z.string(),
+  action: assignmentAction,
+  manifest: updateManifest,
+  files: z.array(updateFile),
+});
+export type Assignment = z.infer<typeof assignment>;
+
+export const checkinRequest = z.object({
+  inventory,
+});
+export type CheckinRequest = z.infer<typeof checkinRequest>;
+
+export const checkinResponse = z.object({
+  computerId: z.string(),
+  assignments: z.array(assignment),
+  /** When to come back; the server paces the fleet. The agent adds jitter. */
+  nextCheckinSeconds: z.number().positive(),
+  /** The highest report sequence number the server has applied for this computer. */
+  ackedSeq: z.number().int().nonnegative(),
+});
+export type CheckinResponse = z.infer<typeof checkinResponse>;
+
+export const statusReport = z.object({
+  /** From the agent's durable outbox: strictly increasing per computer. */
+  seq: z.number().int().positive(),
+  updateId: z.string().min(1),
+  deploymentId: z.string().min(1).nullable(),
+  state: z.enum(statusStates),
+  reason: z.enum(failureReasons).nullable().default(null),
+  exitCode: z.number().int().nullable().default(null),
+  /** The tail of the command's output (the agent keeps at most the last 4 KiB). */
+  output: z.string().max(8192).nullable().default(null),
+  message: z.string().max(2000).nullable().default(null),
+  /** When the agent observed it (ISO 8601). */
+  at: z.iso.datetime({ offset: true }),
+});
+export type StatusReport = z.infer<typeof statusReport>;
+export type StatusReportInput = z.input<typeof statusReport>;
+
+export const reportsRequest = z.object({
+  reports: z.array(statusReport).min(1).max(1000),
+});
+export type ReportsRequest = z.infer<typeof reportsRequest>;
+
+export const reportsResponse = z.object({
+  ackedSeq: z.number().int().nonnegative(),
+});
+export type ReportsResponse = z.infer<typeof reportsResponse>;
+
+export const agentPaths = {
+  enroll: '/agent/v1/enroll',
+  checkin: (computerId: string) => `/agent/v1/computers/${encodeURIComponent(computerId)}/checkin`,
+  reports: (computerId: string) => `/agent/v1/computers/${encodeURIComponent(computerId)}/reports`,
+  content: (sha256: string) => `/agent/v1/content/${sha256}`,
+} as const;

@@ -1,0 +1,287 @@
+/**
+ * The query language of query groups (dynamic collections), over inventory fields:
+ *
+ *   os = "linux" and site = "tokyo"
+ *   (site = "osaka" or site = "kyoto") and not hostname ~ "kiosk-*"
+ *   freeDiskMB < 1024
+ *
+ * Operators: = != (strings and numbers), < <= > >= (numbers), ~ (glob: * and ?),
+ * `in ("a", "b")`; combined with and, or, not and parentheses. Strings compare
+ * case-insensitively, as admins type hostnames.
+ */
+
+export const queryFields = [
+  'hostname',
+  'os',
+  'osVersion',
+  'arch',
+  'hardwareId',
+  'freeDiskMB',
+  'agentVersion',
+  'site',
+  'ip',
+] as const;
+export type QueryField = (typeof queryFields)[number];
+
+export type QueryInventory = {
+  hostname: string;
+  os: string;
+  osVersion: string;
+  arch: string;
+  hardwareId: string;
+  freeDiskMB: number;
+  agentVersion: string;
+  site: string | null;
+  ipAddresses: readonly string[];
+};
+
+type Value = string | number;
+type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~';
+export type QueryNode =
+  | { kind: 'and' | 'or'; left: QueryNode; right: QueryNode }
+  | { kind: 'not'; operand: QueryNode }
+  | { kind: 'compare'; field: QueryField; op: CompareOp; value: Value }
+  | { kind: 'in'; field: QueryField; values: Value[] };
+
+export type ParseResult = { ok: true; query: QueryNode } | { ok: false; error: string };
+
+type Token =
+  | { t: 'word'; v: string; at: number }
+  | { t: 'string'; v: string; at: number }
+  | { t: 'number'; v: number; at: number }
+  | { t: 'op'; v: string; at: number };
+
+function tokenize(text: string): Token[] | string {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charAt(i);
+    if (/\s/.test(c)) {
+      i += 1;
+    } else if (c === '"' || c === "'") {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) return `unterminated string at position ${i + 1}`;
+      tokens.push({ t: 'string', v: text.slice(i + 1, end), at: i });
+      i = end + 1;
+    } else if (/[0-9]/.test(c)) {
+      const m = /^[0-9]+(\.[0-9]+)?/.exec(text.slice(i));
+      const raw = m?.[0] ?? c;
+      tokens.push({ t: 'number', v: Number(raw), at: i });
+      i += raw.length;
+    } else if (/[A-Za-z_]/.test(c)) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
+      const raw = m?.[0] ?? c;
+      tokens.push({ t: 'word', v: raw, at: i });
+      i += raw.length;
+    } else {
+      const two = text.slice(i, i + 2);
+      if (['!=', '<=', '>='].includes(two)) {
+        tokens.push({ t: 'op', v: two, at: i });
+        i += 2;
+      } else if ('=<>~(),'.includes(c)) {
+        tokens.push({ t: 'op', v: c, at: i });
+        i += 1;
+      } else {
+        return `unexpected character "${c}" at position ${i + 1}`;
+      }
+    }
+  }
+  return tokens;
+}
+
+class Parser {
+  private pos = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  parse(): QueryNode {
+    const node = this.or();
+    const rest = this.tokens[this.pos];
+    if (rest) throw new Error(`unexpected "${String(rest.v)}" at position ${rest.at + 1}`);
+    return node;
+  }
+
+  private peekWord(word: string): boolean {
+    const tok = this.tokens[this.pos];
+    return tok?.t === 'word' && tok.v.toLowerCase() === word;
+  }
+
+  private peekOp(op: string): boolean {
+    const tok = this.tokens[this.pos];
+    return tok?.t === 'op' && tok.v === op;
+  }
+
+  private next(expected: string): Token {
+    const tok = this.tokens[this.pos];
+    if (!tok) throw new Error(`expected ${expected} at the end of the query`);
+    this.pos += 1;
+    return tok;
+  }
+
+  private or(): QueryNode {
+    let left = this.and();
+    while (this.peekWord('or')) {
+      this.pos += 1;
+      left = { kind: 'or', left, right: this.and() };
+    }
+    return left;
+  }
+
+  private and(): QueryNode {
+    let left = this.unary();
+    while (this.peekWord('and')) {
+      this.pos += 1;
+      left = { kind: 'and', left, right: this.unary() };
+    }
+    return left;
+  }
+
+  private unary(): QueryNode {
+    if (this.peekWord('not')) {
+      this.pos += 1;
+      return { kind: 'not', operand: this.unary() };
+    }
+    if (this.peekOp('(')) {
+      this.pos += 1;
+      const inner = this.or();
+      const close = this.next('")"');
+      if (close.t !== 'op' || close.v !== ')') {
+        throw new Error(`expected ")" at position ${close.at + 1}`);
+      }
+      return inner;
+    }
+    return this.comparison();
+  }
+
+  private value(): Value {
+    const tok = this.next('a value');
+    if (tok.t === 'string' || tok.t === 'number') return tok.v;
+    throw new Error(`expected a quoted string or a number at position ${tok.at + 1}`);
+  }
+
+  private comparison(): QueryNode {
+    const fieldTok = this.next('a field name');
+    const field = queryFields.find(
+      (f) => fieldTok.t === 'word' && f.toLowerCase() === fieldTok.v.toLowerCase(),
+    );
+    if (!field) {
+      throw new Error(
+        `unknown field "${String(fieldTok.v)}" at position ${fieldTok.at + 1}; fields are ${queryFields.join(', ')}`,
+      );
+    }
+    if (this.peekWord('in')) {
+      this.pos += 1;
+      const open = this.next('"("');
+      if (open.t !== 'op' || open.v !== '(')
+        throw new Error(`expected "(" at position ${open.at + 1}`);
+      const values = [this.value()];
+      while (this.peekOp(',')) {
+        this.pos += 1;
+        values.push(this.value());
+      }
+      const close = this.next('")"');
+      if (close.t !== 'op' || close.v !== ')')
+        throw new Error(`expected ")" at position ${close.at + 1}`);
+      return { kind: 'in', field, values };
+    }
+    const opTok = this.next('an operator');
+    if (opTok.t !== 'op' || !['=', '!=', '<', '<=', '>', '>=', '~'].includes(opTok.v)) {
+      throw new Error(`expected an operator (= != < <= > >= ~ in) at position ${opTok.at + 1}`);
+    }
+    return { kind: 'compare', field, op: opTok.v as CompareOp, value: this.value() };
+  }
+}
+
+export function parseGroupQuery(text: string): ParseResult {
+  const tokens = tokenize(text);
+  if (typeof tokens === 'string') return { ok: false, error: tokens };
+  if (tokens.length === 0) return { ok: false, error: 'the query is empty' };
+  try {
+    return { ok: true, query: new Parser(tokens).parse() };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
+
+function fieldValues(inv: QueryInventory, field: QueryField): Value[] {
+  switch (field) {
+    case 'ip':
+      return [...inv.ipAddresses];
+    case 'site':
+      return inv.site === null ? [] : [inv.site];
+    case 'hostname':
+    case 'os':
+    case 'osVersion':
+    case 'arch':
+    case 'hardwareId':
+    case 'agentVersion':
+    case 'freeDiskMB':
+      return [inv[field]];
+  }
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+function compare(actual: Value, op: CompareOp, expected: Value): boolean {
+  if (op === '~') return globToRegExp(String(expected)).test(String(actual));
+  if (typeof expected === 'number' || typeof actual === 'number') {
+    const a = Number(actual);
+    const b = Number(expected);
+    if (Number.isNaN(a) || Number.isNaN(b)) return op === '!=';
+    switch (op) {
+      case '=':
+        return a === b;
+      case '!=':
+        return a !== b;
+      case '<':
+        return a < b;
+      case '<=':
+        return a <= b;
+      case '>':
+        return a > b;
+      case '>=':
+        return a >= b;
+    }
+  }
+  const a = actual.toLowerCase();
+  const b = expected.toLowerCase();
+  switch (op) {
+    case '=':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+  }
+}
+
+export function matchesGroupQuery(query: QueryNode, inv: QueryInventory): boolean {
+  switch (query.kind) {
+    case 'and':
+      return matchesGroupQuery(query.left, inv) && matchesGroupQuery(query.right, inv);
+    case 'or':
+      return matchesGroupQuery(query.left, inv) || matchesGroupQuery(query.right, inv);
+    case 'not':
+      return !matchesGroupQuery(query.operand, inv);
+    case 'in':
+      return fieldValues(inv, query.field).some((v) =>
+        query.values.some((expected) => compare(v, '=', expected)),
+      );
+    case 'compare': {
+      const values = fieldValues(inv, query.field);
+      if (query.op === '!=') return values.every((v) => compare(v, '!=', query.value));
+      return values.some((v) => compare(v, query.op, query.value));
+    }
+  }
+}

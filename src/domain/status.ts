@@ -1,0 +1,62 @@
+/**
+ * The state model of one computer × one update. Every state an agent reports is a
+ * fact with a time and, for failures, a reason.
+ */
+export const statusStates = [
+  'pending', // assigned; the agent has not reported on it yet
+  'downloading',
+  'downloaded',
+  'awaiting-user', // policy asks the person at the computer before download or install
+  'installing',
+  'installed',
+  'pending-reboot',
+  'not-applicable',
+  'failed',
+  'uninstalling',
+  'uninstalled',
+  'uninstall-failed',
+] as const;
+export type StatusState = (typeof statusStates)[number];
+
+/** Why a computer did not get (or keep) an update, told apart as domain.md §3 asks. */
+export const failureReasons = [
+  'disk-space',
+  'prerequisite-missing',
+  'hash-mismatch',
+  'download-failed',
+  'install-error', // the install command exited with a failure code
+  'install-timeout',
+  'install-retry', // a retry exit code (another install is running): retried soon
+  'detect-mismatch', // the install said success but the detect rule disagrees
+  'detect-error',
+  'uninstall-error',
+  'offline',
+  'reimaged',
+  'agent-stopped',
+  'server-unreachable',
+  'agent-error',
+] as const;
+export type FailureReason = (typeof failureReasons)[number];
+
+/** States after which the agent has nothing more to do for an install assignment. */
+const finalInstallStates: ReadonlySet<StatusState> = new Set(['installed', 'not-applicable']);
+
+export function isInstallDone(state: StatusState): boolean {
+  return finalInstallStates.has(state);
+}
+
+/** States in which the computer is counted as compliant with the update. */
+export function isCompliant(state: StatusState): boolean {
+  return state === 'installed' || state === 'not-applicable';
+}
+
+/** Zero-filled counts keyed by every state, so reports always show the whole model. */
+export function emptyCounts(): Record<StatusState, number> {
+  return Object.fromEntries(statusStates.map((s) => [s, 0])) as Record<StatusState, number>;
+}
+
+export function countStates(states: Iterable<StatusState>): Record<StatusState, number> {
+  const counts = emptyCounts();
+  for (const s of states) counts[s] += 1;
+  return counts;
+}

@@ -1,0 +1,25 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Services } from '../services/index.js';
+import { registerAdminRoutes } from './admin.routes.js';
+import { registerAgentRoutes } from './agent.routes.js';
+import { installErrorHandler } from './error-handler.js';
+
+export type AppOptions = { logger?: FastifyServerOptions['logger'] };
+
+/** The HTTP app, with no port of its own: tests drive it with `app.inject()`. */
+export function buildApp(services: Services, options: AppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 16 * 1024 * 1024,
+    // Admin calls are logged; the fleet's check-ins would drown them.
+    logController: new LogController({
+      disableRequestLogging: (request) =>
+        request.url.startsWith('/agent/') || request.url === '/healthz',
+    }),
+  });
+  installErrorHandler(app);
+  app.get('/healthz', () => ({ status: 'ok' }));
+  registerAgentRoutes(app, services);
+  registerAdminRoutes(app, services);
+  return app;
+}

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import type { CreateUpdateRequest, UpdateView } from '../../contracts/api.js';
+import { updateManifest, type UpdateFile } from '../../contracts/manifest.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import type { Clock } from '../../domain/clock.js';
+import type { BlobRepository } from '../../store/blob.repository.js';
+import type { UpdateRecord, UpdateRepository } from '../../store/update.repository.js';
+
+export function toUpdateView(record: UpdateRecord): UpdateView {
+  const manifest = updateManifest.parse(JSON.parse(record.manifest));
+  return {
+    id: record.id,
+    title: record.title,
+    severity: record.severity,
+    classification: record.classification,
+    uninstallable: manifest.uninstall !== undefined,
+    files: record.files.map((f) => ({ path: f.path, sha256: f.sha256, size: Number(f.size) })),
+    manifest,
+    createdAt: new Date(Number(record.created_at)).toISOString(),
+  };
+}
+
+/** The catalog: updates and their content-addressed files. */
+export class CatalogService {
+  constructor(
+    private readonly updates: UpdateRepository,
+    private readonly blobs: BlobRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Imports an update. Nothing is stored unless the whole update is valid and
+   * every file it names is already in the content store; an identical re-import
+   * returns the stored update.
+   */
+  async import(request: CreateUpdateRequest): Promise<{ update: UpdateView; created: boolean }> {
+    const { manifest, files } = request;
+    const listed = new Set(manifest.files);
+    const given = new Map(files.map((f) => [f.path, f]));
+    const issues = [
+      ...manifest.files
+        .filter((p) => !given.has(p))
+        .map((p) => ({ field: 'files', message: `no hash given for manifest file "${p}"` })),
+      ...files
+        .filter((f) => !listed.has(f.path))
+        .map((f) => ({ field: 'files', message: `"${f.path}" is not listed in manifest.files` })),
+    ];
+    if (given.size !== files.length)
+      issues.push({ field: 'files', message: 'a path is listed twice' });
+    if (issues.length > 0) {
+      throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+    }
+    const sortedFiles: UpdateFile[] = [...files].sort((a, b) => a.path.localeCompare(b.path));
+    const contentHash = createHash('sha256')
+      .update(canonicalJson({ manifest, files: sortedFiles }))
+      .digest('hex');
+
+    const existing = await this.updates.find(manifest.id);
+    if (existing) return this.sameOrConflict(existing, contentHash);
+
+    const present = await this.blobs.existing(sortedFiles.map((f) => f.sha256));
+    const missing = [...new Set(sortedFiles.map((f) => f.sha256).filter((h) => !present.has(h)))];
+    if (missing.length > 0) {
+      throw new ConflictError(
+        `${missing.length} file(s) of update ${manifest.id} are not in the content store yet; upload them first`,
+        { missing },
+        'missing-content',
+      );
+    }
+    const now = this.clock.now();
+    const inserted = await this.updates.insert(
+      {
+        id: manifest.id,
+        title: manifest.title,
+        severity: manifest.severity,
+        classification: manifest.classification,
+        manifest: JSON.stringify(manifest),
+        content_hash: contentHash,
+        created_at: now,
+      },
+      sortedFiles.map((f) => ({ update_id: manifest.id, ...f })),
+    );
+    const stored = await this.updates.find(manifest.id);
+    if (!stored) throw new NotFoundError('update', manifest.id);
+    if (!inserted) return this.sameOrConflict(stored, contentHash);
+    return { update: toUpdateView(stored), created: true };
+  }
+
+  private sameOrConflict(
+    existing: UpdateRecord,
+    contentHash: string,
+  ): { update: UpdateView; created: boolean } {
+    if (existing.content_hash !== contentHash) {
+      throw new ConflictError(
+        `update ${existing.id} already exists with different content; give the new revision a new id`,
+        { id: existing.id },
+      );
+    }
+    return { update: toUpdateView(existing), created: false };
+  }
+
+  async list(): Promise<UpdateView[]> {
+    return (await this.updates.list()).map(toUpdateView);
+  }
+
+  async show(id: string): Promise<UpdateView> {
+    const record = await this.updates.find(id);
+    if (!record) throw new NotFoundError('update', id);
+    return toUpdateView(record);
+  }
+
+  async recordContent(sha256: string, size: number): Promise<void> {
+    await this.blobs.record(sha256, size, this.clock.now());
+  }
+}

@@ -1,0 +1,87 @@
+import type { ComputerView, StatusView } from '../../contracts/api.js';
+import type { Inventory } from '../../contracts/inventory.js';
+import type { FailureReason, StatusState } from '../../domain/status.js';
+import type { ComputerRecord, InventoryColumns } from '../../store/computer.repository.js';
+
+export function inventoryColumns(inv: Inventory): InventoryColumns {
+  return {
+    hostname: inv.hostname,
+    os: inv.os,
+    os_version: inv.osVersion,
+    arch: inv.arch,
+    hardware_id: inv.hardwareId,
+    free_disk_mb: inv.freeDiskMB,
+    agent_version: inv.agentVersion,
+    ip_addresses: JSON.stringify(inv.ipAddresses),
+    site: inv.site,
+    boot_time: inv.bootTime,
+  };
+}
+
+export function toInventory(row: ComputerRecord): Inventory {
+  return {
+    hostname: row.hostname,
+    os: row.os,
+    osVersion: row.os_version,
+    arch: row.arch,
+    hardwareId: row.hardware_id,
+    freeDiskMB: Number(row.free_disk_mb),
+    agentVersion: row.agent_version,
+    ipAddresses: JSON.parse(row.ip_addresses) as string[],
+    site: row.site,
+    bootTime: row.boot_time,
+  };
+}
+
+/** True when an inventory field that a group query can see has changed. */
+export function inventoryChanged(row: ComputerRecord, next: InventoryColumns): boolean {
+  return (Object.keys(next) as (keyof InventoryColumns)[]).some(
+    (key) => key !== 'boot_time' && key !== 'free_disk_mb' && row[key] !== next[key],
+  );
+}
+
+const iso = (ms: number | null): string | null =>
+  ms === null ? null : new Date(Number(ms)).toISOString();
+
+export function toComputerView(row: ComputerRecord, groups: string[]): ComputerView {
+  return {
+    id: row.id,
+    ...toInventory(row),
+    groups,
+    enrolledAt: new Date(Number(row.enrolled_at)).toISOString(),
+    lastSeenAt: iso(row.last_seen_at),
+  };
+}
+
+export type StatusRowLike = {
+  computer_id: string;
+  hostname: string;
+  update_id: string;
+  deployment_id: string | null;
+  state: string | null;
+  reason: string | null;
+  exit_code: number | null;
+  output: string | null;
+  message: string | null;
+  attempts: number | null;
+  updated_at: number | null;
+  installed_at: number | null;
+};
+
+/** A status row; no row yet means the computer is assigned but has not reported: pending. */
+export function toStatusView(row: StatusRowLike): StatusView {
+  return {
+    computerId: row.computer_id,
+    hostname: row.hostname,
+    updateId: row.update_id,
+    deploymentId: row.deployment_id,
+    state: (row.state ?? 'pending') as StatusState,
+    reason: row.reason as FailureReason | null,
+    exitCode: row.exit_code === null ? null : Number(row.exit_code),
+    output: row.output,
+    message: row.message,
+    attempts: Number(row.attempts ?? 0),
+    updatedAt: iso(row.updated_at),
+    installedAt: iso(row.installed_at),
+  };
+}

@@ -1,0 +1,46 @@
+import type { ComputerDetailView, ComputerView } from '../../contracts/api.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
+import type { GroupRepository } from '../../store/group.repository.js';
+import type { StatusRepository } from '../../store/status.repository.js';
+import { toComputerView, toStatusView } from './computer.mapper.js';
+
+export class ComputerService {
+  constructor(
+    private readonly computers: ComputerRepository,
+    private readonly groups: GroupRepository,
+    private readonly statuses: StatusRepository,
+  ) {}
+
+  async list(): Promise<ComputerView[]> {
+    const rows = await this.computers.list();
+    const groups = await this.groups.groupNamesOf(rows.map((r) => r.id));
+    return rows.map((row) => toComputerView(row, groups.get(row.id) ?? []));
+  }
+
+  /** By id, or by hostname when exactly one computer has it. */
+  async resolve(idOrHostname: string): Promise<ComputerRecord> {
+    const found = await this.computers.findByIdOrHostname(idOrHostname);
+    const byId = found.find((c) => c.id === idOrHostname);
+    if (byId) return byId;
+    if (found.length === 0) throw new NotFoundError('computer', idOrHostname);
+    if (found.length > 1) {
+      throw new ConflictError(
+        `${found.length} computers are named "${idOrHostname}"; use the computer id`,
+        { ids: found.map((c) => c.id) },
+        'ambiguous',
+      );
+    }
+    return found[0] as ComputerRecord;
+  }
+
+  async show(idOrHostname: string): Promise<ComputerDetailView> {
+    const row = await this.resolve(idOrHostname);
+    const groups = await this.groups.groupNamesOf([row.id]);
+    const statuses = await this.statuses.forComputer(row.id);
+    return {
+      ...toComputerView(row, groups.get(row.id) ?? []),
+      statuses: statuses.map((s) => toStatusView({ ...s, hostname: row.hostname })),
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import type { Inventory } from '../../contracts/inventory.js';
+import { matchesGroupQuery, parseGroupQuery } from '../../domain/group-query.js';
+import type { ComputerRepository } from '../../store/computer.repository.js';
+import type { GroupRepository } from '../../store/group.repository.js';
+import type { GroupTable } from '../../store/schema.js';
+import { toInventory } from './computer.mapper.js';
+
+/** Keeps query groups' membership in step with inventory. */
+export class MembershipService {
+  constructor(
+    private readonly groups: GroupRepository,
+    private readonly computers: ComputerRepository,
+  ) {}
+
+  /** Re-evaluates every query group for one computer whose inventory changed. */
+  async refreshComputer(computerId: string, inventory: Inventory): Promise<void> {
+    const queryGroups = await this.groups.listQueryGroups();
+    const matching = queryGroups.filter((g) => this.matches(g, inventory)).map((g) => g.id);
+    await this.groups.setQueryMemberships(
+      computerId,
+      queryGroups.map((g) => g.id),
+      matching,
+    );
+  }
+
+  /** Evaluates one query group over the whole fleet. */
+  async refreshGroup(group: GroupTable): Promise<void> {
+    const all = await this.computers.list();
+    const current = new Set((await this.groups.members(group.id)).map((m) => m.id));
+    const matching = new Set(
+      all.filter((c) => this.matches(group, toInventory(c))).map((c) => c.id),
+    );
+    await this.groups.addMembers(
+      group.id,
+      [...matching].filter((id) => !current.has(id)),
+    );
+    await this.groups.removeMembers(
+      group.id,
+      [...current].filter((id) => !matching.has(id)),
+    );
+  }
+
+  private matches(group: GroupTable, inventory: Inventory): boolean {
+    if (group.query === null) return false;
+    const parsed = parseGroupQuery(group.query);
+    return parsed.ok && matchesGroupQuery(parsed.query, inventory);
+  }
+}

@@ -1,0 +1,23 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A new random secret: `<prefix>_<43 base64url chars>` (256 bits). */
+export function generateSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * Secrets are 256-bit random values, so a plain SHA-256 is enough to store them:
+ * nothing to brute-force, and cheap enough for every check-in.
+ */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** A short id for people to type: `<prefix>_<10 base32 chars>`. */
+export function newId(prefix: string): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(12);
+  let id = '';
+  for (const byte of bytes) id += alphabet[byte % alphabet.length];
+  return `${prefix}_${id}`;
+}

@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type Store = {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Where the data lives, for logs (never the password). */
+  describe: string;
+  close(): Promise<void>;
+};
+
+export type StoreOptions = {
+  /** `postgres://…` for PostgreSQL; a file path or `sqlite:PATH` for SQLite. */
+  url: string;
+  /** PostgreSQL only: the schema to use (tests give each suite its own). */
+  schema?: string;
+  poolSize?: number;
+};
+
+// int8 (bigint) columns hold epoch milliseconds and counters: safe as JS numbers.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+/** Picks the dialect once, at boot; repositories never look at the engine again. */
+export function openStore(options: StoreOptions): Store {
+  if (/^postgres(ql)?:\/\//.test(options.url)) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const parsed = new URL(options.url);
+    return {
+      db,
+      engine: 'postgres',
+      describe: `postgres://${parsed.host}${parsed.pathname}`,
+      close: () => db.destroy(),
+    };
+  }
+  const file = options.url.replace(/^sqlite:/, '');
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, engine: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+import { BlobRepository } from './blob.repository.js';
+import { ComputerRepository } from './computer.repository.js';
+import { DeploymentRepository } from './deployment.repository.js';
+import { EnrollmentRepository } from './enrollment.repository.js';
+import { GroupRepository } from './group.repository.js';
+import type { Database } from './schema.js';
+import { StatusRepository } from './status.repository.js';
+import { TokenRepository } from './token.repository.js';
+import { UpdateRepository } from './update.repository.js';
+
+export type Repositories = ReturnType<typeof createRepositories>;
+
+export function createRepositories(db: Kysely<Database>) {
+  return {
+    blobs: new BlobRepository(db),
+    computers: new ComputerRepository(db),
+    deployments: new DeploymentRepository(db),
+    enrollments: new EnrollmentRepository(db),
+    groups: new GroupRepository(db),
+    statuses: new StatusRepository(db),
+    tokens: new TokenRepository(db),
+    updates: new UpdateRepository(db),
+  };
+}

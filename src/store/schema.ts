@@ -1,0 +1,128 @@
+import type { Generated } from 'kysely';
+
+/** Row types of every table. Times are epoch milliseconds; JSON is stored as text. */
+
+export type ApiTokenTable = {
+  id: string;
+  name: string;
+  token_hash: string;
+  role: string;
+  created_at: number;
+};
+
+export type BlobTable = {
+  sha256: string;
+  size: number;
+  created_at: number;
+};
+
+export type UpdateTable = {
+  id: string;
+  title: string;
+  severity: string;
+  classification: string;
+  manifest: string;
+  content_hash: string;
+  created_at: number;
+};
+
+export type UpdateFileTable = {
+  update_id: string;
+  path: string;
+  sha256: string;
+  size: number;
+};
+
+export type EnrollmentTokenTable = {
+  id: string;
+  token_hash: string;
+  group_id: string | null;
+  expires_at: number | null;
+  uses_left: number | null;
+  uses: Generated<number>;
+  created_at: number;
+};
+
+export type ComputerTable = {
+  id: string;
+  credential_hash: string;
+  hostname: string;
+  os: string;
+  os_version: string;
+  arch: string;
+  hardware_id: string;
+  free_disk_mb: number;
+  agent_version: string;
+  ip_addresses: string;
+  site: string | null;
+  boot_time: string | null;
+  enrolled_at: number;
+  last_seen_at: number | null;
+  report_seq: Generated<number>;
+};
+
+export type GroupTable = {
+  id: string;
+  name: string;
+  query: string | null;
+  created_at: number;
+};
+
+export type GroupMemberTable = {
+  group_id: string;
+  computer_id: string;
+};
+
+export type DeploymentTable = {
+  id: string;
+  update_id: string;
+  state: string;
+  created_at: number;
+};
+
+export type DeploymentGroupTable = {
+  deployment_id: string;
+  group_id: string;
+};
+
+export type StatusTable = {
+  computer_id: string;
+  update_id: string;
+  deployment_id: string | null;
+  state: string;
+  reason: string | null;
+  exit_code: number | null;
+  output: string | null;
+  message: string | null;
+  attempts: Generated<number>;
+  updated_at: number;
+  installed_at: number | null;
+};
+
+export type StatusEventTable = {
+  computer_id: string;
+  seq: number;
+  update_id: string;
+  deployment_id: string | null;
+  state: string;
+  reason: string | null;
+  exit_code: number | null;
+  message: string | null;
+  observed_at: number;
+  received_at: number;
+};
+
+export type Database = {
+  api_tokens: ApiTokenTable;
+  blobs: BlobTable;
+  updates: UpdateTable;
+  update_files: UpdateFileTable;
+  enrollment_tokens: EnrollmentTokenTable;
+  computers: ComputerTable;
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  deployments: DeploymentTable;
+  deployment_groups: DeploymentGroupTable;
+  statuses: StatusTable;
+  status_events: StatusEventTable;
+};

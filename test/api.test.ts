@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from './support/engines.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+import { inventoryFactory, manifestFactory, sha256 } from './factories/update.factory.js';
+import type { Inventory } from '../src/contracts/inventory.js';
+import type { UpdateManifestInput } from '../src/contracts/manifest.js';
+
+const installScript = 'mkdir -p /opt/example && touch /opt/example/fix\n';
+
+for (const engine of ENGINES) {
+  describe(`admin and agent API on ${engine}`, () => {
+    let server: TestServer;
+
+    beforeAll(async () => {
+      server = await startTestServer(engine);
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    const admin = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
+      server.app.inject({
+        method,
+        url,
+        headers: server.adminHeaders,
+        ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+      });
+
+    async function importUpdate(manifest: UpdateManifestInput, content = installScript) {
+      const files = [
+        { path: 'install.sh', sha256: sha256(content), size: Buffer.byteLength(content) },
+      ];
+      const first = await admin('POST', '/api/v1/updates', { manifest, files });
+      if (first.statusCode === 409 && first.json<{ error: string }>().error === 'missing-content') {
+        const put = await server.app.inject({
+          method: 'PUT',
+          url: `/api/v1/content/${sha256(content)}`,
+          headers: { ...server.adminHeaders, 'content-type': 'application/octet-stream' },
+          payload: content,
+        });
+        expect(put.statusCode).toBe(201);
+        return admin('POST', '/api/v1/updates', { manifest, files });
+      }
+      return first;
+    }
+
+    async function enroll(inventory: Inventory, group?: string) {
+      const token = await admin('POST', '/api/v1/enrollments', group ? { group } : {});
+      expect(token.statusCode).toBe(201);
+      const res = await server.app.inject({
+        method: 'POST',
+        url: '/agent/v1/enroll',
+        payload: { enrollmentToken: token.json<{ token: string }>().token, inventory },
+      });
+      expect(res.statusCode).toBe(201);
+      return res.json<{ computerId: string; credential: string }>();
+    }
+
+    it('imports an update only once its content is uploaded, and refuses a changed re-import', async () => {
+      const manifest = manifestFactory();
+      const created = await importUpdate(manifest);
+      expect(created.statusCode).toBe(201);
+      expect(created.json()).toMatchObject({ id: manifest.id, uninstallable: true });
+
+      const again = await importUpdate(manifest);
+      expect(again.statusCode).toBe(200);
+
+      const changed = await importUpdate({ ...manifest, title: 'Something else' });
+      expect(changed.statusCode).toBe(409);
+      expect(changed.json()).toMatchObject({ error: 'conflict' });
+
+      const listed = await admin('GET', '/api/v1/updates');
+      expect(listed.json<{ id: string }[]>().map((u) => u.id)).toContain(manifest.id);
+    });
+
+    it('rejects a bad manifest naming the field, and stores nothing', async () => {
+      const manifest = { ...manifestFactory(), severity: 'catastrophic' };
+      const res = await importUpdate(manifest as UpdateManifestInput);
+      expect(res.statusCode).toBe(400);
+      const body = res.json<{ error: string; message: string }>();
+      expect(body.error).toBe('validation-error');
+      expect(body.message).toContain('manifest.severity');
+      expect((await admin('GET', `/api/v1/updates/${manifest.id}`)).statusCode).toBe(404);
+
+      const escaping = await importUpdate({ ...manifestFactory(), files: ['../etc/passwd'] });
+      expect(escaping.statusCode).toBe(400);
+      expect(escaping.json<{ message: string }>().message).toContain('manifest.files.0');
+    });
+
+    it('refuses an upload whose bytes do not match the announced hash', async () => {
+      const res = await server.app.inject({
+        method: 'PUT',
+        url: `/api/v1/content/${sha256('one thing')}`,
+        headers: { ...server.adminHeaders, 'content-type': 'application/octet-stream' },
+        payload: 'another thing',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'validation-error' });
+    });
+
+    it('answers 401 without a valid token, 404 for an unknown id, 400 naming a bad field', async () => {
+      expect((await server.app.inject({ method: 'GET', url: '/api/v1/updates' })).statusCode).toBe(
+        401,
+      );
+      const wrong = await server.app.inject({
+        method: 'GET',
+        url: '/api/v1/updates',
+        headers: { authorization: 'Bearer nope' },
+      });
+      expect(wrong.statusCode).toBe(401);
+      expect(wrong.json()).toMatchObject({ error: 'unauthorized' });
+
+      const missing = await admin('GET', '/api/v1/deployments/dep_doesnotexist');
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json()).toMatchObject({ error: 'not-found' });
+
+      const bad = await admin('POST', '/api/v1/deployments', { update: 42 });
+      expect(bad.statusCode).toBe(400);
+      const body = bad.json<{ message: string; details: { issues: { field: string }[] } }>();
+      expect(body.details.issues.map((i) => i.field)).toEqual(
+        expect.arrayContaining(['update', 'group']),
+      );
+
+      const malformed = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/groups',
+        headers: { ...server.adminHeaders, 'content-type': 'application/json' },
+        payload: '{"name": ',
+      });
+      expect(malformed.statusCode).toBe(400);
+    });
+
+    it('deploys to a group: the agent gets the assignment, reports, and the deployment counts it', async () => {
+      const manifest = manifestFactory();
+      expect((await importUpdate(manifest)).statusCode).toBe(201);
+      expect((await admin('POST', '/api/v1/groups', { name: `pilot-${engine}` })).statusCode).toBe(
+        201,
+      );
+      const a = await enroll(inventoryFactory({ hostname: `a-${engine}` }), `pilot-${engine}`);
+      const b = await enroll(inventoryFactory({ hostname: `b-${engine}` }), `pilot-${engine}`);
+
+      const dep = await admin('POST', '/api/v1/deployments', {
+        update: manifest.id,
+        group: `pilot-${engine}`,
+      });
+      expect(dep.statusCode).toBe(201);
+      const depId = dep.json<{ id: string }>().id;
+
+      const checkin = await server.app.inject({
+        method: 'POST',
+        url: `/agent/v1/computers/${a.computerId}/checkin`,
+        headers: { authorization: `Bearer ${a.credential}` },
+        payload: { inventory: inventoryFactory({ hostname: `a-${engine}` }) },
+      });
+      expect(checkin.statusCode).toBe(200);
+      const assignments = checkin.json<{ assignments: { updateId: string; files: unknown[] }[] }>()
+        .assignments;
+      expect(assignments).toHaveLength(1);
+      expect(assignments[0]?.updateId).toBe(manifest.id);
+
+      const report = {
+        seq: 1,
+        updateId: manifest.id,
+        deploymentId: depId,
+        state: 'failed',
+        reason: 'install-error',
+        exitCode: 1,
+        output: 'boom',
+        at: new Date().toISOString(),
+      };
+      const post = (reports: unknown[]) =>
+        server.app.inject({
+          method: 'POST',
+          url: `/agent/v1/computers/${a.computerId}/reports`,
+          headers: { authorization: `Bearer ${a.credential}` },
+          payload: { reports },
+        });
+      expect((await post([report])).json()).toEqual({ ackedSeq: 1 });
+      // A resent report is acknowledged and applied once.
+      expect((await post([report])).json()).toEqual({ ackedSeq: 1 });
+
+      const shown = await admin('GET', `/api/v1/deployments/${depId}`);
+      const view = shown.json<{
+        counts: Record<string, number>;
+        computers: {
+          hostname: string;
+          state: string;
+          reason: string | null;
+          exitCode: number | null;
+          attempts: number;
+        }[];
+      }>();
+      expect(view.counts).toMatchObject({ failed: 1, pending: 1, installed: 0 });
+      const failed = view.computers.find((c) => c.hostname === `a-${engine}`);
+      expect(failed).toMatchObject({ state: 'failed', reason: 'install-error', exitCode: 1 });
+
+      // Computer A's credential on computer B's data is forbidden.
+      const forbidden = await server.app.inject({
+        method: 'POST',
+        url: `/agent/v1/computers/${b.computerId}/checkin`,
+        headers: { authorization: `Bearer ${a.credential}` },
+        payload: { inventory: inventoryFactory() },
+      });
+      expect(forbidden.statusCode).toBe(403);
+
+      // A failed computer is not offered the update again before the recurrence interval.
+      const again = await server.app.inject({
+        method: 'POST',
+        url: `/agent/v1/computers/${a.computerId}/checkin`,
+        headers: { authorization: `Bearer ${a.credential}` },
+        payload: { inventory: inventoryFactory({ hostname: `a-${engine}` }) },
+      });
+      expect(again.json<{ assignments: unknown[]; ackedSeq: number }>()).toMatchObject({
+        assignments: [],
+        ackedSeq: 1,
+      });
+    });
+
+    it('keeps query groups in step with inventory', async () => {
+      const name = `osaka-linux-${engine}`;
+      const created = await admin('POST', '/api/v1/groups', {
+        name,
+        query: 'os = "linux" and site = "osaka"',
+      });
+      expect(created.statusCode).toBe(201);
+      const c = await enroll(inventoryFactory({ site: 'osaka', hostname: `q-${engine}` }));
+      expect(
+        (await admin('GET', `/api/v1/groups/${name}`)).json<{ members: { id: string }[] }>()
+          .members,
+      ).toEqual([{ id: c.computerId, hostname: `q-${engine}` }]);
+      // The computer moves site: it leaves the group at its next check-in.
+      await server.app.inject({
+        method: 'POST',
+        url: `/agent/v1/computers/${c.computerId}/checkin`,
+        headers: { authorization: `Bearer ${c.credential}` },
+        payload: { inventory: inventoryFactory({ site: 'kyoto', hostname: `q-${engine}` }) },
+      });
+      expect(
+        (await admin('GET', `/api/v1/groups/${name}`)).json<{ memberCount: number }>().memberCount,
+      ).toBe(0);
+
+      const badQuery = await admin('POST', '/api/v1/groups', {
+        name: `bad-${engine}`,
+        query: 'color = "red"',
+      });
+      expect(badQuery.statusCode).toBe(400);
+      expect(badQuery.json<{ message: string }>().message).toContain('unknown field "color"');
+    });
+
+    it('refuses a used-up enrollment token', async () => {
+      const token = await admin('POST', '/api/v1/enrollments', { uses: 1 });
+      const enrollOnce = () =>
+        server.app.inject({
+          method: 'POST',
+          url: '/agent/v1/enroll',
+          payload: {
+            enrollmentToken: token.json<{ token: string }>().token,
+            inventory: inventoryFactory(),
+          },
+        });
+      expect((await enrollOnce()).statusCode).toBe(201);
+      expect((await enrollOnce()).statusCode).toBe(401);
+    });
+  });
+}

@@ -1,0 +1,33 @@
+import { createServer, type RunningServer } from '../../src/server/server.js';
+import type { Clock } from '../../src/domain/clock.js';
+import { freshDatabase, type EngineName } from './engines.js';
+
+export const ADMIN_TOKEN = 'rm_admin_test-token-0123456789';
+
+export type TestServer = RunningServer & {
+  adminHeaders: { authorization: string };
+  dataDir: string;
+  stop(): Promise<void>;
+};
+
+/** The whole server in-process on a fresh database, driven with `app.inject()`. */
+export async function startTestServer(engine: EngineName, clock?: Clock): Promise<TestServer> {
+  const database = await freshDatabase(engine);
+  const server = await createServer({
+    dataDir: database.dataDir,
+    databaseUrl: database.databaseUrl,
+    databaseSchema: database.schema,
+    adminTokenFromEnv: ADMIN_TOKEN,
+    ...(clock ? { clock } : {}),
+  });
+  await server.app.ready();
+  return {
+    ...server,
+    adminHeaders: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    dataDir: database.dataDir,
+    async stop() {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
