@@ -1,5 +1,4 @@
 import type { EnrollmentView } from '../../contracts/api.js';
-import type { CreateEnrollmentRequest } from '../../contracts/api.js';
 import type { EnrollRequest, EnrollResponse } from '../../contracts/agent-protocol.js';
 import type { Clock } from '../../domain/clock.js';
 import { NotFoundError, UnauthorizedError } from '../../domain/errors.js';

@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiClient, ApiError, ConnectionError, asSent } from './api-client.js';
+
+type Reply = { status: number; body: string; type?: string };
+type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
+
+let server: Server;
+let url: string;
+let reply: Reply;
+const seen: Seen[] = [];
+
+beforeEach(async () => {
+  seen.length = 0;
+  reply = { status: 200, body: '[]' };
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      res.writeHead(reply.status, { 'content-type': reply.type ?? 'application/json' });
+      res.end(reply.body);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterEach(async () => {
+  await new Promise((ok) => server.close(ok));
+});
+
+const group = {
+  id: 'g1',
+  name: 'paris',
+  kind: 'static',
+  query: null,
+  memberCount: 0,
+  createdAt: '2026-11-25T10:00:00.000Z',
+};
+
+describe('ApiClient', () => {
+  it('sends the bearer token and JSON body', async () => {
+    reply = { status: 201, body: JSON.stringify(group) };
+    const client = new ApiClient({ url: `${url}/`, token: 'secret-token' });
+    const created = await client.createGroup({ name: 'paris' });
+    expect(created.name).toBe('paris');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.method).toBe('POST');
+    expect(seen[0]?.url).toBe('/api/v1/groups');
+    expect(seen[0]?.headers.authorization).toBe('Bearer secret-token');
+    expect(seen[0]?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ name: 'paris' });
+  });
+
+  it('encodes path parameters', async () => {
+    reply = { status: 200, body: JSON.stringify({ ...group, members: [] }) };
+    await new ApiClient({ url, token: 't' }).getGroup('a b/c');
+    expect(seen[0]?.url).toBe('/api/v1/groups/a%20b%2Fc');
+  });
+
+  it('turns an error body into an ApiError with status and body', async () => {
+    const body = {
+      error: 'validation-error',
+      message: 'manifest.severity: Invalid option: expected one of "critical"|"important"',
+      details: { issues: [{ field: 'manifest.severity', message: 'Invalid option' }] },
+    };
+    reply = { status: 400, body: JSON.stringify(body) };
+    const error = await new ApiClient({ url, token: 't' })
+      .createUpdate({ id: 'x' }, [])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    const api = error as ApiError;
+    expect(api.status).toBe(400);
+    expect(api.body).toEqual(body);
+    expect(api.message).toBe(
+      'manifest.severity: Invalid option: expected one of "critical"|"important" (400 validation-error)',
+    );
+  });
+
+  it('reports a non-JSON error page by its status', async () => {
+    reply = { status: 502, body: '<html>Bad Gateway</html>', type: 'text/html' };
+    const error = await new ApiClient({ url, token: 't' }).listGroups().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(502);
+    expect((error as ApiError).message).toBe('<html>Bad Gateway</html> (502 http-error)');
+  });
+
+  it('refuses an answer that breaks the contract, naming the field', async () => {
+    reply = { status: 200, body: JSON.stringify([{ ...group, memberCount: 'many' }]) };
+    const error = await new ApiClient({ url, token: 't' }).listGroups().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(
+      /^unexpected answer from the server to GET \/api\/v1\/groups: 0\.memberCount: /,
+    );
+  });
+
+  it('gives back the object exactly as the server sent it', async () => {
+    const sent = [{ ...group, extra: 'kept' }];
+    reply = { status: 200, body: JSON.stringify(sent) };
+    const groups = await new ApiClient({ url, token: 't' }).listGroups();
+    expect(groups[0]).not.toHaveProperty('extra');
+    expect(asSent(groups)).toEqual(sent);
+  });
+
+  it('says when the server cannot be reached', async () => {
+    await new Promise((ok) => server.close(ok));
+    const error = await new ApiClient({ url, token: 't' }).listGroups().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^cannot reach the server at ${url}: .*ECONNREFUSED`),
+    );
+    server = createServer();
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  });
+});

@@ -1,0 +1,36 @@
+import { Option, type Command } from 'commander';
+import { ApiClient } from './api-client.js';
+import { CliError } from './output.js';
+
+export const defaultUrl = 'http://127.0.0.1:8080';
+
+type ConnectionOptions = { url: string; token?: string; json?: boolean };
+
+/** A subcommand that talks to the server: `--url`, `--token` and `--json` on every one. */
+export function adminCommand(parent: Command, nameAndArgs: string, description: string): Command {
+  return parent
+    .command(nameAndArgs)
+    .description(description)
+    .addOption(new Option('--url <url>', 'server URL').env('RINGMASTER_URL').default(defaultUrl))
+    .addOption(new Option('--token <token>', 'admin bearer token').env('RINGMASTER_TOKEN'))
+    .option('--json', 'print JSON instead of a table');
+}
+
+/** The client and output mode for an admin command's action. */
+export function connect(command: Command): { client: ApiClient; json: boolean } {
+  const opts = command.opts<ConnectionOptions>();
+  const token = opts.token?.trim();
+  if (!token) {
+    throw new CliError('an admin token is required: pass --token or set RINGMASTER_TOKEN', 2);
+  }
+  let url: URL;
+  try {
+    url = new URL(opts.url);
+  } catch {
+    throw new CliError(`--url: "${opts.url}" is not a URL (e.g. ${defaultUrl})`, 2);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`--url: "${opts.url}" must start with http:// or https://`, 2);
+  }
+  return { client: new ApiClient({ url: opts.url, token }), json: opts.json === true };
+}

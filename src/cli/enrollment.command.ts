@@ -1,0 +1,91 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { asSent } from './api-client.js';
+import { adminCommand, connect } from './connection.js';
+import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
+
+const unitSeconds = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as const;
+const maxSeconds = 366 * 86_400;
+
+/** `30m`, `12h`, `7d`, `2w`, `90s` or plain seconds → seconds; null when not a duration. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+)\s*([smhdw]?)$/i.exec(text.trim());
+  if (!match) return null;
+  const unit = (match[2] ?? '').toLowerCase() || 's';
+  const seconds = Number(match[1]) * unitSeconds[unit as keyof typeof unitSeconds];
+  return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : null;
+}
+
+function durationOption(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds === null) {
+    throw new InvalidArgumentError('expected a duration like 30m, 12h, 7d, 2w or seconds.');
+  }
+  if (seconds > maxSeconds) throw new InvalidArgumentError('at most 366 days.');
+  return seconds;
+}
+
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new InvalidArgumentError('expected a whole number above 0.');
+  }
+  return n;
+}
+
+type CreateOptions = { group?: string; expires: number; uses?: number };
+
+export function registerEnrollmentCommand(program: Command): void {
+  const enrollment = program
+    .command('enrollment')
+    .description('tokens that let new computers enroll');
+
+  adminCommand(enrollment, 'create', 'create an enrollment token (shown only once)')
+    .option('--group <name>', 'put enrolled computers in this group')
+    .addOption(
+      new Option('--expires <duration>', 'how long the token is valid (30m, 12h, 7d, 2w)')
+        .argParser(durationOption)
+        .default(7 * 86_400, '7d'),
+    )
+    .option('--uses <n>', 'how many computers may use it (default: unlimited)', positiveInteger)
+    .action(async (opts: CreateOptions, cmd: Command) => {
+      const { client, json } = connect(cmd);
+      const created = await client.createEnrollment({
+        ...(opts.group !== undefined && { group: opts.group }),
+        expiresInSeconds: opts.expires,
+        ...(opts.uses !== undefined && { uses: opts.uses }),
+      });
+      if (json) return printJson(asSent(created));
+      print('Enrollment token (shown only this once; keep it secret):');
+      print();
+      print(`    ${created.token ?? '(the server did not return a token)'}`);
+      print();
+      print(
+        formatFields([
+          ['ID', created.id],
+          ['Group', orDash(created.group)],
+          ['Expires', formatTime(created.expiresAt)],
+          ['Uses left', created.usesLeft === null ? 'unlimited' : String(created.usesLeft)],
+        ]),
+      );
+    });
+
+  adminCommand(enrollment, 'list', 'list enrollment tokens').action(
+    async (_opts: unknown, cmd: Command) => {
+      const { client, json } = connect(cmd);
+      const list = await client.listEnrollments();
+      if (json) return printJson(asSent(list));
+      printTable(
+        ['ID', 'GROUP', 'EXPIRES', 'USES', 'USES LEFT', 'CREATED'],
+        list.map((e) => [
+          e.id,
+          orDash(e.group),
+          formatTime(e.expiresAt),
+          String(e.uses),
+          e.usesLeft === null ? 'unlimited' : String(e.usesLeft),
+          formatTime(e.createdAt),
+        ]),
+        'No enrollment tokens.',
+      );
+    },
+  );
+}

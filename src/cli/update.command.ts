@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import type { UpdateView } from '../contracts/api.js';
+import { asSent } from './api-client.js';
+import { adminCommand, connect } from './connection.js';
+import {
+  formatBytes,
+  formatFields,
+  formatTable,
+  formatTime,
+  print,
+  printJson,
+  printTable,
+} from './output.js';
+import { importUpdate, prepareUpdate } from './update-import.js';
+
+export function registerUpdateCommand(program: Command): void {
+  const update = program.command('update').description('the catalog of approved updates');
+
+  adminCommand(
+    update,
+    'import <dir>',
+    'check DIR/update.json and its files, then upload them',
+  ).action(async (dir: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = connect(cmd);
+    const prepared = await prepareUpdate(dir);
+    const result = await importUpdate(client, prepared, (file) => {
+      // Progress goes to stderr so `--json` output stays parseable.
+      process.stderr.write(`uploading ${file.path} (${formatBytes(file.size)})\n`);
+    });
+    if (json) return printJson(asSent(result.update));
+    print(
+      result.created
+        ? `Imported update ${result.update.id}.`
+        : `Update ${result.update.id} is already in the catalog with the same content.`,
+    );
+    print();
+    printUpdate(result.update);
+  });
+
+  adminCommand(update, 'list', 'list the updates in the catalog').action(
+    async (_opts: unknown, cmd: Command) => {
+      const { client, json } = connect(cmd);
+      const updates = await client.listUpdates();
+      if (json) return printJson(asSent(updates));
+      printTable(
+        ['ID', 'SEVERITY', 'CLASSIFICATION', 'FILES', 'CREATED', 'TITLE'],
+        updates.map((u) => [
+          u.id,
+          u.severity,
+          u.classification,
+          String(u.files.length),
+          formatTime(u.createdAt),
+          u.title,
+        ]),
+        'No updates in the catalog.',
+      );
+    },
+  );
+
+  adminCommand(update, 'show <id>', 'show one update').action(
+    async (id: string, _opts: unknown, cmd: Command) => {
+      const { client, json } = connect(cmd);
+      const found = await client.getUpdate(id);
+      if (json) return printJson(asSent(found));
+      printUpdate(found);
+    },
+  );
+}
+
+function printUpdate(u: UpdateView): void {
+  const m = u.manifest;
+  print(
+    formatFields([
+      ['ID', u.id],
+      ['Title', u.title],
+      ['Severity', u.severity],
+      ['Classification', u.classification],
+      [
+        'Platforms',
+        m.platforms.map((p) => [p.os, p.arch, p.osVersion].filter(Boolean).join(' ')).join(', '),
+      ],
+      ['Install', m.install.command],
+      ['Uninstallable', u.uninstallable ? 'yes' : 'no'],
+      ['Supersedes', m.supersedes.length > 0 ? m.supersedes.join(', ') : '-'],
+      ['Created', formatTime(u.createdAt)],
+    ]),
+  );
+  if (m.description) {
+    print();
+    print(m.description);
+  }
+  print();
+  print(
+    u.files.length === 0
+      ? 'Files: none'
+      : formatTable(
+          ['FILE', 'SIZE', 'SHA-256'],
+          u.files.map((f) => [f.path, formatBytes(f.size), f.sha256]),
+        ),
+  );
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { matchesGroupQuery, parseGroupQuery, type QueryInventory } from './group-query.js';
+
+const inv: QueryInventory = {
+  hostname: 'tokyo-ws-01',
+  os: 'linux',
+  osVersion: '6.1.0',
+  arch: 'x64',
+  hardwareId: 'hw-1',
+  freeDiskMB: 800,
+  agentVersion: '0.1.0',
+  site: 'tokyo',
+  ipAddresses: ['10.1.2.3', 'fe80::1'],
+};
+
+function matches(text: string, inventory: QueryInventory = inv): boolean {
+  const parsed = parseGroupQuery(text);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return matchesGroupQuery(parsed.query, inventory);
+}
+
+describe('group queries', () => {
+  it('combines comparisons with and, or, not and parentheses', () => {
+    expect(matches('os = "linux" and site = "tokyo"')).toBe(true);
+    expect(matches('os = "linux" and site = "osaka"')).toBe(false);
+    expect(matches('site = "osaka" or site = "tokyo"')).toBe(true);
+    expect(matches('not (site = "osaka" or site = "kyoto")')).toBe(true);
+    expect(matches('OS = "Linux"')).toBe(true);
+  });
+
+  it('compares numbers, globs and lists', () => {
+    expect(matches('freeDiskMB < 1024')).toBe(true);
+    expect(matches('freeDiskMB >= 1024')).toBe(false);
+    expect(matches('hostname ~ "tokyo-ws-*"')).toBe(true);
+    expect(matches('hostname ~ "osaka-*"')).toBe(false);
+    expect(matches('site in ("osaka", "tokyo")')).toBe(true);
+    expect(matches('ip = "10.1.2.3"')).toBe(true);
+  });
+
+  it('treats a computer without a site as matching no site', () => {
+    expect(matches('site = "tokyo"', { ...inv, site: null })).toBe(false);
+    expect(matches('site != "tokyo"', { ...inv, site: null })).toBe(true);
+  });
+
+  it('explains what is wrong with a bad query', () => {
+    expect(parseGroupQuery('color = "red"')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('unknown field "color"'),
+    });
+    expect(parseGroupQuery('os = "linux" and')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('field name'),
+    });
+    expect(parseGroupQuery('os = "linux')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('unterminated'),
+    });
+    expect(parseGroupQuery('')).toMatchObject({ ok: false });
+    expect(parseGroupQuery('(os = "linux"')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('")"'),
+    });
+  });
+});
