@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { migrateToLatest, openStore, type Store } from '../store/db.js';
 import { createRepositories } from '../store/repositories.js';
+import { version } from '../version.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -47,7 +48,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     options.dataDir,
     options.adminTokenFromEnv,
   );
-  const app = buildApp(services, { logger: options.logger ?? false });
+  const app = buildApp(services, { logger: options.logger ?? false, version });
   return {
     app,
     services,

@@ -1,10 +1,11 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { buildOpenApi } from '../../contracts/openapi.js';
 import type { Services } from '../services/index.js';
 import { registerAdminRoutes } from './admin.routes.js';
 import { registerAgentRoutes } from './agent.routes.js';
 import { installErrorHandler } from './error-handler.js';
 
-export type AppOptions = { logger?: FastifyServerOptions['logger'] };
+export type AppOptions = { logger?: FastifyServerOptions['logger']; version?: string };
 
 /** The HTTP app, with no port of its own: tests drive it with `app.inject()`. */
 export function buildApp(services: Services, options: AppOptions = {}): FastifyInstance {
@@ -19,6 +20,8 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
   });
   installErrorHandler(app);
   app.get('/healthz', () => ({ status: 'ok' }));
+  const openApi = buildOpenApi(options.version ?? '0.0.0');
+  app.get('/openapi.json', () => openApi);
   registerAgentRoutes(app, services);
   registerAdminRoutes(app, services);
   return app;

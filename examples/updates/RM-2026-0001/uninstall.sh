@@ -1,0 +1,3 @@
+#!/bin/sh
+rm -f /tmp/ringmaster-example/fix-0001
+echo "removed $RINGMASTER_UPDATE_ID"

@@ -1,0 +1,261 @@
+import type { Assignment } from '../../contracts/agent-protocol.js';
+import type { Inventory } from '../../contracts/inventory.js';
+import type { DetectRule, InstallCommand, Platform } from '../../contracts/manifest.js';
+import type { FailureReason, StatusState } from '../../domain/status.js';
+import { runInstallCommand, type InstallRun } from '../installers/command-installer.js';
+import { describeRule, detect } from './detect.js';
+import { fetchFiles } from './download.js';
+import type { CommandResult, Host } from './host.js';
+import type { AgentMemory } from './memory.js';
+import type { AgentCredential, ServerClient } from './server-client.js';
+
+/** What a handler says about one step; the cycle turns it into an outbox report. */
+export interface Step {
+  state: StatusState;
+  reason?: FailureReason;
+  exitCode?: number | null;
+  output?: string | null;
+  message?: string;
+}
+
+export interface AssignmentContext {
+  host: Host;
+  client: ServerClient;
+  auth: AgentCredential;
+  inventory: Inventory;
+  memory: AgentMemory;
+  saveMemory(): Promise<void>;
+  report(step: Step): Promise<void>;
+}
+
+/** How an assignment ended this cycle, for the log and for pruning content. */
+export type AssignmentEnd = StatusState | 'awaiting-reboot';
+
+export async function handleAssignment(
+  ctx: AssignmentContext,
+  assignment: Assignment,
+): Promise<AssignmentEnd> {
+  return assignment.action === 'install'
+    ? await install(ctx, assignment)
+    : await uninstall(ctx, assignment);
+}
+
+async function install(ctx: AssignmentContext, a: Assignment): Promise<AssignmentEnd> {
+  const { host } = ctx;
+  const { manifest } = a;
+  const env = commandEnv(ctx, a);
+
+  const reboot = ctx.memory.reboots[a.updateId];
+  if (reboot) {
+    const bootTime = await host.bootTime();
+    if (bootTime === reboot.bootTime) return 'awaiting-reboot';
+    delete ctx.memory.reboots[a.updateId];
+    await ctx.saveMemory();
+    return await inWorkDir(ctx, a, async (workDir) => {
+      const after = await detect(host, manifest.detect, workDir, env);
+      return await finish(ctx, after.kind === 'installed', 'after the restart', null);
+    });
+  }
+
+  if (!manifest.platforms.some((p) => platformMatches(p, ctx.inventory))) {
+    const wanted = manifest.platforms.map((p) => (p.arch ? `${p.os}/${p.arch}` : p.os));
+    return await end(ctx, {
+      state: 'not-applicable',
+      message: `for ${wanted.join(', ')}; this computer is ${ctx.inventory.os}/${ctx.inventory.arch}`,
+    });
+  }
+
+  return await inWorkDir(ctx, a, async (workDir) => {
+    const before = await detect(host, manifest.detect, workDir, env);
+    if (before.kind === 'error') {
+      return await end(ctx, { state: 'failed', reason: 'detect-error', message: before.message });
+    }
+    if (before.kind === 'installed') {
+      return await end(ctx, { state: 'installed', message: 'already installed' });
+    }
+
+    const needMB = manifest.requires.freeDiskMB;
+    if (needMB !== undefined) {
+      const freeMB = await host.freeDiskMB();
+      if (freeMB < needMB) {
+        const message = `needs ${needMB} MB free disk, has ${Math.floor(freeMB)} MB`;
+        return await end(ctx, { state: 'failed', reason: 'disk-space', message });
+      }
+    }
+    const missing = await missingPrerequisites(host, manifest.requires.prerequisites, workDir, env);
+    if (missing.length > 0) {
+      const message = `missing prerequisite: ${missing.join('; ')}`;
+      return await end(ctx, { state: 'failed', reason: 'prerequisite-missing', message });
+    }
+
+    const fetched = await fetchAndPlace(ctx, a, workDir, 'downloading');
+    if (fetched) return await end(ctx, { state: 'failed', ...fetched });
+
+    await ctx.report({ state: 'installing' });
+    const run = await runInstallCommand(host, manifest.install, workDir, env);
+    const tail = { exitCode: run.result.exitCode, output: run.result.output };
+    switch (run.kind) {
+      case 'success': {
+        const after = await detect(host, manifest.detect, workDir, env);
+        return await finish(ctx, after.kind === 'installed', 'after the install', run.result);
+      }
+      case 'reboot':
+        ctx.memory.reboots[a.updateId] = { bootTime: await host.bootTime() };
+        await ctx.saveMemory();
+        return await end(ctx, { state: 'pending-reboot', ...tail, message: 'restart required' });
+      case 'retry':
+        return await end(ctx, { state: 'failed', reason: 'install-retry', ...tail });
+      case 'timeout':
+        return await end(ctx, {
+          state: 'failed',
+          reason: 'install-timeout',
+          ...tail,
+          message: timedOutMessage(manifest.install),
+        });
+      case 'error':
+        return await end(ctx, {
+          state: 'failed',
+          reason: 'install-error',
+          ...tail,
+          message: exitMessage(run),
+        });
+    }
+  });
+}
+
+async function uninstall(ctx: AssignmentContext, a: Assignment): Promise<AssignmentEnd> {
+  const { host } = ctx;
+  const { manifest } = a;
+  const env = commandEnv(ctx, a);
+  if (ctx.memory.reboots[a.updateId]) {
+    delete ctx.memory.reboots[a.updateId];
+    await ctx.saveMemory();
+  }
+
+  return await inWorkDir(ctx, a, async (workDir) => {
+    const before = await detect(host, manifest.detect, workDir, env);
+    if (before.kind === 'error') {
+      return await end(ctx, {
+        state: 'uninstall-failed',
+        reason: 'detect-error',
+        message: before.message,
+      });
+    }
+    if (before.kind === 'absent') {
+      return await end(ctx, { state: 'uninstalled', message: 'not installed' });
+    }
+    if (!manifest.uninstall) {
+      return await end(ctx, {
+        state: 'uninstall-failed',
+        reason: 'uninstall-error',
+        message: 'the update has no uninstall command',
+      });
+    }
+
+    await ctx.report({ state: 'uninstalling' });
+    const fetched = await fetchAndPlace(ctx, a, workDir, null);
+    if (fetched) return await end(ctx, { state: 'uninstall-failed', ...fetched });
+
+    const run = await runInstallCommand(host, manifest.uninstall, workDir, env);
+    const tail = { exitCode: run.result.exitCode, output: run.result.output };
+    if (run.kind === 'success' || run.kind === 'reboot') {
+      const after = await detect(host, manifest.detect, workDir, env);
+      if (after.kind === 'absent') {
+        const message = run.kind === 'reboot' ? 'restart required' : undefined;
+        return await end(ctx, { state: 'uninstalled', ...tail, message });
+      }
+      return await end(ctx, {
+        state: 'uninstall-failed',
+        reason: 'uninstall-error',
+        ...tail,
+        message: 'the uninstall command succeeded but the detect rule still finds the update',
+      });
+    }
+    return await end(ctx, {
+      state: 'uninstall-failed',
+      reason: 'uninstall-error',
+      ...tail,
+      message: run.kind === 'timeout' ? timedOutMessage(manifest.uninstall) : exitMessage(run),
+    });
+  });
+}
+
+/** Downloads and verifies the files, then places them; returns the failure, if any. */
+async function fetchAndPlace(
+  ctx: AssignmentContext,
+  a: Assignment,
+  workDir: string,
+  announce: 'downloading' | null,
+): Promise<{ reason: FailureReason; message: string } | null> {
+  if (a.files.length === 0) return null;
+  if (announce) await ctx.report({ state: announce });
+  const fetched = await fetchFiles(ctx.host.content, ctx.client, ctx.auth, a.files);
+  if (fetched.kind !== 'ok') return { reason: fetched.kind, message: fetched.message };
+  await ctx.host.content.fillWorkDir(workDir, a.files);
+  return null;
+}
+
+async function finish(
+  ctx: AssignmentContext,
+  installed: boolean,
+  when: string,
+  result: CommandResult | null,
+): Promise<AssignmentEnd> {
+  const tail = result ? { exitCode: result.exitCode, output: result.output } : {};
+  if (installed) return await end(ctx, { state: 'installed', ...tail });
+  return await end(ctx, {
+    state: 'failed',
+    reason: 'detect-mismatch',
+    ...tail,
+    message: `the detect rule does not find the update ${when}`,
+  });
+}
+
+async function end(ctx: AssignmentContext, step: Step): Promise<AssignmentEnd> {
+  await ctx.report(step);
+  return step.state;
+}
+
+async function inWorkDir(
+  ctx: AssignmentContext,
+  a: Assignment,
+  body: (workDir: string) => Promise<AssignmentEnd>,
+): Promise<AssignmentEnd> {
+  const workDir = await ctx.host.content.createWorkDir(a.updateId);
+  try {
+    return await body(workDir);
+  } finally {
+    await ctx.host.content.removeWorkDir(a.updateId);
+  }
+}
+
+async function missingPrerequisites(
+  host: Host,
+  rules: readonly DetectRule[],
+  workDir: string,
+  env: Readonly<Record<string, string>>,
+): Promise<string[]> {
+  const missing: string[] = [];
+  for (const rule of rules) {
+    const outcome = await detect(host, rule, workDir, env);
+    if (outcome.kind !== 'installed') missing.push(describeRule(rule));
+  }
+  return missing;
+}
+
+export function platformMatches(platform: Platform, inventory: Inventory): boolean {
+  return platform.os === inventory.os && (!platform.arch || platform.arch === inventory.arch);
+}
+
+function commandEnv(ctx: AssignmentContext, a: Assignment): Record<string, string> {
+  return { RINGMASTER_UPDATE_ID: a.updateId, RINGMASTER_COMPUTER_ID: ctx.auth.computerId };
+}
+
+function timedOutMessage(command: InstallCommand): string {
+  return `the command timed out after ${command.timeoutSeconds}s and was killed`;
+}
+
+function exitMessage(run: InstallRun): string {
+  const code = run.result.exitCode;
+  return code === null ? 'the command was killed by a signal' : `the command exited with ${code}`;
+}

@@ -1,0 +1,97 @@
+import type { Inventory } from '../../contracts/inventory.js';
+import type { UpdateFile } from '../../contracts/manifest.js';
+
+/**
+ * Everything the agent's core needs from the computer it runs on. The real OS
+ * implements it in `host/real-host.ts`; the simulator implements it in memory. The
+ * core never touches files, processes or the network except through this.
+ */
+export interface Host {
+  /** What the agent tells the server at every check-in. */
+  inventory(): Promise<Inventory>;
+  /** Free disk space, in MB, where the agent keeps its files. */
+  freeDiskMB(): Promise<number>;
+  /** When the computer last booted (ISO 8601); a change tells a restart happened. */
+  bootTime(): Promise<string | null>;
+  /**
+   * Whether a file exists and, when `hash` is set, its SHA-256 (lowercase hex).
+   * A relative `path` is taken from `cwd`.
+   */
+  inspectFile(path: string, options: { cwd: string; hash: boolean }): Promise<FileInfo>;
+  /** Runs a command through the platform shell, killing its whole process group on timeout. */
+  runCommand(spec: CommandSpec): Promise<CommandResult>;
+  /** Small durable values: the credential, the outbox, the core's memory. */
+  readonly storage: DurableStore;
+  /** Downloaded content, addressed by SHA-256, and the work dirs commands run in. */
+  readonly content: ContentStore;
+}
+
+export interface FileInfo {
+  exists: boolean;
+  /** Present when asked for and the file exists. */
+  sha256?: string;
+}
+
+export interface CommandSpec {
+  command: string;
+  cwd: string;
+  /** Added to the agent's own environment. */
+  env: Readonly<Record<string, string>>;
+  timeoutSeconds: number;
+}
+
+export interface CommandResult {
+  /** Null when the process ended by a signal (or was killed on timeout). */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** The tail of the combined stdout/stderr (at most the last 4 KiB). */
+  output: string;
+}
+
+/** The most output a command result keeps: its last 4 KiB. */
+export const OUTPUT_TAIL_BYTES = 4096;
+
+/**
+ * Durable key-value storage. `put` is atomic (a reader sees the old or the new value,
+ * never a mix) and private to the agent (the credential lives here).
+ */
+export interface DurableStore {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface FileDigest {
+  sha256: string;
+  size: number;
+}
+
+/** An interrupted download kept for resumption: `<sha256>.part` on the real host. */
+export interface PartialFile {
+  /** Bytes already there: the offset to resume from. */
+  readonly size: number;
+  append(chunk: Uint8Array): Promise<void>;
+  /** Throws away what is there (the server ignored the range). */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ContentStore {
+  /** Digest of the complete cached copy, or null when there is none. */
+  cached(sha256: string): Promise<FileDigest | null>;
+  /** Opens (creating if needed) the partial download of `sha256` for appending. */
+  openPartial(sha256: string): Promise<PartialFile>;
+  /** Digest of the partial download, or null when there is none. */
+  digestPartial(sha256: string): Promise<FileDigest | null>;
+  /** Makes the (verified) partial download the cached copy. */
+  promotePartial(sha256: string): Promise<void>;
+  /** Deletes the cached copy and the partial download of `sha256`. */
+  discard(sha256: string): Promise<void>;
+  /** Deletes every cached or partial file whose hash is not in `keep`. */
+  prune(keep: ReadonlySet<string>): Promise<void>;
+  /** Creates an empty work dir for an update and returns its path. */
+  createWorkDir(updateId: string): Promise<string>;
+  /** Places cached files into a work dir at their relative paths. */
+  fillWorkDir(workDir: string, files: readonly UpdateFile[]): Promise<void>;
+  removeWorkDir(updateId: string): Promise<void>;
+}

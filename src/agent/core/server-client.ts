@@ -1,0 +1,53 @@
+import type {
+  CheckinRequest,
+  CheckinResponse,
+  EnrollRequest,
+  EnrollResponse,
+  ReportsRequest,
+  ReportsResponse,
+} from '../../contracts/agent-protocol.js';
+
+/** The computer's identity towards the server, from enrollment. */
+export interface AgentCredential {
+  computerId: string;
+  credential: string;
+}
+
+/** Where a download writes: resumes from `size`, restarts after `reset()`. */
+export interface DownloadSink {
+  readonly size: number;
+  append(chunk: Uint8Array): Promise<void>;
+  reset(): Promise<void>;
+}
+
+/** The agent protocol (contracts/agent-protocol.ts) as the core sees it. */
+export interface ServerClient {
+  enroll(request: EnrollRequest): Promise<EnrollResponse>;
+  checkin(auth: AgentCredential, request: CheckinRequest): Promise<CheckinResponse>;
+  reports(auth: AgentCredential, request: ReportsRequest): Promise<ReportsResponse>;
+  /** Downloads content by SHA-256 into `sink`, resuming from `sink.size`. */
+  download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void>;
+}
+
+/**
+ * A failed call. `status` is null when the server could not be reached at all (or the
+ * connection broke); otherwise it is the HTTP status and `code` the body's `error`.
+ */
+export class ServerCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'ServerCallError';
+  }
+
+  get unreachable(): boolean {
+    return this.status === null;
+  }
+}
+
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof ServerCallError && error.unreachable;
+}

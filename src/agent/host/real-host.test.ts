@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { StatusReport } from '../../contracts/agent-protocol.js';
+import { updateManifest } from '../../contracts/manifest.js';
+import { AgentCore } from '../core/agent-core.js';
+import { HttpServerClient } from '../http-client.js';
+import { RealHost } from './real-host.js';
+
+const SCRIPT = Buffer.from('echo "installing $RINGMASTER_UPDATE_ID"\ncp payload.txt "$TARGET"\n');
+const PAYLOAD = Buffer.from('hello\n');
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('RealHost with the HTTP client', () => {
+  let server: Server;
+  let url: string;
+  let state: string;
+  let target: string;
+  let applied: StatusReport[];
+  let content: Map<string, Buffer>;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const json = (value: unknown) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(value));
+        };
+        const url = req.url ?? '';
+        if (url === '/agent/v1/enroll') return json({ computerId: 'c-9', credential: 'cred' });
+        if (url.endsWith('/checkin')) {
+          const manifest = updateManifest.parse({
+            id: 'hello-1',
+            title: 'Hello',
+            severity: 'low',
+            platforms: [{ os: 'linux' }, { os: 'darwin' }, { os: 'freebsd' }],
+            files: ['bin/setup.sh', 'payload.txt'],
+            detect: { type: 'file', path: target, sha256: sha(PAYLOAD) },
+            install: { command: 'sh bin/setup.sh', timeoutSeconds: 30 },
+          });
+          return json({
+            computerId: 'c-9',
+            nextCheckinSeconds: 120,
+            ackedSeq: applied.at(-1)?.seq ?? 0,
+            assignments: [
+              {
+                deploymentId: 'd-1',
+                updateId: 'hello-1',
+                action: 'install',
+                manifest,
+                files: [
+                  { path: 'bin/setup.sh', sha256: sha(SCRIPT), size: SCRIPT.length },
+                  { path: 'payload.txt', sha256: sha(PAYLOAD), size: PAYLOAD.length },
+                ],
+              },
+            ],
+          });
+        }
+        if (url.endsWith('/reports')) {
+          const { reports } = JSON.parse(Buffer.concat(chunks).toString()) as {
+            reports: StatusReport[];
+          };
+          for (const r of reports) if (r.seq > (applied.at(-1)?.seq ?? 0)) applied.push(r);
+          return json({ ackedSeq: applied.at(-1)?.seq ?? 0 });
+        }
+        const data = content.get(url.split('/').at(-1) ?? '');
+        if (!data) {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200).end(data);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(async () => {
+    state = await mkdtemp(join(tmpdir(), 'rm-agent-'));
+    target = join(state, 'installed.txt');
+    applied = [];
+    content = new Map([
+      [sha(SCRIPT), SCRIPT],
+      [sha(PAYLOAD), PAYLOAD],
+    ]);
+  });
+  afterEach(async () => {
+    delete process.env.TARGET;
+    await rm(state, { recursive: true, force: true });
+  });
+
+  async function cycle(): Promise<Awaited<ReturnType<AgentCore['runCycle']>>> {
+    const client = new HttpServerClient({ serverUrl: url });
+    const host = new RealHost({ stateDir: state, hostname: 'test-pc', hardwareId: 'hw-test' });
+    try {
+      const core = new AgentCore({ host, client, enrollmentToken: 't', now: () => new Date() });
+      return await core.runCycle();
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('enrolls, installs from verified files and reports; the credential is private', async () => {
+    process.env.TARGET = target;
+    const result = await cycle();
+    expect(result).toMatchObject({ outcome: 'ok', computerId: 'c-9', nextCheckinSeconds: 120 });
+    expect(applied.map((r) => r.state)).toEqual(['downloading', 'installing', 'installed']);
+    expect(applied.at(-1)?.output).toContain('installing hello-1');
+    expect(await readFile(target, 'utf8')).toBe('hello\n');
+    expect((await stat(join(state, 'credential.json'))).mode & 0o777).toBe(0o600);
+    // Work dir removed, content pruned once installed.
+    expect(await readdir(join(state, 'work'))).toEqual([]);
+    expect(await readdir(join(state, 'content'))).toEqual([]);
+
+    await cycle();
+    expect(applied.slice(3).map((r) => r.state)).toEqual(['installed']);
+  });
+
+  it('never runs a script whose hash does not match', async () => {
+    process.env.TARGET = target;
+    content.set(sha(SCRIPT), Buffer.from('touch "$TARGET"\n'));
+    await cycle();
+    expect(applied.map((r) => [r.state, r.reason])).toEqual([
+      ['downloading', null],
+      ['failed', 'hash-mismatch'],
+    ]);
+    expect(applied[1]?.message).toContain('bin/setup.sh');
+    await expect(stat(target)).rejects.toThrow();
+    expect(await readdir(join(state, 'content'))).toEqual([]);
+  });
+
+  it('reports its inventory with the overrides', async () => {
+    const host = new RealHost({ stateDir: state, hostname: 'test-pc', site: 'lab' });
+    const inventory = await host.inventory();
+    expect(inventory).toMatchObject({ hostname: 'test-pc', site: 'lab', agentVersion: '0.1.0' });
+    expect(inventory.hardwareId.length).toBeGreaterThan(0);
+    expect(inventory.freeDiskMB).toBeGreaterThan(0);
+    expect(Number.isNaN(Date.parse(inventory.bootTime ?? ''))).toBe(false);
+    expect(await host.bootTime()).toBe(inventory.bootTime);
+  });
+});

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { version } from '../../version.js';
+import type { Inventory } from '../../contracts/inventory.js';
+import type { CommandResult, CommandSpec, FileInfo, Host } from '../core/host.js';
+import { runShellCommand } from './command-runner.js';
+import { digestFile, FileStore, FsContentStore, isNotFound } from './fs-store.js';
+
+export interface RealHostOptions {
+  stateDir: string;
+  site?: string | null | undefined;
+  /** Override the inventory's identity, to run several agents on one machine. */
+  hostname?: string | undefined;
+  hardwareId?: string | undefined;
+  /** After a timeout: how long the process group has after SIGTERM before SIGKILL. */
+  killGraceMs?: number;
+}
+
+/** The Host on the real operating system. */
+export class RealHost implements Host {
+  readonly storage: FileStore;
+  readonly content: FsContentStore;
+  private hardwareId: string | undefined;
+
+  constructor(private readonly options: RealHostOptions) {
+    this.storage = new FileStore(options.stateDir);
+    this.content = new FsContentStore(options.stateDir);
+    this.hardwareId = options.hardwareId;
+  }
+
+  async inventory(): Promise<Inventory> {
+    return {
+      hostname: this.options.hostname ?? os.hostname(),
+      os: platformName(process.platform),
+      osVersion: os.release(),
+      arch: process.arch,
+      hardwareId: await this.loadHardwareId(),
+      freeDiskMB: await this.freeDiskMB(),
+      agentVersion: version,
+      ipAddresses: ipAddresses(),
+      site: this.options.site ?? null,
+      bootTime: await this.bootTime(),
+    };
+  }
+
+  async freeDiskMB(): Promise<number> {
+    await fs.mkdir(this.options.stateDir, { recursive: true, mode: 0o700 });
+    const stats = await fs.statfs(this.options.stateDir);
+    return Math.floor((stats.bavail * stats.bsize) / (1024 * 1024));
+  }
+
+  async bootTime(): Promise<string | null> {
+    if (process.platform === 'linux') {
+      try {
+        const stat = await fs.readFile('/proc/stat', 'utf8');
+        const match = /^btime (\d+)$/m.exec(stat);
+        if (match?.[1]) return new Date(Number(match[1]) * 1000).toISOString();
+      } catch {
+        // Fall through to the uptime estimate.
+      }
+    }
+    // Rounded to the minute, so that the estimate does not jitter between cycles.
+    const minute = 60_000;
+    return new Date(Math.round((Date.now() - os.uptime() * 1000) / minute) * minute).toISOString();
+  }
+
+  async inspectFile(file: string, options: { cwd: string; hash: boolean }): Promise<FileInfo> {
+    const full = path.resolve(options.cwd, file);
+    if (!options.hash) {
+      try {
+        await fs.access(full);
+        return { exists: true };
+      } catch {
+        return { exists: false };
+      }
+    }
+    try {
+      const digest = await digestFile(full);
+      return digest ? { exists: true, sha256: digest.sha256 } : { exists: false };
+    } catch (error) {
+      // A directory or an unreadable file: it is there, but its hash cannot match.
+      if ((error as NodeJS.ErrnoException).code === 'EISDIR') return { exists: true, sha256: '' };
+      throw error;
+    }
+  }
+
+  runCommand(spec: CommandSpec): Promise<CommandResult> {
+    return runShellCommand(spec, { killGraceMs: this.options.killGraceMs });
+  }
+
+  /** /etc/machine-id, else a random id kept in the state dir. */
+  private async loadHardwareId(): Promise<string> {
+    if (this.hardwareId) return this.hardwareId;
+    try {
+      const id = (await fs.readFile('/etc/machine-id', 'utf8')).trim();
+      if (id) return (this.hardwareId = id);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    const stored = (await this.storage.get('hardware-id'))?.trim();
+    if (stored) return (this.hardwareId = stored);
+    const id = randomUUID();
+    await this.storage.put('hardware-id', id);
+    return (this.hardwareId = id);
+  }
+}
+
+export function platformName(platform: NodeJS.Platform): string {
+  return platform === 'win32' ? 'windows' : platform;
+}
+
+function ipAddresses(): string[] {
+  const addresses: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const info of list ?? []) {
+      if (!info.internal) addresses.push(info.address);
+    }
+  }
+  return addresses.slice(0, 64);
+}

@@ -1,0 +1,182 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import {
+  agentPaths,
+  checkinResponse,
+  enrollResponse,
+  reportsResponse,
+  type CheckinRequest,
+  type CheckinResponse,
+  type EnrollRequest,
+  type EnrollResponse,
+  type ReportsRequest,
+  type ReportsResponse,
+} from '../contracts/agent-protocol.js';
+import {
+  ServerCallError,
+  type AgentCredential,
+  type DownloadSink,
+  type ServerClient,
+} from './core/server-client.js';
+
+export interface HttpServerClientOptions {
+  /** The server's base URL, e.g. `https://ringmaster.example.com`. */
+  serverUrl: string;
+  /** Our own dispatcher, or one shared by many clients (the simulator). */
+  dispatcher?: Dispatcher;
+  userAgent?: string;
+}
+
+/** The agent protocol over HTTP, with undici and keep-alive connections. */
+export class HttpServerClient implements ServerClient {
+  private readonly base: URL;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownDispatcher: boolean;
+  private readonly userAgent: string;
+
+  constructor(options: HttpServerClientOptions) {
+    this.base = new URL(
+      options.serverUrl.endsWith('/') ? options.serverUrl : `${options.serverUrl}/`,
+    );
+    this.ownDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        keepAliveTimeout: 30_000,
+        connect: { timeout: 10_000 },
+        headersTimeout: 60_000,
+        bodyTimeout: 120_000,
+      });
+    this.userAgent = options.userAgent ?? 'ringmaster-agent';
+  }
+
+  async enroll(body: EnrollRequest): Promise<EnrollResponse> {
+    return await this.post(agentPaths.enroll, null, body, enrollResponse);
+  }
+
+  async checkin(auth: AgentCredential, body: CheckinRequest): Promise<CheckinResponse> {
+    return await this.post(agentPaths.checkin(auth.computerId), auth, body, checkinResponse);
+  }
+
+  async reports(auth: AgentCredential, body: ReportsRequest): Promise<ReportsResponse> {
+    return await this.post(agentPaths.reports(auth.computerId), auth, body, reportsResponse);
+  }
+
+  async download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void> {
+    const offset = sink.size;
+    const headers: Record<string, string> = this.headers(auth);
+    if (offset > 0) headers.range = `bytes=${offset}-`;
+    const response = await this.send('GET', agentPaths.content(sha256), headers, undefined);
+    const { statusCode, body } = response;
+
+    if (statusCode === 416 && offset > 0) {
+      // Our partial copy is as long as the file or longer: start again from nothing.
+      await body.dump();
+      await sink.reset();
+      return await this.download(auth, sha256, sink);
+    }
+    if (statusCode !== 200 && statusCode !== 206) throw await errorFrom(response);
+    if (statusCode === 206) {
+      const range = /^bytes (\d+)-/.exec(String(response.headers['content-range'] ?? ''));
+      if (!range || Number(range[1]) !== offset) {
+        await body.dump();
+        throw new ServerCallError('the server answered with another range', 206, 'bad-range');
+      }
+    } else if (offset > 0) {
+      // The server ignored the range and sends the whole file.
+      await sink.reset();
+    }
+    try {
+      for await (const chunk of body) await sink.append(chunk as Buffer);
+    } catch (error) {
+      throw unreachable(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownDispatcher) await this.dispatcher.close();
+  }
+
+  private async post<T extends z.ZodType>(
+    path: string,
+    auth: AgentCredential | null,
+    payload: unknown,
+    schema: T,
+  ): Promise<z.infer<T>> {
+    const headers = { ...this.headers(auth), 'content-type': 'application/json' };
+    const response = await this.send('POST', path, headers, JSON.stringify(payload));
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await errorFrom(response);
+    let json: unknown;
+    try {
+      json = await response.body.json();
+    } catch (error) {
+      throw new ServerCallError(
+        `invalid response from ${path}: ${messageOf(error)}`,
+        response.statusCode,
+        'invalid-response',
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new ServerCallError(
+        `invalid response from ${path}: ${parsed.error.message}`,
+        response.statusCode,
+        'invalid-response',
+      );
+    }
+    return parsed.data;
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    const url = new URL(path.replace(/^\//, ''), this.base);
+    try {
+      return await request(url, { method, headers, body, dispatcher: this.dispatcher });
+    } catch (error) {
+      throw unreachable(error);
+    }
+  }
+
+  private headers(auth: AgentCredential | null): Record<string, string> {
+    const headers: Record<string, string> = { 'user-agent': this.userAgent };
+    if (auth) headers.authorization = `Bearer ${auth.credential}`;
+    return headers;
+  }
+}
+
+async function errorFrom(response: Dispatcher.ResponseData): Promise<ServerCallError> {
+  let text = '';
+  try {
+    text = await response.body.text();
+  } catch {
+    // The body is lost; the status alone will do.
+  }
+  let code = `http-${response.statusCode}`;
+  let message = text.slice(0, 500) || `HTTP ${response.statusCode}`;
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    if (typeof body.error === 'string') code = body.error;
+    if (typeof body.message === 'string') message = body.message;
+  } catch {
+    // Not JSON: keep the raw text.
+  }
+  return new ServerCallError(`${message} (HTTP ${response.statusCode})`, response.statusCode, code);
+}
+
+function unreachable(error: unknown): ServerCallError {
+  if (error instanceof ServerCallError) return error;
+  const code = (error as { code?: unknown }).code;
+  return new ServerCallError(
+    `server unreachable: ${messageOf(error)}`,
+    null,
+    typeof code === 'string' ? code : 'unreachable',
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,39 @@
+import type { InstallCommand } from '../../contracts/manifest.js';
+import type { CommandResult, Host } from '../core/host.js';
+
+/**
+ * What the generic command installer made of a run, before the detect rule has its
+ * say. Installers for real package formats (dpkg, msi, …) will return the same.
+ */
+export type InstallRun =
+  | { kind: 'success'; result: CommandResult }
+  | { kind: 'reboot'; result: CommandResult }
+  | { kind: 'retry'; result: CommandResult }
+  | { kind: 'timeout'; result: CommandResult }
+  | { kind: 'error'; result: CommandResult };
+
+/** Runs an install (or uninstall) command in the update's work dir and classifies its exit. */
+export async function runInstallCommand(
+  host: Host,
+  install: InstallCommand,
+  workDir: string,
+  env: Readonly<Record<string, string>>,
+): Promise<InstallRun> {
+  const result = await host.runCommand({
+    command: install.command,
+    cwd: workDir,
+    env,
+    timeoutSeconds: install.timeoutSeconds,
+  });
+  return { kind: classifyExit(install, result), result };
+}
+
+export function classifyExit(install: InstallCommand, result: CommandResult): InstallRun['kind'] {
+  if (result.timedOut) return 'timeout';
+  const code = result.exitCode;
+  if (code === null) return 'error';
+  if (install.successExitCodes.includes(code)) return 'success';
+  if (install.rebootExitCodes.includes(code)) return 'reboot';
+  if (install.retryExitCodes.includes(code)) return 'retry';
+  return 'error';
+}
