@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { scaledClock } from '../domain/clock.js';
 import { createServer } from '../server/server.js';
 
 type ServerFlags = {
@@ -7,6 +8,8 @@ type ServerFlags = {
   data: string;
   database?: string;
   checkinInterval: string;
+  timeScale: string;
+  clockOrigin?: string;
 };
 
 function positiveInt(name: string, value: string): number {
@@ -33,13 +36,26 @@ export function registerServerCommand(program: Command): void {
       process.env.RINGMASTER_DATABASE_URL,
     )
     .option('--checkin-interval <seconds>', 'how often agents check in', '300')
+    .option(
+      '--time-scale <factor>',
+      'run on a virtual clock this many times faster than real time (rehearsals, simulator)',
+      '1',
+    )
+    .option('--clock-origin <iso>', 'with --time-scale: the moment the virtual clock starts from')
     .action(async (flags: ServerFlags) => {
       const port = positiveInt('port', flags.port);
+      const timeScale = Number(flags.timeScale);
+      if (!(timeScale > 0))
+        throw new Error(`--time-scale must be a positive number, not "${flags.timeScale}"`);
+      const origin = flags.clockOrigin ? Date.parse(flags.clockOrigin) : Date.now();
+      if (Number.isNaN(origin))
+        throw new Error(`--clock-origin must be an ISO date-time, not "${flags.clockOrigin}"`);
       const server = await createServer({
         dataDir: flags.data,
         databaseUrl: flags.database,
         checkinIntervalSeconds: positiveInt('checkin-interval', flags.checkinInterval),
         adminTokenFromEnv: process.env.RINGMASTER_ADMIN_TOKEN,
+        clock: scaledClock(timeScale, origin),
         logger: true,
       });
       const log = server.app.log;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { statusStates, failureReasons } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
+import { clientPolicies } from './plan.js';
 
 /**
  * The agent protocol, under /agent/v1. Every call but enrollment carries the
@@ -30,6 +31,20 @@ export const assignment = z.object({
   action: assignmentAction,
   manifest: updateManifest,
   files: z.array(updateFile),
+  /**
+   * How much the person at the computer is involved: `notify` (ask before download
+   * and before install), `auto-download` (download, ask before install), `scheduled`
+   * (download, install at `installAt`; a local admin may install earlier).
+   */
+  policy: z.enum(clientPolicies).default('auto-download'),
+  /** `scheduled`: when to install without asking. */
+  installAt: z.iso.datetime({ offset: true }).nullable().default(null),
+  /** At the deadline the install is enforced, whatever the policy. */
+  deadline: z.iso.datetime({ offset: true }).nullable().default(null),
+  /** Do not restart by itself while a user is logged on; the user may postpone. */
+  noAutoRestartWhileLoggedOn: z.boolean().default(false),
+  /** An emergency deployment: install now, skip the user's questions. */
+  emergency: z.boolean().default(false),
 });
 export type Assignment = z.infer<typeof assignment>;
 
@@ -80,4 +95,9 @@ export const agentPaths = {
   checkin: (computerId: string) => `/agent/v1/computers/${encodeURIComponent(computerId)}/checkin`,
   reports: (computerId: string) => `/agent/v1/computers/${encodeURIComponent(computerId)}/reports`,
   content: (sha256: string) => `/agent/v1/content/${sha256}`,
+  /**
+   * The push channel: a Server-Sent Events stream whose only message is
+   * `event: checkin` ("check in now"), for emergencies and halts.
+   */
+  wake: (computerId: string) => `/agent/v1/computers/${encodeURIComponent(computerId)}/wake`,
 } as const;

@@ -39,8 +39,9 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     await store.close();
     throw error;
   }
+  const clock = options.clock ?? systemClock;
   const services = createServices(createRepositories(store.db), {
-    clock: options.clock ?? systemClock,
+    clock,
     contentDir: path.join(options.dataDir, 'content'),
     checkinIntervalSeconds: options.checkinIntervalSeconds ?? 300,
   });
@@ -48,7 +49,11 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     options.dataDir,
     options.adminTokenFromEnv,
   );
-  const app = buildApp(services, { logger: options.logger ?? false, version });
+  const app = buildApp(services, {
+    logger: options.logger ?? false,
+    version,
+    now: () => clock.now(),
+  });
   return {
     app,
     services,

@@ -5,7 +5,12 @@ import { registerAdminRoutes } from './admin.routes.js';
 import { registerAgentRoutes } from './agent.routes.js';
 import { installErrorHandler } from './error-handler.js';
 
-export type AppOptions = { logger?: FastifyServerOptions['logger']; version?: string };
+export type AppOptions = {
+  logger?: FastifyServerOptions['logger'];
+  version?: string;
+  /** The server's clock, which may be virtual (--time-scale): /healthz tells it. */
+  now?: () => number;
+};
 
 /** The HTTP app, with no port of its own: tests drive it with `app.inject()`. */
 export function buildApp(services: Services, options: AppOptions = {}): FastifyInstance {
@@ -19,7 +24,8 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     }),
   });
   installErrorHandler(app);
-  app.get('/healthz', () => ({ status: 'ok' }));
+  const now = options.now ?? (() => Date.now());
+  app.get('/healthz', () => ({ status: 'ok', time: new Date(now()).toISOString() }));
   const openApi = buildOpenApi(options.version ?? '0.0.0');
   app.get('/openapi.json', () => openApi);
   registerAgentRoutes(app, services);

@@ -73,6 +73,11 @@ export class AgentService {
             sha256: f.sha256,
             size: Number(f.size),
           })),
+          policy: 'auto-download',
+          installAt: null,
+          deadline: null,
+          noAutoRestartWhileLoggedOn: false,
+          emergency: false,
         });
       }
     }

@@ -1,0 +1,270 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import type { FieldIssue } from '../domain/errors.js';
+import { fieldIssues } from './parse.js';
+
+/**
+ * A deployment plan: ordered phases (rings), each opened when the one before it is
+ * healthy, plus the schedule, retry and client policy of the whole deployment.
+ * Times are ISO text here; the engine turns them into epoch ms.
+ */
+
+const isoTime = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO date-time with a time zone, e.g. 2025-06-07T01:00:00+09:00',
+});
+
+export const phaseName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    message: 'must start with a letter or digit and hold only letters, digits, ".", "_" or "-"',
+  });
+
+export const gateSchema = z.strictObject({
+  /** Share of the phase installed or not applicable before the next phase may open. */
+  minSuccessPercent: z.number().min(0).max(100).default(95),
+  /** Share of the phase failed above which the deployment halts by itself. */
+  maxFailurePercent: z.number().min(0).max(100).optional(),
+  /** The next phase opens only after an approver promotes this one. */
+  manual: z.boolean().default(false),
+});
+export type Gate = z.infer<typeof gateSchema>;
+
+/** A phase's own gate: only what it changes from the plan's gate. */
+export const gateOverrideSchema = z.strictObject({
+  minSuccessPercent: z.number().min(0).max(100).optional(),
+  maxFailurePercent: z.number().min(0).max(100).optional(),
+  manual: z.boolean().optional(),
+});
+
+export const phaseStart = z.union([
+  z.strictObject({ afterSeconds: z.number().int().nonnegative() }),
+  z.strictObject({ at: isoTime }),
+]);
+export type PhaseStart = z.infer<typeof phaseStart>;
+
+export const phaseSchema = z.strictObject({
+  name: phaseName,
+  /** Cumulative share of the target reached by the end of this phase (0 < p ≤ 100). */
+  percent: z.number().optional(),
+  /** This phase takes these groups' computers (in addition to `percent`, if given). */
+  groups: z.array(z.string().min(1)).min(1).optional(),
+  /** Default: the previous phase opened + soak (the first phase: the available time). */
+  start: phaseStart.optional(),
+  /** Overrides the plan's gate for this phase. */
+  gate: gateOverrideSchema.optional(),
+});
+export type Phase = z.infer<typeof phaseSchema>;
+
+export const clientPolicies = ['notify', 'auto-download', 'scheduled'] as const;
+export type ClientPolicy = (typeof clientPolicies)[number];
+
+export const planSchema = z.strictObject({
+  phases: z.array(phaseSchema).min(1, { message: 'a plan needs at least one phase' }),
+  gate: gateSchema.default({ minSuccessPercent: 95, manual: false }),
+  soakSeconds: z.number().int().nonnegative().default(86_400),
+  availableAt: isoTime.optional(),
+  deadline: isoTime.optional(),
+  emergency: z
+    .strictObject({
+      reason: z.string().trim().min(1, { message: 'an emergency needs a reason' }),
+      skipSoak: z.boolean().default(true),
+    })
+    .optional(),
+  recurrenceSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 86_400),
+  recurrenceByGroup: z.record(z.string().min(1), z.number().int().positive()).default({}),
+  maxAttempts: z.number().int().positive().default(5),
+  retryBackoffSeconds: z.number().int().positive().default(600),
+  policy: z.enum(clientPolicies).default('auto-download'),
+  noAutoRestartWhileLoggedOn: z.boolean().default(false),
+  windows: z
+    .strictObject({
+      overrideOnDeadline: z.boolean().default(true),
+      overrideOnEmergency: z.boolean().default(true),
+    })
+    .default({ overrideOnDeadline: true, overrideOnEmergency: true }),
+});
+export type DeploymentPlan = z.infer<typeof planSchema>;
+export type DeploymentPlanInput = z.input<typeof planSchema>;
+
+export type PlanResult = { ok: true; plan: DeploymentPlan } | { ok: false; issues: FieldIssue[] };
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A maintenance window of a group: starts on a 5-field cron, lasts `durationMinutes`. */
+export const maintenanceWindowSchema = z
+  .strictObject({
+    cron: z.string().trim().min(1),
+    durationMinutes: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 60),
+    timezone: z.string().min(1).refine(validTimeZone, {
+      message: 'must be an IANA time zone, e.g. Asia/Tokyo or UTC',
+    }),
+  })
+  .superRefine((w, ctx) => {
+    if (w.cron.split(/\s+/).length !== 5) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message: `"${w.cron}" must have 5 fields: minute hour day-of-month month day-of-week`,
+      });
+      return;
+    }
+    try {
+      CronExpressionParser.parse(w.cron, { tz: validTimeZone(w.timezone) ? w.timezone : 'UTC' });
+    } catch (e) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cron'],
+        message: `"${w.cron}" is not a valid cron expression: ${(e as Error).message}`,
+      });
+    }
+  });
+export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
+
+const pct = (p: number): string => `${p}%`;
+
+/** The rules a schema cannot say: order, reach, unique names, times that make sense. */
+export function planIssues(plan: DeploymentPlan): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const seen = new Map<string, number>();
+  let lastPercent: { value: number; name: string } | null = null;
+  let lastAt: { ms: number; name: string } | null = null;
+  const available = plan.availableAt === undefined ? null : Date.parse(plan.availableAt);
+
+  plan.phases.forEach((phase, i) => {
+    const at = `phases.${i}`;
+    const first = seen.get(phase.name);
+    if (first !== undefined) {
+      issues.push({
+        field: `${at}.name`,
+        message: `duplicate phase name "${phase.name}" (also phase ${first + 1})`,
+      });
+    } else seen.set(phase.name, i);
+
+    if (phase.percent === undefined && phase.groups === undefined) {
+      issues.push({
+        field: at,
+        message: `phase ${phase.name} reaches no computers: give it a percent, groups or both`,
+      });
+    }
+    if (phase.percent !== undefined) {
+      const p = phase.percent;
+      if (!(p > 0)) {
+        issues.push({ field: `${at}.percent`, message: `${pct(p)} must be more than 0%` });
+      } else if (p > 100) {
+        issues.push({
+          field: `${at}.percent`,
+          message: `${pct(p)} is more than 100% of the target`,
+        });
+      } else if (lastPercent !== null && p <= lastPercent.value) {
+        issues.push({
+          field: `${at}.percent`,
+          message: `phases out of order: ${phase.name} (${pct(p)}) must reach more of the target than ${lastPercent.name} before it (${pct(lastPercent.value)}); percents are cumulative`,
+        });
+      }
+      if (p > 0 && p <= 100) lastPercent = { value: p, name: phase.name };
+    }
+
+    if (phase.start && 'at' in phase.start) {
+      const ms = Date.parse(phase.start.at);
+      if (lastAt !== null && ms < lastAt.ms) {
+        issues.push({
+          field: `${at}.start.at`,
+          message: `phase ${phase.name} starts at ${phase.start.at}, before phase ${lastAt.name} before it`,
+        });
+      } else if (available !== null && ms < available) {
+        issues.push({
+          field: `${at}.start.at`,
+          message: `phase ${phase.name} starts at ${phase.start.at}, before the deployment is available (${plan.availableAt})`,
+        });
+      }
+      lastAt = { ms, name: phase.name };
+    }
+  });
+
+  const anyGroups = plan.phases.some((p) => p.groups !== undefined);
+  const last = plan.phases[plan.phases.length - 1];
+  if (!anyGroups && last && last.percent !== undefined && last.percent < 100 && last.percent > 0) {
+    issues.push({
+      field: `phases.${plan.phases.length - 1}.percent`,
+      message: `the last phase (${last.name}) reaches ${pct(last.percent)} of the target; it must reach 100% or the rest is never deployed`,
+    });
+  }
+
+  if (plan.deadline !== undefined && available !== null) {
+    if (Date.parse(plan.deadline) < available) {
+      issues.push({
+        field: 'deadline',
+        message: `the deadline (${plan.deadline}) is before the available time (${plan.availableAt})`,
+      });
+    }
+  }
+  const gates = [{ field: 'gate', gate: plan.gate }].concat(
+    plan.phases.map((p, i) => ({ field: `phases.${i}.gate`, gate: phaseGate(plan, i) })),
+  );
+  for (const { field, gate } of gates) {
+    if (gate.maxFailurePercent !== undefined && gate.maxFailurePercent >= 100) {
+      issues.push({
+        field: `${field}.maxFailurePercent`,
+        message: `${pct(gate.maxFailurePercent)} would never halt; use less than 100% or leave it out`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** The gate that decides whether the phase after `phaseIndex` may open. */
+export function phaseGate(plan: DeploymentPlan, phaseIndex: number): Gate {
+  const own = plan.phases[phaseIndex]?.gate ?? {};
+  return {
+    minSuccessPercent: own.minSuccessPercent ?? plan.gate.minSuccessPercent,
+    maxFailurePercent: own.maxFailurePercent ?? plan.gate.maxFailurePercent,
+    manual: own.manual ?? plan.gate.manual,
+  };
+}
+
+/** Parses and checks a plan; expected failures come back as field-named issues. */
+export function validatePlan(input: unknown): PlanResult {
+  const parsed = planSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
+  const issues = planIssues(parsed.data);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, plan: parsed.data };
+}
+
+/**
+ * Windows in which the update could never start: an install starts only if its
+ * timeout fits in what is left of the window.
+ */
+export function windowIssues(
+  windows: readonly MaintenanceWindow[],
+  installTimeoutSeconds: number,
+  field = 'windows',
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  windows.forEach((w, i) => {
+    if (w.durationMinutes * 60 < installTimeoutSeconds) {
+      issues.push({
+        field: `${field}.${i}.durationMinutes`,
+        message: `the window "${w.cron}" (${w.timezone}) lasts ${w.durationMinutes} min, shorter than the install timeout of ${Math.ceil(installTimeoutSeconds / 60)} min: no install could ever start in it`,
+      });
+    }
+  });
+  return issues;
+}
