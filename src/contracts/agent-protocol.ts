@@ -48,8 +48,24 @@ export const assignment = z.object({
 });
 export type Assignment = z.infer<typeof assignment>;
 
+/**
+ * What the agent saw while it could not check in, told at the next check-in so the
+ * server can tell a stopped agent or a network cut apart from a computer that was off.
+ */
+export const agentEventKinds = ['agent-stopped', 'server-unreachable'] as const;
+export const agentEvent = z.object({
+  kind: z.enum(agentEventKinds),
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  /** e.g. "stopped by a user", "stopped for maintenance", the network error. */
+  detail: z.string().max(500).nullable().default(null),
+});
+export type AgentEvent = z.infer<typeof agentEvent>;
+export type AgentEventInput = z.input<typeof agentEvent>;
+
 export const checkinRequest = z.object({
   inventory,
+  events: z.array(agentEvent).max(100).default([]),
 });
 export type CheckinRequest = z.infer<typeof checkinRequest>;
 
