@@ -114,7 +114,7 @@ for (const engine of ENGINES) {
       expect(missing.statusCode).toBe(404);
       expect(missing.json()).toMatchObject({ error: 'not-found' });
 
-      const bad = await admin('POST', '/api/v1/deployments', { update: 42 });
+      const bad = await admin('POST', '/api/v1/deployments', { update: 42, group: '' });
       expect(bad.statusCode).toBe(400);
       const body = bad.json<{ message: string; details: { issues: { field: string }[] } }>();
       expect(body.details.issues.map((i) => i.field)).toEqual(

@@ -71,7 +71,7 @@ describe('an update deployed end to end', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('installs for real, once, and explains every failure', async () => {
+  it('installs for real, once, and explains every failure', { timeout: 180_000 }, async () => {
     const good = updateDir(
       'E2E-GOOD',
       { detect: { type: 'file', path: marker('E2E-GOOD') } },

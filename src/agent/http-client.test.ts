@@ -136,10 +136,18 @@ describe('HttpServerClient', () => {
   it('enrolls without a credential and checks in with the bearer credential', async () => {
     expect(await client.enroll({ enrollmentToken: 'good', inventory })).toEqual(AUTH);
     expect(seen[0]?.auth).toBeUndefined();
-    const checkin = await client.checkin(AUTH, { inventory });
+    const events = [
+      {
+        kind: 'agent-stopped' as const,
+        from: '2025-06-01T00:00:00.000Z',
+        to: '2025-06-01T01:00:00.000Z',
+        detail: 'stopped by a user or service manager',
+      },
+    ];
+    const checkin = await client.checkin(AUTH, { inventory, events });
     expect(checkin).toMatchObject({ ackedSeq: 7, nextCheckinSeconds: 60 });
     expect(seen[1]).toMatchObject({ method: 'POST', auth: 'Bearer secret' });
-    expect(JSON.parse(seen[1]?.body ?? '{}')).toEqual({ inventory });
+    expect(JSON.parse(seen[1]?.body ?? '{}')).toEqual({ inventory, events });
   });
 
   it('turns error bodies into ServerCallError with status and code', async () => {
@@ -183,9 +191,124 @@ describe('HttpServerClient', () => {
 
   it('reports an unreachable server with a null status', async () => {
     const dead = new HttpServerClient({ serverUrl: 'http://127.0.0.1:1' });
-    const error = await dead.checkin(AUTH, { inventory }).catch((e: unknown) => e);
+    const error = await dead.checkin(AUTH, { inventory, events: [] }).catch((e: unknown) => e);
     await dead.close();
     expect(error).toBeInstanceOf(ServerCallError);
     expect((error as ServerCallError).unreachable).toBe(true);
+  });
+});
+
+describe('HttpServerClient push channel', () => {
+  let server: Server;
+  let url: string;
+  let connections: { auth: string | undefined; accept: string | undefined }[];
+  let behaviour: (n: number, res: ServerResponse) => void;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url !== '/agent/v1/computers/c-1/wake') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'not-found', message: 'no such route' }));
+        return;
+      }
+      connections.push({ auth: req.headers.authorization, accept: req.headers.accept });
+      behaviour(connections.length, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(() => {
+    connections = [];
+  });
+
+  const until = async (check: () => boolean): Promise<void> => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(check()).toBe(true);
+  };
+
+  it('parses events split across chunks, ignores pings and reconnects when dropped', async () => {
+    behaviour = (n, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (n === 1) {
+        // One event cut in three writes, a ping, then a CRLF event, then the end.
+        const parts = [
+          ': ping\n\n',
+          'event: che',
+          'ckin\ndata: {}\n',
+          '\n',
+          'event: checkin\r\n\r\n',
+        ];
+        let i = 0;
+        const next = (): void => {
+          const part = parts[i++];
+          if (part === undefined) {
+            res.end();
+            return;
+          }
+          res.write(part);
+          setTimeout(next, 15);
+        };
+        next();
+        return;
+      }
+      res.write(': ping\n\nevent: checkin\ndata: {}\n\n'); // and stays open
+    };
+    const client = new HttpServerClient({
+      serverUrl: url,
+      wakeBackoff: { firstMs: 20, maxMs: 50 },
+    });
+    const controller = new AbortController();
+    let wakes = 0;
+    const statuses: string[] = [];
+    const holding = client.wake(
+      AUTH,
+      () => (wakes += 1),
+      controller.signal,
+      (s) => statuses.push(s.type),
+    );
+    await until(() => wakes === 3 && connections.length === 2);
+    expect(connections[0]).toEqual({ auth: 'Bearer secret', accept: 'text/event-stream' });
+    expect(statuses).toEqual(['connected', 'dropped', 'connected']);
+    controller.abort();
+    await holding; // returns once aborted
+    await client.close();
+  });
+
+  it('reconnects with backoff when the server is down, and stops when aborted', async () => {
+    behaviour = (_n, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'unavailable', message: 'starting up' }));
+    };
+    const client = new HttpServerClient({ serverUrl: url, wakeBackoff: { firstMs: 5, maxMs: 20 } });
+    const controller = new AbortController();
+    const retries: number[] = [];
+    const holding = client.wake(
+      AUTH,
+      () => undefined,
+      controller.signal,
+      (s) => {
+        if (s.type === 'dropped') retries.push(s.retryInMs);
+      },
+    );
+    await until(() => connections.length >= 4);
+    controller.abort();
+    await holding;
+    expect(retries.every((ms) => ms <= 20)).toBe(true);
+    await client.close();
+  });
+
+  it('throws when the server refuses the channel', async () => {
+    const client = new HttpServerClient({ serverUrl: url });
+    const other = { computerId: 'c-2', credential: 'secret' };
+    const error = await client
+      .wake(other, () => undefined, new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerCallError);
+    expect(error).toMatchObject({ status: 404, code: 'not-found' });
+    await client.close();
   });
 });

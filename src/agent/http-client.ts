@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
@@ -17,7 +18,9 @@ import {
   type AgentCredential,
   type DownloadSink,
   type ServerClient,
+  type WakeStatus,
 } from './core/server-client.js';
+import { SseParser } from './sse.js';
 
 export interface HttpServerClientOptions {
   /** The server's base URL, e.g. `https://ringmaster.example.com`. */
@@ -25,7 +28,19 @@ export interface HttpServerClientOptions {
   /** Our own dispatcher, or one shared by many clients (the simulator). */
   dispatcher?: Dispatcher;
   userAgent?: string;
+  /** The push channel's reconnect backoff: doubling from `firstMs` up to `maxMs`, jittered. */
+  wakeBackoff?: { firstMs: number; maxMs: number };
+  /**
+   * The push channel is taken as dead when nothing (not even a `: ping`) arrives for
+   * this long; the server pings more often than that.
+   */
+  wakeIdleTimeoutMs?: number;
 }
+
+const WAKE_BACKOFF = { firstMs: 1000, maxMs: 30_000 };
+const WAKE_IDLE_TIMEOUT_MS = 90_000;
+/** A channel that stayed up this long dropped by chance: reconnect from the first step. */
+const WAKE_STABLE_MS = 10_000;
 
 /** The agent protocol over HTTP, with undici and keep-alive connections. */
 export class HttpServerClient implements ServerClient {
@@ -33,6 +48,8 @@ export class HttpServerClient implements ServerClient {
   private readonly dispatcher: Dispatcher;
   private readonly ownDispatcher: boolean;
   private readonly userAgent: string;
+  private readonly wakeBackoff: { firstMs: number; maxMs: number };
+  private readonly wakeIdleTimeoutMs: number;
 
   constructor(options: HttpServerClientOptions) {
     this.base = new URL(
@@ -48,6 +65,8 @@ export class HttpServerClient implements ServerClient {
         bodyTimeout: 120_000,
       });
     this.userAgent = options.userAgent ?? 'ringmaster-agent';
+    this.wakeBackoff = options.wakeBackoff ?? WAKE_BACKOFF;
+    this.wakeIdleTimeoutMs = options.wakeIdleTimeoutMs ?? WAKE_IDLE_TIMEOUT_MS;
   }
 
   async enroll(body: EnrollRequest): Promise<EnrollResponse> {
@@ -88,6 +107,86 @@ export class HttpServerClient implements ServerClient {
     }
     try {
       for await (const chunk of body) await sink.append(chunk as Buffer);
+    } catch (error) {
+      throw unreachable(error);
+    }
+  }
+
+  /**
+   * Holds `GET /agent/v1/computers/:id/wake`, a Server-Sent Events stream, and calls
+   * `onWake` for every `event: checkin`. Reconnects with jittered backoff (1 s doubling
+   * to 30 s) when it drops or goes silent; returns when `signal` aborts. A 4xx answer
+   * (other than 408/429) throws: retrying at once would not change it.
+   */
+  async wake(
+    auth: AgentCredential,
+    onWake: () => void,
+    signal: AbortSignal,
+    onStatus?: (status: WakeStatus) => void,
+  ): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      const startedAt = Date.now();
+      let connected = false;
+      let message: string;
+      try {
+        await this.holdWake(auth, onWake, signal, () => {
+          connected = true;
+          onStatus?.({ type: 'connected' });
+        });
+        message = 'the server closed the channel';
+      } catch (error) {
+        if (signal.aborted) return;
+        if (isRefusal(error)) throw error;
+        message = messageOf(error);
+      }
+      if (signal.aborted) return;
+      failures = connected && Date.now() - startedAt >= WAKE_STABLE_MS ? 0 : failures + 1;
+      const { firstMs, maxMs } = this.wakeBackoff;
+      const step = Math.min(maxMs, firstMs * 2 ** Math.min(failures - 1, 30));
+      const retryInMs = Math.round(step * (0.5 + Math.random() * 0.5));
+      onStatus?.({ type: 'dropped', message, retryInMs });
+      try {
+        await sleep(retryInMs, undefined, { signal });
+      } catch {
+        return; // aborted
+      }
+    }
+  }
+
+  private async holdWake(
+    auth: AgentCredential,
+    onWake: () => void,
+    signal: AbortSignal,
+    onConnected: () => void,
+  ): Promise<void> {
+    const url = new URL(agentPaths.wake(auth.computerId).replace(/^\//, ''), this.base);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: 'GET',
+        headers: {
+          ...this.headers(auth),
+          accept: 'text/event-stream',
+          'cache-control': 'no-cache',
+        },
+        dispatcher: this.dispatcher,
+        signal,
+        bodyTimeout: this.wakeIdleTimeoutMs,
+      });
+    } catch (error) {
+      throw unreachable(error);
+    }
+    if (response.statusCode !== 200) throw await errorFrom(response);
+    onConnected();
+    const decoder = new TextDecoder();
+    const parser = new SseParser();
+    try {
+      for await (const chunk of response.body) {
+        for (const event of parser.push(decoder.decode(chunk as Buffer, { stream: true }))) {
+          if (event.event === 'checkin') onWake();
+        }
+      }
     } catch (error) {
       throw unreachable(error);
     }
@@ -165,6 +264,12 @@ async function errorFrom(response: Dispatcher.ResponseData): Promise<ServerCallE
     // Not JSON: keep the raw text.
   }
   return new ServerCallError(`${message} (HTTP ${response.statusCode})`, response.statusCode, code);
+}
+
+/** The server refused the channel itself: not worth retrying at once. */
+function isRefusal(error: unknown): boolean {
+  if (!(error instanceof ServerCallError) || error.status === null) return false;
+  return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429;
 }
 
 function unreachable(error: unknown): ServerCallError {

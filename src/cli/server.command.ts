@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { scaledClock } from '../domain/clock.js';
-import { createServer } from '../server/server.js';
 
 type ServerFlags = {
   port: string;
@@ -50,6 +49,8 @@ export function registerServerCommand(program: Command): void {
       const origin = flags.clockOrigin ? Date.parse(flags.clockOrigin) : Date.now();
       if (Number.isNaN(origin))
         throw new Error(`--clock-origin must be an ISO date-time, not "${flags.clockOrigin}"`);
+      // Loaded here, not at the top: other commands need not pay for the server's modules.
+      const { createServer } = await import('../server/server.js');
       const server = await createServer({
         dataDir: flags.data,
         databaseUrl: flags.database,

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { absenceKinds } from '../domain/computer-health.js';
 import { failureReasons, statusStates } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
+import { maintenanceWindowSchema } from './plan.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -77,16 +79,35 @@ export const statusView = z.object({
 });
 export type StatusView = z.infer<typeof statusView>;
 
+export const absenceView = z.object({
+  kind: z.enum(absenceKinds),
+  from: z.string(),
+  to: z.string(),
+  detail: z.string().nullable(),
+});
+export type AbsenceView = z.infer<typeof absenceView>;
+
 export const computerView = inventory.extend({
   id: z.string(),
   groups: z.array(z.string()),
   enrolledAt: z.string(),
   lastSeenAt: z.string().nullable(),
+  /** online, or offline since its last check-in (missed check-ins). */
+  health: z.object({
+    state: z.enum(['online', 'offline', 'never-seen']),
+    since: z.string().nullable(),
+  }),
+  /** Why it was last away, once it is back: offline, agent-stopped, server-unreachable, reimaged. */
+  lastAbsence: absenceView.nullable(),
+  reimagedAt: z.string().nullable(),
+  reimageCount: z.number(),
 });
 export type ComputerView = z.infer<typeof computerView>;
 
 export const computerDetailView = computerView.extend({
   statuses: z.array(statusView),
+  /** Recent absences, newest first. */
+  absences: z.array(absenceView),
 });
 export type ComputerDetailView = z.infer<typeof computerDetailView>;
 
@@ -118,6 +139,7 @@ export const groupView = z.object({
   kind: z.enum(['static', 'query']),
   query: z.string().nullable(),
   memberCount: z.number(),
+  windows: z.array(maintenanceWindowSchema),
   createdAt: z.string(),
 });
 export type GroupView = z.infer<typeof groupView>;
@@ -129,28 +151,118 @@ export type GroupDetailView = z.infer<typeof groupDetailView>;
 
 // ---- deployments ---------------------------------------------------------
 
-export const createDeploymentRequest = z.object({
-  update: z.string().min(1),
-  group: z.string().min(1),
-});
+export const createDeploymentRequest = z
+  .object({
+    update: z.string().min(1),
+    /** One target group, or several with `groups`. */
+    group: z.string().min(1).optional(),
+    groups: z.array(z.string().min(1)).min(1).optional(),
+    /** A deployment plan (see contracts/plan.ts); default: one phase, 100%, at once. */
+    plan: z.unknown().optional(),
+  })
+  .refine((r) => r.group !== undefined || r.groups !== undefined, {
+    message: 'give the target as "group" or "groups"',
+    path: ['group'],
+  });
 export type CreateDeploymentRequest = z.infer<typeof createDeploymentRequest>;
+
+export const deploymentActionRequest = z.object({
+  reason: z.string().min(1).max(2000).optional(),
+});
+export type DeploymentActionRequest = z.infer<typeof deploymentActionRequest>;
+
+export const redeployRequest = z.object({
+  failedOnly: z.boolean().default(true),
+  /** A new revision of the update to deploy to those computers instead. */
+  update: z.string().min(1).optional(),
+  reason: z.string().min(1).max(2000).optional(),
+});
+export type RedeployRequest = z.infer<typeof redeployRequest>;
+
+export const phaseView = z.object({
+  index: z.number(),
+  name: z.string(),
+  percent: z.number().nullable(),
+  groups: z.array(z.string()),
+  openedAt: z.string().nullable(),
+  promotedAt: z.string().nullable(),
+  size: z.number(),
+  counts: z.record(z.enum(statusStates), z.number()),
+});
+export type PhaseView = z.infer<typeof phaseView>;
 
 export const deploymentView = z.object({
   id: z.string(),
   updateId: z.string(),
   groups: z.array(z.string()),
+  /** active | halted | revoked | completed | rolling-back | rolled-back */
   state: z.string(),
+  /** Why it is in that state: the gate's figures or the admin's reason. */
+  stateReason: z.string().nullable(),
+  action: z.enum(['install', 'uninstall']),
+  emergency: z.string().nullable(),
+  deadline: z.string().nullable(),
+  waitingFor: z.string().nullable(),
   createdAt: z.string(),
   /** Computers per status state; every state of the model is present. */
   counts: z.record(z.enum(statusStates), z.number()),
   total: z.number(),
+  phases: z.array(phaseView),
+  plan: z.unknown(),
 });
 export type DeploymentView = z.infer<typeof deploymentView>;
 
+export const deploymentComputerView = statusView.extend({ phase: z.string().nullable() });
+
 export const deploymentDetailView = deploymentView.extend({
-  computers: z.array(statusView),
+  computers: z.array(deploymentComputerView),
 });
 export type DeploymentDetailView = z.infer<typeof deploymentDetailView>;
+
+export const deploymentEventView = z.object({
+  at: z.string(),
+  type: z.string(),
+  phase: z.string().nullable(),
+  message: z.string(),
+  actor: z.string(),
+});
+export type DeploymentEventView = z.infer<typeof deploymentEventView>;
+
+export const dryRunView = z.object({
+  phases: z.array(
+    z.object({
+      name: z.string(),
+      percent: z.number().nullable(),
+      groups: z.array(z.string()),
+      earliestOpenAt: z.string(),
+      openWhy: z.string(),
+      gate: z.string(),
+      computers: z.array(
+        z.object({
+          id: z.string(),
+          hostname: z.string(),
+          earliestStartAt: z.string().nullable(),
+          why: z.string(),
+        }),
+      ),
+    }),
+  ),
+  unreached: z.array(z.object({ id: z.string(), hostname: z.string() })),
+});
+export type DryRunView = z.infer<typeof dryRunView>;
+
+export const setWindowsRequest = z.object({ windows: z.array(maintenanceWindowSchema) });
+export type SetWindowsRequest = z.infer<typeof setWindowsRequest>;
+
+export const deploymentActions = [
+  'halt',
+  'resume',
+  'revoke',
+  'rollback',
+  'promote',
+  'redeploy',
+] as const;
+export type DeploymentAction = (typeof deploymentActions)[number];
 
 export const apiPaths = {
   health: '/healthz',
@@ -165,4 +277,9 @@ export const apiPaths = {
   groupMembers: (name: string) => `/api/v1/groups/${encodeURIComponent(name)}/members`,
   deployments: '/api/v1/deployments',
   deployment: (id: string) => `/api/v1/deployments/${encodeURIComponent(id)}`,
+  deploymentAction: (id: string, action: DeploymentAction) =>
+    `/api/v1/deployments/${encodeURIComponent(id)}/${action}`,
+  deploymentEvents: (id: string) => `/api/v1/deployments/${encodeURIComponent(id)}/events`,
+  dryRun: '/api/v1/deployments/dry-run',
+  groupWindows: (name: string) => `/api/v1/groups/${encodeURIComponent(name)}/windows`,
 } as const;

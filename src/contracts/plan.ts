@@ -81,7 +81,8 @@ export const planSchema = z.strictObject({
   recurrenceByGroup: z.record(z.string().min(1), z.number().int().positive()).default({}),
   maxAttempts: z.number().int().positive().default(5),
   retryBackoffSeconds: z.number().int().positive().default(600),
-  policy: z.enum(clientPolicies).default('auto-download'),
+  // Managed fleets install without asking by default (download, install at the scheduled time).
+  policy: z.enum(clientPolicies).default('scheduled'),
   noAutoRestartWhileLoggedOn: z.boolean().default(false),
   windows: z
     .strictObject({

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../domain/clock.js';
+import { createCoordination } from '../store/coordination.js';
 import { migrateToLatest, openStore, type Store } from '../store/db.js';
 import { createRepositories } from '../store/repositories.js';
 import { version } from '../version.js';
@@ -16,6 +17,8 @@ export type ServerOptions = {
   checkinIntervalSeconds?: number;
   adminTokenFromEnv?: string | undefined;
   logger?: boolean;
+  /** Real milliseconds between rollout engine ticks; 0 = no timer (tests call run()). */
+  engineIntervalMs?: number;
 };
 
 export type RunningServer = {
@@ -40,10 +43,15 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     throw error;
   }
   const clock = options.clock ?? systemClock;
+  const coordination = createCoordination(store);
+  let log: FastifyInstance['log'] | null = null;
   const services = createServices(createRepositories(store.db), {
     clock,
     contentDir: path.join(options.dataDir, 'content'),
     checkinIntervalSeconds: options.checkinIntervalSeconds ?? 300,
+    coordination,
+    engineIntervalMs: options.engineIntervalMs ?? 1000,
+    logError: (err, message) => log?.error({ err }, message),
   });
   const firstAdminToken = await services.auth.bootstrapAdmin(
     options.dataDir,
@@ -54,13 +62,17 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     version,
     now: () => clock.now(),
   });
+  log = app.log;
+  if ((options.engineIntervalMs ?? 1000) > 0) services.engine.start();
   return {
     app,
     services,
     store,
     firstAdminToken,
     async close() {
+      await services.engine.stop();
       await app.close();
+      await coordination.close();
       await store.close();
     },
   };

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ComputerTable, Database } from './schema.js';
 
-export type ComputerRecord = Omit<ComputerTable, 'report_seq'> & { report_seq: number };
+export type ComputerRecord = Selectable<ComputerTable>;
 export type InventoryColumns = Pick<
   ComputerTable,
   | 'hostname'
@@ -19,7 +19,7 @@ export type InventoryColumns = Pick<
 export class ComputerRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: Omit<ComputerTable, 'report_seq'>): Promise<void> {
+  async insert(row: Insertable<ComputerTable>): Promise<void> {
     await this.db.insertInto('computers').values(row).execute();
   }
 
@@ -47,6 +47,44 @@ export class ComputerRepository {
 
   list(): Promise<ComputerRecord[]> {
     return this.db.selectFrom('computers').selectAll().orderBy('hostname').orderBy('id').execute();
+  }
+
+  /** An enrolled computer with this hostname and hardware id: a re-image of it. */
+  findReimaged(hostname: string, hardwareId: string): Promise<ComputerRecord | undefined> {
+    return this.db
+      .selectFrom('computers')
+      .selectAll()
+      .where('hostname', '=', hostname)
+      .where('hardware_id', '=', hardwareId)
+      .orderBy('enrolled_at', 'desc')
+      .executeTakeFirst();
+  }
+
+  /**
+   * A re-imaged computer keeps its id and history but gets a new credential and
+   * loses its statuses: none of its updates survived. Its report sequence goes on,
+   * so the new agent's first reports are not taken for resent ones.
+   */
+  async reimage(
+    id: string,
+    credentialHash: string,
+    inventory: InventoryColumns,
+    now: number,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('computers')
+        .set((eb) => ({
+          ...inventory,
+          credential_hash: credentialHash,
+          last_seen_at: now,
+          reimaged_at: now,
+          reimage_count: eb('reimage_count', '+', 1),
+        }))
+        .where('id', '=', id)
+        .execute();
+      await trx.deleteFrom('statuses').where('computer_id', '=', id).execute();
+    });
   }
 
   async recordCheckin(id: string, inventory: InventoryColumns, now: number): Promise<void> {

@@ -13,6 +13,8 @@ export type Store = {
   engine: Engine;
   /** Where the data lives, for logs (never the password). */
   describe: string;
+  /** PostgreSQL only: to open the dedicated connections LISTEN and advisory locks need. */
+  postgres?: { url: string; schema?: string | undefined };
   close(): Promise<void>;
 };
 
@@ -41,6 +43,7 @@ export function openStore(options: StoreOptions): Store {
       db,
       engine: 'postgres',
       describe: `postgres://${parsed.host}${parsed.pathname}`,
+      postgres: { url: options.url, schema: options.schema },
       close: () => db.destroy(),
     };
   }

@@ -1,11 +1,13 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, DeploymentTable } from './schema.js';
 
-export type DeploymentRecord = DeploymentTable & { groups: string[] };
+export type DeploymentRow = Selectable<DeploymentTable>;
+export type DeploymentRecord = DeploymentRow & { groups: string[] };
 
 export type TargetStatusRow = {
   computer_id: string;
   hostname: string;
+  phase: number | null;
   deployment_id: string | null;
   state: string | null;
   reason: string | null;
@@ -17,20 +19,29 @@ export type TargetStatusRow = {
   installed_at: number | null;
 };
 
+/** Deployments, their target groups and their state. */
 export class DeploymentRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: DeploymentTable, groupIds: readonly string[]): Promise<void> {
+  async insert(
+    row: Insertable<DeploymentTable>,
+    groupIds: readonly string[],
+    phaseNames: readonly string[],
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('deployments').values(row).execute();
       await trx
         .insertInto('deployment_groups')
         .values(groupIds.map((group_id) => ({ deployment_id: row.id, group_id })))
         .execute();
+      await trx
+        .insertInto('deployment_phases')
+        .values(phaseNames.map((name, idx) => ({ deployment_id: row.id, idx, name })))
+        .execute();
     });
   }
 
-  private async withGroups(rows: DeploymentTable[]): Promise<DeploymentRecord[]> {
+  private async withGroups(rows: DeploymentRow[]): Promise<DeploymentRecord[]> {
     if (rows.length === 0) return [];
     const links = await this.db
       .selectFrom('deployment_groups as dg')
@@ -67,32 +78,53 @@ export class DeploymentRepository {
     return this.withGroups(rows);
   }
 
-  /** Active deployments that reach this computer through one of their groups. */
-  activeForComputer(
-    computerId: string,
-  ): Promise<{ id: string; update_id: string; created_at: number }[]> {
-    return this.db
-      .selectFrom('deployments as d')
-      .innerJoin('deployment_groups as dg', 'dg.deployment_id', 'd.id')
-      .innerJoin('group_members as m', 'm.group_id', 'dg.group_id')
-      .select(['d.id', 'd.update_id', 'd.created_at'])
-      .distinct()
-      .where('m.computer_id', '=', computerId)
-      .where('d.state', '=', 'active')
-      .orderBy('d.created_at')
+  /** Deployments the engine must look at. */
+  async inStates(states: readonly string[]): Promise<DeploymentRecord[]> {
+    const rows = await this.db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('state', 'in', [...states])
+      .orderBy('created_at')
       .execute();
+    return this.withGroups(rows);
   }
 
-  /** Every computer the deployment targets, with its status for the deployment's update. */
+  /**
+   * Changes a deployment only if it is still in one of the expected states, so two
+   * admins (or an admin and the engine) cannot both act on the same state.
+   */
+  async transition(
+    id: string,
+    from: readonly string[],
+    changes: Updateable<DeploymentTable>,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deployments')
+      .set(changes)
+      .where('id', '=', id)
+      .where('state', 'in', [...from])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async update(id: string, changes: Updateable<DeploymentTable>): Promise<void> {
+    await this.db.updateTable('deployments').set(changes).where('id', '=', id).execute();
+  }
+
+  /** Every computer the deployment targets now, with its phase and its status for the update. */
   async targetStatuses(deploymentId: string, updateId: string): Promise<TargetStatusRow[]> {
-    const rows = await this.db
+    return this.db
       .selectFrom('computers as c')
       .leftJoin('statuses as s', (join) =>
         join.onRef('s.computer_id', '=', 'c.id').on('s.update_id', '=', updateId),
       )
+      .leftJoin('deployment_computers as dc', (join) =>
+        join.onRef('dc.computer_id', '=', 'c.id').on('dc.deployment_id', '=', deploymentId),
+      )
       .select([
         'c.id as computer_id',
         'c.hostname',
+        'dc.phase',
         's.deployment_id',
         's.state',
         's.reason',
@@ -103,16 +135,22 @@ export class DeploymentRepository {
         's.updated_at',
         's.installed_at',
       ])
-      .where('c.id', 'in', (eb) =>
-        eb
-          .selectFrom('group_members as m')
-          .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
-          .select('m.computer_id')
-          .where('dg.deployment_id', '=', deploymentId),
+      .where((eb) =>
+        eb.or([
+          eb(
+            'c.id',
+            'in',
+            eb
+              .selectFrom('group_members as m')
+              .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
+              .select('m.computer_id')
+              .where('dg.deployment_id', '=', deploymentId),
+          ),
+          eb('dc.phase', 'is not', null),
+        ]),
       )
       .orderBy('c.hostname')
       .orderBy('c.id')
       .execute();
-    return rows;
   }
 }

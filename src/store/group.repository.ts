@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, GroupTable } from './schema.js';
 
-export type GroupRecord = GroupTable & { member_count: number };
+export type GroupRow = Selectable<GroupTable>;
+export type GroupRecord = GroupRow & { member_count: number };
 
 export class GroupRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -19,7 +20,7 @@ export class GroupRepository {
       );
   }
 
-  async insert(row: GroupTable): Promise<void> {
+  async insert(row: Insertable<GroupTable>): Promise<void> {
     await this.db.insertInto('groups').values(row).execute();
   }
 
@@ -33,7 +34,11 @@ export class GroupRepository {
     return rows.map((row) => ({ ...row, member_count: Number(row.member_count ?? 0) }));
   }
 
-  listQueryGroups(): Promise<GroupTable[]> {
+  async setWindows(groupId: string, windows: string): Promise<void> {
+    await this.db.updateTable('groups').set({ windows }).where('id', '=', groupId).execute();
+  }
+
+  listQueryGroups(): Promise<GroupRow[]> {
     return this.db.selectFrom('groups').selectAll().where('query', 'is not', null).execute();
   }
 
@@ -45,6 +50,16 @@ export class GroupRepository {
       .where('m.group_id', '=', groupId)
       .orderBy('c.hostname')
       .orderBy('c.id')
+      .execute();
+  }
+
+  /** The groups one computer belongs to. */
+  groupsOf(computerId: string): Promise<GroupRow[]> {
+    return this.db
+      .selectFrom('group_members as m')
+      .innerJoin('groups as g', 'g.id', 'm.group_id')
+      .selectAll('g')
+      .where('m.computer_id', '=', computerId)
       .execute();
   }
 

@@ -59,12 +59,16 @@ export type ComputerTable = {
   enrolled_at: number;
   last_seen_at: number | null;
   report_seq: Generated<number>;
+  reimaged_at: number | null;
+  reimage_count: Generated<number>;
 };
 
 export type GroupTable = {
   id: string;
   name: string;
   query: string | null;
+  /** JSON array of maintenance windows. */
+  windows: Generated<string>;
   created_at: number;
 };
 
@@ -76,8 +80,55 @@ export type GroupMemberTable = {
 export type DeploymentTable = {
   id: string;
   update_id: string;
+  /** active | halted | revoked | completed | rolling-back | rolled-back */
   state: string;
   created_at: number;
+  /** The plan as JSON (validated, defaults filled in). */
+  plan: string | null;
+  action: Generated<string>;
+  /** Why the deployment is in its state (halted: the gate or the admin's reason). */
+  state_reason: string | null;
+  deadline: number | null;
+  /** Failed computers that reported before this are offered the update again now. */
+  readvertised_at: number | null;
+  next_evaluation_at: number | null;
+  waiting_for: string | null;
+  updated_at: number | null;
+};
+
+export type DeploymentPhaseTable = {
+  deployment_id: string;
+  idx: number;
+  name: string;
+  opened_at: number | null;
+  promoted_at: number | null;
+};
+
+export type DeploymentComputerTable = {
+  deployment_id: string;
+  computer_id: string;
+  phase: number;
+};
+
+export type DeploymentEventTable = {
+  id: string;
+  deployment_id: string;
+  at: number;
+  type: string;
+  phase: string | null;
+  message: string;
+  /** `engine`, or who did it. */
+  actor: string;
+};
+
+export type ComputerEventTable = {
+  id: string;
+  computer_id: string;
+  kind: string;
+  from_at: number;
+  to_at: number;
+  detail: string | null;
+  received_at: number;
 };
 
 export type DeploymentGroupTable = {
@@ -123,6 +174,10 @@ export type Database = {
   group_members: GroupMemberTable;
   deployments: DeploymentTable;
   deployment_groups: DeploymentGroupTable;
+  deployment_phases: DeploymentPhaseTable;
+  deployment_computers: DeploymentComputerTable;
+  deployment_events: DeploymentEventTable;
+  computer_events: ComputerEventTable;
   statuses: StatusTable;
   status_events: StatusEventTable;
 };

@@ -20,9 +20,17 @@ export async function fetchFiles(
   client: ServerClient,
   auth: AgentCredential,
   files: readonly UpdateFile[],
+  /** Called once, before the first transfer (not when every file is cached already). */
+  beforeTransfer?: () => Promise<void>,
 ): Promise<FetchOutcome> {
+  let announced = beforeTransfer === undefined;
+  const announce = async (): Promise<void> => {
+    if (announced) return;
+    announced = true;
+    await beforeTransfer?.();
+  };
   for (const file of files) {
-    const outcome = await fetchFile(content, client, auth, file);
+    const outcome = await fetchFile(content, client, auth, file, announce);
     if (outcome.kind !== 'ok') return outcome;
   }
   return { kind: 'ok' };
@@ -33,10 +41,12 @@ async function fetchFile(
   client: ServerClient,
   auth: AgentCredential,
   file: UpdateFile,
+  announce: () => Promise<void>,
 ): Promise<FetchOutcome> {
   const cached = await content.cached(file.sha256);
   if (cached && matches(cached, file)) return { kind: 'ok' };
   if (cached) await content.discard(file.sha256);
+  await announce();
 
   let lastError = '';
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

@@ -1,5 +1,6 @@
 import type { Inventory } from '../../contracts/inventory.js';
 import type { UpdateFile } from '../../contracts/manifest.js';
+import type { LocalUserChannel } from './local-user.js';
 
 /**
  * Everything the agent's core needs from the computer it runs on. The real OS
@@ -24,6 +25,21 @@ export interface Host {
   readonly storage: DurableStore;
   /** Downloaded content, addressed by SHA-256, and the work dirs commands run in. */
   readonly content: ContentStore;
+  /**
+   * How many users are logged on, for "no automatic restart while a user is logged on".
+   * Absent: taken as 0.
+   */
+  loggedOnUsers?(): Promise<number>;
+  /**
+   * Restarts the computer (the agent's `--reboot-command`). Absent: the agent never
+   * restarts the computer; it waits for someone to.
+   */
+  restartComputer?(): Promise<CommandResult>;
+  /**
+   * The person at the computer: what waits for them goes out, their approvals come in.
+   * Absent: nobody approves, so held-back installs wait for their deadline.
+   */
+  readonly user?: LocalUserChannel;
 }
 
 export interface FileInfo {

@@ -1,27 +1,79 @@
+import type { ClientPolicy } from '../../contracts/plan.js';
 import type { DurableStore } from './host.js';
 
 /**
- * What the core remembers between cycles besides the outbox: only the updates waiting
- * for a restart, with the boot time seen when the installer asked for it. Kept tiny,
- * since the simulator holds one per virtual computer.
+ * What the core remembers between cycles besides the outbox: the updates waiting for a
+ * restart (with the boot time seen when the installer asked for it), the updates
+ * waiting for the person at the computer, and the restart the agent may make itself.
+ * Kept small, since the simulator holds one per virtual computer.
  */
 export interface AgentMemory {
   reboots: Record<string, { bootTime: string | null }>;
+  /** Install assignments held back by their client policy, by update id. */
+  pending: Record<string, PendingItem>;
+  restart: RestartMemory;
+}
+
+/** What a held-back install waits for next. */
+export type PendingStage = 'download' | 'install';
+
+/** The last waiting state told to the server, so it is told once per transition. */
+export type ToldWait = 'awaiting-download' | 'awaiting-install' | 'scheduled';
+
+export interface PendingItem {
+  deploymentId: string;
+  title: string;
+  policy: ClientPolicy;
+  installAt: string | null;
+  deadline: string | null;
+  /** SHA-256 of the update's files: discarded when the assignment goes away. */
+  files: string[];
+  stage: PendingStage;
+  /** A local admin approved `stage` (the download, or the install). */
+  approved: boolean;
+  told: ToldWait | null;
+  /** When it began waiting for `stage`. */
+  since: string;
+}
+
+export interface RestartMemory {
+  /** A local admin postponed automatic restarts until then. */
+  postponedUntil: string | null;
+  /** The boot in which the agent last ran the reboot command: once per boot. */
+  triedInBoot: string | null;
 }
 
 const MEMORY_KEY = 'memory';
 
+export function emptyMemory(): AgentMemory {
+  return { reboots: {}, pending: {}, restart: { postponedUntil: null, triedInBoot: null } };
+}
+
 export async function loadMemory(store: DurableStore): Promise<AgentMemory> {
   const raw = await store.get(MEMORY_KEY);
-  if (!raw) return { reboots: {} };
+  const memory = emptyMemory();
+  if (!raw) return memory;
   try {
     const value = JSON.parse(raw) as Partial<AgentMemory>;
-    return { reboots: value.reboots && typeof value.reboots === 'object' ? value.reboots : {} };
+    if (isRecord(value.reboots)) memory.reboots = value.reboots;
+    if (isRecord(value.pending)) memory.pending = value.pending;
+    if (isRecord(value.restart)) {
+      const r = value.restart as Partial<RestartMemory>;
+      memory.restart = {
+        postponedUntil: typeof r.postponedUntil === 'string' ? r.postponedUntil : null,
+        triedInBoot: typeof r.triedInBoot === 'string' ? r.triedInBoot : null,
+      };
+    }
   } catch {
-    return { reboots: {} };
+    // Writes are atomic, so this is outside damage: start over.
   }
+  return memory;
 }
 
 export async function saveMemory(store: DurableStore, memory: AgentMemory): Promise<void> {
   await store.put(MEMORY_KEY, JSON.stringify(memory));
+}
+
+function isRecord(value: unknown): value is Record<string, never> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

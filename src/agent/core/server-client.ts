@@ -27,7 +27,22 @@ export interface ServerClient {
   reports(auth: AgentCredential, request: ReportsRequest): Promise<ReportsResponse>;
   /** Downloads content by SHA-256 into `sink`, resuming from `sink.size`. */
   download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void>;
+  /**
+   * Holds the push channel until `signal` aborts, reconnecting with backoff when it
+   * drops, and calls `onWake` for every "check in now". Throws only when the server
+   * refuses the channel (a 4xx answer): the caller decides when to try again.
+   */
+  wake?(
+    auth: AgentCredential,
+    onWake: () => void,
+    signal: AbortSignal,
+    onStatus?: (status: WakeStatus) => void,
+  ): Promise<void>;
 }
+
+/** How the push channel is doing, for logging. */
+export type WakeStatus =
+  { type: 'connected' } | { type: 'dropped'; message: string; retryInMs: number };
 
 /**
  * A failed call. `status` is null when the server could not be reached at all (or the

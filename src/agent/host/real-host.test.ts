@@ -9,6 +9,7 @@ import type { StatusReport } from '../../contracts/agent-protocol.js';
 import { updateManifest } from '../../contracts/manifest.js';
 import { AgentCore } from '../core/agent-core.js';
 import { HttpServerClient } from '../http-client.js';
+import { readPendingView, writeRequest } from './local-user-files.js';
 import { RealHost } from './real-host.js';
 
 const SCRIPT = Buffer.from('echo "installing $RINGMASTER_UPDATE_ID"\ncp payload.txt "$TARGET"\n');
@@ -22,6 +23,7 @@ describe('RealHost with the HTTP client', () => {
   let target: string;
   let applied: StatusReport[];
   let content: Map<string, Buffer>;
+  let policy: { policy: string; installAt: string | null };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -54,6 +56,7 @@ describe('RealHost with the HTTP client', () => {
                 updateId: 'hello-1',
                 action: 'install',
                 manifest,
+                ...policy,
                 files: [
                   { path: 'bin/setup.sh', sha256: sha(SCRIPT), size: SCRIPT.length },
                   { path: 'payload.txt', sha256: sha(PAYLOAD), size: PAYLOAD.length },
@@ -87,6 +90,7 @@ describe('RealHost with the HTTP client', () => {
     state = await mkdtemp(join(tmpdir(), 'rm-agent-'));
     target = join(state, 'installed.txt');
     applied = [];
+    policy = { policy: 'scheduled', installAt: null };
     content = new Map([
       [sha(SCRIPT), SCRIPT],
       [sha(PAYLOAD), PAYLOAD],
@@ -135,6 +139,56 @@ describe('RealHost with the HTTP client', () => {
     expect(applied[1]?.message).toContain('bin/setup.sh');
     await expect(stat(target)).rejects.toThrow();
     expect(await readdir(join(state, 'content'))).toEqual([]);
+  });
+
+  it('auto-download: downloads, waits for the approval file, then installs', async () => {
+    process.env.TARGET = target;
+    policy = { policy: 'auto-download', installAt: null };
+    await cycle();
+    expect(applied.map((r) => r.state)).toEqual(['downloading', 'awaiting-user']);
+    // The files stay for the install; pending.json tells the person what waits.
+    expect((await readdir(join(state, 'content'))).sort()).toEqual(
+      [sha(SCRIPT), sha(PAYLOAD)].sort(),
+    );
+    const view = await readPendingView(state);
+    expect(view?.updates).toMatchObject([
+      { updateId: 'hello-1', waitingFor: 'install-approval', approved: false },
+    ]);
+
+    await cycle();
+    expect(applied).toHaveLength(2); // told once, not every cycle
+
+    await writeRequest(state, 'approve-hello-1.json', {
+      kind: 'approve',
+      updateId: 'hello-1',
+      stage: 'install',
+      requestedAt: new Date().toISOString(),
+      by: 'tester',
+    });
+    await cycle();
+    expect(applied.slice(2).map((r) => [r.state, r.message])).toEqual([
+      ['installing', 'approved by a local admin'],
+      ['installed', null],
+    ]);
+    expect(await readFile(target, 'utf8')).toBe('hello\n');
+    expect(await readdir(join(state, 'requests'))).toEqual([]);
+    expect((await readPendingView(state))?.updates).toEqual([]);
+  });
+
+  it('counts logged-on users and runs the reboot command only when given one', async () => {
+    const plain = new RealHost({ stateDir: state });
+    expect(plain.restartComputer).toBeUndefined();
+    expect(await plain.loggedOnUsers()).toBeGreaterThanOrEqual(0);
+    const marker = join(state, 'rebooted');
+    const rebooting = new RealHost({
+      stateDir: state,
+      rebootCommand: `echo now > "${marker}"`,
+      countLoggedOnUsers: () => Promise.resolve(2),
+    });
+    expect(await rebooting.loggedOnUsers()).toBe(2);
+    const result = await rebooting.restartComputer?.();
+    expect(result?.exitCode).toBe(0);
+    expect(await readFile(marker, 'utf8')).toBe('now\n');
   });
 
   it('reports its inventory with the overrides', async () => {

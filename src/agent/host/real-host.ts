@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
@@ -7,6 +8,7 @@ import type { Inventory } from '../../contracts/inventory.js';
 import type { CommandResult, CommandSpec, FileInfo, Host } from '../core/host.js';
 import { runShellCommand } from './command-runner.js';
 import { digestFile, FileStore, FsContentStore, isNotFound } from './fs-store.js';
+import { FsLocalUser } from './local-user-files.js';
 
 export interface RealHostOptions {
   stateDir: string;
@@ -16,18 +18,52 @@ export interface RealHostOptions {
   hardwareId?: string | undefined;
   /** After a timeout: how long the process group has after SIGTERM before SIGKILL. */
   killGraceMs?: number;
+  /**
+   * How to restart the computer, e.g. `shutdown -r +1`. Without it the agent never
+   * restarts the computer; it waits for someone to.
+   */
+  rebootCommand?: string | undefined;
+  /** Counts logged-on users (default: the lines of `who`; 0 on Windows). */
+  countLoggedOnUsers?: () => Promise<number>;
 }
+
+const REBOOT_COMMAND_TIMEOUT_SECONDS = 120;
 
 /** The Host on the real operating system. */
 export class RealHost implements Host {
   readonly storage: FileStore;
   readonly content: FsContentStore;
+  readonly user: FsLocalUser;
+  /** Set only with a reboot command: the core restarts the computer only then. */
+  readonly restartComputer?: () => Promise<CommandResult>;
   private hardwareId: string | undefined;
 
   constructor(private readonly options: RealHostOptions) {
     this.storage = new FileStore(options.stateDir);
     this.content = new FsContentStore(options.stateDir);
+    this.user = new FsLocalUser(options.stateDir);
     this.hardwareId = options.hardwareId;
+    const rebootCommand = options.rebootCommand;
+    if (rebootCommand) {
+      this.restartComputer = () =>
+        this.runCommand({
+          command: rebootCommand,
+          cwd: options.stateDir,
+          env: {},
+          timeoutSeconds: REBOOT_COMMAND_TIMEOUT_SECONDS,
+        });
+    }
+  }
+
+  async loggedOnUsers(): Promise<number> {
+    if (this.options.countLoggedOnUsers) return await this.options.countLoggedOnUsers();
+    if (process.platform === 'win32') return 0;
+    return await new Promise((resolve) => {
+      execFile('who', { timeout: 5000 }, (error, stdout) => {
+        // No `who` (a minimal container): nobody we can see.
+        resolve(error ? 0 : stdout.split('\n').filter((l) => l.trim() !== '').length);
+      });
+    });
   }
 
   async inventory(): Promise<Inventory> {

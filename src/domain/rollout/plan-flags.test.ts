@@ -41,7 +41,7 @@ describe('planFromFlags', () => {
     expect(r.plan.gate).toEqual({ minSuccessPercent: 95, maxFailurePercent: 5, manual: false });
     expect(r.plan.recurrenceSeconds).toBe(86_400);
     expect(r.plan.maxAttempts).toBe(3);
-    expect(r.plan.policy).toBe('auto-download');
+    expect(r.plan.policy).toBe('scheduled');
     expect(r.plan.retryBackoffSeconds).toBe(600);
     expect(r.plan.windows).toEqual({ overrideOnDeadline: true, overrideOnEmergency: true });
   });

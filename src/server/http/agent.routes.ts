@@ -40,7 +40,7 @@ export function registerAgentRoutes(app: FastifyInstance, services: Services): v
       req,
       parseOrThrow(computerParam, req.params).id,
     );
-    return services.agent.checkin(id, parseOrThrow(checkinRequest, req.body).inventory);
+    return services.agent.checkin(id, parseOrThrow(checkinRequest, req.body));
   });
 
   app.post('/agent/v1/computers/:id/reports', async (req) => {
@@ -50,6 +50,36 @@ export function registerAgentRoutes(app: FastifyInstance, services: Services): v
       parseOrThrow(computerParam, req.params).id,
     );
     return services.agent.report(id, parseOrThrow(reportsRequest, req.body).reports);
+  });
+
+  // The push channel: Server-Sent Events whose only message is "check in now".
+  app.get('/agent/v1/computers/:id/wake', async (req, reply) => {
+    const id = await requireComputer(
+      services.auth,
+      req,
+      parseOrThrow(computerParam, req.params).id,
+    );
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    res.write(': connected\n\n');
+    const unsubscribe = services.hub.subscribe(id, (reason) => {
+      res.write(`event: checkin\ndata: ${JSON.stringify({ reason })}\n\n`);
+    });
+    // A comment now and then keeps proxies and NAT from closing an idle stream.
+    const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+    const stop = () => {
+      clearInterval(ping);
+      unsubscribe();
+      untrack();
+      if (!res.writableEnded) res.end();
+    };
+    const untrack = services.hub.track(stop);
+    req.raw.on('close', stop);
   });
 
   // Content by hash, with Range for resumed downloads. The agent verifies the hash.

@@ -24,6 +24,11 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     }),
   });
   installErrorHandler(app);
+  // Open push streams would hold the server open at shutdown.
+  app.addHook('preClose', (done) => {
+    services.hub.closeAll();
+    done();
+  });
   const now = options.now ?? (() => Date.now());
   app.get('/healthz', () => ({ status: 'ok', time: new Date(now()).toISOString() }));
   const openApi = buildOpenApi(options.version ?? '0.0.0');

@@ -1,100 +1,205 @@
 import type {
+  AgentEvent,
   Assignment,
+  CheckinRequest,
   CheckinResponse,
   ReportsResponse,
   StatusReport,
 } from '../../contracts/agent-protocol.js';
-import type { Inventory } from '../../contracts/inventory.js';
-import { updateManifest } from '../../contracts/manifest.js';
-import { planAssignments, type KnownStatus } from '../../domain/assignment.js';
+import { updateManifest, type UpdateManifest } from '../../contracts/manifest.js';
+import type { MaintenanceWindow } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
+import { silentAbsence } from '../../domain/computer-health.js';
 import { NotFoundError } from '../../domain/errors.js';
+import { availableAtMs } from '../../domain/rollout/schedule.js';
+import { decideOffers, type KnownStatus, type Offer } from '../../domain/rollout/offer.js';
 import type { FailureReason, StatusState } from '../../domain/status.js';
 import type { ComputerRepository } from '../../store/computer.repository.js';
-import type { DeploymentRepository } from '../../store/deployment.repository.js';
+import type { EventRepository } from '../../store/event.repository.js';
+import type { GroupRepository } from '../../store/group.repository.js';
+import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
+import type { UpdateFileTable } from '../../store/schema.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
+import { storedPlan } from '../engine/rollout-driver.js';
 import { inventoryChanged, inventoryColumns } from './computer.mapper.js';
+import { parseWindows } from './group.service.js';
 import type { MembershipService } from './membership.service.js';
+import { newId } from './secrets.js';
 
-export type AgentServiceOptions = { checkinIntervalSeconds: number };
+export type AgentServiceOptions = {
+  checkinIntervalSeconds: number;
+  /** Called after reports are stored, so the engine can re-evaluate soon. */
+  onReports?: () => void;
+};
+
+type CatalogEntry = { manifest: UpdateManifest; files: UpdateFileTable[] };
 
 /** The server's side of the agent protocol: check-ins and status reports. */
 export class AgentService {
+  /** Manifests never change once imported (a new revision gets a new id). */
+  private readonly catalog = new Map<string, CatalogEntry>();
+
   constructor(
     private readonly computers: ComputerRepository,
-    private readonly deployments: DeploymentRepository,
+    private readonly rollout: RolloutRepository,
     private readonly updates: UpdateRepository,
     private readonly statuses: StatusRepository,
+    private readonly groups: GroupRepository,
+    private readonly events: EventRepository,
     private readonly membership: MembershipService,
     private readonly clock: Clock,
     private readonly options: AgentServiceOptions,
   ) {}
 
-  async checkin(computerId: string, inventory: Inventory): Promise<CheckinResponse> {
+  private async entry(updateId: string): Promise<CatalogEntry | undefined> {
+    const cached = this.catalog.get(updateId);
+    if (cached) return cached;
+    const update = await this.updates.find(updateId);
+    if (!update) return undefined;
+    const entry = {
+      manifest: updateManifest.parse(JSON.parse(update.manifest)),
+      files: update.files,
+    };
+    this.catalog.set(updateId, entry);
+    return entry;
+  }
+
+  async checkin(computerId: string, request: CheckinRequest): Promise<CheckinResponse> {
     const now = this.clock.now();
     const computer = await this.computers.find(computerId);
     if (!computer) throw new NotFoundError('computer', computerId);
-    const columns = inventoryColumns(inventory);
+    const columns = inventoryColumns(request.inventory);
     await this.computers.recordCheckin(computerId, columns, now);
-    if (inventoryChanged(computer, columns))
-      await this.membership.refreshComputer(computerId, inventory);
+    if (inventoryChanged(computer, columns)) {
+      await this.membership.refreshComputer(computerId, request.inventory);
+    }
+    await this.recordEvents(computerId, request.events, now);
+    const silence = silentAbsence(
+      computer.last_seen_at === null ? null : Number(computer.last_seen_at),
+      request.events.length > 0,
+      this.options.checkinIntervalSeconds,
+      now,
+    );
+    if (silence) {
+      await this.events.addComputerEvents([
+        {
+          id: newId('cev'),
+          computer_id: computerId,
+          kind: silence.kind,
+          from_at: silence.from,
+          to_at: silence.to,
+          detail: silence.detail,
+          received_at: now,
+        },
+      ]);
+    }
 
-    const reaching = await this.deployments.activeForComputer(computerId);
+    const reaching = await this.rollout.reachingForComputer(computerId);
+    let nextCheckinSeconds = this.options.checkinIntervalSeconds;
     const assignments: Assignment[] = [];
     if (reaching.length > 0) {
-      const known = new Map<string, KnownStatus>(
-        (await this.statuses.forComputer(computerId)).map((s) => [
-          s.update_id,
-          {
-            state: s.state as StatusState,
-            reason: s.reason as FailureReason | null,
-            updatedAt: Number(s.updated_at),
-          },
-        ]),
-      );
-      const planned = planAssignments(
-        reaching.map((d) => ({
-          deploymentId: d.id,
-          updateId: d.update_id,
-          createdAt: Number(d.created_at),
-        })),
-        known,
-        now,
-      );
-      for (const p of planned) {
-        const update = await this.updates.find(p.updateId);
-        if (!update) continue;
-        assignments.push({
-          ...p,
-          manifest: updateManifest.parse(JSON.parse(update.manifest)),
-          files: update.files.map((f) => ({
-            path: f.path,
-            sha256: f.sha256,
-            size: Number(f.size),
-          })),
-          policy: 'auto-download',
-          installAt: null,
-          deadline: null,
-          noAutoRestartWhileLoggedOn: false,
-          emergency: false,
-        });
+      const decision = await this.decide(computerId, reaching, now);
+      for (const offer of decision.offers) {
+        const entry = await this.entry(offer.updateId);
+        if (entry) assignments.push(toAssignment(offer, entry));
+      }
+      if (decision.nextStartAt !== null) {
+        const untilWindow = Math.max(1, Math.ceil((decision.nextStartAt - now) / 1000));
+        nextCheckinSeconds = Math.min(nextCheckinSeconds, untilWindow);
       }
     }
-    return {
-      computerId,
-      assignments,
-      nextCheckinSeconds: this.options.checkinIntervalSeconds,
-      ackedSeq: Number(computer.report_seq),
-    };
+    return { computerId, assignments, nextCheckinSeconds, ackedSeq: Number(computer.report_seq) };
+  }
+
+  private async decide(
+    computerId: string,
+    reaching: Awaited<ReturnType<RolloutRepository['reachingForComputer']>>,
+    now: number,
+  ) {
+    const statuses = new Map<string, KnownStatus>(
+      (await this.statuses.forComputer(computerId)).map((s) => [
+        s.update_id,
+        {
+          state: s.state as StatusState,
+          reason: s.reason as FailureReason | null,
+          updatedAt: Number(s.updated_at),
+          attempts: Number(s.attempts),
+        },
+      ]),
+    );
+    const supersedes = new Map<string, string[]>();
+    const installTimeouts = new Map<string, number>();
+    for (const r of reaching) {
+      const entry = await this.entry(r.update_id);
+      if (!entry) continue;
+      supersedes.set(r.update_id, entry.manifest.supersedes);
+      installTimeouts.set(r.update_id, entry.manifest.install.timeoutSeconds);
+    }
+    const memberships = await this.groups.groupsOf(computerId);
+    const windows: MaintenanceWindow[] = memberships.flatMap((g) => parseWindows(g.windows));
+    return decideOffers(
+      {
+        reaching: reaching.map((r) => ({
+          deploymentId: r.id,
+          updateId: r.update_id,
+          action: r.action === 'uninstall' ? 'uninstall' : 'install',
+          plan: storedPlan(r),
+          createdAt: Number(r.created_at),
+          deadline: r.deadline === null ? null : Number(r.deadline),
+          readvertisedAt: r.readvertised_at === null ? null : Number(r.readvertised_at),
+        })),
+        supersedes,
+        installTimeouts,
+        statuses,
+        groups: memberships.map((g) => g.name),
+        windows,
+      },
+      now,
+    );
+  }
+
+  private async recordEvents(computerId: string, events: AgentEvent[], now: number): Promise<void> {
+    await this.events.addComputerEvents(
+      events.map((e) => ({
+        id: newId('cev'),
+        computer_id: computerId,
+        kind: e.kind,
+        from_at: Date.parse(e.from),
+        to_at: Date.parse(e.to),
+        detail: e.detail,
+        received_at: now,
+      })),
+    );
   }
 
   async report(computerId: string, reports: StatusReport[]): Promise<ReportsResponse> {
     const known = new Set<string>();
     for (const id of new Set(reports.map((r) => r.updateId))) {
-      if (await this.updates.find(id)) known.add(id);
+      if (await this.entry(id)) known.add(id);
     }
     const ackedSeq = await this.statuses.applyReports(computerId, reports, known, this.clock.now());
+    this.options.onReports?.();
     return { ackedSeq };
   }
+}
+
+function toAssignment(offer: Offer, entry: CatalogEntry): Assignment {
+  const { plan } = offer;
+  const deadline = offer.deadline === null ? null : new Date(offer.deadline).toISOString();
+  return {
+    deploymentId: offer.deploymentId,
+    updateId: offer.updateId,
+    action: offer.action,
+    manifest: entry.manifest,
+    files: entry.files.map((f) => ({ path: f.path, sha256: f.sha256, size: Number(f.size) })),
+    policy: plan.policy,
+    installAt:
+      plan.policy === 'scheduled'
+        ? new Date(availableAtMs(plan, offer.createdAt)).toISOString()
+        : null,
+    deadline,
+    noAutoRestartWhileLoggedOn: plan.noAutoRestartWhileLoggedOn,
+    emergency: plan.emergency !== undefined,
+  };
 }

@@ -1,4 +1,6 @@
-import type { ComputerView, StatusView } from '../../contracts/api.js';
+import type { AbsenceView, ComputerView, StatusView } from '../../contracts/api.js';
+import type { AbsenceKind, Health } from '../../domain/computer-health.js';
+import type { ComputerEventRow } from '../../store/event.repository.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import type { FailureReason, StatusState } from '../../domain/status.js';
 import type { ComputerRecord, InventoryColumns } from '../../store/computer.repository.js';
@@ -43,13 +45,31 @@ export function inventoryChanged(row: ComputerRecord, next: InventoryColumns): b
 const iso = (ms: number | null): string | null =>
   ms === null ? null : new Date(Number(ms)).toISOString();
 
-export function toComputerView(row: ComputerRecord, groups: string[]): ComputerView {
+export function toAbsenceView(row: ComputerEventRow): AbsenceView {
+  return {
+    kind: row.kind as AbsenceKind,
+    from: new Date(Number(row.from_at)).toISOString(),
+    to: new Date(Number(row.to_at)).toISOString(),
+    detail: row.detail,
+  };
+}
+
+export function toComputerView(
+  row: ComputerRecord,
+  groups: string[],
+  health: Health,
+  lastAbsence: ComputerEventRow | undefined,
+): ComputerView {
   return {
     id: row.id,
     ...toInventory(row),
     groups,
     enrolledAt: new Date(Number(row.enrolled_at)).toISOString(),
     lastSeenAt: iso(row.last_seen_at),
+    health: { state: health.state, since: iso(health.since) },
+    lastAbsence: lastAbsence ? toAbsenceView(lastAbsence) : null,
+    reimagedAt: iso(row.reimaged_at),
+    reimageCount: Number(row.reimage_count),
   };
 }
 

@@ -1,21 +1,35 @@
 import type { ComputerDetailView, ComputerView } from '../../contracts/api.js';
+import type { Clock } from '../../domain/clock.js';
+import { computerHealth } from '../../domain/computer-health.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
+import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
-import { toComputerView, toStatusView } from './computer.mapper.js';
+import { toAbsenceView, toComputerView, toStatusView } from './computer.mapper.js';
 
 export class ComputerService {
   constructor(
     private readonly computers: ComputerRepository,
     private readonly groups: GroupRepository,
     private readonly statuses: StatusRepository,
+    private readonly events: EventRepository,
+    private readonly clock: Clock,
+    private readonly checkinIntervalSeconds: number,
   ) {}
+
+  private health(row: ComputerRecord) {
+    const seen = row.last_seen_at === null ? null : Number(row.last_seen_at);
+    return computerHealth(seen, this.checkinIntervalSeconds, this.clock.now());
+  }
 
   async list(): Promise<ComputerView[]> {
     const rows = await this.computers.list();
     const groups = await this.groups.groupNamesOf(rows.map((r) => r.id));
-    return rows.map((row) => toComputerView(row, groups.get(row.id) ?? []));
+    const latest = await this.events.latestComputerEvents();
+    return rows.map((row) =>
+      toComputerView(row, groups.get(row.id) ?? [], this.health(row), latest.get(row.id)),
+    );
   }
 
   /** By id, or by hostname when exactly one computer has it. */
@@ -38,9 +52,11 @@ export class ComputerService {
     const row = await this.resolve(idOrHostname);
     const groups = await this.groups.groupNamesOf([row.id]);
     const statuses = await this.statuses.forComputer(row.id);
+    const absences = await this.events.computerEvents(row.id);
     return {
-      ...toComputerView(row, groups.get(row.id) ?? []),
+      ...toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]),
       statuses: statuses.map((s) => toStatusView({ ...s, hostname: row.hostname })),
+      absences: absences.map(toAbsenceView),
     };
   }
 }

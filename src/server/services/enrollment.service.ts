@@ -4,6 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import { NotFoundError, UnauthorizedError } from '../../domain/errors.js';
 import type { ComputerRepository } from '../../store/computer.repository.js';
 import type { EnrollmentRecord, EnrollmentRepository } from '../../store/enrollment.repository.js';
+import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import { inventoryColumns } from './computer.mapper.js';
 import type { MembershipService } from './membership.service.js';
@@ -27,6 +28,7 @@ export class EnrollmentService {
     private readonly enrollments: EnrollmentRepository,
     private readonly computers: ComputerRepository,
     private readonly groups: GroupRepository,
+    private readonly events: EventRepository,
     private readonly membership: MembershipService,
     private readonly clock: Clock,
   ) {}
@@ -71,14 +73,35 @@ export class EnrollmentService {
       throw new UnauthorizedError('the enrollment token has expired or has no uses left');
     }
     const credential = generateSecret('rm_computer');
-    const computerId = newId('cmp');
-    await this.computers.insert({
-      id: computerId,
-      credential_hash: hashSecret(credential),
-      ...inventoryColumns(request.inventory),
-      enrolled_at: now,
-      last_seen_at: now,
-    });
+    const columns = inventoryColumns(request.inventory);
+    const previous = await this.computers.findReimaged(columns.hostname, columns.hardware_id);
+    let computerId: string;
+    if (previous) {
+      // Same hostname and hardware, new identity: the computer was re-imaged. It is
+      // the same computer, now with none of its updates.
+      computerId = previous.id;
+      await this.computers.reimage(computerId, hashSecret(credential), columns, now);
+      await this.events.addComputerEvents([
+        {
+          id: newId('cev'),
+          computer_id: computerId,
+          kind: 'reimaged',
+          from_at: previous.last_seen_at === null ? now : Number(previous.last_seen_at),
+          to_at: now,
+          detail: 're-enrolled with the same hostname and hardware id; its updates are gone',
+          received_at: now,
+        },
+      ]);
+    } else {
+      computerId = newId('cmp');
+      await this.computers.insert({
+        id: computerId,
+        credential_hash: hashSecret(credential),
+        ...columns,
+        enrolled_at: now,
+        last_seen_at: now,
+      });
+    }
     if (token.group_id !== null) await this.groups.addMembers(token.group_id, [computerId]);
     await this.membership.refreshComputer(computerId, request.inventory);
     return { computerId, credential };

@@ -1,10 +1,16 @@
 import type { Clock } from '../../domain/clock.js';
+import type { Coordination } from '../../store/coordination.js';
 import type { Repositories } from '../../store/repositories.js';
 import { ContentStore } from '../content/content-store.js';
+import { EngineLoop } from '../engine/engine-loop.js';
+import { RolloutDriver } from '../engine/rollout-driver.js';
+import { WakeHub } from '../notify/wake-hub.js';
+import { WakeService } from '../notify/wake.service.js';
 import { AgentService } from './agent.service.js';
 import { AuthService } from './auth.service.js';
 import { CatalogService } from './catalog.service.js';
 import { ComputerService } from './computer.service.js';
+import { DeploymentActionsService } from './deployment-actions.service.js';
 import { DeploymentService } from './deployment.service.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
@@ -14,17 +20,50 @@ export type ServiceOptions = {
   clock: Clock;
   contentDir: string;
   checkinIntervalSeconds: number;
+  coordination: Coordination;
+  /** Real milliseconds between engine ticks. */
+  engineIntervalMs: number;
+  logError: (error: unknown, message: string) => void;
 };
 
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires each service with only the repositories it uses. */
 export function createServices(repos: Repositories, options: ServiceOptions) {
-  const { clock } = options;
-  const membership = new MembershipService(repos.groups, repos.computers);
-  const computers = new ComputerService(repos.computers, repos.groups, repos.statuses);
+  const { clock, coordination } = options;
+  const hub = new WakeHub();
+  const wake = new WakeService(hub, repos.rollout, coordination, (e) =>
+    options.logError(e, 'wake-up failed'),
+  );
+  const driver = new RolloutDriver(repos.deployments, repos.rollout, repos.events, wake, clock);
+  const engine = new EngineLoop(driver, coordination, {
+    intervalMs: options.engineIntervalMs,
+    onError: (e) => options.logError(e, 'rollout engine tick failed'),
+  });
+  const membership = new MembershipService(repos.groups, repos.computers, async (ids) => {
+    for (const id of ids) await driver.placeComputer(id);
+  });
+  const computers = new ComputerService(
+    repos.computers,
+    repos.groups,
+    repos.statuses,
+    repos.events,
+    clock,
+    options.checkinIntervalSeconds,
+  );
   const groups = new GroupService(repos.groups, computers, membership, clock);
+  const deployments = new DeploymentService(
+    repos.deployments,
+    repos.rollout,
+    repos.events,
+    repos.updates,
+    groups,
+    engine,
+    clock,
+  );
   return {
+    hub,
+    engine,
     auth: new AuthService(repos.tokens, repos.computers, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
@@ -34,18 +73,32 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       repos.enrollments,
       repos.computers,
       repos.groups,
+      repos.events,
       membership,
       clock,
     ),
-    deployments: new DeploymentService(repos.deployments, repos.updates, groups, clock),
+    deployments,
+    deploymentActions: new DeploymentActionsService(
+      repos.deployments,
+      repos.rollout,
+      repos.events,
+      repos.updates,
+      repos.groups,
+      deployments,
+      wake,
+      engine,
+      clock,
+    ),
     agent: new AgentService(
       repos.computers,
-      repos.deployments,
+      repos.rollout,
       repos.updates,
       repos.statuses,
+      repos.groups,
+      repos.events,
       membership,
       clock,
-      { checkinIntervalSeconds: options.checkinIntervalSeconds },
+      { checkinIntervalSeconds: options.checkinIntervalSeconds, onReports: () => engine.nudge() },
     ),
   };
 }

@@ -1,8 +1,7 @@
 import type { Inventory } from '../../contracts/inventory.js';
 import { matchesGroupQuery, parseGroupQuery } from '../../domain/group-query.js';
 import type { ComputerRepository } from '../../store/computer.repository.js';
-import type { GroupRepository } from '../../store/group.repository.js';
-import type { GroupTable } from '../../store/schema.js';
+import type { GroupRepository, GroupRow } from '../../store/group.repository.js';
 import { toInventory } from './computer.mapper.js';
 
 /** Keeps query groups' membership in step with inventory. */
@@ -10,7 +9,15 @@ export class MembershipService {
   constructor(
     private readonly groups: GroupRepository,
     private readonly computers: ComputerRepository,
+    /** Told which computers may have joined a deployment's target. */
+    private readonly joined: (computerIds: readonly string[]) => Promise<void> = () =>
+      Promise.resolve(),
   ) {}
+
+  /** After static members were added (or a computer enrolled into a group). */
+  async added(computerIds: readonly string[]): Promise<void> {
+    await this.joined(computerIds);
+  }
 
   /** Re-evaluates every query group for one computer whose inventory changed. */
   async refreshComputer(computerId: string, inventory: Inventory): Promise<void> {
@@ -21,10 +28,11 @@ export class MembershipService {
       queryGroups.map((g) => g.id),
       matching,
     );
+    await this.joined([computerId]);
   }
 
   /** Evaluates one query group over the whole fleet. */
-  async refreshGroup(group: GroupTable): Promise<void> {
+  async refreshGroup(group: Pick<GroupRow, 'id' | 'query'>): Promise<void> {
     const all = await this.computers.list();
     const current = new Set((await this.groups.members(group.id)).map((m) => m.id));
     const matching = new Set(
@@ -38,9 +46,10 @@ export class MembershipService {
       group.id,
       [...current].filter((id) => !matching.has(id)),
     );
+    await this.joined([...matching].filter((id) => !current.has(id)));
   }
 
-  private matches(group: GroupTable, inventory: Inventory): boolean {
+  private matches(group: Pick<GroupRow, 'query'>, inventory: Inventory): boolean {
     if (group.query === null) return false;
     const parsed = parseGroupQuery(group.query);
     return parsed.ok && matchesGroupQuery(parsed.query, inventory);

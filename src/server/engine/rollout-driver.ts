@@ -1,0 +1,198 @@
+import { planSchema, type DeploymentPlan } from '../../contracts/plan.js';
+import type { Clock } from '../../domain/clock.js';
+import { evaluateDeployment, type PhaseState } from '../../domain/rollout/engine.js';
+import { assignPhases } from '../../domain/rollout/membership.js';
+import type { StatusState } from '../../domain/status.js';
+import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
+import type { EventRepository } from '../../store/event.repository.js';
+import type { RolloutRepository } from '../../store/rollout.repository.js';
+import type { WakeService } from '../notify/wake.service.js';
+import { newId } from '../services/secrets.js';
+
+/** States in which a rollback still has work on a computer. */
+const stillInstalled = new Set([
+  'installed',
+  'pending-reboot',
+  'uninstalling',
+  'installing',
+  'downloading',
+  'downloaded',
+  'awaiting-user',
+]);
+
+export function storedPlan(row: Pick<DeploymentRecord, 'plan'>): DeploymentPlan {
+  return planSchema.parse(
+    row.plan === null ? { phases: [{ name: 'all', percent: 100 }] } : JSON.parse(row.plan),
+  );
+}
+
+/**
+ * Applies the pure engine to stored deployments: assigns new target computers to
+ * phases, reads each phase's figures, evaluates, and applies the actions with an
+ * event for each. Runs on the leader only.
+ */
+export class RolloutDriver {
+  constructor(
+    private readonly deployments: DeploymentRepository,
+    private readonly rollout: RolloutRepository,
+    private readonly events: EventRepository,
+    private readonly wake: WakeService,
+    private readonly clock: Clock,
+  ) {}
+
+  async tick(): Promise<void> {
+    for (const deployment of await this.deployments.inStates([
+      'active',
+      'completed',
+      'rolling-back',
+    ])) {
+      await this.evaluate(deployment);
+    }
+  }
+
+  /**
+   * Places a computer that just joined a target (enrolled, added to a group, moved
+   * into a query group) in its phases now, so its next check-in already counts.
+   */
+  async placeComputer(computerId: string): Promise<void> {
+    for (const id of await this.rollout.unassignedDeploymentIds(computerId)) {
+      const deployment = await this.deployments.find(id);
+      if (deployment) await this.assignNewComputers(deployment, storedPlan(deployment));
+    }
+  }
+
+  async evaluate(deployment: DeploymentRecord): Promise<void> {
+    const plan = storedPlan(deployment);
+    if (deployment.state === 'rolling-back') return this.checkRollback(deployment);
+    await this.assignNewComputers(deployment, plan);
+    if (deployment.state !== 'active') return;
+
+    const now = this.clock.now();
+    const phases = await this.phaseStates(deployment, plan);
+    const evaluation = evaluateDeployment(
+      { plan, status: 'active', createdAt: Number(deployment.created_at), phases },
+      now,
+    );
+    for (const action of evaluation.actions) {
+      switch (action.type) {
+        case 'open-phase':
+          if (await this.rollout.openPhase(deployment.id, action.phase, now)) {
+            await this.wake.wakeDeployment(deployment.id, action.reason, action.phase);
+          }
+          break;
+        case 'halt':
+          if (
+            await this.deployments.transition(deployment.id, ['active'], {
+              state: 'halted',
+              state_reason: action.reason,
+              updated_at: now,
+            })
+          ) {
+            await this.wake.wakeDeployment(deployment.id, action.reason);
+          }
+          break;
+        case 'complete':
+          await this.deployments.transition(deployment.id, ['active'], {
+            state: 'completed',
+            state_reason: action.reason,
+            updated_at: now,
+          });
+          break;
+      }
+    }
+    await this.events.addDeploymentEvents(
+      evaluation.events.map((e) => ({
+        id: newId('evt'),
+        deployment_id: deployment.id,
+        at: e.at,
+        type: e.type,
+        phase: e.phase,
+        message: e.message,
+        actor: 'engine',
+      })),
+    );
+    await this.deployments.update(deployment.id, {
+      next_evaluation_at: evaluation.nextEvaluationAt,
+      waiting_for: evaluation.waitingFor,
+    });
+  }
+
+  private async assignNewComputers(
+    deployment: DeploymentRecord,
+    plan: DeploymentPlan,
+  ): Promise<void> {
+    const target = await this.rollout.targetComputers(deployment.id);
+    const assigned = await this.rollout.assigned(deployment.id);
+    if ([...target.keys()].every((id) => assigned.has(id))) return;
+    const membership = assignPhases({
+      deploymentId: deployment.id,
+      computerIds: [...target.keys()],
+      phases: plan.phases,
+      groupsOf: target,
+      assigned,
+    });
+    await this.rollout.assign(deployment.id, membership.added);
+  }
+
+  private async phaseStates(
+    deployment: DeploymentRecord,
+    plan: DeploymentPlan,
+  ): Promise<PhaseState[]> {
+    const stored = await this.rollout.phases(deployment.id);
+    const counts = await this.rollout.phaseCounts(
+      deployment.id,
+      deployment.update_id,
+      plan.maxAttempts,
+    );
+    return plan.phases.map((_, idx) => {
+      const row = stored.find((p) => p.idx === idx);
+      const mine = counts.filter((c) => c.phase === idx);
+      const byState: Partial<Record<StatusState, number>> = {};
+      for (const c of mine) {
+        const state = (c.state ?? 'pending') as StatusState;
+        byState[state] = (byState[state] ?? 0) + c.n;
+      }
+      return {
+        openedAt: row?.opened_at ?? null,
+        promotedAt: row?.promoted_at ?? null,
+        size: mine.reduce((sum, c) => sum + c.n, 0),
+        counts: byState,
+        exhausted: mine.reduce((sum, c) => sum + c.exhausted, 0),
+      };
+    });
+  }
+
+  /** A rollback is done when no computer of the deployment still has the update. */
+  private async checkRollback(deployment: DeploymentRecord): Promise<void> {
+    const counts = await this.rollout.phaseCounts(deployment.id, deployment.update_id, Infinity);
+    const left = counts.filter((c) => c.state !== null && stillInstalled.has(c.state));
+    if (left.some((c) => c.n > 0)) return;
+    const failed = counts
+      .filter((c) => c.state === 'uninstall-failed')
+      .reduce((s, c) => s + c.n, 0);
+    const removed = counts.filter((c) => c.state === 'uninstalled').reduce((s, c) => s + c.n, 0);
+    const now = this.clock.now();
+    const reason =
+      `rolled back: removed from ${removed} computer(s)` +
+      (failed > 0 ? `, ${failed} uninstall(s) failed` : '');
+    if (
+      await this.deployments.transition(deployment.id, ['rolling-back'], {
+        state: 'rolled-back',
+        state_reason: reason,
+        updated_at: now,
+      })
+    ) {
+      await this.events.addDeploymentEvents([
+        {
+          id: newId('evt'),
+          deployment_id: deployment.id,
+          at: now,
+          type: 'rolled-back',
+          phase: null,
+          message: reason,
+          actor: 'engine',
+        },
+      ]);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The push channel's server side, in one process: which computers hold a wake
+ * stream here, and a way to tell them "check in now". It carries no data.
+ */
+export type WakeListener = (reason: string) => void;
+
+export class WakeHub {
+  private readonly listeners = new Map<string, Set<WakeListener>>();
+  private readonly streams = new Set<() => void>();
+
+  /** Remembers how to end an open stream, so a shutdown can end them all. */
+  track(end: () => void): () => void {
+    this.streams.add(end);
+    return () => this.streams.delete(end);
+  }
+
+  closeAll(): void {
+    for (const end of [...this.streams]) end();
+  }
+
+  subscribe(computerId: string, listener: WakeListener): () => void {
+    let set = this.listeners.get(computerId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(computerId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(computerId);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.listeners.delete(computerId);
+    };
+  }
+
+  get connected(): number {
+    return this.listeners.size;
+  }
+
+  /** Wakes those of the computers that are connected here; returns how many were. */
+  wake(computerIds: Iterable<string>, reason: string): number {
+    let woken = 0;
+    for (const id of computerIds) {
+      const set = this.listeners.get(id);
+      if (!set) continue;
+      woken += 1;
+      for (const listener of set) listener(reason);
+    }
+    return woken;
+  }
+}

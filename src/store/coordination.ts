@@ -1,0 +1,141 @@
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import type { Store } from './db.js';
+import type { Database } from './schema.js';
+
+/**
+ * What several server replicas on one PostgreSQL need: one leader for the rollout
+ * engine (an advisory lock held by a dedicated connection) and a broadcast for
+ * wake-ups (LISTEN/NOTIFY). On SQLite there is one process: it leads and the
+ * broadcast is in-process.
+ */
+export type Coordination = {
+  /** True while this process holds the engine's lock; tries to take it when free. */
+  tryLead(): Promise<boolean>;
+  publish(message: string): Promise<void>;
+  onMessage(handler: (message: string) => void): void;
+  close(): Promise<void>;
+};
+
+const ENGINE_LOCK_KEY = 72_700_001;
+const CHANNEL = 'ringmaster_wake';
+
+export function createCoordination(store: Store): Coordination {
+  return store.postgres
+    ? new PostgresCoordination(store.postgres, store.db)
+    : new LocalCoordination();
+}
+
+class LocalCoordination implements Coordination {
+  private readonly handlers: ((message: string) => void)[] = [];
+
+  tryLead(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  publish(message: string): Promise<void> {
+    for (const handler of this.handlers) handler(message);
+    return Promise.resolve();
+  }
+
+  onMessage(handler: (message: string) => void): void {
+    this.handlers.push(handler);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class PostgresCoordination implements Coordination {
+  private lockClient: pg.Client | null = null;
+  private listenClient: pg.Client | null = null;
+  private leading = false;
+  private readonly handlers: ((message: string) => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly config: { url: string; schema?: string | undefined },
+    private readonly db: Kysely<Database>,
+  ) {}
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.config.url });
+    await client.connect();
+    return client;
+  }
+
+  async tryLead(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      if (!this.lockClient) {
+        const client = await this.connect();
+        // A dropped connection releases the lock on the server; forget it here too.
+        client.on('error', () => this.dropLock(client));
+        client.on('end', () => this.dropLock(client));
+        this.lockClient = client;
+      }
+      if (this.leading) {
+        await this.lockClient.query('select 1');
+        return true;
+      }
+      const result = await this.lockClient.query<{ locked: boolean }>(
+        'select pg_try_advisory_lock($1) as locked',
+        [ENGINE_LOCK_KEY],
+      );
+      this.leading = result.rows[0]?.locked === true;
+      return this.leading;
+    } catch {
+      if (this.lockClient) this.dropLock(this.lockClient);
+      return false;
+    }
+  }
+
+  private dropLock(client: pg.Client): void {
+    if (this.lockClient !== client) return;
+    this.lockClient = null;
+    this.leading = false;
+    client.end().catch(() => undefined);
+  }
+
+  async publish(message: string): Promise<void> {
+    await sql`select pg_notify(${CHANNEL}, ${message})`.execute(this.db);
+  }
+
+  onMessage(handler: (message: string) => void): void {
+    this.handlers.push(handler);
+    if (this.listenClient || this.closed) return;
+    void this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      const client = await this.connect();
+      this.listenClient = client;
+      client.on('notification', (n) => {
+        if (n.channel !== CHANNEL || n.payload === undefined) return;
+        for (const h of this.handlers) h(n.payload);
+      });
+      const reconnect = () => {
+        if (this.listenClient !== client) return;
+        this.listenClient = null;
+        if (!this.closed) setTimeout(() => void this.listen(), 1000).unref();
+      };
+      client.on('error', reconnect);
+      client.on('end', reconnect);
+      await client.query(`listen ${CHANNEL}`);
+    } catch {
+      this.listenClient = null;
+      if (!this.closed) setTimeout(() => void this.listen(), 1000).unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const clients = [this.lockClient, this.listenClient].filter((c): c is pg.Client => c !== null);
+    this.lockClient = null;
+    this.listenClient = null;
+    this.leading = false;
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  }
+}
