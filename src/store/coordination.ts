@@ -17,8 +17,16 @@ export type Coordination = {
   close(): Promise<void>;
 };
 
-const ENGINE_LOCK_KEY = 72_700_001;
-const CHANNEL = 'ringmaster_wake';
+/** One lock and one channel per schema: several installations may share a database. */
+function lockKey(schema: string | undefined): number {
+  let h = 72_700_001;
+  for (const c of schema ?? 'public') h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
+  return h;
+}
+
+function channelName(schema: string | undefined): string {
+  return `ringmaster_wake_${(schema ?? 'public').replace(/[^a-z0-9_]/gi, '_')}`.slice(0, 63);
+}
 
 export function createCoordination(store: Store): Coordination {
   return store.postgres
@@ -53,11 +61,16 @@ class PostgresCoordination implements Coordination {
   private leading = false;
   private readonly handlers: ((message: string) => void)[] = [];
   private closed = false;
+  private readonly lockKey: number;
+  private readonly channel: string;
 
   constructor(
     private readonly config: { url: string; schema?: string | undefined },
     private readonly db: Kysely<Database>,
-  ) {}
+  ) {
+    this.lockKey = lockKey(config.schema);
+    this.channel = channelName(config.schema);
+  }
 
   private async connect(): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: this.config.url });
@@ -81,7 +94,7 @@ class PostgresCoordination implements Coordination {
       }
       const result = await this.lockClient.query<{ locked: boolean }>(
         'select pg_try_advisory_lock($1) as locked',
-        [ENGINE_LOCK_KEY],
+        [this.lockKey],
       );
       this.leading = result.rows[0]?.locked === true;
       return this.leading;
@@ -99,7 +112,7 @@ class PostgresCoordination implements Coordination {
   }
 
   async publish(message: string): Promise<void> {
-    await sql`select pg_notify(${CHANNEL}, ${message})`.execute(this.db);
+    await sql`select pg_notify(${this.channel}, ${message})`.execute(this.db);
   }
 
   onMessage(handler: (message: string) => void): void {
@@ -113,7 +126,7 @@ class PostgresCoordination implements Coordination {
       const client = await this.connect();
       this.listenClient = client;
       client.on('notification', (n) => {
-        if (n.channel !== CHANNEL || n.payload === undefined) return;
+        if (n.channel !== this.channel || n.payload === undefined) return;
         for (const h of this.handlers) h(n.payload);
       });
       const reconnect = () => {
@@ -123,7 +136,7 @@ class PostgresCoordination implements Coordination {
       };
       client.on('error', reconnect);
       client.on('end', reconnect);
-      await client.query(`listen ${CHANNEL}`);
+      await client.query(`listen ${this.channel}`);
     } catch {
       this.listenClient = null;
       if (!this.closed) setTimeout(() => void this.listen(), 1000).unref();

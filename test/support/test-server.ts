@@ -11,7 +11,11 @@ export type TestServer = RunningServer & {
 };
 
 /** The whole server in-process on a fresh database, driven with `app.inject()`. */
-export async function startTestServer(engine: EngineName, clock?: Clock): Promise<TestServer> {
+export async function startTestServer(
+  engine: EngineName,
+  clock?: Clock,
+  options: { engineIntervalMs?: number; checkinIntervalSeconds?: number } = {},
+): Promise<TestServer> {
   const database = await freshDatabase(engine);
   const server = await createServer({
     dataDir: database.dataDir,
@@ -19,6 +23,7 @@ export async function startTestServer(engine: EngineName, clock?: Clock): Promis
     databaseSchema: database.schema,
     adminTokenFromEnv: ADMIN_TOKEN,
     ...(clock ? { clock } : {}),
+    ...options,
   });
   await server.app.ready();
   return {

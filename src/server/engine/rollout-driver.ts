@@ -7,7 +7,7 @@ import type { DeploymentRecord, DeploymentRepository } from '../../store/deploym
 import type { EventRepository } from '../../store/event.repository.js';
 import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { WakeService } from '../notify/wake.service.js';
-import { newId } from '../services/secrets.js';
+import { newSortableId } from '../services/secrets.js';
 
 /** States in which a rollback still has work on a computer. */
 const stillInstalled = new Set([
@@ -102,7 +102,7 @@ export class RolloutDriver {
     }
     await this.events.addDeploymentEvents(
       evaluation.events.map((e) => ({
-        id: newId('evt'),
+        id: newSortableId('evt', e.at),
         deployment_id: deployment.id,
         at: e.at,
         type: e.type,
@@ -164,7 +164,11 @@ export class RolloutDriver {
 
   /** A rollback is done when no computer of the deployment still has the update. */
   private async checkRollback(deployment: DeploymentRecord): Promise<void> {
-    const counts = await this.rollout.phaseCounts(deployment.id, deployment.update_id, Infinity);
+    const counts = await this.rollout.phaseCounts(
+      deployment.id,
+      deployment.update_id,
+      2_147_483_647, // no failure counts as exhausted here (the largest integer both engines take)
+    );
     const left = counts.filter((c) => c.state !== null && stillInstalled.has(c.state));
     if (left.some((c) => c.n > 0)) return;
     const failed = counts
@@ -184,7 +188,7 @@ export class RolloutDriver {
     ) {
       await this.events.addDeploymentEvents([
         {
-          id: newId('evt'),
+          id: newSortableId('evt', now),
           deployment_id: deployment.id,
           at: now,
           type: 'rolled-back',

@@ -1,16 +1,22 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorBody } from '../../contracts/api.js';
-import { DomainError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../domain/errors.js';
 
-const statusOf: Record<string, number> = {
-  'validation-error': 400,
-  unauthorized: 401,
-  forbidden: 403,
-  'not-found': 404,
-  conflict: 409,
-  'missing-content': 409,
-  ambiguous: 409,
-};
+function statusOf(error: DomainError): number {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  return 400;
+}
 
 /** The one place where errors become HTTP: domain errors by code, 500 for the unknown. */
 export function installErrorHandler(app: FastifyInstance): void {
@@ -23,7 +29,7 @@ export function installErrorHandler(app: FastifyInstance): void {
         details: error.details,
         requestId: request.id,
       };
-      return reply.status(statusOf[error.code] ?? 400).send(body);
+      return reply.status(statusOf(error)).send(body);
     }
     const status = fastifyError.statusCode ?? 500;
     if (status >= 400 && status < 500) {

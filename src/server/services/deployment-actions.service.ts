@@ -15,7 +15,7 @@ import type { UpdateRepository } from '../../store/update.repository.js';
 import type { EngineLoop } from '../engine/engine-loop.js';
 import type { WakeService } from '../notify/wake.service.js';
 import type { DeploymentService } from './deployment.service.js';
-import { newId } from './secrets.js';
+import { newId, newSortableId } from './secrets.js';
 
 /** Which states each one-action change may start from, and where it leads. */
 const transitions: Record<
@@ -51,7 +51,7 @@ export class DeploymentActionsService {
   ) {
     await this.events.addDeploymentEvents([
       {
-        id: newId('evt'),
+        id: newSortableId('evt', this.clock.now()),
         deployment_id: deploymentId,
         at: this.clock.now(),
         type,

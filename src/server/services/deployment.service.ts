@@ -20,7 +20,7 @@ import type { EngineLoop } from '../engine/engine-loop.js';
 import { storedPlan } from '../engine/rollout-driver.js';
 import { toStatusView } from './computer.mapper.js';
 import type { GroupService } from './group.service.js';
-import { newId } from './secrets.js';
+import { newId, newSortableId } from './secrets.js';
 
 const iso = (ms: number | null): string | null =>
   ms === null ? null : new Date(Number(ms)).toISOString();
@@ -113,7 +113,7 @@ export class DeploymentService {
     const emergency = plan.emergency ? ` EMERGENCY: ${plan.emergency.reason}` : '';
     await this.events.addDeploymentEvents([
       {
-        id: newId('evt'),
+        id: newSortableId('evt', now),
         deployment_id: id,
         at: now,
         type: 'created',

@@ -21,3 +21,15 @@ export function newId(prefix: string): string {
   for (const byte of bytes) id += alphabet[byte % alphabet.length];
   return `${prefix}_${id}`;
 }
+
+let sequence = 0;
+
+/**
+ * An id that sorts by creation time within and across processes (to the
+ * millisecond), for events whose order matters: `<prefix>_<time><counter><random>`.
+ */
+export function newSortableId(prefix: string, now: number): string {
+  sequence = (sequence + 1) % 1_679_616;
+  const time = Math.max(0, Math.floor(now)).toString(36).padStart(9, '0');
+  return `${prefix}_${time}${sequence.toString(36).padStart(4, '0')}${newId('').slice(1, 7)}`;
+}
