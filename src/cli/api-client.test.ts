@@ -38,6 +38,7 @@ const group = {
   kind: 'static',
   query: null,
   memberCount: 0,
+  windows: [],
   createdAt: '2026-11-25T10:00:00.000Z',
 };
 

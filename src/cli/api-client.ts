@@ -6,7 +6,9 @@ import {
   computerDetailView,
   computerView,
   deploymentDetailView,
+  deploymentEventView,
   deploymentView,
+  dryRunView,
   enrollmentView,
   errorBody,
   groupDetailView,
@@ -17,14 +19,20 @@ import {
   type CreateDeploymentRequest,
   type CreateEnrollmentRequest,
   type CreateGroupRequest,
+  type DeploymentAction,
+  type DeploymentActionRequest,
   type DeploymentDetailView,
+  type DeploymentEventView,
   type DeploymentView,
+  type DryRunView,
   type EnrollmentView,
   type ErrorBody,
   type GroupDetailView,
   type GroupView,
+  type RedeployRequest,
   type UpdateView,
 } from '../contracts/api.js';
+import type { MaintenanceWindow } from '../contracts/plan.js';
 import type { UpdateFile } from '../contracts/manifest.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
 
@@ -123,8 +131,31 @@ export class ApiClient {
     return this.get(apiPaths.group(name), groupDetailView);
   }
 
+  /** Replaces a group's maintenance windows (an empty list removes them all). */
+  setGroupWindows(name: string, windows: MaintenanceWindow[]): Promise<GroupView> {
+    return this.put(apiPaths.groupWindows(name), { windows }, groupView);
+  }
+
   createDeployment(req: CreateDeploymentRequest): Promise<DeploymentView> {
     return this.post(apiPaths.deployments, req, deploymentView);
+  }
+
+  /** Which computers each phase of a plan would reach, and when; nothing is created. */
+  dryRunDeployment(req: CreateDeploymentRequest): Promise<DryRunView> {
+    return this.post(apiPaths.dryRun, req, dryRunView);
+  }
+
+  /** halt, resume, revoke, rollback, promote (`{ reason? }`) or redeploy (`RedeployRequest`). */
+  deploymentAction(
+    id: string,
+    action: DeploymentAction,
+    body: DeploymentActionRequest | RedeployRequest = {},
+  ): Promise<DeploymentDetailView> {
+    return this.post(apiPaths.deploymentAction(id, action), body, deploymentDetailView);
+  }
+
+  listDeploymentEvents(id: string): Promise<DeploymentEventView[]> {
+    return this.get(apiPaths.deploymentEvents(id), z.array(deploymentEventView));
   }
 
   listDeployments(): Promise<DeploymentView[]> {
@@ -147,6 +178,15 @@ export class ApiClient {
   ): Promise<z.infer<S>> {
     const res = await this.send('POST', path, { json });
     return this.check('POST', path, schema, res.body);
+  }
+
+  private async put<S extends z.ZodType>(
+    path: string,
+    json: unknown,
+    schema: S,
+  ): Promise<z.infer<S>> {
+    const res = await this.send('PUT', path, { json });
+    return this.check('PUT', path, schema, res.body);
   }
 
   /** Checks the answer against the contract; `asSent` gives back what the server sent. */

@@ -1,34 +1,64 @@
 import type { Command } from 'commander';
-import type { DeploymentView } from '../contracts/api.js';
-import { statusStates } from '../domain/status.js';
 import { asSent } from './api-client.js';
 import { adminCommand, connect } from './connection.js';
-import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
+import { registerDeploymentActions } from './deployment-actions.command.js';
+import {
+  currentPhase,
+  formatCounts,
+  formatDeploymentComputers,
+  formatDryRun,
+  formatPhases,
+  formatSummary,
+} from './deployment-format.js';
+import { addPlanOptions, deploymentRequest, type PlanOptions } from './deployment-plan.js';
+import { CliError, formatTime, print, printJson, printTable } from './output.js';
 
-/** `installed 3 · failed 1 · pending 2 (of 6)`: only the states some computer is in. */
-export function formatCounts(d: Pick<DeploymentView, 'counts' | 'total'>): string {
-  const parts = statusStates
-    .map((s) => [s, d.counts[s] ?? 0] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${s} ${n}`);
-  return `${parts.length > 0 ? parts.join(' · ') : 'no computers'} (of ${d.total})`;
+export { formatCounts } from './deployment-format.js';
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new CliError(`--limit: "${value}" must be a whole number ≥ 0 (0 shows all)`, 2);
+  }
+  return n;
 }
 
 export function registerDeploymentCommand(program: Command): void {
   const deployment = program
     .command('deployment')
-    .description('deployments of an update to a group');
+    .description('deployments of an update to groups, in phases');
 
-  adminCommand(deployment, 'create', 'deploy an update to a group')
-    .requiredOption('--update <id>', 'the update to deploy')
-    .requiredOption('--group <name>', 'the group to deploy it to')
-    .action(async (opts: { update: string; group: string }, cmd: Command) => {
+  addPlanOptions(
+    adminCommand(deployment, 'create', 'deploy an update to groups, in phases with health gates'),
+  ).action(async (opts: PlanOptions, cmd: Command) => {
+    // The plan is built and checked before connecting: a bad flag sends nothing.
+    const request = await deploymentRequest(opts);
+    const { client, json } = connect(cmd);
+    const created = await client.createDeployment(request);
+    if (json) return printJson(asSent(created));
+    print(`Created deployment ${created.id}.`);
+    print();
+    print(formatSummary(created));
+    print();
+    print(formatPhases(created.phases));
+  });
+
+  addPlanOptions(
+    adminCommand(
+      deployment,
+      'plan',
+      'show which computers each phase of a plan would reach, and when (--dry-run)',
+    ),
+  )
+    .option('--dry-run', 'only show the plan; nothing is created (the default and only mode)')
+    .option('--limit <n>', 'computers listed per phase (0: all)', '10')
+    .action(async (opts: PlanOptions & { limit: string }, cmd: Command) => {
+      const limit = parseLimit(opts.limit);
+      const request = await deploymentRequest(opts);
       const { client, json } = connect(cmd);
-      const created = await client.createDeployment({ update: opts.update, group: opts.group });
-      if (json) return printJson(asSent(created));
-      print(`Created deployment ${created.id}.`);
-      print();
-      printSummary(created);
+      const run = await client.dryRunDeployment(request);
+      if (json) return printJson(asSent(run));
+      print(formatDryRun(run, limit));
     });
 
   adminCommand(deployment, 'list', 'list deployments').action(
@@ -37,12 +67,13 @@ export function registerDeploymentCommand(program: Command): void {
       const list = await client.listDeployments();
       if (json) return printJson(asSent(list));
       printTable(
-        ['ID', 'UPDATE', 'GROUPS', 'STATE', 'CREATED', 'PROGRESS'],
+        ['ID', 'UPDATE', 'GROUPS', 'STATE', 'PHASE', 'CREATED', 'PROGRESS'],
         list.map((d) => [
           d.id,
           d.updateId,
           d.groups.join(','),
-          d.state,
+          d.emergency === null ? d.state : `${d.state} (emergency)`,
+          currentPhase(d),
           formatTime(d.createdAt),
           formatCounts(d),
         ]),
@@ -51,37 +82,20 @@ export function registerDeploymentCommand(program: Command): void {
     },
   );
 
-  adminCommand(deployment, 'show <id>', 'show a deployment and the state on each computer').action(
-    async (id: string, _opts: unknown, cmd: Command) => {
-      const { client, json } = connect(cmd);
-      const found = await client.getDeployment(id);
-      if (json) return printJson(asSent(found));
-      printSummary(found);
-      print();
-      printTable(
-        ['HOSTNAME', 'STATE', 'REASON', 'EXIT CODE', 'UPDATED'],
-        found.computers.map((s) => [
-          s.hostname,
-          s.state,
-          orDash(s.reason),
-          orDash(s.exitCode),
-          formatTime(s.updatedAt),
-        ]),
-        '(no computers)',
-      );
-    },
-  );
-}
+  adminCommand(
+    deployment,
+    'show <id>',
+    'show a deployment: its state, phases and the state on each computer',
+  ).action(async (id: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = connect(cmd);
+    const found = await client.getDeployment(id);
+    if (json) return printJson(asSent(found));
+    print(formatSummary(found));
+    print();
+    print(formatPhases(found.phases));
+    print();
+    print(formatDeploymentComputers(found.computers));
+  });
 
-function printSummary(d: DeploymentView): void {
-  print(
-    formatFields([
-      ['ID', d.id],
-      ['Update', d.updateId],
-      ['Groups', d.groups.join(', ')],
-      ['State', d.state],
-      ['Created', formatTime(d.createdAt)],
-      ['Computers', formatCounts(d)],
-    ]),
-  );
+  registerDeploymentActions(deployment);
 }

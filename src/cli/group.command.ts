@@ -1,8 +1,60 @@
 import type { Command } from 'commander';
 import { groupDetailView, type GroupView } from '../contracts/api.js';
+import { describeIssues, fieldIssues } from '../contracts/parse.js';
+import { maintenanceWindowSchema, type MaintenanceWindow } from '../contracts/plan.js';
+import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
 import { asSent } from './api-client.js';
 import { adminCommand, connect } from './connection.js';
-import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
+import {
+  CliError,
+  formatFields,
+  formatTable,
+  formatTime,
+  orDash,
+  print,
+  printJson,
+  printTable,
+} from './output.js';
+
+type WindowOptions = { cron?: string; duration?: string; timezone: string; clear?: boolean };
+
+/** A maintenance window from the flags, checked here (field-named, exit 2) before it is sent. */
+export function windowFromFlags(opts: WindowOptions): MaintenanceWindow {
+  const missing = [
+    opts.cron === undefined && '--cron',
+    opts.duration === undefined && '--duration',
+  ].filter((f) => f !== false);
+  if (missing.length > 0) {
+    throw new CliError(
+      `a window needs ${missing.join(' and ')} (e.g. --cron "0 1 * * 6" --duration 4h), or --clear to remove them all`,
+      2,
+    );
+  }
+  const seconds = parseDuration(opts.duration ?? '');
+  if (seconds === null || seconds < 60) {
+    throw new CliError(
+      `--duration: "${opts.duration}" is not a duration of at least a minute, like 30m, 4h or 1d`,
+      2,
+    );
+  }
+  const parsed = maintenanceWindowSchema.safeParse({
+    cron: opts.cron,
+    durationMinutes: Math.round(seconds / 60),
+    timezone: opts.timezone,
+  });
+  if (!parsed.success) {
+    throw new CliError(`invalid window: ${describeIssues(fieldIssues(parsed.error))}`, 2);
+  }
+  return parsed.data;
+}
+
+export function formatWindows(windows: readonly MaintenanceWindow[]): string {
+  if (windows.length === 0) return '(no maintenance windows: installs may start at any time)';
+  return formatTable(
+    ['CRON', 'DURATION', 'TIMEZONE'],
+    windows.map((w) => [w.cron, formatDuration(w.durationMinutes * 60), w.timezone]),
+  );
+}
 
 export function registerGroupCommand(program: Command): void {
   const group = program.command('group').description('groups of computers');
@@ -42,11 +94,12 @@ export function registerGroupCommand(program: Command): void {
     const groups = await client.listGroups();
     if (json) return printJson(asSent(groups));
     printTable(
-      ['NAME', 'KIND', 'MEMBERS', 'QUERY', 'CREATED'],
+      ['NAME', 'KIND', 'MEMBERS', 'WINDOWS', 'QUERY', 'CREATED'],
       groups.map((g) => [
         g.name,
         g.kind,
         String(g.memberCount),
+        String(g.windows.length),
         orDash(g.query),
         formatTime(g.createdAt),
       ]),
@@ -54,20 +107,56 @@ export function registerGroupCommand(program: Command): void {
     );
   });
 
-  adminCommand(group, 'show <name>', 'show a group and its members').action(
-    async (name: string, _opts: unknown, cmd: Command) => {
+  adminCommand(
+    group,
+    'window <name>',
+    'add a maintenance window to a group (installs start only inside its windows)',
+  )
+    .option(
+      '--cron <expr>',
+      'when each window starts, 5 fields, e.g. "0 1 * * 6" (Saturdays 01:00)',
+    )
+    .option('--duration <duration>', 'how long each window lasts, e.g. 4h')
+    .option('--timezone <tz>', 'IANA time zone of the cron, e.g. Asia/Tokyo', 'UTC')
+    .option('--clear', 'remove all the windows of the group')
+    .action(async (name: string, opts: WindowOptions, cmd: Command) => {
+      if (opts.clear && (opts.cron !== undefined || opts.duration !== undefined)) {
+        throw new CliError('--clear removes all windows; it takes no --cron or --duration', 2);
+      }
+      const added = opts.clear ? null : windowFromFlags(opts);
       const { client, json } = connect(cmd);
-      const found = await client.getGroup(name);
-      if (json) return printJson(asSent(found));
-      printGroup(found);
-      print();
-      printTable(
-        ['HOSTNAME', 'ID'],
-        found.members.map((m) => [m.hostname, m.id]),
-        '(no members)',
+      const windows = added === null ? [] : [...(await client.getGroup(name)).windows, added];
+      const saved = await client.setGroupWindows(name, windows);
+      if (json) return printJson(asSent(saved));
+      print(
+        added === null
+          ? `Removed the maintenance windows of group ${saved.name}.`
+          : `Group ${saved.name} now has ${saved.windows.length} maintenance window(s).`,
       );
-    },
-  );
+      print();
+      print(formatWindows(saved.windows));
+    });
+
+  adminCommand(
+    group,
+    'show <name>',
+    'show a group, its maintenance windows and its members',
+  ).action(async (name: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = connect(cmd);
+    const found = await client.getGroup(name);
+    if (json) return printJson(asSent(found));
+    printGroup(found);
+    print();
+    print('Maintenance windows:');
+    print(formatWindows(found.windows));
+    print();
+    print('Members:');
+    printTable(
+      ['HOSTNAME', 'ID'],
+      found.members.map((m) => [m.hostname, m.id]),
+      '(no members)',
+    );
+  });
 }
 
 function printGroup(g: GroupView): void {

@@ -87,12 +87,45 @@ const deployment = {
   updateId: 'acme-1',
   groups: ['paris'],
   state: 'active',
+  stateReason: null,
+  action: 'install',
+  emergency: null,
+  deadline: null,
+  waitingFor: 'phase pilot: 50% succeeded, needs 95%',
   createdAt: '2026-11-25T09:00:00.000Z',
   counts: counts({ installed: 1, failed: 1 }),
   total: 2,
+  phases: [
+    {
+      index: 0,
+      name: 'pilot',
+      percent: 50,
+      groups: [],
+      openedAt: '2026-11-25T09:00:00.000Z',
+      promotedAt: null,
+      size: 2,
+      counts: counts({ installed: 1, failed: 1 }),
+    },
+    {
+      index: 1,
+      name: 'broad',
+      percent: 100,
+      groups: [],
+      openedAt: null,
+      promotedAt: null,
+      size: 0,
+      counts: counts({}),
+    },
+  ],
+  plan: {
+    phases: [
+      { name: 'pilot', percent: 50 },
+      { name: 'broad', percent: 100 },
+    ],
+  },
   computers: [
-    status('pc-1', 'installed'),
-    status('pc-2', 'failed', { reason: 'install-error', exitCode: 1603 }),
+    status('pc-1', 'installed', { phase: 'pilot' }),
+    status('pc-2', 'failed', { phase: 'pilot', reason: 'install-error', exitCode: 1603 }),
   ],
 };
 
@@ -134,8 +167,13 @@ describe('ringmaster CLI', () => {
     expect(await run('deployment', 'show', 'd1', '--token', 'flag-token')).toBe(0);
     expect(out).toContain('installed 1 · failed 1 (of 2)');
     expect(out).not.toContain('pending 0');
-    expect(out).toMatch(/HOSTNAME\s+STATE\s+REASON\s+EXIT CODE\s+UPDATED/);
-    expect(out).toMatch(/pc-2\s+failed\s+install-error\s+1603\s+2026-11-25 10:00:00Z/);
+    expect(out).toMatch(/Waiting for: +phase pilot: 50% succeeded, needs 95%/);
+    expect(out).toMatch(/Phase: +pilot \(1\/2\)/);
+    expect(out).toMatch(/#\s+PHASE\s+TARGET\s+OPENED\s+SIZE\s+INSTALLED\s+FAILED/);
+    expect(out).toMatch(/1\s+pilot\s+50%\s+2026-11-25 09:00:00Z\s+2\s+1\s+1/);
+    expect(out).toMatch(/2\s+broad\s+100%\s+not yet\s+0\s+0\s+0/);
+    expect(out).toMatch(/HOSTNAME\s+PHASE\s+STATE\s+REASON\s+EXIT CODE\s+UPDATED/);
+    expect(out).toMatch(/pc-2\s+pilot\s+failed\s+install-error\s+1603\s+2026-11-25 10:00:00Z/);
   });
 
   it('sends the parsed duration when creating an enrollment token', async () => {

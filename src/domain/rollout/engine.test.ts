@@ -111,9 +111,10 @@ describe('gates open on time', () => {
     expect(evaluateDeployment(s, t0 + 48 * H).waitingFor).toMatch(
       /waits for an approver to promote pilot/,
     );
-    const promoted = { ...s, phases: [{ ...pilot, promotedAt: t0 + 30 * H }, phase({ size: 18 })] };
-    expect(evaluateDeployment(promoted, t0 + 48 * H).actions[0]?.reason).toBe(
-      'phase rest opened: 100% ≥ 95% in pilot (2 of 2), promoted, after 24h soak',
+    // A promote opens the next phase at once, before the soak is over.
+    const promoted = { ...s, phases: [{ ...pilot, promotedAt: t0 + 2 * H }, phase({ size: 18 })] };
+    expect(evaluateDeployment(promoted, t0 + 2 * H).actions[0]?.reason).toBe(
+      'phase rest opened: 100% ≥ 95% in pilot (2 of 2), promoted',
     );
   });
 

@@ -110,6 +110,7 @@ export function evaluateDeployment(state: DeploymentState, now: number): Evaluat
     const timing = phaseTiming(plan, i, availableAt, i === 0 ? null : (opened[i - 1] ?? null));
     if (!timing) break;
     const reasons: string[] = [];
+    let promoted = false;
     if (i > 0) {
       const prevName = plan.phases[i - 1]?.name ?? String(i - 1);
       const prev = state.phases[i - 1];
@@ -125,14 +126,16 @@ export function evaluateDeployment(state: DeploymentState, now: number): Evaluat
         break;
       }
       reasons.push(success.reason);
-      if (gate.manual) reasons.push(`promoted`);
+      // An approver's promote opens the next phase now: it stands in for the soak.
+      promoted = gate.manual;
+      if (promoted) reasons.push(`promoted`);
     }
-    if (timing.at > now) {
+    if (timing.at > now && !promoted) {
       nextEvaluationAt = timing.at;
       waitingFor = `phase ${name} opens ${timing.why} (${new Date(timing.at).toISOString()})`;
       break;
     }
-    reasons.push(timing.why);
+    if (!promoted) reasons.push(timing.why);
     if (plan.emergency) reasons.push(`emergency: ${plan.emergency.reason}`);
     actions.push({
       type: 'open-phase',

@@ -85,6 +85,7 @@ export class RolloutDriver {
             await this.deployments.transition(deployment.id, ['active'], {
               state: 'halted',
               state_reason: action.reason,
+              waiting_for: null,
               updated_at: now,
             })
           ) {

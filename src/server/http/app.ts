@@ -30,7 +30,13 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     done();
   });
   const now = options.now ?? (() => Date.now());
-  app.get('/healthz', () => ({ status: 'ok', time: new Date(now()).toISOString() }));
+  app.get('/healthz', () => ({
+    status: 'ok',
+    time: new Date(now()).toISOString(),
+    /** Computers holding the push channel on this replica. */
+    pushConnected: services.hub.connected,
+    engineLeader: services.engine.isLeader,
+  }));
   const openApi = buildOpenApi(options.version ?? '0.0.0');
   app.get('/openapi.json', () => openApi);
   registerAgentRoutes(app, services);

@@ -86,6 +86,7 @@ export class DeploymentActionsService {
     const changed = await this.deployments.transition(id, rule.from, {
       state: rule.to,
       state_reason: why,
+      waiting_for: null,
       updated_at: now,
       ...(action === 'rollback' ? { action: 'uninstall' } : {}),
     });

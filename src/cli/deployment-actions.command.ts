@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import type { DeploymentView, RedeployRequest } from '../contracts/api.js';
+import { asSent } from './api-client.js';
+import { adminCommand, connect } from './connection.js';
+import { formatEvents, formatSummary } from './deployment-format.js';
+import { CliError, print, printJson } from './output.js';
+
+/** The one-action changes of a deployment, and its event log. */
+
+const reasoned = [
+  ['halt', 'stop starting new installs; computers drop installs not yet started'],
+  ['resume', 'go on from where a halted deployment stopped'],
+  ['revoke', 'withdraw the approval: the update leaves every assignment'],
+  ['rollback', 'uninstall the update wherever this deployment installed it'],
+] as const;
+
+function printResult(verb: string, d: DeploymentView): void {
+  print(`Deployment ${d.id} ${verb}.`);
+  print();
+  print(formatSummary(d));
+}
+
+export function registerDeploymentActions(deployment: Command): void {
+  for (const [action, description] of reasoned) {
+    adminCommand(deployment, `${action} <id>`, description)
+      .option('--reason <text>', 'why; kept in the deployment state and its events')
+      .action(async (id: string, opts: { reason?: string }, cmd: Command) => {
+        const { client, json } = connect(cmd);
+        const changed = await client.deploymentAction(
+          id,
+          action,
+          opts.reason !== undefined ? { reason: opts.reason } : {},
+        );
+        if (json) return printJson(asSent(changed));
+        printResult(
+          { halt: 'halted', resume: 'resumed', revoke: 'revoked', rollback: 'is rolling back' }[
+            action
+          ],
+          changed,
+        );
+      });
+  }
+
+  adminCommand(
+    deployment,
+    'promote <id>',
+    'let the next phase open now (for a phase whose gate is manual)',
+  ).action(async (id: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = connect(cmd);
+    const promoted = await client.deploymentAction(id, 'promote');
+    if (json) return printJson(asSent(promoted));
+    printResult('promoted', promoted);
+  });
+
+  adminCommand(
+    deployment,
+    'redeploy <id>',
+    'advertise again to the computers that failed (or all), optionally a new revision',
+  )
+    .option('--failed-only', 'only the computers where it failed (the default)')
+    .option('--all', 'every computer of the deployment')
+    .option('--update <id>', 'deploy this new revision of the update to them instead')
+    .option('--reason <text>', 'why; kept in the events')
+    .action(
+      async (
+        id: string,
+        opts: { failedOnly?: boolean; all?: boolean; update?: string; reason?: string },
+        cmd: Command,
+      ) => {
+        if (opts.failedOnly && opts.all) {
+          throw new CliError('--failed-only and --all exclude each other: give one', 2);
+        }
+        const body: RedeployRequest = {
+          failedOnly: opts.all !== true,
+          ...(opts.update !== undefined && { update: opts.update }),
+          ...(opts.reason !== undefined && { reason: opts.reason }),
+        };
+        const { client, json } = connect(cmd);
+        const result = await client.deploymentAction(id, 'redeploy', body);
+        if (json) return printJson(asSent(result));
+        if (result.id !== id) {
+          print(`Redeployed ${result.updateId} as new deployment ${result.id}.`);
+          print();
+          print(formatSummary(result));
+        } else printResult('re-advertised', result);
+      },
+    );
+
+  adminCommand(
+    deployment,
+    'events <id>',
+    'every decision of the deployment, with its reason, oldest first',
+  ).action(async (id: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = connect(cmd);
+    const events = await client.listDeploymentEvents(id);
+    if (json) return printJson(asSent(events));
+    print(formatEvents(events));
+  });
+}

@@ -1,0 +1,124 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgents, waitFor, type AgentFleet } from './support/agents.js';
+import { runCli, startServerProcess, type ServerProcess } from './support/processes.js';
+
+/**
+ * Fifty real agents on a 5-minute check-in pace, holding the push channel: an
+ * emergency deployment reaches all of them within seconds, not at their next cycle.
+ */
+describe('emergency deployment over the push channel', () => {
+  const adminToken = 'rm_admin_e2e-emergency-0123456789';
+  const count = 50;
+  let work: string;
+  let server: ServerProcess;
+  let agents: AgentFleet;
+  let env: NodeJS.ProcessEnv;
+
+  const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${server.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'ringmaster-e2e-emergency-'));
+    server = await startServerProcess({
+      dataDir: path.join(work, 'server'),
+      adminToken,
+      extraArgs: ['--checkin-interval', '300'],
+    });
+    env = { RINGMASTER_URL: server.url, RINGMASTER_TOKEN: adminToken };
+    const dir = path.join(work, 'update');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'fix.sh'), `touch "${work}/fixed.$RINGMASTER_COMPUTER_ID"\n`);
+    writeFileSync(
+      path.join(dir, 'update.json'),
+      JSON.stringify({
+        id: 'E2E-ZERO-DAY',
+        title: 'Zero-day fix',
+        severity: 'critical',
+        classification: 'security',
+        platforms: [{ os: 'linux' }],
+        files: ['fix.sh'],
+        detect: { type: 'command', command: `test -f "${work}/fixed.$RINGMASTER_COMPUTER_ID"` },
+        install: { command: 'sh fix.sh', timeoutSeconds: 30 },
+      }),
+    );
+    for (const args of [
+      ['update', 'import', dir],
+      ['group', 'create', 'everyone'],
+    ]) {
+      const r = await runCli([...args, '--json'], env);
+      if (r.code !== 0) throw new Error(r.stderr);
+    }
+    const enrollment = await runCli(['enrollment', 'create', '--group', 'everyone', '--json'], env);
+    const token = (JSON.parse(enrollment.stdout) as { token: string }).token;
+    agents = startAgents({
+      count,
+      server: server.url,
+      enrollmentToken: token,
+      workDir: work,
+      prefix: 'em',
+    });
+    await waitFor(
+      `${count} agents on the push channel`,
+      async () => {
+        const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
+          pushConnected: number;
+        };
+        return health.pushConnected === count;
+      },
+      150_000,
+      500,
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await agents.stop();
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it(`starts the install on all ${count} within 5 s of creation`, { timeout: 60_000 }, async () => {
+    const started = Date.now();
+    const created = await api<{ id: string }>('POST', '/api/v1/deployments', {
+      update: 'E2E-ZERO-DAY',
+      group: 'everyone',
+      plan: {
+        phases: [
+          { name: 'first', percent: 10 },
+          { name: 'all', percent: 100 },
+        ],
+        emergency: { reason: 'actively exploited' },
+        gate: { minSuccessPercent: 0 },
+      },
+    });
+    const reached = await waitFor(
+      `all ${count} to start`,
+      async () => {
+        const d = await api<{ counts: Record<string, number> }>(
+          'GET',
+          `/api/v1/deployments/${created.id}`,
+        );
+        return d.counts.pending === 0 ? Date.now() - started : undefined;
+      },
+      30_000,
+      100,
+    );
+    expect(reached).toBeLessThan(5000);
+    const events = await api<{ type: string; message: string }[]>(
+      'GET',
+      `/api/v1/deployments/${created.id}/events`,
+    );
+    expect(events.find((e) => e.type === 'created')?.message).toContain(
+      'EMERGENCY: actively exploited',
+    );
+  });
+});

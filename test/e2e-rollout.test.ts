@@ -1,0 +1,213 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgents, waitFor, type AgentFleet } from './support/agents.js';
+import { runCli, startServerProcess, type ServerProcess } from './support/processes.js';
+
+type Deployment = {
+  id: string;
+  state: string;
+  stateReason: string | null;
+  counts: Record<string, number>;
+  phases: { name: string; openedAt: string | null; size: number }[];
+  computers: { computerId: string; phase: string | null; state: string }[];
+};
+
+/**
+ * Twenty real agent processes against a real server: a bad update halts in its
+ * first phase and the second phase never runs it; a good one reaches everyone and
+ * one rollback removes it everywhere.
+ */
+describe('phased rollout with real agents', () => {
+  const adminToken = 'rm_admin_e2e-rollout-0123456789';
+  let work: string;
+  let server: ServerProcess;
+  let agents: AgentFleet;
+  let env: NodeJS.ProcessEnv;
+
+  const cli = async <T>(...args: string[]): Promise<T> => {
+    const result = await runCli([...args, '--json'], env);
+    if (result.code !== 0)
+      throw new Error(`ringmaster ${args.join(' ')} failed:\n${result.stderr}`);
+    return JSON.parse(result.stdout) as T;
+  };
+  const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${server.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+
+  function updateDir(id: string, installExit: number): string {
+    const dir = path.join(work, 'updates', id);
+    mkdirSync(dir, { recursive: true });
+    const marker = `${work}/host/${id}.$RINGMASTER_COMPUTER_ID`;
+    writeFileSync(
+      path.join(dir, 'install.sh'),
+      `echo "$RINGMASTER_COMPUTER_ID" >> "${work}/host/${id}.runs"\n` +
+        (installExit === 0 ? `touch "${marker}"\n` : '') +
+        `exit ${installExit}\n`,
+    );
+    writeFileSync(path.join(dir, 'uninstall.sh'), `rm -f "${marker}"\n`);
+    writeFileSync(
+      path.join(dir, 'update.json'),
+      JSON.stringify({
+        id,
+        title: id,
+        severity: 'important',
+        platforms: [{ os: 'linux' }],
+        files: ['install.sh', 'uninstall.sh'],
+        detect: { type: 'command', command: `test -f "${marker}"` },
+        install: { command: 'sh install.sh', timeoutSeconds: 30 },
+        uninstall: { command: 'sh uninstall.sh', timeoutSeconds: 30 },
+      }),
+    );
+    return dir;
+  }
+
+  const runsOf = (id: string): string[] => {
+    try {
+      return readFileSync(path.join(work, 'host', `${id}.runs`), 'utf8')
+        .trim()
+        .split('\n');
+    } catch {
+      return [];
+    }
+  };
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'ringmaster-e2e-rollout-'));
+    mkdirSync(path.join(work, 'host'));
+    server = await startServerProcess({
+      dataDir: path.join(work, 'server'),
+      adminToken,
+      extraArgs: ['--checkin-interval', '2'],
+    });
+    env = { RINGMASTER_URL: server.url, RINGMASTER_TOKEN: adminToken };
+    await cli('update', 'import', updateDir('E2E-BAD', 1));
+    await cli('update', 'import', updateDir('E2E-GOOD', 0));
+    await cli('group', 'create', 'fleet');
+    const enrollment = await cli<{ token: string }>(
+      'enrollment',
+      'create',
+      '--group',
+      'fleet',
+      '--uses',
+      '20',
+    );
+    agents = startAgents({
+      count: 20,
+      server: server.url,
+      enrollmentToken: enrollment.token,
+      workDir: path.join(work, 'agents'),
+      prefix: 'pc',
+    });
+    await waitFor(
+      '20 computers to enroll',
+      async () => (await api<unknown[]>('GET', '/api/v1/computers')).length === 20,
+      90_000,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await agents.stop();
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it(
+    'halts a bad update in the first phase; the second phase never runs it',
+    { timeout: 120_000 },
+    async () => {
+      const created = await api<Deployment>('POST', '/api/v1/deployments', {
+        update: 'E2E-BAD',
+        group: 'fleet',
+        plan: {
+          phases: [
+            { name: 'pilot', percent: 10 },
+            { name: 'broad', percent: 100 },
+          ],
+          soakSeconds: 0,
+          gate: { maxFailurePercent: 20 },
+        },
+      });
+      const halted = await waitFor(
+        'the deployment to halt',
+        async () => {
+          const d = await api<Deployment>('GET', `/api/v1/deployments/${created.id}`);
+          return d.state === 'halted' ? d : undefined;
+        },
+        60_000,
+      );
+      expect(halted.stateReason).toMatch(/failures .* > 20% in pilot/);
+      const pilot = new Set(
+        halted.computers.filter((c) => c.phase === 'pilot').map((c) => c.computerId),
+      );
+      expect(pilot.size).toBe(2);
+      // Several check-in intervals later, only pilot computers ever ran it.
+      await new Promise((r) => setTimeout(r, 6000));
+      const ran = runsOf('E2E-BAD');
+      expect(ran.length).toBeGreaterThan(0);
+      expect(ran.every((id) => pilot.has(id))).toBe(true);
+      const after = await api<Deployment>('GET', `/api/v1/deployments/${created.id}`);
+      expect(after.phases.find((p) => p.name === 'broad')?.openedAt).toBeNull();
+    },
+  );
+
+  it(
+    'deploys a good update to all 20 in phases, then rolls it back from all 20',
+    { timeout: 180_000 },
+    async () => {
+      const created = await api<Deployment>('POST', '/api/v1/deployments', {
+        update: 'E2E-GOOD',
+        group: 'fleet',
+        plan: {
+          phases: [
+            { name: 'pilot', percent: 10 },
+            { name: 'broad', percent: 100 },
+          ],
+          soakSeconds: 0,
+          gate: { maxFailurePercent: 20 },
+        },
+      });
+      await waitFor(
+        'all 20 installed',
+        async () =>
+          (await api<Deployment>('GET', `/api/v1/deployments/${created.id}`)).counts.installed ===
+          20,
+        90_000,
+      );
+      expect(new Set(runsOf('E2E-GOOD')).size).toBe(20);
+      expect(
+        readdirSync(path.join(work, 'host')).filter((f) => f.startsWith('E2E-GOOD.cmp_')),
+      ).toHaveLength(20);
+
+      const rolling = await api<Deployment>('POST', `/api/v1/deployments/${created.id}/rollback`, {
+        reason: 'e2e rollback',
+      });
+      expect(rolling.state).toBe('rolling-back');
+      const rolled = await waitFor(
+        'all 20 uninstalled',
+        async () => {
+          const d = await api<Deployment>('GET', `/api/v1/deployments/${created.id}`);
+          return d.counts.uninstalled === 20 ? d : undefined;
+        },
+        90_000,
+      );
+      expect(
+        readdirSync(path.join(work, 'host')).filter((f) => f.startsWith('E2E-GOOD.cmp_')),
+      ).toHaveLength(0);
+      await waitFor(
+        'the deployment to be rolled back',
+        async () =>
+          (await api<Deployment>('GET', `/api/v1/deployments/${rolled.id}`)).state ===
+          'rolled-back',
+        10_000,
+      );
+    },
+  );
+});

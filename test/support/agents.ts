@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { cliEntry } from './processes.js';
+
+export type AgentFleet = { stop(): Promise<void>; logs(): string[] };
+
+/** Real agent processes in loop mode, each its own computer (state dir, hostname, hardware id). */
+export function startAgents(options: {
+  count: number;
+  server: string;
+  enrollmentToken: string;
+  workDir: string;
+  prefix: string;
+  env?: NodeJS.ProcessEnv;
+}): AgentFleet {
+  const children: ChildProcess[] = [];
+  const logs: string[] = [];
+  for (let i = 0; i < options.count; i += 1) {
+    const name = `${options.prefix}-${String(i).padStart(2, '0')}`;
+    const child = spawn(
+      process.execPath,
+      [
+        cliEntry,
+        'agent',
+        '--server',
+        options.server,
+        '--enrollment-token',
+        options.enrollmentToken,
+        '--state-dir',
+        path.join(options.workDir, name),
+        '--hostname',
+        name,
+        '--hardware-id',
+        `hw-${name}`,
+      ],
+      { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    logs[i] = '';
+    child.stdout?.on('data', (d: Buffer) => (logs[i] += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (logs[i] += d.toString()));
+    children.push(child);
+  }
+  return {
+    logs: () => logs,
+    stop: async () => {
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+              child.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs` with the last state. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
