@@ -247,6 +247,16 @@ for (const engine of ENGINES) {
       expect(badQuery.json<{ message: string }>().message).toContain('unknown field "color"');
     });
 
+    it('serves its OpenAPI document, generated from the schemas it validates with', async () => {
+      const res = await server.app.inject({ method: 'GET', url: '/openapi.json' });
+      const doc = res.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+      expect(doc.openapi).toBe('3.1.0');
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(['/api/v1/deployments', '/agent/v1/computers/{id}/checkin']),
+      );
+      expect(doc.paths['/api/v1/deployments/{id}/rollback']).toHaveProperty('post');
+    });
+
     it('refuses a used-up enrollment token', async () => {
       const token = await admin('POST', '/api/v1/enrollments', { uses: 1 });
       const enrollOnce = () =>

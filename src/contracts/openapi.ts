@@ -7,8 +7,13 @@ import {
   createEnrollmentRequest,
   createGroupRequest,
   createUpdateRequest,
+  deploymentActionRequest,
   deploymentDetailView,
+  deploymentEventView,
   deploymentView,
+  dryRunView,
+  redeployRequest,
+  setWindowsRequest,
   enrollmentView,
   errorBody,
   groupDetailView,
@@ -107,6 +112,56 @@ const operations: Record<string, Record<string, Operation>> = {
       summary: 'A deployment: counts per state and per-computer status',
       response: deploymentDetailView,
       auth: 'admin',
+    },
+  },
+  '/api/v1/deployments/dry-run': {
+    post: {
+      summary: 'Which computers each phase would reach, and when',
+      request: createDeploymentRequest,
+      response: dryRunView,
+      auth: 'admin',
+    },
+  },
+  '/api/v1/deployments/{id}/events': {
+    get: {
+      summary: 'Every engine decision and admin action, with its reason',
+      response: z.array(deploymentEventView),
+      auth: 'admin',
+    },
+  },
+  ...Object.fromEntries(
+    (['halt', 'resume', 'revoke', 'rollback', 'promote'] as const).map((action) => [
+      `/api/v1/deployments/{id}/${action}`,
+      {
+        post: {
+          summary: `${action} the deployment`,
+          request: deploymentActionRequest,
+          response: deploymentDetailView,
+          auth: 'admin' as const,
+        },
+      },
+    ]),
+  ),
+  '/api/v1/deployments/{id}/redeploy': {
+    post: {
+      summary: 'Re-advertise to failed computers, or deploy a new revision to them',
+      request: redeployRequest,
+      response: deploymentDetailView,
+      auth: 'admin',
+    },
+  },
+  '/api/v1/groups/{name}/windows': {
+    put: {
+      summary: "Replace a group's maintenance windows",
+      request: setWindowsRequest,
+      response: groupView,
+      auth: 'admin',
+    },
+  },
+  '/agent/v1/computers/{id}/wake': {
+    get: {
+      summary: 'The push channel: Server-Sent Events, `event: checkin` means check in now',
+      auth: 'computer',
     },
   },
   '/agent/v1/enroll': {
