@@ -229,27 +229,16 @@ function globToRegExp(glob: string): RegExp {
 
 function compare(actual: Value, op: CompareOp, expected: Value): boolean {
   if (op === '~') return globToRegExp(String(expected)).test(String(actual));
+  let a: number | string;
+  let b: number | string;
   if (typeof expected === 'number' || typeof actual === 'number') {
-    const a = Number(actual);
-    const b = Number(expected);
+    a = Number(actual);
+    b = Number(expected);
     if (Number.isNaN(a) || Number.isNaN(b)) return op === '!=';
-    switch (op) {
-      case '=':
-        return a === b;
-      case '!=':
-        return a !== b;
-      case '<':
-        return a < b;
-      case '<=':
-        return a <= b;
-      case '>':
-        return a > b;
-      case '>=':
-        return a >= b;
-    }
+  } else {
+    a = actual.toLowerCase();
+    b = expected.toLowerCase();
   }
-  const a = actual.toLowerCase();
-  const b = expected.toLowerCase();
   switch (op) {
     case '=':
       return a === b;

@@ -1,5 +1,6 @@
 import type { AbsenceView, ComputerView, StatusView } from '../../contracts/api.js';
 import type { AbsenceKind, Health } from '../../domain/computer-health.js';
+import type { TargetStatusRow } from '../../store/deployment.repository.js';
 import type { ComputerEventRow } from '../../store/event.repository.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import type { FailureReason, StatusState } from '../../domain/status.js';
@@ -73,20 +74,8 @@ export function toComputerView(
   };
 }
 
-export type StatusRowLike = {
-  computer_id: string;
-  hostname: string;
-  update_id: string;
-  deployment_id: string | null;
-  state: string | null;
-  reason: string | null;
-  exit_code: number | null;
-  output: string | null;
-  message: string | null;
-  attempts: number | null;
-  updated_at: number | null;
-  installed_at: number | null;
-};
+/** A status row as the repositories give it, for one update. */
+export type StatusRowLike = Omit<TargetStatusRow, 'phase'> & { update_id: string };
 
 /** A status row; no row yet means the computer is assigned but has not reported: pending. */
 export function toStatusView(row: StatusRowLike): StatusView {
