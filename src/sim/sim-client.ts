@@ -1,0 +1,99 @@
+import type {
+  CheckinRequest,
+  CheckinResponse,
+  EnrollRequest,
+  EnrollResponse,
+  ReportsRequest,
+  ReportsResponse,
+} from '../contracts/agent-protocol.js';
+import {
+  ServerCallError,
+  type AgentCredential,
+  type DownloadSink,
+  type ServerClient,
+} from '../agent/core/server-client.js';
+import { SimPartial, type SimComputer, type SimContext } from './sim-host.js';
+
+/** What the fleet counts about the calls its computers make. */
+export interface CallCounters {
+  enrolls: number;
+  checkins: number;
+  reportCalls: number;
+  reports: Record<string, number>;
+  downloads: number;
+  unreachable: number;
+  /** agent-stopped / server-unreachable events carried by check-ins. */
+  events: number;
+}
+
+/**
+ * The real client (real HTTP to the real server) as one simulated computer sees it:
+ * a network cut fails at the transport (the core notes the outage and tells it at the
+ * next check-in), and downloads move no bytes (a slow one takes virtual time).
+ */
+export class SimServerClient implements ServerClient {
+  constructor(
+    private readonly real: ServerClient,
+    private readonly computer: SimComputer,
+    private readonly ctx: SimContext,
+    private readonly counters: CallCounters,
+    /** Virtual epoch ms of the simulation's start (fault windows count from it). */
+    private readonly startMs: number,
+  ) {}
+
+  async enroll(request: EnrollRequest): Promise<EnrollResponse> {
+    this.reach();
+    const response = await this.real.enroll(request);
+    this.counters.enrolls++;
+    return response;
+  }
+
+  async checkin(auth: AgentCredential, request: CheckinRequest): Promise<CheckinResponse> {
+    this.reach();
+    const response = await this.real.checkin(auth, request);
+    this.counters.checkins++;
+    if (request.events.length > 0) this.counters.events += request.events.length;
+    for (const assignment of response.assignments) this.ctx.index.learn(assignment);
+    return response;
+  }
+
+  async reports(auth: AgentCredential, request: ReportsRequest): Promise<ReportsResponse> {
+    this.reach();
+    const response = await this.real.reports(auth, request);
+    this.counters.reportCalls++;
+    for (const r of request.reports) {
+      if (r.seq <= response.ackedSeq)
+        this.counters.reports[r.state] = (this.counters.reports[r.state] ?? 0) + 1;
+    }
+    return response;
+  }
+
+  async download(_auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void> {
+    this.reach();
+    const slow = this.computer.faults?.slowDownload;
+    if (slow) await this.ctx.sleep(slow.extraSeconds * 1000);
+    this.reach();
+    const size = this.ctx.index.size(sha256);
+    if (size === undefined)
+      throw new ServerCallError(`unknown content ${sha256}`, 404, 'not-found');
+    if (sink instanceof SimPartial) sink.complete(size);
+    else await sink.append(new Uint8Array(Math.max(0, size - sink.size)));
+    this.counters.downloads++;
+  }
+
+  /** Throws as undici would while this computer's network is cut. */
+  private reach(): void {
+    const cut = this.computer.faults?.serverUnreachable;
+    if (!cut) return;
+    const now = this.ctx.now();
+    const seconds = (now - this.startMs) / 1000;
+    if (seconds >= cut.from && seconds < cut.to) {
+      this.counters.unreachable++;
+      throw new ServerCallError(
+        'server unreachable: connect ECONNREFUSED (simulated network cut)',
+        null,
+        'ECONNREFUSED',
+      );
+    }
+  }
+}
