@@ -87,7 +87,8 @@ export class ComputerRepository {
     });
   }
 
-  async recordCheckin(id: string, inventory: InventoryColumns, now: number): Promise<void> {
+  /** Records a check-in: the time, and the inventory when it changed (null: unchanged). */
+  async recordCheckin(id: string, inventory: InventoryColumns | null, now: number): Promise<void> {
     await this.db
       .updateTable('computers')
       .set({ ...inventory, last_seen_at: now })

@@ -35,16 +35,16 @@ export function registerAgentRoutes(app: FastifyInstance, services: Services): v
   );
 
   app.post('/agent/v1/computers/:id/checkin', async (req) => {
-    const id = await requireComputer(
+    const computer = await requireComputer(
       services.auth,
       req,
       parseOrThrow(computerParam, req.params).id,
     );
-    return services.agent.checkin(id, parseOrThrow(checkinRequest, req.body));
+    return services.agent.checkin(computer, parseOrThrow(checkinRequest, req.body));
   });
 
   app.post('/agent/v1/computers/:id/reports', async (req) => {
-    const id = await requireComputer(
+    const { id } = await requireComputer(
       services.auth,
       req,
       parseOrThrow(computerParam, req.params).id,
@@ -54,7 +54,7 @@ export function registerAgentRoutes(app: FastifyInstance, services: Services): v
 
   // The push channel: Server-Sent Events whose only message is "check in now".
   app.get('/agent/v1/computers/:id/wake', async (req, reply) => {
-    const id = await requireComputer(
+    const { id } = await requireComputer(
       services.auth,
       req,
       parseOrThrow(computerParam, req.params).id,

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
+import type { ComputerRecord } from '../../store/computer.repository.js';
 
 export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
@@ -11,8 +12,8 @@ export function bearerToken(request: FastifyRequest): string {
 export type Authenticator = {
   /** Throws UnauthorizedError unless the request carries a valid admin token. */
   admin(token: string): Promise<void>;
-  /** The id of the computer whose credential this is; throws UnauthorizedError otherwise. */
-  computer(token: string): Promise<string>;
+  /** The computer whose credential this is; throws UnauthorizedError otherwise. */
+  computer(token: string): Promise<ComputerRecord>;
 };
 
 export function adminGuard(auth: Authenticator) {
@@ -26,10 +27,10 @@ export async function requireComputer(
   auth: Authenticator,
   request: FastifyRequest,
   pathComputerId: string,
-): Promise<string> {
-  const computerId = await auth.computer(bearerToken(request));
-  if (computerId !== pathComputerId) {
+): Promise<ComputerRecord> {
+  const computer = await auth.computer(bearerToken(request));
+  if (computer.id !== pathComputerId) {
     throw new ForbiddenError(`this credential belongs to another computer, not ${pathComputerId}`);
   }
-  return computerId;
+  return computer;
 }

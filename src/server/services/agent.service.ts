@@ -10,11 +10,10 @@ import { updateManifest, type UpdateManifest } from '../../contracts/manifest.js
 import type { MaintenanceWindow } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
-import { NotFoundError } from '../../domain/errors.js';
 import { availableAtMs } from '../../domain/rollout/schedule.js';
 import { decideOffers, type KnownStatus, type Offer } from '../../domain/rollout/offer.js';
 import type { FailureReason, StatusState } from '../../domain/status.js';
-import type { ComputerRepository } from '../../store/computer.repository.js';
+import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { RolloutRepository } from '../../store/rollout.repository.js';
@@ -65,15 +64,23 @@ export class AgentService {
     return entry;
   }
 
-  async checkin(computerId: string, request: CheckinRequest): Promise<CheckinResponse> {
+  /** A check-in by an authenticated computer (the route has loaded its row already). */
+  async checkin(computer: ComputerRecord, request: CheckinRequest): Promise<CheckinResponse> {
     const now = this.clock.now();
-    const computer = await this.computers.find(computerId);
-    if (!computer) throw new NotFoundError('computer', computerId);
+    const computerId = computer.id;
     const columns = inventoryColumns(request.inventory);
-    await this.computers.recordCheckin(computerId, columns, now);
-    if (inventoryChanged(computer, columns)) {
-      await this.membership.refreshComputer(computerId, request.inventory);
-    }
+    const changed = inventoryChanged(computer, columns);
+    // Most check-ins change nothing but the time: write only that.
+    await this.computers.recordCheckin(
+      computerId,
+      changed ||
+        computer.free_disk_mb !== columns.free_disk_mb ||
+        computer.boot_time !== columns.boot_time
+        ? columns
+        : null,
+      now,
+    );
+    if (changed) await this.membership.refreshComputer(computerId, request.inventory);
     await this.recordEvents(computerId, request.events, now);
     const silence = silentAbsence(
       computer.last_seen_at === null ? null : Number(computer.last_seen_at),

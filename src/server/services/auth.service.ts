@@ -2,7 +2,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import { UnauthorizedError } from '../../domain/errors.js';
-import type { ComputerRepository } from '../../store/computer.repository.js';
+import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { TokenRepository } from '../../store/token.repository.js';
 import type { Authenticator } from '../http/auth.js';
 import { generateSecret, hashSecret, newId } from './secrets.js';
@@ -44,9 +44,9 @@ export class AuthService implements Authenticator {
     if (!row || row.role !== 'admin') throw new UnauthorizedError('the admin token is not valid');
   }
 
-  async computer(token: string): Promise<string> {
+  async computer(token: string): Promise<ComputerRecord> {
     const row = await this.computers.findByCredentialHash(hashSecret(token));
     if (!row) throw new UnauthorizedError('the computer credential is not valid');
-    return row.id;
+    return row;
   }
 }
