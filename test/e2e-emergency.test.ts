@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgents, waitFor, type AgentFleet } from './support/agents.js';
-import { runCli, startServerProcess, type ServerProcess } from './support/processes.js';
+import {
+  adminApi,
+  runCli,
+  startServerProcess,
+  type AdminApi,
+  type ServerProcess,
+} from './support/processes.js';
 
 /**
  * Fifty real agents on a 5-minute check-in pace, holding the push channel: an
@@ -16,16 +22,7 @@ describe('emergency deployment over the push channel', () => {
   let server: ServerProcess;
   let agents: AgentFleet;
   let env: NodeJS.ProcessEnv;
-
-  const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.url}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  let api: AdminApi;
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'ringmaster-e2e-emergency-'));
@@ -35,6 +32,7 @@ describe('emergency deployment over the push channel', () => {
       extraArgs: ['--checkin-interval', '300'],
     });
     env = { RINGMASTER_URL: server.url, RINGMASTER_TOKEN: adminToken };
+    api = adminApi(server, adminToken);
     const dir = path.join(work, 'update');
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'fix.sh'), `touch "${work}/fixed.$RINGMASTER_COMPUTER_ID"\n`);

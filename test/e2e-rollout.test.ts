@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgents, waitFor, type AgentFleet } from './support/agents.js';
-import { runCli, startServerProcess, type ServerProcess } from './support/processes.js';
+import {
+  adminApi,
+  runCli,
+  startServerProcess,
+  type AdminApi,
+  type ServerProcess,
+} from './support/processes.js';
 
 type Deployment = {
   id: string;
@@ -25,21 +31,13 @@ describe('phased rollout with real agents', () => {
   let server: ServerProcess;
   let agents: AgentFleet;
   let env: NodeJS.ProcessEnv;
+  let api: AdminApi;
 
   const cli = async <T>(...args: string[]): Promise<T> => {
     const result = await runCli([...args, '--json'], env);
     if (result.code !== 0)
       throw new Error(`ringmaster ${args.join(' ')} failed:\n${result.stderr}`);
     return JSON.parse(result.stdout) as T;
-  };
-  const api = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${server.url}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
   };
 
   function updateDir(id: string, installExit: number): string {
@@ -88,6 +86,7 @@ describe('phased rollout with real agents', () => {
       extraArgs: ['--checkin-interval', '2'],
     });
     env = { RINGMASTER_URL: server.url, RINGMASTER_TOKEN: adminToken };
+    api = adminApi(server, adminToken);
     await cli('update', 'import', updateDir('E2E-BAD', 1));
     await cli('update', 'import', updateDir('E2E-GOOD', 0));
     await cli('group', 'create', 'fleet');

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from './support/engines.js';
 import { waitFor } from './support/agents.js';
-import { startServerProcess, type ServerProcess } from './support/processes.js';
+import { adminApi, startServerProcess, type ServerProcess } from './support/processes.js';
 import { inventoryFactory, manifestFactory } from './factories/update.factory.js';
 
 /**
@@ -23,15 +23,8 @@ describe('two server replicas on PostgreSQL', () => {
   let a: ServerProcess;
   let b: ServerProcess;
 
-  const admin = async <T>(server: ServerProcess, method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const admin = <T>(server: ServerProcess, method: string, route: string, body?: unknown) =>
+    adminApi(server, adminToken)<T>(method, route, body);
   const health = async (server: ServerProcess) =>
     (await (await fetch(`${server.url}/healthz`)).json()) as {
       engineLeader: boolean;

@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiClient, ApiError, ConnectionError, asSent } from './api-client.js';
+import { close, listen, textServer } from './cli.test-support.js';
 
 type Reply = { status: number; body: string; type?: string };
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
@@ -14,22 +14,16 @@ const seen: Seen[] = [];
 beforeEach(async () => {
   seen.length = 0;
   reply = { status: 200, body: '[]' };
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(reply.status, { 'content-type': reply.type ?? 'application/json' });
-      res.end(reply.body);
-    });
+  server = textServer((req, res, body) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+    res.writeHead(reply.status, { 'content-type': reply.type ?? 'application/json' });
+    res.end(reply.body);
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listen(server);
 });
 
 afterEach(async () => {
-  await new Promise((ok) => server.close(ok));
+  await close(server);
 });
 
 const group = {
@@ -107,13 +101,13 @@ describe('ApiClient', () => {
   });
 
   it('says when the server cannot be reached', async () => {
-    await new Promise((ok) => server.close(ok));
+    await close(server);
     const error = await new ApiClient({ url, token: 't' }).listGroups().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(
       new RegExp(`^cannot reach the server at ${url}: .*ECONNREFUSED`),
     );
     server = createServer();
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    await listen(server);
   });
 });

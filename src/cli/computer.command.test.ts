@@ -1,37 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureOutput, runProgram as run, useFakeApi } from './cli.test-support.js';
 import { formatAbsence, formatHealth } from './computer.command.js';
-import { createProgram, runCli } from './program.js';
 
-let server: Server;
-let routes: Record<string, unknown>;
-let out: string;
-
-beforeEach(async () => {
-  routes = {};
-  server = createServer((req, res) => {
-    const body = routes[`${req.method} ${req.url}`];
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body ?? { error: 'not-found', message: `no route ${req.url}` }));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  vi.stubEnv('RINGMASTER_URL', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  vi.stubEnv('RINGMASTER_TOKEN', 'env-token');
-  out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  await new Promise((ok) => server.close(ok));
-});
-
-const run = (...args: string[]) => runCli(createProgram('9.9.9'), ['node', 'ringmaster', ...args]);
+const { routes } = useFakeApi();
+const io = captureOutput();
 
 const absence = {
   kind: 'agent-stopped',
@@ -73,21 +45,24 @@ describe('computer health', () => {
   });
 
   it('computer list has HEALTH and LAST ABSENCE columns', async () => {
-    routes['GET /api/v1/computers'] = [computer];
+    routes['GET /api/v1/computers'] = { status: 200, body: [computer] };
     expect(await run('computer', 'list')).toBe(0);
-    expect(out).toMatch(/GROUPS\s+HEALTH\s+LAST SEEN\s+LAST ABSENCE\s+ID/);
-    expect(out).toMatch(
+    expect(io.out).toMatch(/GROUPS\s+HEALTH\s+LAST SEEN\s+LAST ABSENCE\s+ID/);
+    expect(io.out).toMatch(
       /tokyo\s+offline since 2026-11-25 10:00:00Z\s+2026-11-25 10:00:00Z\s+agent-stopped 2026-11-25 08:00:00Z for 2h\s+c1/,
     );
   });
 
   it('computer show prints health, re-image and recent absences', async () => {
-    routes['GET /api/v1/computers/pc-1'] = { ...computer, statuses: [], absences: [absence] };
+    routes['GET /api/v1/computers/pc-1'] = {
+      status: 200,
+      body: { ...computer, statuses: [], absences: [absence] },
+    };
     expect(await run('computer', 'show', 'pc-1')).toBe(0);
-    expect(out).toMatch(/Health: +offline since 2026-11-25 10:00:00Z/);
-    expect(out).toMatch(/Re-imaged: +1 time\(s\), last 2026-11-10 00:00:00Z/);
-    expect(out).toMatch(/Recent absences:\nKIND\s+FROM\s+TO\s+FOR\s+DETAIL\n/);
-    expect(out).toMatch(
+    expect(io.out).toMatch(/Health: +offline since 2026-11-25 10:00:00Z/);
+    expect(io.out).toMatch(/Re-imaged: +1 time\(s\), last 2026-11-10 00:00:00Z/);
+    expect(io.out).toMatch(/Recent absences:\nKIND\s+FROM\s+TO\s+FOR\s+DETAIL\n/);
+    expect(io.out).toMatch(
       /agent-stopped\s+2026-11-25 08:00:00Z\s+2026-11-25 10:00:00Z\s+2h\s+service stopped by user/,
     );
   });

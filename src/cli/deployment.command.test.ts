@@ -1,67 +1,19 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { statusStates } from '../domain/status.js';
+import {
+  captureOutput,
+  runProgram as run,
+  useFakeApi,
+  useTempDir,
+  type Seen,
+} from './cli.test-support.js';
 import { formatEvents } from './deployment-format.js';
-import { createProgram, runCli } from './program.js';
 
-type Seen = { method: string; url: string; body: unknown };
-
-let server: Server;
-let routes: Record<string, { status: number; body: unknown }>;
-let seen: Seen[];
-let out: string;
-let err: string;
-let dir: string;
-
-beforeEach(async () => {
-  routes = {};
-  seen = [];
-  server = createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (text += c));
-    req.on('end', () => {
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        body: text === '' ? undefined : JSON.parse(text),
-      });
-      const route = routes[`${req.method} ${req.url}`] ?? {
-        status: 404,
-        body: { error: 'not-found', message: `no route ${req.method} ${req.url}` },
-      };
-      res.writeHead(route.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(route.body));
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  vi.stubEnv('RINGMASTER_URL', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  vi.stubEnv('RINGMASTER_TOKEN', 'env-token');
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  dir = await mkdtemp(join(tmpdir(), 'ringmaster-deployment-'));
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  await new Promise((ok) => server.close(ok));
-  await rm(dir, { recursive: true, force: true });
-});
-
-const run = (...args: string[]) => runCli(createProgram('9.9.9'), ['node', 'ringmaster', ...args]);
+const { routes, seen } = useFakeApi();
+const io = captureOutput();
+const tmp = useTempDir('ringmaster-deployment-');
 
 const counts = (set: Record<string, number> = {}) => ({
   ...Object.fromEntries(statusStates.map((s) => [s, 0])),
@@ -104,19 +56,32 @@ function sent(): Seen {
   return seen[0] as Seen;
 }
 
+/** The body of the one request the command sent, once checked it went to `METHOD path`. */
+function sentTo(route: string): unknown {
+  const { method, url, body } = sent();
+  expect(`${method} ${url}`).toBe(route);
+  return body;
+}
+
+/** `ringmaster deployment <command> --update acme-1 --group paris …flags`. */
+const deploy = (command: 'create' | 'plan', ...flags: string[]) =>
+  run('deployment', command, '--update', 'acme-1', '--group', 'paris', ...flags);
+
+/** Writes a plan file into the test's directory and gives its path. */
+async function planFile(name: string, text: string): Promise<string> {
+  const file = join(tmp.dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
 describe('deployment create', () => {
   beforeEach(() => {
     routes['POST /api/v1/deployments'] = { status: 201, body: view() };
   });
 
   it('builds the plan from the flags and sends update, groups and plan', async () => {
-    const code = await run(
-      'deployment',
+    const code = await deploy(
       'create',
-      '--update',
-      'acme-1',
-      '--group',
-      'paris',
       '--group',
       'tokyo,osaka',
       '--phases',
@@ -128,11 +93,9 @@ describe('deployment create', () => {
       '--max-failure',
       '5%',
     );
-    expect(err).toBe('');
+    expect(io.err).toBe('');
     expect(code).toBe(0);
-    const { method, url, body } = sent();
-    expect(`${method} ${url}`).toBe('POST /api/v1/deployments');
-    expect(body).toMatchObject({
+    expect(sentTo('POST /api/v1/deployments')).toMatchObject({
       update: 'acme-1',
       groups: ['paris', 'tokyo', 'osaka'],
       plan: {
@@ -147,18 +110,13 @@ describe('deployment create', () => {
         noAutoRestartWhileLoggedOn: false,
       },
     });
-    expect(out).toContain('Created deployment d1.');
-    expect(out).toMatch(/1\s+all\s+100%\s+2026-11-25 09:00:00Z\s+2\s+2\s+0/);
+    expect(io.out).toContain('Created deployment d1.');
+    expect(io.out).toMatch(/1\s+all\s+100%\s+2026-11-25 09:00:00Z\s+2\s+2\s+0/);
   });
 
   it('sends the policy, retry and restart flags', async () => {
-    const code = await run(
-      'deployment',
+    const code = await deploy(
       'create',
-      '--update',
-      'acme-1',
-      '--group',
-      'paris',
       '--policy',
       'notify',
       '--recurrence',
@@ -185,13 +143,8 @@ describe('deployment create', () => {
   });
 
   it('sends an emergency with its reason', async () => {
-    const code = await run(
-      'deployment',
+    const code = await deploy(
       'create',
-      '--update',
-      'acme-1',
-      '--group',
-      'paris',
       '--emergency',
       '--reason',
       'CVE-2026-1234 exploited in the wild',
@@ -203,40 +156,28 @@ describe('deployment create', () => {
   });
 
   it('refuses --emergency without --reason, sending nothing', async () => {
-    expect(
-      await run('deployment', 'create', '--update', 'acme-1', '--group', 'paris', '--emergency'),
-    ).toBe(2);
-    expect(err).toBe('error: --emergency needs --reason "why", which every event will show\n');
+    expect(await deploy('create', '--emergency')).toBe(2);
+    expect(io.err).toBe('error: --emergency needs --reason "why", which every event will show\n');
     expect(seen).toHaveLength(0);
   });
 
   it('names the bad field of an impossible plan and exits 2, sending nothing', async () => {
-    const code = await run(
-      'deployment',
-      'create',
-      '--update',
-      'acme-1',
-      '--group',
-      'paris',
-      '--phases',
-      'pilot:150%,broad:100%',
-    );
+    const code = await deploy('create', '--phases', 'pilot:150%,broad:100%');
     expect(code).toBe(2);
-    expect(err).toMatch(/^error: invalid plan: phases\.0\.percent: 150% is more than 100%/);
+    expect(io.err).toMatch(/^error: invalid plan: phases\.0\.percent: 150% is more than 100%/);
     expect(seen).toHaveLength(0);
 
-    err = '';
+    io.err = '';
     expect(
       await run('deployment', 'create', '--update', 'a', '--group', 'g', '--soak', 'a while'),
     ).toBe(2);
-    expect(err).toContain('soakSeconds: --soak "a while" is not a duration like 30m, 24h');
+    expect(io.err).toContain('soakSeconds: --soak "a while" is not a duration like 30m, 24h');
     expect(seen).toHaveLength(0);
   });
 
   it('reads the plan from a YAML file', async () => {
-    const file = join(dir, 'plan.yaml');
-    await writeFile(
-      file,
+    const file = await planFile(
+      'plan.yaml',
       [
         'phases:',
         '  - name: servers',
@@ -249,9 +190,7 @@ describe('deployment create', () => {
         '',
       ].join('\n'),
     );
-    expect(
-      await run('deployment', 'create', '--update', 'acme-1', '--group', 'paris', '--plan', file),
-    ).toBe(0);
+    expect(await deploy('create', '--plan', file)).toBe(0);
     expect(sent().body).toMatchObject({
       update: 'acme-1',
       groups: ['paris'],
@@ -267,34 +206,25 @@ describe('deployment create', () => {
   });
 
   it('names the field of a bad plan file', async () => {
-    const file = join(dir, 'plan.json');
-    await writeFile(file, JSON.stringify({ phases: [{ name: 'a', percent: 50 }] }));
-    expect(
-      await run('deployment', 'create', '--update', 'acme-1', '--group', 'paris', '--plan', file),
-    ).toBe(2);
-    expect(err).toContain(`error: invalid plan in ${file}: phases.0.percent: the last phase (a)`);
+    const file = await planFile(
+      'plan.json',
+      JSON.stringify({ phases: [{ name: 'a', percent: 50 }] }),
+    );
+    expect(await deploy('create', '--plan', file)).toBe(2);
+    expect(io.err).toContain(
+      `error: invalid plan in ${file}: phases.0.percent: the last phase (a)`,
+    );
     expect(seen).toHaveLength(0);
   });
 
   it('refuses --plan together with plan flags', async () => {
-    const file = join(dir, 'plan.json');
-    await writeFile(file, JSON.stringify({ phases: [{ name: 'all', percent: 100 }] }));
-    const code = await run(
-      'deployment',
-      'create',
-      '--update',
-      'acme-1',
-      '--group',
-      'paris',
-      '--plan',
-      file,
-      '--phases',
-      'a:50%,b:100%',
-      '--soak',
-      '1h',
+    const file = await planFile(
+      'plan.json',
+      JSON.stringify({ phases: [{ name: 'all', percent: 100 }] }),
     );
+    const code = await deploy('create', '--plan', file, '--phases', 'a:50%,b:100%', '--soak', '1h');
     expect(code).toBe(2);
-    expect(err).toBe(
+    expect(io.err).toBe(
       'error: --plan cannot be combined with --phases, --soak: put those in the plan file, or leave out --plan\n',
     );
     expect(seen).toHaveLength(0);
@@ -335,13 +265,8 @@ describe('deployment plan --dry-run', () => {
         unreached: [{ id: 'c9', hostname: 'pc-9' }],
       },
     };
-    const code = await run(
-      'deployment',
+    const code = await deploy(
       'plan',
-      '--update',
-      'acme-1',
-      '--group',
-      'paris',
       '--phases',
       'pilot:10%,broad:100%',
       '--max-failure',
@@ -350,22 +275,23 @@ describe('deployment plan --dry-run', () => {
       '--limit',
       '2',
     );
-    expect(err).toBe('');
+    expect(io.err).toBe('');
     expect(code).toBe(0);
-    const { method, url, body } = sent();
-    expect(`${method} ${url}`).toBe('POST /api/v1/deployments/dry-run');
-    expect(body).toMatchObject({ update: 'acme-1', groups: ['paris'] });
-    expect(out).toContain('Phase 1/2: pilot — 10%, 1 computer(s)');
-    expect(out).toMatch(/Opens: +2026-11-25 09:00:00Z \(available now\)/);
-    expect(out).toMatch(/Gate: +≥ 95% succeeded; halts above 5% failed/);
-    expect(out).toMatch(
+    expect(sentTo('POST /api/v1/deployments/dry-run')).toMatchObject({
+      update: 'acme-1',
+      groups: ['paris'],
+    });
+    expect(io.out).toContain('Phase 1/2: pilot — 10%, 1 computer(s)');
+    expect(io.out).toMatch(/Opens: +2026-11-25 09:00:00Z \(available now\)/);
+    expect(io.out).toMatch(/Gate: +≥ 95% succeeded; halts above 5% failed/);
+    expect(io.out).toMatch(
       /pc-1\s+2026-11-28 16:00:00Z\s+next window of group paris \(Sat 01:00 Asia\/Tokyo\)/,
     );
-    expect(out).toContain('Phase 2/2: broad — 100%, 4 computer(s)');
-    expect(out).toContain('pc-3');
-    expect(out).not.toContain('pc-4');
-    expect(out).toContain('  … and 2 more');
-    expect(out).toContain('Not reached by any phase (1): pc-9');
+    expect(io.out).toContain('Phase 2/2: broad — 100%, 4 computer(s)');
+    expect(io.out).toContain('pc-3');
+    expect(io.out).not.toContain('pc-4');
+    expect(io.out).toContain('  … and 2 more');
+    expect(io.out).toContain('Not reached by any phase (1): pc-9');
   });
 });
 
@@ -378,11 +304,9 @@ describe('deployment actions', () => {
         body: view({ state: 'halted', stateReason: 'bad driver' }),
       };
       expect(await run('deployment', action, 'd1', '--reason', 'bad driver')).toBe(0);
-      const { method, url, body } = sent();
-      expect(`${method} ${url}`).toBe(`POST /api/v1/deployments/d1/${action}`);
-      expect(body).toEqual({ reason: 'bad driver' });
-      expect(out).toMatch(/State: +halted/);
-      expect(out).toMatch(/Reason: +bad driver/);
+      expect(sentTo(`POST /api/v1/deployments/d1/${action}`)).toEqual({ reason: 'bad driver' });
+      expect(io.out).toMatch(/State: +halted/);
+      expect(io.out).toMatch(/Reason: +bad driver/);
     },
   );
 
@@ -390,7 +314,7 @@ describe('deployment actions', () => {
     routes['POST /api/v1/deployments/d1/resume'] = { status: 200, body: view() };
     expect(await run('deployment', 'resume', 'd1')).toBe(0);
     expect(sent().body).toEqual({});
-    expect(out).toContain('Deployment d1 resumed.');
+    expect(io.out).toContain('Deployment d1 resumed.');
   });
 
   it('prints a refused rollback as one clear line and exits 1', async () => {
@@ -402,27 +326,27 @@ describe('deployment actions', () => {
       },
     };
     expect(await run('deployment', 'rollback', 'd1')).toBe(1);
-    expect(err).toBe(
+    expect(io.err).toBe(
       'error: update acme-1 has no uninstall command, so it cannot be rolled back (409 not-uninstallable)\n',
     );
-    expect(out).toBe('');
+    expect(io.out).toBe('');
   });
 
   it('promote posts to its path', async () => {
     routes['POST /api/v1/deployments/d1/promote'] = { status: 200, body: view() };
     expect(await run('deployment', 'promote', 'd1')).toBe(0);
-    expect(`${sent().method} ${sent().url}`).toBe('POST /api/v1/deployments/d1/promote');
-    expect(out).toContain('Deployment d1 promoted.');
+    sentTo('POST /api/v1/deployments/d1/promote');
+    expect(io.out).toContain('Deployment d1 promoted.');
   });
 
   it('redeploy sends failedOnly by default, or all with a new update', async () => {
     routes['POST /api/v1/deployments/d1/redeploy'] = { status: 200, body: view() };
     expect(await run('deployment', 'redeploy', 'd1')).toBe(0);
     expect(sent().body).toEqual({ failedOnly: true });
-    expect(out).toContain('Deployment d1 re-advertised.');
+    expect(io.out).toContain('Deployment d1 re-advertised.');
 
-    seen = [];
-    out = '';
+    seen.length = 0;
+    io.out = '';
     routes['POST /api/v1/deployments/d1/redeploy'] = {
       status: 200,
       body: view({ id: 'd2', updateId: 'acme-2' }),
@@ -431,12 +355,12 @@ describe('deployment actions', () => {
       await run('deployment', 'redeploy', 'd1', '--all', '--update', 'acme-2', '--reason', 'fix'),
     ).toBe(0);
     expect(sent().body).toEqual({ failedOnly: false, update: 'acme-2', reason: 'fix' });
-    expect(out).toContain('Redeployed acme-2 as new deployment d2.');
+    expect(io.out).toContain('Redeployed acme-2 as new deployment d2.');
   });
 
   it('redeploy refuses --all with --failed-only', async () => {
     expect(await run('deployment', 'redeploy', 'd1', '--all', '--failed-only')).toBe(2);
-    expect(err).toBe('error: --failed-only and --all exclude each other: give one\n');
+    expect(io.err).toBe('error: --failed-only and --all exclude each other: give one\n');
     expect(seen).toHaveLength(0);
   });
 });
@@ -473,10 +397,10 @@ describe('deployment events', () => {
   it('gets the events, as a table or as the JSON array', async () => {
     routes['GET /api/v1/deployments/d1/events'] = { status: 200, body: events };
     expect(await run('deployment', 'events', 'd1')).toBe(0);
-    expect(out).toBe(`${formatEvents(events)}\n`);
-    out = '';
+    expect(io.out).toBe(`${formatEvents(events)}\n`);
+    io.out = '';
     expect(await run('deployment', 'events', 'd1', '--json')).toBe(0);
-    expect(JSON.parse(out)).toEqual(events);
+    expect(JSON.parse(io.out)).toEqual(events);
   });
 });
 
@@ -495,7 +419,7 @@ describe('deployment list', () => {
       ],
     };
     expect(await run('deployment', 'list')).toBe(0);
-    expect(out).toMatch(/ID\s+UPDATE\s+GROUPS\s+STATE\s+PHASE\s+CREATED\s+PROGRESS/);
-    expect(out).toMatch(/d1\s+acme-1\s+paris\s+halted\s+pilot \(1\/2\)\s+2026-11-25 09:00:00Z/);
+    expect(io.out).toMatch(/ID\s+UPDATE\s+GROUPS\s+STATE\s+PHASE\s+CREATED\s+PROGRESS/);
+    expect(io.out).toMatch(/d1\s+acme-1\s+paris\s+halted\s+pilot \(1\/2\)\s+2026-11-25 09:00:00Z/);
   });
 });

@@ -1,50 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createProgram, runCli } from './program.js';
+import { describe, expect, it, vi } from 'vitest';
+import { statusStates } from '../domain/status.js';
+import {
+  captureOutput,
+  runProgram as run,
+  sendJson,
+  useFakeApi,
+  withText,
+} from './cli.test-support.js';
 
-let server: Server;
-let url: string;
-let routes: Record<string, { status: number; body: unknown }>;
-let out: string;
-let err: string;
-
-beforeEach(async () => {
-  routes = {};
-  server = createServer((req, res) => {
-    const route = routes[`${req.method} ${req.url}`] ?? {
-      status: 404,
-      body: { error: 'not-found', message: `no route ${req.method} ${req.url}` },
-    };
-    res.writeHead(route.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(route.body));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  vi.stubEnv('RINGMASTER_URL', url);
-  vi.stubEnv('RINGMASTER_TOKEN', 'env-token');
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  await new Promise((ok) => server.close(ok));
-});
-
-const run = (...args: string[]) => runCli(createProgram('9.9.9'), ['node', 'ringmaster', ...args]);
+const api = useFakeApi();
+const { routes } = api;
+const io = captureOutput();
 
 const status = (hostname: string, state: string, extra: Record<string, unknown> = {}) => ({
   computerId: `c-${hostname}`,
@@ -63,22 +32,7 @@ const status = (hostname: string, state: string, extra: Record<string, unknown> 
 });
 
 const counts = (set: Record<string, number>) => ({
-  ...Object.fromEntries(
-    [
-      'pending',
-      'downloading',
-      'downloaded',
-      'awaiting-user',
-      'installing',
-      'installed',
-      'pending-reboot',
-      'not-applicable',
-      'failed',
-      'uninstalling',
-      'uninstalled',
-      'uninstall-failed',
-    ].map((s) => [s, 0]),
-  ),
+  ...Object.fromEntries(statusStates.map((s) => [s, 0])),
   ...set,
 });
 
@@ -132,61 +86,62 @@ const deployment = {
 describe('ringmaster CLI', () => {
   it('prints the version', async () => {
     expect(await run('--version')).toBe(0);
-    expect(out).toBe('9.9.9\n');
+    expect(io.out).toBe('9.9.9\n');
   });
 
   it('exits 2 on bad usage', async () => {
     expect(await run('deployment', 'create', '--update', 'acme-1')).toBe(2);
-    expect(err).toContain("required option '--group <name>' not specified");
-    err = '';
+    expect(io.err).toContain("required option '--group <name>' not specified");
+    io.err = '';
     expect(await run('enrollment', 'create', '--expires', 'soon')).toBe(2);
-    expect(err).toContain('expected a duration like 30m, 12h, 7d, 2w or seconds');
+    expect(io.err).toContain('expected a duration like 30m, 12h, 7d, 2w or seconds');
     expect(await run('nonsense')).toBe(2);
   });
 
   it('exits 2 without a token', async () => {
     vi.stubEnv('RINGMASTER_TOKEN', '');
     expect(await run('group', 'list')).toBe(2);
-    expect(err).toBe('error: an admin token is required: pass --token or set RINGMASTER_TOKEN\n');
+    expect(io.err).toBe(
+      'error: an admin token is required: pass --token or set RINGMASTER_TOKEN\n',
+    );
   });
 
   it('prints an API error as one line and exits 1', async () => {
     expect(await run('update', 'show', 'nope')).toBe(1);
-    expect(err).toBe('error: no route GET /api/v1/updates/nope (404 not-found)\n');
-    expect(out).toBe('');
+    expect(io.err).toBe('error: no route GET /api/v1/updates/nope (404 not-found)\n');
+    expect(io.out).toBe('');
   });
 
   it('prints the server object for --json', async () => {
     routes['GET /api/v1/deployments/d1'] = { status: 200, body: deployment };
     expect(await run('deployment', 'show', 'd1', '--json')).toBe(0);
-    expect(JSON.parse(out)).toEqual(deployment);
+    expect(JSON.parse(io.out)).toEqual(deployment);
   });
 
   it('shows a deployment as counts and a table', async () => {
     routes['GET /api/v1/deployments/d1'] = { status: 200, body: deployment };
     expect(await run('deployment', 'show', 'd1', '--token', 'flag-token')).toBe(0);
-    expect(out).toContain('installed 1 · failed 1 (of 2)');
-    expect(out).not.toContain('pending 0');
-    expect(out).toMatch(/Waiting for: +phase pilot: 50% succeeded, needs 95%/);
-    expect(out).toMatch(/Phase: +pilot \(1\/2\)/);
-    expect(out).toMatch(/#\s+PHASE\s+TARGET\s+OPENED\s+SIZE\s+INSTALLED\s+FAILED/);
-    expect(out).toMatch(/1\s+pilot\s+50%\s+2026-11-25 09:00:00Z\s+2\s+1\s+1/);
-    expect(out).toMatch(/2\s+broad\s+100%\s+not yet\s+0\s+0\s+0/);
-    expect(out).toMatch(/HOSTNAME\s+PHASE\s+STATE\s+REASON\s+EXIT CODE\s+UPDATED/);
-    expect(out).toMatch(/pc-2\s+pilot\s+failed\s+install-error\s+1603\s+2026-11-25 10:00:00Z/);
+    expect(io.out).toContain('installed 1 · failed 1 (of 2)');
+    expect(io.out).not.toContain('pending 0');
+    expect(io.out).toMatch(/Waiting for: +phase pilot: 50% succeeded, needs 95%/);
+    expect(io.out).toMatch(/Phase: +pilot \(1\/2\)/);
+    expect(io.out).toMatch(/#\s+PHASE\s+TARGET\s+OPENED\s+SIZE\s+INSTALLED\s+FAILED/);
+    expect(io.out).toMatch(/1\s+pilot\s+50%\s+2026-11-25 09:00:00Z\s+2\s+1\s+1/);
+    expect(io.out).toMatch(/2\s+broad\s+100%\s+not yet\s+0\s+0\s+0/);
+    expect(io.out).toMatch(/HOSTNAME\s+PHASE\s+STATE\s+REASON\s+EXIT CODE\s+UPDATED/);
+    expect(io.out).toMatch(/pc-2\s+pilot\s+failed\s+install-error\s+1603\s+2026-11-25 10:00:00Z/);
   });
 
   it('sends the parsed duration when creating an enrollment token', async () => {
     let body: unknown;
-    server.removeAllListeners('request');
-    server.on('request', (req, res) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString()));
-      req.on('end', () => {
+    api.server.removeAllListeners('request');
+    api.server.on(
+      'request',
+      withText((_req, res, text) => {
         body = JSON.parse(text);
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
+        sendJson(
+          res,
+          {
             id: 'e1',
             token: 'rm_enroll_abc',
             group: 'paris',
@@ -194,15 +149,16 @@ describe('ringmaster CLI', () => {
             usesLeft: 5,
             uses: 0,
             createdAt: '2026-11-25T09:00:00.000Z',
-          }),
+          },
+          201,
         );
-      });
-    });
+      }),
+    );
     expect(
       await run('enrollment', 'create', '--group', 'paris', '--expires', '1d', '--uses', '5'),
     ).toBe(0);
     expect(body).toEqual({ group: 'paris', expiresInSeconds: 86_400, uses: 5 });
-    expect(out).toContain('    rm_enroll_abc\n');
+    expect(io.out).toContain('    rm_enroll_abc\n');
   });
 
   it('imports an update and prints it', async () => {
@@ -234,8 +190,8 @@ describe('ringmaster CLI', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    expect(err).toBe('');
-    expect(out).toContain('Update acme-1 is already in the catalog with the same content.');
-    expect(out).toMatch(/Install: +true/);
+    expect(io.err).toBe('');
+    expect(io.out).toContain('Update acme-1 is already in the catalog with the same content.');
+    expect(io.out).toMatch(/Install: +true/);
   });
 });

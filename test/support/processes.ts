@@ -113,3 +113,18 @@ export async function startServerProcess(options: {
       }),
   };
 }
+
+export type AdminApi = <T>(method: string, url: string, body?: unknown) => Promise<T>;
+
+/** Calls the admin API of `server` with `token`: JSON in and out; throws on a non-2xx answer. */
+export function adminApi(server: Pick<ServerProcess, 'url'>, token: string): AdminApi {
+  return async <T>(method: string, url: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${server.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+}

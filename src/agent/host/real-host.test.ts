@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../contracts/agent-protocol.js';
+import { close, listen, sendJson, textServer } from '../../cli/cli.test-support.js';
 import { updateManifest } from '../../contracts/manifest.js';
 import { AgentCore } from '../core/agent-core.js';
 import { HttpServerClient } from '../http-client.js';
@@ -26,65 +26,55 @@ describe('RealHost with the HTTP client', () => {
   let policy: { policy: string; installAt: string | null };
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const json = (value: unknown) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(value));
-        };
-        const url = req.url ?? '';
-        if (url === '/agent/v1/enroll') return json({ computerId: 'c-9', credential: 'cred' });
-        if (url.endsWith('/checkin')) {
-          const manifest = updateManifest.parse({
-            id: 'hello-1',
-            title: 'Hello',
-            severity: 'low',
-            platforms: [{ os: 'linux' }, { os: 'darwin' }, { os: 'freebsd' }],
-            files: ['bin/setup.sh', 'payload.txt'],
-            detect: { type: 'file', path: target, sha256: sha(PAYLOAD) },
-            install: { command: 'sh bin/setup.sh', timeoutSeconds: 30 },
-          });
-          return json({
-            computerId: 'c-9',
-            nextCheckinSeconds: 120,
-            ackedSeq: applied.at(-1)?.seq ?? 0,
-            assignments: [
-              {
-                deploymentId: 'd-1',
-                updateId: 'hello-1',
-                action: 'install',
-                manifest,
-                ...policy,
-                files: [
-                  { path: 'bin/setup.sh', sha256: sha(SCRIPT), size: SCRIPT.length },
-                  { path: 'payload.txt', sha256: sha(PAYLOAD), size: PAYLOAD.length },
-                ],
-              },
-            ],
-          });
-        }
-        if (url.endsWith('/reports')) {
-          const { reports } = JSON.parse(Buffer.concat(chunks).toString()) as {
-            reports: StatusReport[];
-          };
-          for (const r of reports) if (r.seq > (applied.at(-1)?.seq ?? 0)) applied.push(r);
-          return json({ ackedSeq: applied.at(-1)?.seq ?? 0 });
-        }
-        const data = content.get(url.split('/').at(-1) ?? '');
-        if (!data) {
-          res.writeHead(404).end();
-          return;
-        }
-        res.writeHead(200).end(data);
-      });
+    server = textServer((req, res, text) => {
+      const path = req.url ?? '';
+      if (path === '/agent/v1/enroll')
+        return sendJson(res, { computerId: 'c-9', credential: 'cred' });
+      if (path.endsWith('/checkin')) {
+        const manifest = updateManifest.parse({
+          id: 'hello-1',
+          title: 'Hello',
+          severity: 'low',
+          platforms: [{ os: 'linux' }, { os: 'darwin' }, { os: 'freebsd' }],
+          files: ['bin/setup.sh', 'payload.txt'],
+          detect: { type: 'file', path: target, sha256: sha(PAYLOAD) },
+          install: { command: 'sh bin/setup.sh', timeoutSeconds: 30 },
+        });
+        return sendJson(res, {
+          computerId: 'c-9',
+          nextCheckinSeconds: 120,
+          ackedSeq: applied.at(-1)?.seq ?? 0,
+          assignments: [
+            {
+              deploymentId: 'd-1',
+              updateId: 'hello-1',
+              action: 'install',
+              manifest,
+              ...policy,
+              files: [
+                { path: 'bin/setup.sh', sha256: sha(SCRIPT), size: SCRIPT.length },
+                { path: 'payload.txt', sha256: sha(PAYLOAD), size: PAYLOAD.length },
+              ],
+            },
+          ],
+        });
+      }
+      if (path.endsWith('/reports')) {
+        const { reports } = JSON.parse(text) as { reports: StatusReport[] };
+        for (const r of reports) if (r.seq > (applied.at(-1)?.seq ?? 0)) applied.push(r);
+        return sendJson(res, { ackedSeq: applied.at(-1)?.seq ?? 0 });
+      }
+      const data = content.get(path.split('/').at(-1) ?? '');
+      if (!data) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200).end(data);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listen(server);
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await close(server);
   });
   beforeEach(async () => {
     state = await mkdtemp(join(tmpdir(), 'rm-agent-'));
