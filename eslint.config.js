@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'web/dist/', 'ringmaster-data/', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-bench/',
+      'node_modules/',
+      'web/dist/',
+      'ringmaster-data/',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
