@@ -23,6 +23,8 @@ interface SimFlags {
   hostnamePrefix: string;
   every: string;
   json?: boolean;
+  push?: boolean;
+  pushLimit?: string;
 }
 
 export function registerSimCommand(program: Command): void {
@@ -71,6 +73,13 @@ export function registerSimCommand(program: Command): void {
     .option('--hostname-prefix <p>', 'hostnames are <p>-00001, <p>-00002, …', 'sim')
     .option('--every <s>', 'real seconds between summary lines (0: none)', '5')
     .option('--json', 'print summaries as one JSON object per line')
+    .option(
+      '--push',
+      'each online computer holds the push channel after its first check-in, and checks ' +
+        'in at once when the server wakes it (one socket each: at most 18,000 per process ' +
+        'unless --push-limit is given; run several sim processes for more)',
+    )
+    .option('--push-limit <n>', 'with --push: only this many computers hold the channel')
     .action(async (flags: SimFlags) => {
       await runSim(flags);
     });
@@ -116,6 +125,8 @@ async function runSim(flags: SimFlags): Promise<void> {
     hostnamePrefix: flags.hostnamePrefix,
     summaryEverySeconds: positive('every', flags.every, true),
     onSummary: (stats) => print(stats),
+    push: flags.push === true || flags.pushLimit !== undefined,
+    pushLimit: flags.pushLimit === undefined ? undefined : whole('push-limit', flags.pushLimit, 0),
   });
   const onSignal = (): void => void run.stop();
   process.once('SIGINT', onSignal);

@@ -305,3 +305,41 @@ export function describeFaults(faults: ComputerFaults | null): Record<string, un
   if (faults.slowDownload) out.push({ kind: 'slow-download', ...faults.slowDownload });
   return out;
 }
+
+/**
+ * When the computer next goes away, at or after `seconds` (virtual seconds since the
+ * start): switched off, its agent stopped, its network cut or its disk re-imaged;
+ * `seconds` itself when it is away now, Infinity when the schedules have nothing more.
+ * Its push channel is closed then.
+ */
+export function downAt(
+  faults: ComputerFaults | null,
+  seconds: number,
+  startEpochMs: number,
+): number {
+  if (!faults) return Number.POSITIVE_INFINITY;
+  let at = Number.POSITIVE_INFINITY;
+  /** Away from `from` until `to` (null: for good). */
+  const away = (from: number, to: number | null): void => {
+    if (to !== null && seconds >= to) return;
+    const t = Math.max(seconds, from);
+    if (t < at) at = t;
+  };
+  const { offline, reimage, agentStopped: stop, serverUnreachable: cut } = faults;
+  if (offline?.schedule === 'nights') {
+    const now = startEpochMs + seconds * 1000;
+    if (nightsOnlineAt(now) !== now) away(seconds, null);
+    else {
+      // On, so on a weekday before 19:00 UTC: off at 19:00 the same day.
+      const d = new Date(now);
+      const off = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 19);
+      away(seconds + (off - now) / 1000, null);
+    }
+  } else if (offline) {
+    for (const w of offline.windows) away(w.from, w.to);
+  }
+  if (reimage) away(reimage.atSeconds, reimage.atSeconds + reimage.downSeconds);
+  if (stop) away(stop.from, stop.to);
+  if (cut) away(cut.from, cut.to);
+  return at;
+}

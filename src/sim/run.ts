@@ -28,6 +28,18 @@ export interface SimOptions {
   /** Real seconds between summaries; 0: none. */
   summaryEverySeconds: number;
   onSummary?: (stats: FleetStats) => void;
+  /**
+   * Hold the push channel (`--push`): each online computer keeps its wake stream open
+   * after its first successful cycle, and checks in at once on `event: checkin`.
+   */
+  push?: boolean | undefined;
+  /**
+   * With `push`: only this many computers hold it (default: all). Each stream is an open
+   * socket and a process may have 20,000 open files, so more than 18,000 pushed
+   * computers must be asked for with this (after raising `ulimit -n`); or run several
+   * sim processes with different --hostname-prefix.
+   */
+  pushLimit?: number | undefined;
 }
 
 export interface SimRun {
@@ -38,6 +50,8 @@ export interface SimRun {
 }
 
 const WEEK = 7 * 86_400;
+/** Push streams one process holds unless told otherwise (20,000 open files, less headroom). */
+export const MAX_PUSH_STREAMS = 18_000;
 
 /** Connects to the server, starts the fleet, and stops it after the duration. */
 export async function startSim(options: SimOptions): Promise<SimRun> {
@@ -48,12 +62,38 @@ export async function startSim(options: SimOptions): Promise<SimRun> {
     headersTimeout: 60_000,
     bodyTimeout: 60_000,
   });
+  const pushed = options.push ? Math.min(options.agents, options.pushLimit ?? options.agents) : 0;
+  if (options.push && options.pushLimit === undefined && pushed > MAX_PUSH_STREAMS) {
+    await dispatcher.close();
+    throw new Error(
+      `${pushed} push streams would pass this process's open-file limit: run several sim ` +
+        `processes of at most ${MAX_PUSH_STREAMS} agents each (different --hostname-prefix), ` +
+        'or give --push-limit (after raising ulimit -n)',
+    );
+  }
   const clock = await serverClock(options.serverUrl, options.timeScale, dispatcher);
-  const client = new HttpServerClient({
-    serverUrl: options.serverUrl,
-    dispatcher,
-    userAgent: `ringmaster-sim/${version}`,
-  });
+  const userAgent = `ringmaster-sim/${version}`;
+  const client = new HttpServerClient({ serverUrl: options.serverUrl, dispatcher, userAgent });
+  // The streams get their own pool, a connection each, apart from the check-ins'.
+  const pushDispatcher =
+    pushed > 0
+      ? new Agent({
+          connections: pushed,
+          keepAliveTimeout: 4_000,
+          connect: { timeout: 30_000 },
+          headersTimeout: 60_000,
+        })
+      : null;
+  const push = pushDispatcher
+    ? {
+        client: new HttpServerClient({
+          serverUrl: options.serverUrl,
+          dispatcher: pushDispatcher,
+          userAgent,
+        }),
+        limit: pushed,
+      }
+    : undefined;
   const fleet = new Fleet({
     client,
     enrollmentToken: options.enrollmentToken,
@@ -70,6 +110,7 @@ export async function startSim(options: SimOptions): Promise<SimRun> {
     timeScale: options.timeScale,
     hostnamePrefix: options.hostnamePrefix,
     agentVersion: `${version}-sim`,
+    push,
   });
   if (options.truthFile) await writeFile(options.truthFile, fleet.truth());
 
@@ -82,6 +123,8 @@ export async function startSim(options: SimOptions): Promise<SimRun> {
       for (const t of timers) clearInterval(t);
       await fleet.stop();
       const stats = fleet.stats();
+      // The streams are aborted; destroy what is left of them rather than wait.
+      await pushDispatcher?.destroy();
       await dispatcher.close();
       finish(stats);
       return stats;
@@ -115,6 +158,10 @@ export function describeStats(s: FleetStats): string {
     `${s.at} | ${s.agents} agents: ${s.online} online, ${s.offline} offline, ` +
     `${s.stopped} stopped, ${s.unreachable} unreachable, ${s.errors} errors, ` +
     `${s.notStarted} not started | ${s.cyclesPerSecond} cycles/s, ` +
-    `${s.checkinsPerSecond} check-ins/s | reports: ${reports || 'none'}`
+    `${s.checkinsPerSecond} check-ins/s | reports: ${reports || 'none'}` +
+    (s.pushConnected === undefined
+      ? ''
+      : ` | push: ${s.pushConnected} connected, ${s.pushWoken ?? 0} woken, ` +
+        `${s.pushStarted ?? 0} started, ${s.pushInstalled ?? 0} installed`)
   );
 }

@@ -62,8 +62,10 @@ export class SimServerClient implements ServerClient {
     const response = await this.real.reports(auth, request);
     this.counters.reportCalls++;
     for (const r of request.reports) {
-      if (r.seq <= response.ackedSeq)
+      if (r.seq <= response.ackedSeq) {
         this.counters.reports[r.state] = (this.counters.reports[r.state] ?? 0) + 1;
+        this.ctx.reported?.(this.computer, r.state);
+      }
     }
     return response;
   }

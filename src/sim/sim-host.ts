@@ -117,6 +117,16 @@ export class SimComputer {
   rng: number;
   /** The scheduler's next wake for this computer (virtual epoch ms). */
   wakeAt = 0;
+  /** A cycle of this computer is running (or waiting on virtual time). */
+  busy = false;
+  /** A wake came during the running cycle: run another one right after it. */
+  wakePending = false;
+  /** The push channel this computer holds (--push); aborting it closes the stream. */
+  push: AbortController | null = null;
+  /** The push stream is connected now. */
+  pushUp = false;
+  /** Virtual epoch ms when the push stream closes for a fault (the fleet's down heap). */
+  downAt = 0;
 
   constructor(
     readonly index: number,
@@ -175,6 +185,8 @@ export interface SimContext {
   /** How long the person at this computer takes to approve a download or install (virtual ms). */
   approvalMs(computer: SimComputer): number;
   agentVersion: string;
+  /** The server acknowledged a report of this computer in this state. */
+  reported?(computer: SimComputer, state: string): void;
 }
 
 /** The Host of one simulated computer: everything answered from memory. */
