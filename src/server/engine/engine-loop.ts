@@ -4,6 +4,8 @@ import type { RolloutDriver } from './rollout-driver.js';
 export type EngineLoopOptions = {
   /** Real milliseconds between ticks. */
   intervalMs: number;
+  /** Real milliseconds a nudge waits after the last tick (default 250). */
+  nudgeQuietMs: number;
   onError: (error: unknown) => void;
   onLeadership?: (leading: boolean) => void;
 };
@@ -20,6 +22,7 @@ export class EngineLoop {
   private again = false;
   private leading = false;
   private soon: NodeJS.Timeout | null = null;
+  private lastRunAt = 0;
 
   constructor(
     private readonly driver: RolloutDriver,
@@ -33,13 +36,18 @@ export class EngineLoop {
     void this.run();
   }
 
-  /** Something changed (a report, an admin action): evaluate soon, once. */
+  /**
+   * Something changed (a report): evaluate soon, once. A fleet reporting all at
+   * once must not make the engine run back to back, so nudges wait for the rest
+   * of the quiet interval since the last tick.
+   */
   nudge(): void {
     if (this.soon || !this.timer) return;
+    const wait = Math.max(50, this.lastRunAt + this.options.nudgeQuietMs - Date.now());
     this.soon = setTimeout(() => {
       this.soon = null;
       void this.run();
-    }, 50);
+    }, wait);
   }
 
   get isLeader(): boolean {
@@ -55,6 +63,7 @@ export class EngineLoop {
     this.running = (async () => {
       do {
         this.again = false;
+        this.lastRunAt = Date.now();
         try {
           const leading = await this.coordination.tryLead();
           if (leading !== this.leading) {

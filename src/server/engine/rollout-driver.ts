@@ -9,6 +9,8 @@ import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { WakeService } from '../notify/wake.service.js';
 import { newSortableId } from '../services/secrets.js';
 
+const FULL_PLACEMENT_EVERY_MS = 30_000;
+
 /** States in which a rollback still has work on a computer. */
 const stillInstalled = new Set([
   'installed',
@@ -57,7 +59,9 @@ export class RolloutDriver {
   async placeComputer(computerId: string): Promise<void> {
     for (const id of await this.rollout.unassignedDeploymentIds(computerId)) {
       const deployment = await this.deployments.find(id);
-      if (deployment) await this.assignNewComputers(deployment, storedPlan(deployment));
+      if (!deployment) continue;
+      this.placedAt.delete(id);
+      await this.assignNewComputers(deployment, storedPlan(deployment));
     }
   }
 
@@ -118,10 +122,18 @@ export class RolloutDriver {
     });
   }
 
+  /** When each deployment's whole target was last placed (real time). */
+  private readonly placedAt = new Map<string, number>();
+
   private async assignNewComputers(
     deployment: DeploymentRecord,
     plan: DeploymentPlan,
   ): Promise<void> {
+    // Joiners are placed at once as they join (placeComputer); this full pass over
+    // the target is the safety net, and need not run at every tick.
+    const last = this.placedAt.get(deployment.id);
+    if (last !== undefined && Date.now() - last < FULL_PLACEMENT_EVERY_MS) return;
+    this.placedAt.set(deployment.id, Date.now());
     const target = await this.rollout.targetComputers(deployment.id);
     const assigned = await this.rollout.assigned(deployment.id);
     if ([...target.keys()].every((id) => assigned.has(id))) return;

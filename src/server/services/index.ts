@@ -38,6 +38,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const driver = new RolloutDriver(repos.deployments, repos.rollout, repos.events, wake, clock);
   const engine = new EngineLoop(driver, coordination, {
     intervalMs: options.engineIntervalMs,
+    nudgeQuietMs: 250,
     onError: (e) => options.logError(e, 'rollout engine tick failed'),
   });
   const membership = new MembershipService(repos.groups, repos.computers, async (ids) => {
