@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Database, DeploymentTable } from './schema.js';
 
 export type DeploymentRow = Selectable<DeploymentTable>;
@@ -111,46 +111,69 @@ export class DeploymentRepository {
     await this.db.updateTable('deployments').set(changes).where('id', '=', id).execute();
   }
 
-  /** Every computer the deployment targets now, with its phase and its status for the update. */
-  async targetStatuses(deploymentId: string, updateId: string): Promise<TargetStatusRow[]> {
+  /** Target computers not yet placed in a phase (they joined since the last placement). */
+  async unplacedCount(deploymentId: string): Promise<number> {
+    const row = await this.unplaced(deploymentId)
+      .select((eb) => eb.fn.count<number>('m.computer_id').distinct().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  private unplaced(deploymentId: string) {
     return this.db
-      .selectFrom('computers as c')
-      .leftJoin('statuses as s', (join) =>
-        join.onRef('s.computer_id', '=', 'c.id').on('s.update_id', '=', updateId),
-      )
-      .leftJoin('deployment_computers as dc', (join) =>
-        join.onRef('dc.computer_id', '=', 'c.id').on('dc.deployment_id', '=', deploymentId),
-      )
-      .select([
-        'c.id as computer_id',
-        'c.hostname',
-        'dc.phase',
-        's.deployment_id',
-        's.state',
-        's.reason',
-        's.exit_code',
-        's.output',
-        's.message',
-        's.attempts',
-        's.updated_at',
-        's.installed_at',
-      ])
+      .selectFrom('group_members as m')
+      .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
+      .where('dg.deployment_id', '=', deploymentId)
       .where((eb) =>
-        eb.or([
-          eb(
-            'c.id',
-            'in',
+        eb.not(
+          eb.exists(
             eb
-              .selectFrom('group_members as m')
-              .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
-              .select('m.computer_id')
-              .where('dg.deployment_id', '=', deploymentId),
+              .selectFrom('deployment_computers as dc')
+              .select('dc.computer_id')
+              .whereRef('dc.computer_id', '=', 'm.computer_id')
+              .where('dc.deployment_id', '=', deploymentId),
           ),
-          eb('dc.phase', 'is not', null),
-        ]),
+        ),
+      );
+  }
+
+  /**
+   * Every computer of the deployment with its phase and its status for the update:
+   * the placed ones (by the primary key), and target members not placed yet.
+   */
+  async targetStatuses(deploymentId: string, updateId: string): Promise<TargetStatusRow[]> {
+    const columns = [
+      'c.id as computer_id',
+      'c.hostname',
+      's.deployment_id',
+      's.state',
+      's.reason',
+      's.exit_code',
+      's.output',
+      's.message',
+      's.attempts',
+      's.updated_at',
+      's.installed_at',
+    ] as const;
+    const placed = await this.db
+      .selectFrom('deployment_computers as dc')
+      .innerJoin('computers as c', 'c.id', 'dc.computer_id')
+      .leftJoin('statuses as s', (join) =>
+        join.onRef('s.computer_id', '=', 'dc.computer_id').on('s.update_id', '=', updateId),
       )
-      .orderBy('c.hostname')
-      .orderBy('c.id')
+      .select([...columns, 'dc.phase'])
+      .where('dc.deployment_id', '=', deploymentId)
       .execute();
+    const waiting = await this.unplaced(deploymentId)
+      .innerJoin('computers as c', 'c.id', 'm.computer_id')
+      .leftJoin('statuses as s', (join) =>
+        join.onRef('s.computer_id', '=', 'm.computer_id').on('s.update_id', '=', updateId),
+      )
+      .select([...columns, sql<number | null>`null`.as('phase')])
+      .distinct()
+      .execute();
+    return [...placed, ...waiting].sort(
+      (a, b) => a.hostname.localeCompare(b.hostname) || a.computer_id.localeCompare(b.computer_id),
+    );
   }
 }

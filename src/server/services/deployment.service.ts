@@ -11,7 +11,7 @@ import type { Clock } from '../../domain/clock.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors.js';
 import { dryRun } from '../../domain/rollout/dry-run.js';
 import { availableAtMs, deadlineMs } from '../../domain/rollout/schedule.js';
-import { countStates } from '../../domain/status.js';
+import { emptyCounts, statusStates, type StatusState } from '../../domain/status.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { RolloutRepository } from '../../store/rollout.repository.js';
@@ -151,10 +151,7 @@ export class DeploymentService {
 
   async list(): Promise<DeploymentView[]> {
     const views: DeploymentView[] = [];
-    for (const row of await this.deployments.list()) {
-      const { computers: _computers, ...summary } = await this.detail(row);
-      views.push(summary);
-    }
+    for (const row of await this.deployments.list()) views.push(await this.summary(row));
     return views;
   }
 
@@ -165,20 +162,28 @@ export class DeploymentService {
   }
 
   async show(id: string): Promise<DeploymentDetailView> {
-    return this.detail(await this.find(id));
-  }
-
-  private async detail(row: DeploymentRecord): Promise<DeploymentDetailView> {
+    const row = await this.find(id);
     const plan = storedPlan(row);
     const targets = await this.deployments.targetStatuses(row.id, row.update_id);
-    const phaseRows = await this.rollout.phases(row.id);
     const computers = targets.map((t) => ({
       ...toStatusView({ ...t, update_id: row.update_id }),
       phase: t.phase === null ? null : (plan.phases[Number(t.phase)]?.name ?? null),
     }));
+    return { ...(await this.summary(row)), computers };
+  }
+
+  /** Counts come from one aggregate query: a list of deployments never loads their computers. */
+  private async summary(row: DeploymentRecord): Promise<DeploymentView> {
+    const plan = storedPlan(row);
+    const phaseRows = await this.rollout.phases(row.id);
+    const counted = await this.rollout.phaseCounts(row.id, row.update_id, plan.maxAttempts);
+    const unplaced = await this.deployments.unplacedCount(row.id);
     const phases: PhaseView[] = plan.phases.map((p, index) => {
       const stored = phaseRows.find((r) => r.idx === index);
-      const mine = computers.filter((c) => c.phase === p.name).map((c) => c.state);
+      const counts = emptyCounts();
+      for (const c of counted.filter((c) => c.phase === index)) {
+        counts[(c.state ?? 'pending') as StatusState] += c.n;
+      }
       return {
         index,
         name: p.name,
@@ -186,10 +191,13 @@ export class DeploymentService {
         groups: p.groups ?? [],
         openedAt: iso(stored?.opened_at ?? null),
         promotedAt: iso(stored?.promoted_at ?? null),
-        size: mine.length,
-        counts: countStates(mine),
+        size: Object.values(counts).reduce((a, b) => a + b, 0),
+        counts,
       };
     });
+    const counts = emptyCounts();
+    counts.pending += unplaced;
+    for (const p of phases) for (const s of statusStates) counts[s] += p.counts[s];
     return {
       id: row.id,
       updateId: row.update_id,
@@ -201,11 +209,10 @@ export class DeploymentService {
       deadline: iso(row.deadline),
       waitingFor: row.waiting_for,
       createdAt: new Date(Number(row.created_at)).toISOString(),
-      counts: countStates(computers.map((c) => c.state)),
-      total: computers.length,
+      counts,
+      total: Object.values(counts).reduce((a, b) => a + b, 0),
       phases,
       plan,
-      computers,
     };
   }
 }
