@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export type BenchServer = {
+  origin: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  logFile: string;
+  stop(): Promise<void>;
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `ringmaster server` (the built CLI) as its own process on loopback, its output
+ * going to a file so that logging never blocks on a pipe, and waits for /healthz.
+ */
+export async function startServer(options: {
+  cliEntry: string;
+  dataDir: string;
+  databaseUrl?: string;
+  adminToken: string;
+  /** Write a V8 CPU profile of the server into this directory when it stops. */
+  cpuProfileDir?: string;
+}): Promise<BenchServer> {
+  const port = await freePort();
+  const logFile = path.join(options.dataDir, 'server.log');
+  const out = openSync(logFile, 'a');
+  const nodeArgs = options.cpuProfileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+    : [];
+  const args = [
+    ...nodeArgs,
+    options.cliEntry,
+    'server',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data',
+    options.dataDir,
+    ...(options.databaseUrl ? ['--database', options.databaseUrl] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, RINGMASTER_ADMIN_TOKEN: options.adminToken },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`server exited early:\n${readFileSync(logFile, 'utf8')}`);
+    try {
+      const res = await fetch(`${origin}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not answer /healthz in time:\n${readFileSync(logFile, 'utf8')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    origin,
+    port,
+    pid: child.pid!,
+    child,
+    logFile,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A field of /proc/<pid>/status in bytes (VmHWM = peak RSS, VmRSS = current RSS). */
+export function procMemory(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat. */
+export function procCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time all processes on the machine used so far, in ms, from /proc/stat. */
+export function machineBusyMs(): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return ((total - idle) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time used so far by all PostgreSQL server processes on this machine, in ms (the
+ * database's share of the work when the server runs on PostgreSQL). Null when none.
+ */
+export function postgresCpuMs(): number | null {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const ms = procCpuMs(Number(entry));
+      if (ms !== null) {
+        total += ms;
+        found = true;
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found ? total : null;
+}

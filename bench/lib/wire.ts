@@ -1,0 +1,91 @@
+import { connect, createServer, type Socket } from 'node:net';
+import { Pool } from 'undici';
+import {
+  agentUserAgent,
+  checkinBody,
+  computerId,
+  credential,
+  realCredentialLength,
+} from './fleet.js';
+
+export type WireCost = {
+  checkins: number;
+  /** Per idle check-in, HTTP/1.1 keep-alive, headers included (TCP/IP framing excluded). */
+  requestBytes: number;
+  responseBytes: number;
+  requestBodyBytes: number;
+  responseBodyBytes: number;
+  totalBytes: number;
+  /** The bench credential is shorter than a real one; this adds the difference. */
+  totalBytesWithRealCredential: number;
+};
+
+/**
+ * Counts the bytes on the socket: idle check-ins go through a loopback TCP relay that
+ * counts both directions, over one keep-alive connection, like an agent's.
+ */
+export async function measureWireCost(
+  serverPort: number,
+  computers: number,
+  checkins = 200,
+): Promise<WireCost> {
+  let up = 0;
+  let down = 0;
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    const upstream = connect(serverPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.on('data', (d: Buffer) => (up += d.length));
+    upstream.on('data', (d: Buffer) => (down += d.length));
+    client.pipe(upstream).pipe(client);
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const address = relay.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1, pipelining: 1 });
+  let requestBody = 0;
+  let responseBody = 0;
+  let credentialChars = 0;
+  try {
+    for (let k = 0; k < checkins; k++) {
+      const i = (k * 7919) % computers;
+      const body = checkinBody(i);
+      requestBody += Buffer.byteLength(body);
+      credentialChars += credential(i).length;
+      const res = await pool.request({
+        method: 'POST',
+        path: `/agent/v1/computers/${computerId(i)}/checkin`,
+        headers: {
+          'user-agent': agentUserAgent,
+          authorization: `Bearer ${credential(i)}`,
+          'content-type': 'application/json',
+        },
+        body,
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`check-in answered ${res.statusCode}: ${text}`);
+      responseBody += Buffer.byteLength(text);
+    }
+  } finally {
+    await pool.destroy();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => relay.close(() => resolve()));
+  }
+  const per = (x: number): number => Math.round(x / checkins);
+  const total = per(up + down);
+  return {
+    checkins,
+    requestBytes: per(up),
+    responseBytes: per(down),
+    requestBodyBytes: per(requestBody),
+    responseBodyBytes: per(responseBody),
+    totalBytes: total,
+    totalBytesWithRealCredential: total + realCredentialLength - per(credentialChars),
+  };
+}
