@@ -1,22 +1,26 @@
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { AgentCore, type CycleEvent, type CycleResult } from '../agent/core/agent-core.js';
-import type { PendingUpdateView, WaitingFor } from '../agent/core/local-user.js';
-import type { ServerClient, WakeStatus } from '../agent/core/server-client.js';
-import {
-  approvalName,
-  PENDING_FILE,
-  POSTPONE_RESTART_NAME,
-  readPendingView,
-  readRequests,
-  writeRequest,
-} from '../agent/host/local-user-files.js';
+import { AgentCore, type CycleResult } from '../agent/core/agent-core.js';
+import type { ServerClient } from '../agent/core/server-client.js';
 import { RealHost } from '../agent/host/real-host.js';
 import { HttpServerClient } from '../agent/http-client.js';
-import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
-import { CliError, formatTime, print, printJson, printTable } from './output.js';
+import { formatDuration } from '../domain/rollout/duration.js';
+import { CliError } from './output.js';
+import {
+  approve,
+  postponeRestart,
+  requireStateDir,
+  showPending,
+  type LocalOptions,
+} from './agent-local.command.js';
+import {
+  describeEvent,
+  describeResult,
+  describeWake,
+  makeLogger,
+  messageOf,
+  type Logger,
+} from './agent-log.js';
 
 interface AgentCommandOptions {
   server?: string;
@@ -31,12 +35,6 @@ interface AgentCommandOptions {
   /** `--no-push` sets it false. */
   push: boolean;
   stopReason: string;
-}
-
-interface LocalOptions {
-  stateDir?: string;
-  json?: boolean;
-  for?: string;
 }
 
 /** Before the server has said when to come back, and the first backoff step. */
@@ -109,11 +107,6 @@ export function registerAgentCommand(program: Command): void {
     .action(async (_options: LocalOptions, command: Command) => {
       await postponeRestart(command.optsWithGlobals<LocalOptions>());
     });
-}
-
-function requireStateDir(options: { stateDir?: string }): string {
-  if (!options.stateDir) throw new CliError('give --state-dir: where the agent keeps its files', 2);
-  return options.stateDir;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -307,264 +300,3 @@ class StopSignal {
 
 // ---------------------------------------------------------------------------------------
 // The local commands: the person at the computer
-
-const waitingText: Record<WaitingFor, string> = {
-  'download-approval': 'approval to download',
-  'install-approval': 'approval to install',
-  'scheduled-install': 'its scheduled time',
-};
-
-async function showPending(options: LocalOptions): Promise<void> {
-  const stateDir = requireStateDir(options);
-  const view = await readLocalView(stateDir);
-  const requests = await readRequests(stateDir);
-  if (options.json) {
-    printJson({
-      updatedAt: view?.updatedAt ?? null,
-      computerId: view?.computerId ?? null,
-      updates: view?.updates ?? [],
-      restart: view?.restart ?? null,
-      requests,
-    });
-    return;
-  }
-  if (!view) {
-    print(`nothing published yet: the agent has not finished a cycle with --state-dir ${stateDir}`);
-    return;
-  }
-  print(`as of ${formatTime(view.updatedAt)}`);
-  printTable(
-    ['UPDATE', 'WAITING FOR', 'SINCE', 'INSTALL AT', 'DEADLINE', 'TITLE'],
-    view.updates.map((u) => [
-      u.updateId,
-      u.approved ? `${waitingText[u.waitingFor]} (approved)` : waitingText[u.waitingFor],
-      formatTime(u.since),
-      formatTime(u.installAt),
-      formatTime(u.deadline),
-      u.title,
-    ]),
-    'no updates waiting',
-  );
-  const restart = view.restart;
-  if (restart) {
-    const how = restart.postponedUntil
-      ? `postponed until ${formatTime(restart.postponedUntil)}`
-      : restart.blockedByLoggedOnUser
-        ? 'not automatic while a user is logged on'
-        : restart.automatic
-          ? 'the agent restarts the computer'
-          : 'waiting for someone to restart the computer';
-    print(`restart needed for ${restart.updates.join(', ')}: ${how}`);
-  }
-  for (const r of requests) {
-    const what =
-      r.kind === 'approve'
-        ? `approval of the ${r.stage} of ${r.updateId}`
-        : `restart postponement until ${formatTime(r.until)}`;
-    print(`${what}: waiting for the agent to pick it up`);
-  }
-}
-
-async function approve(updateId: string, options: LocalOptions): Promise<void> {
-  const stateDir = requireStateDir(options);
-  const view = await readLocalView(stateDir);
-  if (!view) {
-    throw new CliError(
-      `nothing is pending: ${path.join(stateDir, PENDING_FILE)} does not exist (is the agent running with this --state-dir?)`,
-    );
-  }
-  const item = view.updates.find((u: PendingUpdateView) => u.updateId === updateId);
-  if (!item) {
-    const ids = view.updates.map((u) => u.updateId);
-    throw new CliError(
-      `${updateId} is not pending on this computer (${ids.length ? `pending: ${ids.join(', ')}` : 'nothing is pending'})`,
-    );
-  }
-  const stage = item.waitingFor === 'download-approval' ? 'download' : 'install';
-  const body = {
-    kind: 'approve' as const,
-    updateId,
-    stage,
-    requestedAt: new Date().toISOString(),
-    by: userName(),
-  } as const;
-  const file = await writeRequest(stateDir, approvalName(updateId), body);
-  if (options.json) {
-    printJson({ ...body, file });
-    return;
-  }
-  print(
-    stage === 'download'
-      ? `approved the download of ${updateId}; the agent asks again before installing it`
-      : `approved the install of ${updateId}`,
-  );
-  print('a running agent acts on it within seconds; otherwise at its next run');
-}
-
-async function postponeRestart(options: LocalOptions): Promise<void> {
-  const stateDir = requireStateDir(options);
-  const seconds = parseDuration(options.for ?? '4h');
-  if (seconds === null || seconds <= 0) {
-    throw new CliError(`--for: not a duration: ${options.for} (try 30m, 4h, 1d)`, 2);
-  }
-  const now = new Date();
-  const body = {
-    kind: 'postpone-restart' as const,
-    until: new Date(now.getTime() + seconds * 1000).toISOString(),
-    requestedAt: now.toISOString(),
-    by: userName(),
-  };
-  const file = await writeRequest(stateDir, POSTPONE_RESTART_NAME, body);
-  const view = await readLocalView(stateDir);
-  if (options.json) {
-    printJson({ ...body, file, restartPending: view?.restart != null });
-    return;
-  }
-  print(`no automatic restart before ${formatTime(body.until)} (${formatDuration(seconds)})`);
-  if (!view?.restart) print('no restart is pending now; this holds for one that comes meanwhile');
-}
-
-async function readLocalView(stateDir: string): ReturnType<typeof readPendingView> {
-  try {
-    return await readPendingView(stateDir);
-  } catch (error) {
-    throw new CliError(messageOf(error));
-  }
-}
-
-function userName(): string | null {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return null;
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Logging
-
-type LogLine = { event: string; text: string } & Record<string, unknown>;
-type Logger = (line: LogLine) => void;
-
-function makeLogger(json: boolean): Logger {
-  return ({ text, ...fields }) => {
-    const at = new Date().toISOString();
-    process.stdout.write(json ? `${JSON.stringify({ at, ...fields, text })}\n` : `${at} ${text}\n`);
-  };
-}
-
-function describeWake(status: WakeStatus): LogLine {
-  switch (status.type) {
-    case 'connected':
-      return { event: 'push-connected', text: 'push channel connected' };
-    case 'dropped':
-      return {
-        event: 'push-dropped',
-        message: status.message,
-        retryInMs: status.retryInMs,
-        text: `push channel dropped (${status.message}); reconnecting in ${Math.ceil(status.retryInMs / 1000)}s`,
-      };
-  }
-}
-
-function describeEvent(event: CycleEvent): LogLine {
-  switch (event.type) {
-    case 'enrolled':
-      return {
-        event: event.type,
-        computerId: event.computerId,
-        text: `enrolled as ${event.computerId}`,
-      };
-    case 'checked-in':
-      return {
-        event: event.type,
-        computerId: event.computerId,
-        assignments: event.assignments,
-        text: `checked in: ${event.assignments} assignment(s)`,
-      };
-    case 'report': {
-      const r = event.report;
-      const detail = [r.reason, r.exitCode === null ? null : `exit ${r.exitCode}`, r.message]
-        .filter((x) => x !== null)
-        .join(', ');
-      return {
-        event: event.type,
-        ...r,
-        output: undefined,
-        text: `${r.updateId}: ${r.state}${detail ? ` (${detail})` : ''}`,
-      };
-    }
-    case 'awaiting-reboot':
-      return {
-        event: event.type,
-        updateId: event.updateId,
-        text: `${event.updateId}: waiting for a restart`,
-      };
-    case 'flushed':
-      return { event: event.type, sent: event.sent, text: `sent ${event.sent} report(s)` };
-    case 'flush-failed':
-      return {
-        event: event.type,
-        message: event.message,
-        text: `reports kept for later: ${event.message}`,
-      };
-    case 'credential-rejected':
-      return {
-        event: event.type,
-        message: event.message,
-        text: `the server refused our credential; enrolling again next cycle (${event.message})`,
-      };
-    case 'events-sent':
-      return {
-        event: event.type,
-        events: event.events,
-        text: `told the server: ${event.events.map((e) => `${e.kind} ${e.from} → ${e.to}`).join('; ')}`,
-      };
-    case 'user-request':
-      return {
-        event: event.type,
-        applied: event.outcome.applied,
-        request: event.outcome.request,
-        text: `local request ${event.outcome.applied ? 'applied' : 'ignored'}: ${event.outcome.note}`,
-      };
-    case 'dropped':
-      return {
-        event: event.type,
-        updateId: event.updateId,
-        text: `${event.updateId}: no longer assigned; dropped the pending install and its files`,
-      };
-    case 'restart':
-      return {
-        event: event.type,
-        outcome: event.outcome,
-        updates: event.updates,
-        text: `restart for ${event.updates.join(', ')}: ${event.message}`,
-      };
-  }
-}
-
-function describeResult(result: CycleResult): LogLine {
-  if (result.outcome === 'ok') {
-    return {
-      event: 'cycle',
-      outcome: result.outcome,
-      computerId: result.computerId,
-      nextCheckinSeconds: result.nextCheckinSeconds,
-      nextDueAt: result.nextDueAt,
-      assignments: result.assignments,
-      text: `cycle done; next check-in in about ${result.nextCheckinSeconds}s`,
-    };
-  }
-  return {
-    event: 'cycle',
-    outcome: result.outcome,
-    stage: result.stage,
-    transient: result.transient,
-    message: result.message,
-    text: result.message,
-  };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,0 +1,162 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { PendingUpdateView, WaitingFor } from '../agent/core/local-user.js';
+import {
+  approvalName,
+  PENDING_FILE,
+  POSTPONE_RESTART_NAME,
+  readPendingView,
+  readRequests,
+  writeRequest,
+} from '../agent/host/local-user-files.js';
+import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
+import { messageOf } from './agent-log.js';
+import { CliError, formatTime, print, printJson, printTable } from './output.js';
+
+/** The local commands for the person at the computer: what waits, approve it, postpone the restart. */
+
+export function requireStateDir(options: { stateDir?: string }): string {
+  if (!options.stateDir) throw new CliError('give --state-dir: where the agent keeps its files', 2);
+  return options.stateDir;
+}
+
+export interface LocalOptions {
+  stateDir?: string;
+  json?: boolean;
+  for?: string;
+}
+
+const waitingText: Record<WaitingFor, string> = {
+  'download-approval': 'approval to download',
+  'install-approval': 'approval to install',
+  'scheduled-install': 'its scheduled time',
+};
+
+export async function showPending(options: LocalOptions): Promise<void> {
+  const stateDir = requireStateDir(options);
+  const view = await readLocalView(stateDir);
+  const requests = await readRequests(stateDir);
+  if (options.json) {
+    printJson({
+      updatedAt: view?.updatedAt ?? null,
+      computerId: view?.computerId ?? null,
+      updates: view?.updates ?? [],
+      restart: view?.restart ?? null,
+      requests,
+    });
+    return;
+  }
+  if (!view) {
+    print(`nothing published yet: the agent has not finished a cycle with --state-dir ${stateDir}`);
+    return;
+  }
+  print(`as of ${formatTime(view.updatedAt)}`);
+  printTable(
+    ['UPDATE', 'WAITING FOR', 'SINCE', 'INSTALL AT', 'DEADLINE', 'TITLE'],
+    view.updates.map((u) => [
+      u.updateId,
+      u.approved ? `${waitingText[u.waitingFor]} (approved)` : waitingText[u.waitingFor],
+      formatTime(u.since),
+      formatTime(u.installAt),
+      formatTime(u.deadline),
+      u.title,
+    ]),
+    'no updates waiting',
+  );
+  const restart = view.restart;
+  if (restart) {
+    const how = restart.postponedUntil
+      ? `postponed until ${formatTime(restart.postponedUntil)}`
+      : restart.blockedByLoggedOnUser
+        ? 'not automatic while a user is logged on'
+        : restart.automatic
+          ? 'the agent restarts the computer'
+          : 'waiting for someone to restart the computer';
+    print(`restart needed for ${restart.updates.join(', ')}: ${how}`);
+  }
+  for (const r of requests) {
+    const what =
+      r.kind === 'approve'
+        ? `approval of the ${r.stage} of ${r.updateId}`
+        : `restart postponement until ${formatTime(r.until)}`;
+    print(`${what}: waiting for the agent to pick it up`);
+  }
+}
+
+export async function approve(updateId: string, options: LocalOptions): Promise<void> {
+  const stateDir = requireStateDir(options);
+  const view = await readLocalView(stateDir);
+  if (!view) {
+    throw new CliError(
+      `nothing is pending: ${path.join(stateDir, PENDING_FILE)} does not exist (is the agent running with this --state-dir?)`,
+    );
+  }
+  const item = view.updates.find((u: PendingUpdateView) => u.updateId === updateId);
+  if (!item) {
+    const ids = view.updates.map((u) => u.updateId);
+    throw new CliError(
+      `${updateId} is not pending on this computer (${ids.length ? `pending: ${ids.join(', ')}` : 'nothing is pending'})`,
+    );
+  }
+  const stage = item.waitingFor === 'download-approval' ? 'download' : 'install';
+  const body = {
+    kind: 'approve' as const,
+    updateId,
+    stage,
+    requestedAt: new Date().toISOString(),
+    by: userName(),
+  } as const;
+  const file = await writeRequest(stateDir, approvalName(updateId), body);
+  if (options.json) {
+    printJson({ ...body, file });
+    return;
+  }
+  print(
+    stage === 'download'
+      ? `approved the download of ${updateId}; the agent asks again before installing it`
+      : `approved the install of ${updateId}`,
+  );
+  print('a running agent acts on it within seconds; otherwise at its next run');
+}
+
+export async function postponeRestart(options: LocalOptions): Promise<void> {
+  const stateDir = requireStateDir(options);
+  const seconds = parseDuration(options.for ?? '4h');
+  if (seconds === null || seconds <= 0) {
+    throw new CliError(`--for: not a duration: ${options.for} (try 30m, 4h, 1d)`, 2);
+  }
+  const now = new Date();
+  const body = {
+    kind: 'postpone-restart' as const,
+    until: new Date(now.getTime() + seconds * 1000).toISOString(),
+    requestedAt: now.toISOString(),
+    by: userName(),
+  };
+  const file = await writeRequest(stateDir, POSTPONE_RESTART_NAME, body);
+  const view = await readLocalView(stateDir);
+  if (options.json) {
+    printJson({ ...body, file, restartPending: view?.restart != null });
+    return;
+  }
+  print(`no automatic restart before ${formatTime(body.until)} (${formatDuration(seconds)})`);
+  if (!view?.restart) print('no restart is pending now; this holds for one that comes meanwhile');
+}
+
+async function readLocalView(stateDir: string): ReturnType<typeof readPendingView> {
+  try {
+    return await readPendingView(stateDir);
+  } catch (error) {
+    throw new CliError(messageOf(error));
+  }
+}
+
+function userName(): string | null {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Logging
