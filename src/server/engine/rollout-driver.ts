@@ -2,6 +2,7 @@ import { planSchema, type DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { evaluateDeployment, type PhaseState } from '../../domain/rollout/engine.js';
 import { assignPhases } from '../../domain/rollout/membership.js';
+import { uninstallableStates } from '../../domain/rollout/offer.js';
 import type { StatusState } from '../../domain/status.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
@@ -11,21 +12,21 @@ import { newSortableId } from '../services/secrets.js';
 
 const FULL_PLACEMENT_EVERY_MS = 30_000;
 
-/** States in which a rollback still has work on a computer. */
-const stillInstalled = new Set([
-  'installed',
-  'pending-reboot',
-  'uninstalling',
-  'installing',
-  'downloading',
-  'downloaded',
-  'awaiting-user',
-]);
+const planCache = new Map<string, DeploymentPlan>();
 
+/**
+ * The stored plan with its defaults. Plans do not change once approved, and every
+ * check-in that reads a deployment needs one, so parsed plans are kept by their text.
+ */
 export function storedPlan(row: Pick<DeploymentRecord, 'plan'>): DeploymentPlan {
-  return planSchema.parse(
-    row.plan === null ? { phases: [{ name: 'all', percent: 100 }] } : JSON.parse(row.plan),
-  );
+  const text = row.plan ?? '{"phases":[{"name":"all","percent":100}]}';
+  let plan = planCache.get(text);
+  if (!plan) {
+    if (planCache.size >= 10_000) planCache.clear();
+    plan = planSchema.parse(JSON.parse(text));
+    planCache.set(text, plan);
+  }
+  return plan;
 }
 
 /**
@@ -182,7 +183,9 @@ export class RolloutDriver {
       deployment.update_id,
       2_147_483_647, // no failure counts as exhausted here (the largest integer both engines take)
     );
-    const left = counts.filter((c) => c.state !== null && stillInstalled.has(c.state));
+    const left = counts.filter(
+      (c) => c.state !== null && uninstallableStates.has(c.state as StatusState),
+    );
     if (left.some((c) => c.n > 0)) return;
     const failed = counts
       .filter((c) => c.state === 'uninstall-failed')
