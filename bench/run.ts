@@ -28,6 +28,7 @@ import {
   measureTimeToCompliance,
   type EmergencyReach,
   type NotMeasured,
+  type ScenarioContext,
   type TimeToCompliance,
 } from './lib/scenarios.js';
 import {
@@ -47,7 +48,8 @@ type Engine = 'sqlite' | 'postgres';
 const here = path.dirname(fileURLToPath(import.meta.url));
 function findRoot(from: string): string {
   let dir = from;
-  while (!existsSync(path.join(dir, 'package.json'))) {
+  // dist-bench/ gets a copy of package.json (see main): the root is above it.
+  while (!existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist-bench') {
     const up = path.dirname(dir);
     if (up === dir) throw new Error('package.json not found above ' + from);
     dir = up;
@@ -276,7 +278,7 @@ type SizeResult = {
 type EngineResult = {
   engine: Engine;
   runs: SizeResult[];
-  emergencyReach: EmergencyReach[] | NotMeasured;
+  emergencyReach: (EmergencyReach | NotMeasured)[];
   timeToCompliance: TimeToCompliance | NotMeasured;
 };
 
@@ -542,8 +544,18 @@ function printTable(results: EngineResult[]): void {
   for (const e of results) {
     const em = e.emergencyReach;
     const tc = e.timeToCompliance;
-    if (!Array.isArray(em) && !em.measured) log(`${e.engine}: emergency reach — ${em.reason}`);
+    for (const r of em) {
+      if (!r.measured) log(`${e.engine}: emergency reach — ${r.reason}`);
+      else
+        log(
+          `${e.engine}: emergency reach, ${r.onlineAgents} online agents: 95% started ${r.secondsTo95Started} s, 95% installed ${r.secondsTo95Installed} s (server counts ${r.server.secondsTo95Started} / ${r.server.secondsTo95Installed} s)`,
+        );
+    }
     if (!tc.measured) log(`${e.engine}: time-to-compliance — ${tc.reason}`);
+    else
+      log(
+        `${e.engine}: time-to-compliance, ${tc.agents} agents (${tc.faults}, ×${tc.timeScale}): 95% installed in ${tc.secondsTo95Installed} virtual s; lower bound ${tc.lowerBoundSeconds} s; ratio ${tc.ratio}`,
+      );
   }
 }
 
@@ -579,12 +591,32 @@ function targets(
           ? (largest.cost.serverPeakRssBytes ?? Infinity) <= 1024 ** 3
           : null,
     },
-    {
-      target: 'emergency: 95% of 10k online agents started in ≤ 30 s',
-      value: 'not measured yet',
-      met: null,
-    },
+    emergencyTarget(sqlite.emergencyReach),
   ];
+}
+
+function emergencyTarget(reach: (EmergencyReach | NotMeasured)[]): {
+  target: string;
+  value: string;
+  met: boolean | null;
+} {
+  const target = 'emergency: 95% of 10k online agents started in ≤ 30 s';
+  const tenK = reach.find((r): r is EmergencyReach => r.measured && r.agents >= 10_000);
+  if (!tenK) {
+    const small = reach.find((r): r is EmergencyReach => r.measured);
+    return {
+      target,
+      value: small
+        ? `${small.secondsTo95Started} s at ${small.onlineAgents} online agents (quick: 10k not run)`
+        : 'not measured',
+      met: null,
+    };
+  }
+  return {
+    target,
+    value: `${tenK.secondsTo95Started} s at ${tenK.onlineAgents} online agents`,
+    met: tenK.secondsTo95Started !== null && tenK.secondsTo95Started <= 30,
+  };
 }
 
 function git(args: string[]): string | null {
@@ -603,6 +635,11 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (!existsSync(cliEntry()))
     throw new Error(`${cliEntry()} is missing: run \`npm run build\` first`);
+  // src/version.ts reads the package.json one level above the build: the simulator, built
+  // into dist-bench/src by tsc -p tsconfig.bench.json, finds it there.
+  const distBench = path.dirname(here);
+  if (path.basename(distBench) === 'dist-bench')
+    copyFileSync(path.join(root, 'package.json'), path.join(distBench, 'package.json'));
   const startedAt = new Date();
   const t0 = performance.now();
   log(
@@ -615,7 +652,20 @@ async function main(): Promise<void> {
     for (const engine of opts.engines) {
       const runs: SizeResult[] = [];
       for (const size of opts.sizes) runs.push(await benchSize(engine, size, opts, fleet));
-      const ctx = { engine, quick: opts.quick, agents: opts.quick ? [10_000] : [10_000, 100_000] };
+      const ctx: ScenarioContext = {
+        engine,
+        quick: opts.quick,
+        agents: opts.quick ? [1_000] : [10_000, 100_000],
+        cliEntry: cliEntry(),
+        simWorker: path.join(here, 'sim-worker.js'),
+        freshDatabase: async (dataDir) => {
+          const db = await freshDatabase(engine, opts, dataDir);
+          return { url: engine === 'postgres' ? db.url : undefined, drop: db.drop };
+        },
+        priority: opts.priority,
+        setPriority: raisePriority,
+        log,
+      };
       results.push({
         engine,
         runs,

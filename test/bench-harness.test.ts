@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import {
+  complianceLowerBound,
+  earliestCompletion,
+  faultsFromTruth,
+  reachSeconds,
+} from '../bench/lib/compliance.js';
 import { checkinBody, inventoryFor } from '../bench/lib/fleet.js';
 import { moduleOf } from '../bench/lib/profile.js';
 import {
@@ -113,5 +119,90 @@ describe('the bench fleet', () => {
     expect(moduleOf('file:///w/dist/store/db.js')).toBe('ringmaster/store/db.js');
     expect(moduleOf('node:internal/streams/writable')).toBe('node:internal');
     expect(moduleOf('')).toBe('(native/V8)');
+  });
+});
+
+describe('reach percentile', () => {
+  it('is the ceil(95%)-th earliest time after the start, ignoring computers never reached', () => {
+    // 20 computers: 19 reached at 1 s … 19 s after t0, one never (0).
+    const t0 = 1_000_000;
+    const times = [0, ...Array.from({ length: 19 }, (_, i) => t0 + (19 - i) * 1000)];
+    expect(reachSeconds(times, 20, t0)).toBe(19); // need 19 of 20
+    expect(reachSeconds(times, 20, t0, 0.5)).toBe(10);
+    // Out of 21, 95% is 20 computers: only 19 got there.
+    expect(reachSeconds(times, 21, t0)).toBeNull();
+    expect(reachSeconds([], 0, t0)).toBeNull();
+    expect(reachSeconds([t0 + 1234], 1, t0)).toBe(1.234);
+  });
+});
+
+describe('time-to-compliance lower bound', () => {
+  const start = Date.UTC(2026, 10, 30, 8); // Monday 08:00 UTC
+  const off = (windows: { from: number; to: number | null }[]) =>
+    faultsFromTruth([{ kind: 'offline', schedule: 'intermittent', windows }]);
+
+  it('rebuilds the fault model from the truth file and finds the first long-enough online span', () => {
+    const f = off([
+      { from: 0, to: 100 },
+      { from: 110, to: 200 },
+    ]);
+    expect(f.offline?.windows).toHaveLength(2);
+    expect(earliestCompletion(null, 5, 15, start)).toBe(20);
+    // On at 100, but off again at 110: a 15 s install fits only from 200.
+    expect(earliestCompletion(f, 0, 15, start)).toBe(215);
+    expect(earliestCompletion(f, 0, 10, start)).toBe(110);
+    expect(earliestCompletion(off([{ from: 50, to: null }]), 60, 1, start)).toBe(Infinity);
+  });
+
+  it('follows the nights schedule: Mon–Fri 07:00–19:00 UTC', () => {
+    const nights = faultsFromTruth([{ kind: 'offline', schedule: 'nights' }]);
+    // From 18:59:50 an install of 30 s does not fit before 19:00: next morning 07:00 + 30 s.
+    const at = 11 * 3600 - 10; // 08:00 + 11 h − 10 s
+    expect(earliestCompletion(nights, at, 30, start)).toBe(23 * 3600 + 30);
+  });
+
+  it('opens the next phase at max(open + soak, gate met) and takes the 95th computer', () => {
+    // Phase 0: 2 computers, one online, one back at 1000 s; phase 1: 18 always online.
+    const computers = [
+      { faults: null, phase: 0 },
+      { faults: off([{ from: 0, to: 1000 }]), phase: 0 },
+      ...Array.from({ length: 18 }, () => ({ faults: null, phase: 1 })),
+    ];
+    const base = {
+      computers,
+      phases: 2,
+      createdSeconds: 100,
+      minInstallSeconds: 10,
+      share: 0.95,
+      startEpochMs: start,
+    };
+    // Gate 100%: phase 1 waits for the second pilot computer (1000 + 10), past the soak.
+    const gated = complianceLowerBound({ ...base, soakSeconds: 300, gatePercent: 100 });
+    expect(gated.phaseOpensSeconds).toEqual([0, 910]);
+    // 19 of 20 needed: the 18 broad ones at 1010 + 10 → 920 s after creation.
+    expect(gated.seconds).toBe(920);
+    // Gate 50%: the soak decides (100 + 300), broad done at 410: 310 s after creation.
+    const soaked = complianceLowerBound({ ...base, soakSeconds: 300, gatePercent: 50 });
+    expect(soaked.phaseOpensSeconds).toEqual([0, 300]);
+    expect(soaked.seconds).toBe(310);
+  });
+
+  it('is null when too many computers never come online', () => {
+    const never = off([{ from: 0, to: null }]);
+    const bound = complianceLowerBound({
+      computers: [
+        { faults: never, phase: 0 },
+        { faults: never, phase: 0 },
+        { faults: null, phase: 0 },
+      ],
+      phases: 1,
+      createdSeconds: 0,
+      soakSeconds: 0,
+      gatePercent: 0,
+      minInstallSeconds: 1,
+      share: 0.95,
+      startEpochMs: start,
+    });
+    expect(bound.seconds).toBeNull();
   });
 });

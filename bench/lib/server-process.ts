@@ -35,6 +35,8 @@ export async function startServer(options: {
   adminToken: string;
   /** Write a V8 CPU profile of the server into this directory when it stops. */
   cpuProfileDir?: string;
+  /** More `ringmaster server` flags (e.g. --checkin-interval, --time-scale). */
+  extraArgs?: string[];
 }): Promise<BenchServer> {
   const port = await freePort();
   const logFile = path.join(options.dataDir, 'server.log');
@@ -53,6 +55,7 @@ export async function startServer(options: {
     '--data',
     options.dataDir,
     ...(options.databaseUrl ? ['--database', options.databaseUrl] : []),
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, RINGMASTER_ADMIN_TOKEN: options.adminToken },
