@@ -1,0 +1,171 @@
+import { AgentCore } from '../agent/core/agent-core.js';
+import { onlineAt } from './faults.js';
+import type { ComputerFaults } from './faults.js';
+import type { FleetOptions } from './options.js';
+import type { PushChannel } from './push.js';
+import { deriveSeed, mulberry32Step } from './rng.js';
+import { SimServerClient, type CallCounters } from './sim-client.js';
+import { SimComputer, SimHost, type SimContext } from './sim-host.js';
+import { Seen } from './stats.js';
+
+const FIRST_BACKOFF_SECONDS = 5;
+const DEFAULT_INTERVAL_SECONDS = 300;
+/** An agent starts this long after its computer boots (virtual seconds). */
+const BOOT_DELAY = [30, 120] as const;
+
+/** The fleet's computers, each with its own disk, boot time and PRNG from the seed. */
+export function createComputers(
+  options: FleetOptions,
+  plan: readonly (ComputerFaults | null)[],
+  startMs: number,
+): SimComputer[] {
+  const { seed, agents, sites } = options;
+  const prefix = options.hostnamePrefix ?? 'sim';
+  const hw = deriveSeed(seed, 'hardware').toString(16).padStart(8, '0');
+  const computers = new Array<SimComputer>(agents);
+  for (let i = 0; i < agents; i++) {
+    let rng = deriveSeed(seed, `computer:${i}`);
+    const disk = mulberry32Step(rng);
+    const boot = mulberry32Step(disk.state);
+    rng = boot.state;
+    computers[i] = new SimComputer(
+      i,
+      `${prefix}-${String(i + 1).padStart(5, '0')}`,
+      `SIM-${hw}-${String(i + 1).padStart(7, '0')}`,
+      sites.length > 0 ? (sites[i % sites.length] ?? null) : null,
+      10_000 + Math.floor(disk.value * 490_000),
+      plan[i] ?? null,
+      startMs - Math.floor(boot.value * 30 * 86_400_000),
+      rng,
+    );
+  }
+  return computers;
+}
+
+/** The next number of this computer's PRNG, in [0, 1). */
+export function random(c: SimComputer): number {
+  const step = mulberry32Step(c.rng);
+  c.rng = step.state;
+  return step.value;
+}
+
+/** What one computer's life needs from the fleet that runs it. */
+export interface LifecycleDeps {
+  readonly options: FleetOptions;
+  readonly startMs: number;
+  readonly ctx: SimContext;
+  readonly counters: CallCounters;
+  /** The state of each computer as the summary counts it (`Seen`). */
+  readonly seen: Uint8Array;
+  /** The push channel (null without `push`). */
+  readonly channel: PushChannel | null;
+  /** The fleet is stopping: a running cycle ends before its next assignment. */
+  stopping(): boolean;
+  /** Records the fleet's last error. */
+  error(message: string): void;
+}
+
+/**
+ * Each computer's life between wakes: the faults it plays out (re-image, offline,
+ * agent stopped) and its check-in cycle through the real AgentCore.
+ */
+export class Lifecycle {
+  /** The check-in interval the server asked for last (seconds). */
+  interval = DEFAULT_INTERVAL_SECONDS;
+  /** Computers re-imaged so far. */
+  reimaged = 0;
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** One wake of one computer; returns when it wakes next (virtual ms, or Infinity). */
+  async runOne(c: SimComputer): Promise<number> {
+    const { options, startMs, seen, channel } = this.deps;
+    const clock = options.clock;
+    const now = clock.now();
+    const s = (now - startMs) / 1000;
+    const at = (seconds: number) => startMs + seconds * 1000;
+    const boot = () => (BOOT_DELAY[0] + random(c) * (BOOT_DELAY[1] - BOOT_DELAY[0])) * 1000;
+    c.applyRestart(now);
+    const f = c.faults;
+
+    if (f?.reimage) {
+      const back = at(f.reimage.atSeconds + f.reimage.downSeconds);
+      if (!c.reimaged && s >= f.reimage.atSeconds) {
+        c.wipe(back);
+        c.reimaged = true;
+        this.reimaged++;
+      }
+      if (c.reimaged && now < back) {
+        channel?.close(c);
+        seen[c.index] = Seen.Offline;
+        return back + boot();
+      }
+    }
+    if (f?.offline) {
+      const on = onlineAt(f.offline, s, startMs);
+      if (on > s) {
+        channel?.close(c);
+        seen[c.index] = Seen.Offline;
+        return Number.isFinite(on) ? at(on) + boot() : Number.POSITIVE_INFINITY;
+      }
+    }
+    const host = new SimHost(c, this.deps.ctx);
+    const core = (now: () => number) =>
+      new AgentCore({
+        host,
+        client: new SimServerClient(options.client, c, this.deps.ctx, this.deps.counters, startMs),
+        enrollmentToken: options.enrollmentToken,
+        now: () => new Date(now()),
+        flushEachReport: options.flushEachReport ?? true,
+        // A stop that comes while a cycle runs ends it before the next assignment (SIGTERM).
+        shouldStop: () =>
+          this.deps.stopping() ||
+          (c.stopPhase === 0 &&
+            f?.agentStopped !== undefined &&
+            clock.now() >= at(f.agentStopped.from)),
+      });
+
+    if (f?.agentStopped) {
+      // The agent service stops (SIGTERM from a user or maintenance) and maybe starts
+      // again: the core records both, and tells the server at the next check-in.
+      const { from, to, detail } = f.agentStopped;
+      if (c.stopPhase === 0 && s >= from) {
+        await core(() => at(from)).stopped(detail);
+        c.stopPhase = 1;
+      }
+      if (c.stopPhase === 1) {
+        if (to === null || s < to) {
+          channel?.close(c);
+          seen[c.index] = Seen.Stopped;
+          return to === null ? Number.POSITIVE_INFINITY : at(to);
+        }
+        await core(() => at(to)).started();
+        c.stopPhase = 2;
+      }
+    }
+
+    const result = await core(() => clock.now()).runCycle();
+    const end = clock.now();
+    if (result.outcome === 'ok') {
+      seen[c.index] = Seen.Online;
+      if (channel && !c.push && c.index < channel.limit) channel.open(c);
+      this.interval = result.nextCheckinSeconds;
+      c.backoff = 0;
+      let next = end + result.nextCheckinSeconds * 1000 * (0.8 + 0.4 * random(c));
+      if (c.restartAt !== 0) next = Math.min(next, c.restartAt + boot());
+      const due = result.nextDueAt === null ? Number.NaN : Date.parse(result.nextDueAt);
+      if (due > end) next = Math.min(next, due);
+      // The agent notices the person's answer at its next cycle.
+      for (const a of c.approvals ?? []) next = Math.min(next, Math.max(a.at, end + 1000));
+      return next;
+    }
+    this.deps.error(`${c.hostname}: ${result.message}`);
+    if (!result.transient) {
+      seen[c.index] = Seen.Error;
+      return end + this.interval * 1000;
+    }
+    seen[c.index] = Seen.Unreachable;
+    c.backoff = c.backoff === 0 ? FIRST_BACKOFF_SECONDS : Math.min(c.backoff * 2, this.interval);
+    return end + c.backoff * 1000 * (0.8 + 0.4 * random(c));
+  }
+}
