@@ -24,6 +24,43 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Waits until the server process answers /healthz; fails with its output if it dies or is slow. */
+export async function waitForHealth(
+  child: ChildProcess,
+  origin: string,
+  timeoutMs: number,
+  output: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
+    try {
+      const res = await fetch(`${origin}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not answer /healthz in time:\n${output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
+export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 /**
  * Starts `ringmaster server` (the built CLI) as its own process on loopback, its output
  * going to a file so that logging never blocks on a pipe, and waits for /healthz.
@@ -63,38 +100,14 @@ export async function startServer(options: {
   });
   closeSync(out);
   const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`server exited early:\n${readFileSync(logFile, 'utf8')}`);
-    try {
-      const res = await fetch(`${origin}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not answer /healthz in time:\n${readFileSync(logFile, 'utf8')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForHealth(child, origin, 60_000, () => readFileSync(logFile, 'utf8'));
   return {
     origin,
     port,
     pid: child.pid!,
     child,
     logFile,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child, 15_000),
   };
 }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { stopChild } from '../../bench/lib/server-process.js';
 import { cliEntry } from './processes.js';
 
 export type AgentFleet = { stop(): Promise<void>; logs(): string[] };
@@ -43,20 +44,7 @@ export function startAgents(options: {
   return {
     logs: () => logs,
     stop: async () => {
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-              child.once('exit', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(children.map((child) => stopChild(child, 5000)));
     },
   };
 }
