@@ -25,6 +25,16 @@ type Deployment = {
  * first phase and the second phase never runs it; a good one reaches everyone and
  * one rollback removes it everywhere.
  */
+/** 10% then 100%, no soak, halting above 20% failures: the scenario. */
+const pilotThenBroad = {
+  phases: [
+    { name: 'pilot', percent: 10 },
+    { name: 'broad', percent: 100 },
+  ],
+  soakSeconds: 0,
+  gate: { maxFailurePercent: 20 },
+};
+
 describe('phased rollout with real agents', () => {
   const adminToken = 'rm_admin_e2e-rollout-0123456789';
   let work: string;
@@ -125,14 +135,7 @@ describe('phased rollout with real agents', () => {
       const created = await api<Deployment>('POST', '/api/v1/deployments', {
         update: 'E2E-BAD',
         group: 'fleet',
-        plan: {
-          phases: [
-            { name: 'pilot', percent: 10 },
-            { name: 'broad', percent: 100 },
-          ],
-          soakSeconds: 0,
-          gate: { maxFailurePercent: 20 },
-        },
+        plan: pilotThenBroad,
       });
       const halted = await waitFor(
         'the deployment to halt',
@@ -164,14 +167,7 @@ describe('phased rollout with real agents', () => {
       const created = await api<Deployment>('POST', '/api/v1/deployments', {
         update: 'E2E-GOOD',
         group: 'fleet',
-        plan: {
-          phases: [
-            { name: 'pilot', percent: 10 },
-            { name: 'broad', percent: 100 },
-          ],
-          soakSeconds: 0,
-          gate: { maxFailurePercent: 20 },
-        },
+        plan: pilotThenBroad,
       });
       await waitFor(
         'all 20 installed',
