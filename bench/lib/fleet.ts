@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Insertable } from 'kysely';
 import type { Inventory } from '../../src/contracts/inventory.js';
-import { inventoryColumns } from '../../src/server/services/computer.mapper.js';
+import type { NewComputer } from '../../src/store/computer.repository.js';
 import { migrateToLatest, openStore } from '../../src/store/db.js';
-import type { ComputerTable } from '../../src/store/schema.js';
+import { createRepositories } from '../../src/store/repositories.js';
 
 /**
  * The benchmark's fleet: computer i has a known id, credential and inventory, so the
@@ -57,19 +56,20 @@ export async function seedComputers(url: string, count: number, batchSize = 1000
   const store = openStore({ url });
   try {
     await migrateToLatest(store.db);
+    const { computers } = createRepositories(store.db);
     const now = Date.now();
     for (let from = 0; from < count; from += batchSize) {
-      const rows: Insertable<ComputerTable>[] = [];
+      const batch: NewComputer[] = [];
       for (let i = from; i < Math.min(count, from + batchSize); i++) {
-        rows.push({
+        batch.push({
           id: computerId(i),
-          credential_hash: sha256Hex(credential(i)),
-          ...inventoryColumns(inventoryFor(i)),
-          enrolled_at: now,
-          last_seen_at: now,
+          credentialHash: sha256Hex(credential(i)),
+          ...inventoryFor(i),
+          enrolledAt: now,
+          lastSeenAt: now,
         });
       }
-      await store.db.insertInto('computers').values(rows).execute();
+      await computers.insertMany(batch);
     }
   } finally {
     await store.close();

@@ -33,6 +33,7 @@ const group = {
   query: null,
   memberCount: 0,
   windows: [],
+  policy: null,
   createdAt: '2026-11-25T10:00:00.000Z',
 };
 

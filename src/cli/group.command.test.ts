@@ -15,6 +15,7 @@ const group = (windows: unknown[]) => ({
   query: null,
   memberCount: 1,
   windows,
+  policy: null,
   createdAt: '2026-11-25T10:00:00.000Z',
 });
 

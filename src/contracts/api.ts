@@ -3,7 +3,7 @@ import { absenceKinds } from '../domain/computer-health.js';
 import { failureReasons, statusStates } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
-import { maintenanceWindowSchema } from './plan.js';
+import { clientPolicies, maintenanceWindowSchema } from './plan.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -124,6 +124,8 @@ export const groupName = z
 export const createGroupRequest = z.object({
   name: groupName,
   query: z.string().min(1).max(4000).optional(),
+  /** The client policy for the group's computers (a deployment may override it). */
+  policy: z.enum(clientPolicies).optional(),
 });
 export type CreateGroupRequest = z.infer<typeof createGroupRequest>;
 
@@ -140,6 +142,8 @@ export const groupView = z.object({
   query: z.string().nullable(),
   memberCount: z.number(),
   windows: z.array(maintenanceWindowSchema),
+  /** The client policy the group sets for its computers; null: it sets none. */
+  policy: z.enum(clientPolicies).nullable(),
   createdAt: z.string(),
 });
 export type GroupView = z.infer<typeof groupView>;
@@ -254,6 +258,10 @@ export type DryRunView = z.infer<typeof dryRunView>;
 export const setWindowsRequest = z.object({ windows: z.array(maintenanceWindowSchema) });
 export type SetWindowsRequest = z.infer<typeof setWindowsRequest>;
 
+/** Sets a group's client policy; null clears it. */
+export const setGroupPolicyRequest = z.object({ policy: z.enum(clientPolicies).nullable() });
+export type SetGroupPolicyRequest = z.infer<typeof setGroupPolicyRequest>;
+
 export const deploymentActions = [
   'halt',
   'resume',
@@ -282,4 +290,5 @@ export const apiPaths = {
   deploymentEvents: (id: string) => `/api/v1/deployments/${encodeURIComponent(id)}/events`,
   dryRun: '/api/v1/deployments/dry-run',
   groupWindows: (name: string) => `/api/v1/groups/${encodeURIComponent(name)}/windows`,
+  groupPolicy: (name: string) => `/api/v1/groups/${encodeURIComponent(name)}/policy`,
 } as const;

@@ -13,6 +13,7 @@ import {
   deploymentView,
   dryRunView,
   redeployRequest,
+  setGroupPolicyRequest,
   setWindowsRequest,
   enrollmentView,
   errorBody,
@@ -154,6 +155,14 @@ const operations: Record<string, Record<string, Operation>> = {
     put: {
       summary: "Replace a group's maintenance windows",
       request: setWindowsRequest,
+      response: groupView,
+      auth: 'admin',
+    },
+  },
+  '/api/v1/groups/{name}/policy': {
+    put: {
+      summary: "Set a group's client policy (null clears it)",
+      request: setGroupPolicyRequest,
       response: groupView,
       auth: 'admin',
     },

@@ -1,8 +1,28 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { Inventory } from '../contracts/inventory.js';
 import type { ComputerTable, Database } from './schema.js';
 
-export type ComputerRecord = Selectable<ComputerTable>;
-export type InventoryColumns = Pick<
+/** A managed computer: its inventory as the agent last told it, and its enrollment facts. */
+export type ComputerRecord = Inventory & {
+  id: string;
+  credentialHash: string;
+  /** Epoch milliseconds. */
+  enrolledAt: number;
+  lastSeenAt: number | null;
+  /** The highest report sequence number stored for it. */
+  reportSeq: number;
+  reimagedAt: number | null;
+  reimageCount: number;
+};
+
+export type NewComputer = Inventory & {
+  id: string;
+  credentialHash: string;
+  enrolledAt: number;
+  lastSeenAt: number | null;
+};
+
+type InventoryColumns = Pick<
   ComputerTable,
   | 'hostname'
   | 'os'
@@ -16,48 +36,120 @@ export type InventoryColumns = Pick<
   | 'boot_time'
 >;
 
+function inventoryColumns(inv: Inventory): InventoryColumns {
+  return {
+    hostname: inv.hostname,
+    os: inv.os,
+    os_version: inv.osVersion,
+    arch: inv.arch,
+    hardware_id: inv.hardwareId,
+    free_disk_mb: inv.freeDiskMB,
+    agent_version: inv.agentVersion,
+    ip_addresses: JSON.stringify(inv.ipAddresses),
+    site: inv.site,
+    boot_time: inv.bootTime,
+  };
+}
+
+function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
+  return {
+    id: row.id,
+    credentialHash: row.credential_hash,
+    hostname: row.hostname,
+    os: row.os,
+    osVersion: row.os_version,
+    arch: row.arch,
+    hardwareId: row.hardware_id,
+    freeDiskMB: Number(row.free_disk_mb),
+    agentVersion: row.agent_version,
+    ipAddresses: JSON.parse(row.ip_addresses) as string[],
+    site: row.site,
+    bootTime: row.boot_time,
+    enrolledAt: Number(row.enrolled_at),
+    lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
+    reportSeq: Number(row.report_seq),
+    reimagedAt: row.reimaged_at === null ? null : Number(row.reimaged_at),
+    reimageCount: Number(row.reimage_count),
+  };
+}
+
+function toRow(computer: NewComputer) {
+  return {
+    id: computer.id,
+    credential_hash: computer.credentialHash,
+    ...inventoryColumns(computer),
+    enrolled_at: computer.enrolledAt,
+    last_seen_at: computer.lastSeenAt,
+  };
+}
+
 export class ComputerRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: Insertable<ComputerTable>): Promise<void> {
-    await this.db.insertInto('computers').values(row).execute();
+  async insert(computer: NewComputer): Promise<void> {
+    await this.db.insertInto('computers').values(toRow(computer)).execute();
   }
 
-  find(id: string): Promise<ComputerRecord | undefined> {
-    return this.db.selectFrom('computers').selectAll().where('id', '=', id).executeTakeFirst();
+  /** Many computers at once (seeding a benchmark fleet), in one statement per chunk. */
+  async insertMany(computers: readonly NewComputer[]): Promise<void> {
+    // 14 columns a row: 1,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+    for (let i = 0; i < computers.length; i += 1000) {
+      await this.db
+        .insertInto('computers')
+        .values(computers.slice(i, i + 1000).map(toRow))
+        .execute();
+    }
   }
 
-  findByCredentialHash(hash: string): Promise<ComputerRecord | undefined> {
-    return this.db
+  async find(id: string): Promise<ComputerRecord | undefined> {
+    const row = await this.db
+      .selectFrom('computers')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async findByCredentialHash(hash: string): Promise<ComputerRecord | undefined> {
+    const row = await this.db
       .selectFrom('computers')
       .selectAll()
       .where('credential_hash', '=', hash)
       .executeTakeFirst();
+    return row && toRecord(row);
   }
 
   /** Computers whose id or hostname is the given text (hostnames need not be unique). */
-  findByIdOrHostname(idOrHostname: string): Promise<ComputerRecord[]> {
-    return this.db
+  async findByIdOrHostname(idOrHostname: string): Promise<ComputerRecord[]> {
+    const rows = await this.db
       .selectFrom('computers')
       .selectAll()
       .where((eb) => eb.or([eb('id', '=', idOrHostname), eb('hostname', '=', idOrHostname)]))
       .orderBy('enrolled_at')
       .execute();
+    return rows.map(toRecord);
   }
 
-  list(): Promise<ComputerRecord[]> {
-    return this.db.selectFrom('computers').selectAll().orderBy('hostname').orderBy('id').execute();
+  async list(): Promise<ComputerRecord[]> {
+    const rows = await this.db
+      .selectFrom('computers')
+      .selectAll()
+      .orderBy('hostname')
+      .orderBy('id')
+      .execute();
+    return rows.map(toRecord);
   }
 
   /** An enrolled computer with this hostname and hardware id: a re-image of it. */
-  findReimaged(hostname: string, hardwareId: string): Promise<ComputerRecord | undefined> {
-    return this.db
+  async findReimaged(hostname: string, hardwareId: string): Promise<ComputerRecord | undefined> {
+    const row = await this.db
       .selectFrom('computers')
       .selectAll()
       .where('hostname', '=', hostname)
       .where('hardware_id', '=', hardwareId)
       .orderBy('enrolled_at', 'desc')
       .executeTakeFirst();
+    return row && toRecord(row);
   }
 
   /**
@@ -68,14 +160,14 @@ export class ComputerRepository {
   async reimage(
     id: string,
     credentialHash: string,
-    inventory: InventoryColumns,
+    inventory: Inventory,
     now: number,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('computers')
         .set((eb) => ({
-          ...inventory,
+          ...inventoryColumns(inventory),
           credential_hash: credentialHash,
           last_seen_at: now,
           reimaged_at: now,
@@ -88,10 +180,10 @@ export class ComputerRepository {
   }
 
   /** Records a check-in: the time, and the inventory when it changed (null: unchanged). */
-  async recordCheckin(id: string, inventory: InventoryColumns | null, now: number): Promise<void> {
+  async recordCheckin(id: string, inventory: Inventory | null, now: number): Promise<void> {
     await this.db
       .updateTable('computers')
-      .set({ ...inventory, last_seen_at: now })
+      .set({ ...(inventory && inventoryColumns(inventory)), last_seen_at: now })
       .where('id', '=', id)
       .execute();
   }

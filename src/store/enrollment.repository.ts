@@ -1,10 +1,36 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database, EnrollmentTokenTable } from './schema.js';
 
-export type EnrollmentRecord = Omit<EnrollmentTokenTable, 'uses'> & {
+/** An enrollment token (only its hash is kept) and the group it enrolls into. */
+export type EnrollmentRecord = {
+  id: string;
+  tokenHash: string;
+  groupId: string | null;
+  groupName: string | null;
+  /** Epoch milliseconds. */
+  expiresAt: number | null;
+  /** null: any number of uses. */
+  usesLeft: number | null;
   uses: number;
-  group_name: string | null;
+  createdAt: number;
 };
+
+export type NewEnrollment = Omit<EnrollmentRecord, 'uses' | 'groupName'>;
+
+type Row = Selectable<EnrollmentTokenTable> & { group_name: string | null };
+
+function toRecord(row: Row): EnrollmentRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    groupId: row.group_id,
+    groupName: row.group_name,
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    usesLeft: row.uses_left === null ? null : Number(row.uses_left),
+    uses: Number(row.uses),
+    createdAt: Number(row.created_at),
+  };
+}
 
 export class EnrollmentRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -17,20 +43,32 @@ export class EnrollmentRepository {
       .select('g.name as group_name');
   }
 
-  async insert(row: Omit<EnrollmentTokenTable, 'uses'>): Promise<void> {
-    await this.db.insertInto('enrollment_tokens').values(row).execute();
+  async insert(enrollment: NewEnrollment): Promise<void> {
+    await this.db
+      .insertInto('enrollment_tokens')
+      .values({
+        id: enrollment.id,
+        token_hash: enrollment.tokenHash,
+        group_id: enrollment.groupId,
+        expires_at: enrollment.expiresAt,
+        uses_left: enrollment.usesLeft,
+        created_at: enrollment.createdAt,
+      })
+      .execute();
   }
 
-  find(id: string): Promise<EnrollmentRecord | undefined> {
-    return this.select().where('e.id', '=', id).executeTakeFirst();
+  async find(id: string): Promise<EnrollmentRecord | undefined> {
+    const row = await this.select().where('e.id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
   }
 
-  findByHash(tokenHash: string): Promise<EnrollmentRecord | undefined> {
-    return this.select().where('e.token_hash', '=', tokenHash).executeTakeFirst();
+  async findByHash(tokenHash: string): Promise<EnrollmentRecord | undefined> {
+    const row = await this.select().where('e.token_hash', '=', tokenHash).executeTakeFirst();
+    return row && toRecord(row);
   }
 
-  list(): Promise<EnrollmentRecord[]> {
-    return this.select().orderBy('e.created_at', 'desc').execute();
+  async list(): Promise<EnrollmentRecord[]> {
+    return (await this.select().orderBy('e.created_at', 'desc').execute()).map(toRecord);
   }
 
   /**

@@ -1,8 +1,36 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { ClientPolicy, MaintenanceWindow } from '../contracts/plan.js';
 import type { Database, GroupTable } from './schema.js';
 
-export type GroupRow = Selectable<GroupTable>;
-export type GroupRecord = GroupRow & { member_count: number };
+/** A static group (members added by hand) or a query group (members by inventory). */
+export type GroupRecord = {
+  id: string;
+  name: string;
+  /** The membership query of a query group; null for a static group. */
+  query: string | null;
+  windows: MaintenanceWindow[];
+  /** The client policy the group sets for its computers; null: it sets none. */
+  policy: ClientPolicy | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+};
+
+export type CountedGroupRecord = GroupRecord & { memberCount: number };
+
+export type NewGroup = Pick<GroupRecord, 'id' | 'name' | 'query' | 'createdAt'> &
+  Partial<Pick<GroupRecord, 'policy'>>;
+
+function toRecord(row: Selectable<GroupTable>): GroupRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    query: row.query,
+    // Written only from validated windows and policies (see setWindows, setPolicy).
+    windows: JSON.parse(row.windows) as MaintenanceWindow[],
+    policy: row.policy as ClientPolicy | null,
+    createdAt: Number(row.created_at),
+  };
+}
 
 export class GroupRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -20,26 +48,48 @@ export class GroupRepository {
       );
   }
 
-  async insert(row: Insertable<GroupTable>): Promise<void> {
-    await this.db.insertInto('groups').values(row).execute();
+  async insert(group: NewGroup): Promise<void> {
+    await this.db
+      .insertInto('groups')
+      .values({
+        id: group.id,
+        name: group.name,
+        query: group.query,
+        policy: group.policy ?? null,
+        created_at: group.createdAt,
+      })
+      .execute();
   }
 
-  async findByName(name: string): Promise<GroupRecord | undefined> {
+  async findByName(name: string): Promise<CountedGroupRecord | undefined> {
     const row = await this.select().where('g.name', '=', name).executeTakeFirst();
-    return row && { ...row, member_count: Number(row.member_count ?? 0) };
+    return row && { ...toRecord(row), memberCount: Number(row.member_count ?? 0) };
   }
 
-  async list(): Promise<GroupRecord[]> {
+  async list(): Promise<CountedGroupRecord[]> {
     const rows = await this.select().orderBy('g.name').execute();
-    return rows.map((row) => ({ ...row, member_count: Number(row.member_count ?? 0) }));
+    return rows.map((row) => ({ ...toRecord(row), memberCount: Number(row.member_count ?? 0) }));
   }
 
-  async setWindows(groupId: string, windows: string): Promise<void> {
-    await this.db.updateTable('groups').set({ windows }).where('id', '=', groupId).execute();
+  async setWindows(groupId: string, windows: readonly MaintenanceWindow[]): Promise<void> {
+    await this.db
+      .updateTable('groups')
+      .set({ windows: JSON.stringify(windows) })
+      .where('id', '=', groupId)
+      .execute();
   }
 
-  listQueryGroups(): Promise<GroupRow[]> {
-    return this.db.selectFrom('groups').selectAll().where('query', 'is not', null).execute();
+  async setPolicy(groupId: string, policy: ClientPolicy | null): Promise<void> {
+    await this.db.updateTable('groups').set({ policy }).where('id', '=', groupId).execute();
+  }
+
+  async listQueryGroups(): Promise<GroupRecord[]> {
+    const rows = await this.db
+      .selectFrom('groups')
+      .selectAll()
+      .where('query', 'is not', null)
+      .execute();
+    return rows.map(toRecord);
   }
 
   members(groupId: string): Promise<{ id: string; hostname: string }[]> {
@@ -54,13 +104,14 @@ export class GroupRepository {
   }
 
   /** The groups one computer belongs to. */
-  groupsOf(computerId: string): Promise<GroupRow[]> {
-    return this.db
+  async groupsOf(computerId: string): Promise<GroupRecord[]> {
+    const rows = await this.db
       .selectFrom('group_members as m')
       .innerJoin('groups as g', 'g.id', 'm.group_id')
       .selectAll('g')
       .where('m.computer_id', '=', computerId)
       .execute();
+    return rows.map(toRecord);
   }
 
   async groupNamesOf(computerIds: readonly string[]): Promise<Map<string, string[]>> {

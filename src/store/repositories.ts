@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { AbsenceRepository } from './absence.repository.js';
 import { BlobRepository } from './blob.repository.js';
 import { ComputerRepository } from './computer.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
@@ -15,6 +16,7 @@ export type Repositories = ReturnType<typeof createRepositories>;
 
 export function createRepositories(db: Kysely<Database>) {
   return {
+    absences: new AbsenceRepository(db),
     blobs: new BlobRepository(db),
     computers: new ComputerRepository(db),
     deployments: new DeploymentRepository(db),

@@ -69,6 +69,8 @@ export type GroupTable = {
   query: string | null;
   /** JSON array of maintenance windows. */
   windows: Generated<string>;
+  /** The client policy for its computers (notify | auto-download | scheduled); null: none set. */
+  policy: string | null;
   created_at: number;
 };
 
@@ -121,7 +123,8 @@ export type DeploymentEventTable = {
   actor: string;
 };
 
-export type ComputerEventTable = {
+/** A time a computer was away (`from_at`..`to_at`), with why (`kind`, `detail`). */
+export type AbsenceTable = {
   id: string;
   computer_id: string;
   kind: string;
@@ -177,7 +180,7 @@ export type Database = {
   deployment_phases: DeploymentPhaseTable;
   deployment_computers: DeploymentComputerTable;
   deployment_events: DeploymentEventTable;
-  computer_events: ComputerEventTable;
+  absences: AbsenceTable;
   statuses: StatusTable;
   status_events: StatusEventTable;
 };

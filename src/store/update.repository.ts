@@ -1,12 +1,54 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import { updateManifest, type UpdateFile, type UpdateManifest } from '../contracts/manifest.js';
 import type { Database, UpdateFileTable, UpdateTable } from './schema.js';
 
-export type UpdateRecord = UpdateTable & { files: UpdateFileTable[] };
+/** An update of the catalog, its manifest parsed, with its content-addressed files. */
+export type UpdateRecord = {
+  id: string;
+  title: string;
+  severity: UpdateManifest['severity'];
+  classification: UpdateManifest['classification'];
+  manifest: UpdateManifest;
+  /** SHA-256 of the canonical manifest and file list: tells a re-import from a change. */
+  contentHash: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Sorted by path. */
+  files: UpdateFile[];
+};
+
+export type NewUpdate = Omit<UpdateRecord, 'title' | 'severity' | 'classification'>;
+
+function toFile(row: Selectable<UpdateFileTable>): UpdateFile {
+  return { path: row.path, sha256: row.sha256, size: Number(row.size) };
+}
+
+function toRecord(row: Selectable<UpdateTable>, files: UpdateFile[]): UpdateRecord {
+  const manifest = updateManifest.parse(JSON.parse(row.manifest));
+  return {
+    id: row.id,
+    title: manifest.title,
+    severity: manifest.severity,
+    classification: manifest.classification,
+    manifest,
+    contentHash: row.content_hash,
+    createdAt: Number(row.created_at),
+    files,
+  };
+}
 
 export class UpdateRepository {
+  /**
+   * Updates never change once stored (a new revision gets a new id), so each is
+   * read and its manifest parsed once per process. Only found updates are kept.
+   */
+  private readonly cache = new Map<string, UpdateRecord>();
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async find(id: string): Promise<UpdateRecord | undefined> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
     const row = await this.db
       .selectFrom('updates')
       .selectAll()
@@ -19,7 +61,9 @@ export class UpdateRepository {
       .where('update_id', '=', id)
       .orderBy('path')
       .execute();
-    return { ...row, files };
+    const record = toRecord(row, files.map(toFile));
+    this.cache.set(id, record);
+    return record;
   }
 
   async list(): Promise<UpdateRecord[]> {
@@ -29,19 +73,39 @@ export class UpdateRepository {
       .orderBy('created_at', 'desc')
       .execute();
     const files = await this.db.selectFrom('update_files').selectAll().orderBy('path').execute();
-    return rows.map((row) => ({ ...row, files: files.filter((f) => f.update_id === row.id) }));
+    return rows.map((row) => {
+      const cached = this.cache.get(row.id);
+      if (cached) return cached;
+      const record = toRecord(row, files.filter((f) => f.update_id === row.id).map(toFile));
+      this.cache.set(row.id, record);
+      return record;
+    });
   }
 
   /** Inserts the update with its files; false when the id exists already. */
-  async insert(update: UpdateTable, files: UpdateFileTable[]): Promise<boolean> {
+  async insert(update: NewUpdate): Promise<boolean> {
+    const { manifest } = update;
     return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('updates')
-        .values(update)
+        .values({
+          id: update.id,
+          title: manifest.title,
+          severity: manifest.severity,
+          classification: manifest.classification,
+          manifest: JSON.stringify(manifest),
+          content_hash: update.contentHash,
+          created_at: update.createdAt,
+        })
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-      if (files.length > 0) await trx.insertInto('update_files').values(files).execute();
+      if (update.files.length > 0) {
+        await trx
+          .insertInto('update_files')
+          .values(update.files.map((f) => ({ update_id: update.id, ...f })))
+          .execute();
+      }
       return true;
     });
   }

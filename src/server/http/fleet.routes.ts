@@ -4,6 +4,7 @@ import {
   apiPaths,
   createEnrollmentRequest,
   createGroupRequest,
+  setGroupPolicyRequest,
   setWindowsRequest,
 } from '../../contracts/api.js';
 import { parseOrThrow } from '../../contracts/parse.js';
@@ -43,6 +44,12 @@ export function registerFleetRoutes(api: FastifyInstance, services: Services): v
     services.groups.setWindows(
       parseOrThrow(nameParam, req.params).name,
       parseOrThrow(setWindowsRequest, req.body).windows,
+    ),
+  );
+  api.put('/api/v1/groups/:name/policy', (req) =>
+    services.groups.setPolicy(
+      parseOrThrow(nameParam, req.params).name,
+      parseOrThrow(setGroupPolicyRequest, req.body).policy,
     ),
   );
 }

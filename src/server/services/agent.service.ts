@@ -6,7 +6,6 @@ import type {
   ReportsResponse,
   StatusReport,
 } from '../../contracts/agent-protocol.js';
-import { updateManifest, type UpdateManifest } from '../../contracts/manifest.js';
 import type { MaintenanceWindow } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
@@ -14,15 +13,13 @@ import { availableAtMs } from '../../domain/rollout/schedule.js';
 import { decideOffers, type KnownStatus, type Offer } from '../../domain/rollout/offer.js';
 import type { FailureReason, StatusState } from '../../domain/status.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
-import type { EventRepository } from '../../store/event.repository.js';
+import type { AbsenceRepository } from '../../store/absence.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
-import type { UpdateFileTable } from '../../store/schema.js';
-import type { UpdateRepository } from '../../store/update.repository.js';
+import type { UpdateRecord, UpdateRepository } from '../../store/update.repository.js';
 import { storedPlan } from '../engine/rollout-driver.js';
-import { inventoryChanged, inventoryColumns } from './computer.mapper.js';
-import { parseWindows } from './group.service.js';
+import { inventoryChanged } from './computer.mapper.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
 
@@ -32,74 +29,51 @@ export type AgentServiceOptions = {
   onReports?: () => void;
 };
 
-type CatalogEntry = { manifest: UpdateManifest; files: UpdateFileTable[] };
-
 /** The server's side of the agent protocol: check-ins and status reports. */
 export class AgentService {
-  /** Manifests never change once imported (a new revision gets a new id). */
-  private readonly catalog = new Map<string, CatalogEntry>();
-
   constructor(
     private readonly computers: ComputerRepository,
     private readonly rollout: RolloutRepository,
     private readonly updates: UpdateRepository,
     private readonly statuses: StatusRepository,
     private readonly groups: GroupRepository,
-    private readonly events: EventRepository,
+    private readonly absences: AbsenceRepository,
     private readonly membership: MembershipService,
     private readonly clock: Clock,
     private readonly options: AgentServiceOptions,
   ) {}
 
-  private async entry(updateId: string): Promise<CatalogEntry | undefined> {
-    const cached = this.catalog.get(updateId);
-    if (cached) return cached;
-    const update = await this.updates.find(updateId);
-    if (!update) return undefined;
-    const entry = {
-      manifest: updateManifest.parse(JSON.parse(update.manifest)),
-      files: update.files,
-    };
-    this.catalog.set(updateId, entry);
-    return entry;
+  /** The repository keeps each update once read: updates never change. */
+  private entry(updateId: string): Promise<UpdateRecord | undefined> {
+    return this.updates.find(updateId);
   }
 
   /** A check-in by an authenticated computer (the route has loaded its row already). */
   async checkin(computer: ComputerRecord, request: CheckinRequest): Promise<CheckinResponse> {
     const now = this.clock.now();
     const computerId = computer.id;
-    const columns = inventoryColumns(request.inventory);
-    const changed = inventoryChanged(computer, columns);
+    const { inventory } = request;
+    const changed = inventoryChanged(computer, inventory);
     // Most check-ins change nothing but the time: write only that.
     await this.computers.recordCheckin(
       computerId,
       changed ||
-        computer.free_disk_mb !== columns.free_disk_mb ||
-        computer.boot_time !== columns.boot_time
-        ? columns
+        computer.freeDiskMB !== inventory.freeDiskMB ||
+        computer.bootTime !== inventory.bootTime
+        ? inventory
         : null,
       now,
     );
-    if (changed) await this.membership.refreshComputer(computerId, request.inventory);
-    await this.recordEvents(computerId, request.events, now);
+    if (changed) await this.membership.refreshComputer(computerId, inventory);
+    await this.recordAbsences(computerId, request.events, now);
     const silence = silentAbsence(
-      computer.last_seen_at === null ? null : Number(computer.last_seen_at),
+      computer.lastSeenAt,
       request.events.length > 0,
       this.options.checkinIntervalSeconds,
       now,
     );
     if (silence) {
-      await this.events.addComputerEvents([
-        {
-          id: newId('cev'),
-          computer_id: computerId,
-          kind: silence.kind,
-          from_at: silence.from,
-          to_at: silence.to,
-          detail: silence.detail,
-          received_at: now,
-        },
-      ]);
+      await this.absences.add([{ ...silence, id: newId('abs'), computerId, receivedAt: now }]);
     }
 
     const reaching = await this.rollout.reachingForComputer(computerId);
@@ -116,7 +90,7 @@ export class AgentService {
         nextCheckinSeconds = Math.min(nextCheckinSeconds, untilWindow);
       }
     }
-    return { computerId, assignments, nextCheckinSeconds, ackedSeq: Number(computer.report_seq) };
+    return { computerId, assignments, nextCheckinSeconds, ackedSeq: computer.reportSeq };
   }
 
   private async decide(
@@ -144,7 +118,7 @@ export class AgentService {
       installTimeouts.set(r.update_id, entry.manifest.install.timeoutSeconds);
     }
     const memberships = await this.groups.groupsOf(computerId);
-    const windows: MaintenanceWindow[] = memberships.flatMap((g) => parseWindows(g.windows));
+    const windows: MaintenanceWindow[] = memberships.flatMap((g) => g.windows);
     return decideOffers(
       {
         reaching: reaching.map((r) => ({
@@ -166,16 +140,17 @@ export class AgentService {
     );
   }
 
-  private async recordEvents(computerId: string, events: AgentEvent[], now: number): Promise<void> {
-    await this.events.addComputerEvents(
-      events.map((e) => ({
-        id: newId('cev'),
-        computer_id: computerId,
+  /** What the agent tells of its time away (the check-in's `events`) is stored as absences. */
+  private async recordAbsences(computerId: string, told: AgentEvent[], now: number): Promise<void> {
+    await this.absences.add(
+      told.map((e) => ({
+        id: newId('abs'),
+        computerId,
         kind: e.kind,
-        from_at: Date.parse(e.from),
-        to_at: Date.parse(e.to),
+        from: Date.parse(e.from),
+        to: Date.parse(e.to),
         detail: e.detail,
-        received_at: now,
+        receivedAt: now,
       })),
     );
   }
@@ -191,7 +166,7 @@ export class AgentService {
   }
 }
 
-function toAssignment(offer: Offer, entry: CatalogEntry): Assignment {
+function toAssignment(offer: Offer, entry: UpdateRecord): Assignment {
   const { plan } = offer;
   const deadline = offer.deadline === null ? null : new Date(offer.deadline).toISOString();
   return {
@@ -199,7 +174,7 @@ function toAssignment(offer: Offer, entry: CatalogEntry): Assignment {
     updateId: offer.updateId,
     action: offer.action,
     manifest: entry.manifest,
-    files: entry.files.map((f) => ({ path: f.path, sha256: f.sha256, size: Number(f.size) })),
+    files: entry.files,
     policy: plan.policy,
     installAt:
       plan.policy === 'scheduled'

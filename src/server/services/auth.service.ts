@@ -27,9 +27,9 @@ export class AuthService implements Authenticator {
     await this.tokens.insert({
       id: newId('tok'),
       name: 'first admin',
-      token_hash: hashSecret(token),
+      tokenHash: hashSecret(token),
       role: 'admin',
-      created_at: this.clock.now(),
+      createdAt: this.clock.now(),
     });
     if (fromEnv) return { token, generated: false, file: null };
     await mkdir(dataDir, { recursive: true });

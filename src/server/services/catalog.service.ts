@@ -1,23 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { CreateUpdateRequest, UpdateView } from '../../contracts/api.js';
-import { updateManifest, type UpdateFile } from '../../contracts/manifest.js';
+import type { UpdateFile } from '../../contracts/manifest.js';
 import { canonicalJson } from '../../domain/canonical-json.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Clock } from '../../domain/clock.js';
 import type { BlobRepository } from '../../store/blob.repository.js';
 import type { UpdateRecord, UpdateRepository } from '../../store/update.repository.js';
 
-export function toUpdateView(record: UpdateRecord): UpdateView {
-  const manifest = updateManifest.parse(JSON.parse(record.manifest));
+export function toUpdateView(update: UpdateRecord): UpdateView {
   return {
-    id: record.id,
-    title: record.title,
-    severity: record.severity,
-    classification: record.classification,
-    uninstallable: manifest.uninstall !== undefined,
-    files: record.files.map((f) => ({ path: f.path, sha256: f.sha256, size: Number(f.size) })),
-    manifest,
-    createdAt: new Date(Number(record.created_at)).toISOString(),
+    id: update.id,
+    title: update.title,
+    severity: update.severity,
+    classification: update.classification,
+    uninstallable: update.manifest.uninstall !== undefined,
+    files: update.files,
+    manifest: update.manifest,
+    createdAt: new Date(update.createdAt).toISOString(),
   };
 }
 
@@ -69,18 +68,13 @@ export class CatalogService {
       );
     }
     const now = this.clock.now();
-    const inserted = await this.updates.insert(
-      {
-        id: manifest.id,
-        title: manifest.title,
-        severity: manifest.severity,
-        classification: manifest.classification,
-        manifest: JSON.stringify(manifest),
-        content_hash: contentHash,
-        created_at: now,
-      },
-      sortedFiles.map((f) => ({ update_id: manifest.id, ...f })),
-    );
+    const inserted = await this.updates.insert({
+      id: manifest.id,
+      manifest,
+      contentHash,
+      createdAt: now,
+      files: sortedFiles,
+    });
     const stored = await this.updates.find(manifest.id);
     if (!stored) throw new NotFoundError('update', manifest.id);
     if (!inserted) return this.sameOrConflict(stored, contentHash);
@@ -91,7 +85,7 @@ export class CatalogService {
     existing: UpdateRecord,
     contentHash: string,
   ): { update: UpdateView; created: boolean } {
-    if (existing.content_hash !== contentHash) {
+    if (existing.contentHash !== contentHash) {
       throw new ConflictError(
         `update ${existing.id} already exists with different content; give the new revision a new id`,
         { id: existing.id },

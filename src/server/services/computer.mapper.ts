@@ -1,76 +1,69 @@
 import type { AbsenceView, ComputerView, StatusView } from '../../contracts/api.js';
-import type { AbsenceKind, Health } from '../../domain/computer-health.js';
+import type { Absence, Health } from '../../domain/computer-health.js';
 import type { TargetStatusRow } from '../../store/deployment.repository.js';
-import type { ComputerEventRow } from '../../store/event.repository.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import type { FailureReason, StatusState } from '../../domain/status.js';
-import type { ComputerRecord, InventoryColumns } from '../../store/computer.repository.js';
+import type { ComputerRecord } from '../../store/computer.repository.js';
 
-export function inventoryColumns(inv: Inventory): InventoryColumns {
+/** The inventory of a computer record, without its credential and enrollment facts. */
+export function toInventory(computer: ComputerRecord): Inventory {
   return {
-    hostname: inv.hostname,
-    os: inv.os,
-    os_version: inv.osVersion,
-    arch: inv.arch,
-    hardware_id: inv.hardwareId,
-    free_disk_mb: inv.freeDiskMB,
-    agent_version: inv.agentVersion,
-    ip_addresses: JSON.stringify(inv.ipAddresses),
-    site: inv.site,
-    boot_time: inv.bootTime,
-  };
-}
-
-export function toInventory(row: ComputerRecord): Inventory {
-  return {
-    hostname: row.hostname,
-    os: row.os,
-    osVersion: row.os_version,
-    arch: row.arch,
-    hardwareId: row.hardware_id,
-    freeDiskMB: Number(row.free_disk_mb),
-    agentVersion: row.agent_version,
-    ipAddresses: JSON.parse(row.ip_addresses) as string[],
-    site: row.site,
-    bootTime: row.boot_time,
+    hostname: computer.hostname,
+    os: computer.os,
+    osVersion: computer.osVersion,
+    arch: computer.arch,
+    hardwareId: computer.hardwareId,
+    freeDiskMB: computer.freeDiskMB,
+    agentVersion: computer.agentVersion,
+    ipAddresses: computer.ipAddresses,
+    site: computer.site,
+    bootTime: computer.bootTime,
   };
 }
 
 /** True when an inventory field that a group query can see has changed. */
-export function inventoryChanged(row: ComputerRecord, next: InventoryColumns): boolean {
-  return (Object.keys(next) as (keyof InventoryColumns)[]).some(
-    (key) => key !== 'boot_time' && key !== 'free_disk_mb' && row[key] !== next[key],
+export function inventoryChanged(computer: Inventory, next: Inventory): boolean {
+  return (
+    computer.hostname !== next.hostname ||
+    computer.os !== next.os ||
+    computer.osVersion !== next.osVersion ||
+    computer.arch !== next.arch ||
+    computer.hardwareId !== next.hardwareId ||
+    computer.agentVersion !== next.agentVersion ||
+    computer.site !== next.site ||
+    computer.ipAddresses.length !== next.ipAddresses.length ||
+    computer.ipAddresses.some((ip, i) => ip !== next.ipAddresses[i])
   );
 }
 
 const iso = (ms: number | null): string | null =>
   ms === null ? null : new Date(Number(ms)).toISOString();
 
-export function toAbsenceView(row: ComputerEventRow): AbsenceView {
+export function toAbsenceView(absence: Absence): AbsenceView {
   return {
-    kind: row.kind as AbsenceKind,
-    from: new Date(Number(row.from_at)).toISOString(),
-    to: new Date(Number(row.to_at)).toISOString(),
-    detail: row.detail,
+    kind: absence.kind,
+    from: new Date(absence.from).toISOString(),
+    to: new Date(absence.to).toISOString(),
+    detail: absence.detail,
   };
 }
 
 export function toComputerView(
-  row: ComputerRecord,
+  computer: ComputerRecord,
   groups: string[],
   health: Health,
-  lastAbsence: ComputerEventRow | undefined,
+  lastAbsence: Absence | undefined,
 ): ComputerView {
   return {
-    id: row.id,
-    ...toInventory(row),
+    id: computer.id,
+    ...toInventory(computer),
     groups,
-    enrolledAt: new Date(Number(row.enrolled_at)).toISOString(),
-    lastSeenAt: iso(row.last_seen_at),
+    enrolledAt: new Date(computer.enrolledAt).toISOString(),
+    lastSeenAt: iso(computer.lastSeenAt),
     health: { state: health.state, since: iso(health.since) },
     lastAbsence: lastAbsence ? toAbsenceView(lastAbsence) : null,
-    reimagedAt: iso(row.reimaged_at),
-    reimageCount: Number(row.reimage_count),
+    reimagedAt: iso(computer.reimagedAt),
+    reimageCount: computer.reimageCount,
   };
 }
 

@@ -3,7 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import { computerHealth } from '../../domain/computer-health.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
-import type { EventRepository } from '../../store/event.repository.js';
+import type { AbsenceRepository } from '../../store/absence.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
 import { toAbsenceView, toComputerView, toStatusView } from './computer.mapper.js';
@@ -13,20 +13,19 @@ export class ComputerService {
     private readonly computers: ComputerRepository,
     private readonly groups: GroupRepository,
     private readonly statuses: StatusRepository,
-    private readonly events: EventRepository,
+    private readonly absences: AbsenceRepository,
     private readonly clock: Clock,
     private readonly checkinIntervalSeconds: number,
   ) {}
 
-  private health(row: ComputerRecord) {
-    const seen = row.last_seen_at === null ? null : Number(row.last_seen_at);
-    return computerHealth(seen, this.checkinIntervalSeconds, this.clock.now());
+  private health(computer: ComputerRecord) {
+    return computerHealth(computer.lastSeenAt, this.checkinIntervalSeconds, this.clock.now());
   }
 
   async list(): Promise<ComputerView[]> {
     const rows = await this.computers.list();
     const groups = await this.groups.groupNamesOf(rows.map((r) => r.id));
-    const latest = await this.events.latestComputerEvents();
+    const latest = await this.absences.latest();
     return rows.map((row) =>
       toComputerView(row, groups.get(row.id) ?? [], this.health(row), latest.get(row.id)),
     );
@@ -52,7 +51,7 @@ export class ComputerService {
     const row = await this.resolve(idOrHostname);
     const groups = await this.groups.groupNamesOf([row.id]);
     const statuses = await this.statuses.forComputer(row.id);
-    const absences = await this.events.computerEvents(row.id);
+    const absences = await this.absences.forComputer(row.id);
     return {
       ...toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]),
       statuses: statuses.map((s) => toStatusView({ ...s, hostname: row.hostname })),

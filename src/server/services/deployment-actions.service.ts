@@ -4,7 +4,6 @@ import type {
   DeploymentEventView,
   RedeployRequest,
 } from '../../contracts/api.js';
-import { updateManifest } from '../../contracts/manifest.js';
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
@@ -72,7 +71,7 @@ export class DeploymentActionsService {
     const rule = transitions[action];
     if (action === 'rollback') {
       const update = await this.updates.find(deployment.update_id);
-      const manifest = update && updateManifest.parse(JSON.parse(update.manifest));
+      const manifest = update?.manifest;
       if (!manifest?.uninstall) {
         throw new ConflictError(
           `update ${deployment.update_id} has no uninstall command, so it cannot be rolled back; halt or revoke the deployment and deploy a fixing update instead`,
@@ -176,7 +175,7 @@ export class DeploymentActionsService {
       throw new NotFoundError('update', request.update);
     const groupName = `redeploy-${id}-${newId('r').slice(2)}`;
     const groupId = newId('grp');
-    await this.groups.insert({ id: groupId, name: groupName, query: null, created_at: now });
+    await this.groups.insert({ id: groupId, name: groupName, query: null, createdAt: now });
     await this.groups.addMembers(
       groupId,
       targets.map((c) => c.computerId),

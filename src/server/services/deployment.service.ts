@@ -5,7 +5,6 @@ import type {
   DryRunView,
   PhaseView,
 } from '../../contracts/api.js';
-import { updateManifest } from '../../contracts/manifest.js';
 import { validatePlan, windowIssues, type DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors.js';
@@ -53,7 +52,7 @@ export class DeploymentService {
   private async prepare(request: CreateDeploymentRequest): Promise<Prepared> {
     const update = await this.updates.find(request.update);
     if (!update) throw new NotFoundError('update', request.update);
-    const manifest = updateManifest.parse(JSON.parse(update.manifest));
+    const { manifest } = update;
     const groupNames = [
       ...new Set([...(request.group ? [request.group] : []), ...(request.groups ?? [])]),
     ];

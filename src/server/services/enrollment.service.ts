@@ -4,21 +4,20 @@ import type { Clock } from '../../domain/clock.js';
 import { NotFoundError, UnauthorizedError } from '../../domain/errors.js';
 import type { ComputerRepository } from '../../store/computer.repository.js';
 import type { EnrollmentRecord, EnrollmentRepository } from '../../store/enrollment.repository.js';
-import type { EventRepository } from '../../store/event.repository.js';
+import type { AbsenceRepository } from '../../store/absence.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
-import { inventoryColumns } from './computer.mapper.js';
 import type { MembershipService } from './membership.service.js';
 import { generateSecret, hashSecret, newId } from './secrets.js';
 
-function toEnrollmentView(row: EnrollmentRecord, token?: string): EnrollmentView {
+function toEnrollmentView(enrollment: EnrollmentRecord, token?: string): EnrollmentView {
   return {
-    id: row.id,
+    id: enrollment.id,
     ...(token ? { token } : {}),
-    group: row.group_name,
-    expiresAt: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
-    usesLeft: row.uses_left === null ? null : Number(row.uses_left),
-    uses: Number(row.uses),
-    createdAt: new Date(Number(row.created_at)).toISOString(),
+    group: enrollment.groupName,
+    expiresAt: enrollment.expiresAt === null ? null : new Date(enrollment.expiresAt).toISOString(),
+    usesLeft: enrollment.usesLeft,
+    uses: enrollment.uses,
+    createdAt: new Date(enrollment.createdAt).toISOString(),
   };
 }
 
@@ -28,7 +27,7 @@ export class EnrollmentService {
     private readonly enrollments: EnrollmentRepository,
     private readonly computers: ComputerRepository,
     private readonly groups: GroupRepository,
-    private readonly events: EventRepository,
+    private readonly absences: AbsenceRepository,
     private readonly membership: MembershipService,
     private readonly clock: Clock,
   ) {}
@@ -49,11 +48,11 @@ export class EnrollmentService {
     const id = newId('enr');
     await this.enrollments.insert({
       id,
-      token_hash: hashSecret(token),
-      group_id: groupId,
-      expires_at: now + request.expiresInSeconds * 1000,
-      uses_left: request.uses ?? null,
-      created_at: now,
+      tokenHash: hashSecret(token),
+      groupId,
+      expiresAt: now + request.expiresInSeconds * 1000,
+      usesLeft: request.uses ?? null,
+      createdAt: now,
     });
     const row = await this.enrollments.find(id);
     if (!row) throw new NotFoundError('enrollment', id);
@@ -73,37 +72,37 @@ export class EnrollmentService {
       throw new UnauthorizedError('the enrollment token has expired or has no uses left');
     }
     const credential = generateSecret('rm_computer');
-    const columns = inventoryColumns(request.inventory);
-    const previous = await this.computers.findReimaged(columns.hostname, columns.hardware_id);
+    const { inventory } = request;
+    const previous = await this.computers.findReimaged(inventory.hostname, inventory.hardwareId);
     let computerId: string;
     if (previous) {
       // Same hostname and hardware, new identity: the computer was re-imaged. It is
       // the same computer, now with none of its updates.
       computerId = previous.id;
-      await this.computers.reimage(computerId, hashSecret(credential), columns, now);
-      await this.events.addComputerEvents([
+      await this.computers.reimage(computerId, hashSecret(credential), inventory, now);
+      await this.absences.add([
         {
-          id: newId('cev'),
-          computer_id: computerId,
+          id: newId('abs'),
+          computerId,
           kind: 'reimaged',
-          from_at: previous.last_seen_at === null ? now : Number(previous.last_seen_at),
-          to_at: now,
+          from: previous.lastSeenAt ?? now,
+          to: now,
           detail: 're-enrolled with the same hostname and hardware id; its updates are gone',
-          received_at: now,
+          receivedAt: now,
         },
       ]);
     } else {
       computerId = newId('cmp');
       await this.computers.insert({
         id: computerId,
-        credential_hash: hashSecret(credential),
-        ...columns,
-        enrolled_at: now,
-        last_seen_at: now,
+        credentialHash: hashSecret(credential),
+        ...inventory,
+        enrolledAt: now,
+        lastSeenAt: now,
       });
     }
-    if (token.group_id !== null) await this.groups.addMembers(token.group_id, [computerId]);
-    await this.membership.refreshComputer(computerId, request.inventory);
+    if (token.groupId !== null) await this.groups.addMembers(token.groupId, [computerId]);
+    await this.membership.refreshComputer(computerId, inventory);
     return { computerId, credential };
   }
 }

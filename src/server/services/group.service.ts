@@ -1,27 +1,24 @@
 import type { CreateGroupRequest, GroupDetailView, GroupView } from '../../contracts/api.js';
-import { maintenanceWindowSchema, type MaintenanceWindow } from '../../contracts/plan.js';
+import type { ClientPolicy, MaintenanceWindow } from '../../contracts/plan.js';
 import type { DryRunComputer } from '../../domain/rollout/dry-run.js';
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { parseGroupQuery } from '../../domain/group-query.js';
-import type { GroupRecord, GroupRepository } from '../../store/group.repository.js';
+import type { CountedGroupRecord, GroupRepository } from '../../store/group.repository.js';
 import type { ComputerService } from './computer.service.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
 
-export function parseWindows(text: string): MaintenanceWindow[] {
-  return maintenanceWindowSchema.array().parse(JSON.parse(text));
-}
-
-function toGroupView(row: GroupRecord): GroupView {
+function toGroupView(group: CountedGroupRecord): GroupView {
   return {
-    id: row.id,
-    name: row.name,
-    kind: row.query === null ? 'static' : 'query',
-    query: row.query,
-    memberCount: row.member_count,
-    windows: parseWindows(row.windows),
-    createdAt: new Date(Number(row.created_at)).toISOString(),
+    id: group.id,
+    name: group.name,
+    kind: group.query === null ? 'static' : 'query',
+    query: group.query,
+    memberCount: group.memberCount,
+    windows: group.windows,
+    policy: group.policy,
+    createdAt: new Date(group.createdAt).toISOString(),
   };
 }
 
@@ -46,28 +43,22 @@ export class GroupService {
     if (await this.groups.findByName(request.name)) {
       throw new ConflictError(`group "${request.name}" already exists`, { name: request.name });
     }
-    const row = {
+    const group = {
       id: newId('grp'),
       name: request.name,
       query: request.query ?? null,
-      created_at: this.clock.now(),
+      policy: request.policy ?? null,
+      createdAt: this.clock.now(),
     };
-    await this.groups.insert(row);
-    if (row.query !== null) await this.membership.refreshGroup(row);
-    return toGroupView(await this.record(request.name));
+    await this.groups.insert(group);
+    if (group.query !== null) await this.membership.refreshGroup(group);
+    return toGroupView(await this.find(request.name));
   }
 
-  private async record(name: string): Promise<GroupRecord> {
+  async find(name: string): Promise<CountedGroupRecord> {
     const group = await this.groups.findByName(name);
     if (!group) throw new NotFoundError('group', name);
     return group;
-  }
-
-  async find(
-    name: string,
-  ): Promise<Omit<GroupRecord, 'windows'> & { windows: MaintenanceWindow[] }> {
-    const group = await this.record(name);
-    return { ...group, windows: parseWindows(group.windows) };
   }
 
   async exists(name: string): Promise<boolean> {
@@ -77,13 +68,20 @@ export class GroupService {
   /** Replaces a group's maintenance windows. */
   async setWindows(name: string, windows: MaintenanceWindow[]): Promise<GroupView> {
     const group = await this.find(name);
-    await this.groups.setWindows(group.id, JSON.stringify(windows));
-    return toGroupView(await this.record(name));
+    await this.groups.setWindows(group.id, windows);
+    return toGroupView(await this.find(name));
+  }
+
+  /** Sets the client policy of a group's computers, or clears it (null). */
+  async setPolicy(name: string, policy: ClientPolicy | null): Promise<GroupView> {
+    const group = await this.find(name);
+    await this.groups.setPolicy(group.id, policy);
+    return toGroupView(await this.find(name));
   }
 
   async windowsByGroup(): Promise<Record<string, MaintenanceWindow[]>> {
     const all = await this.groups.list();
-    return Object.fromEntries(all.map((g) => [g.name, parseWindows(g.windows)]));
+    return Object.fromEntries(all.map((g) => [g.name, g.windows]));
   }
 
   /** The computers of some groups, each with all of its group names. */
@@ -98,7 +96,7 @@ export class GroupService {
   }
 
   async addMembers(name: string, computers: string[]): Promise<GroupDetailView> {
-    const group = await this.record(name);
+    const group = await this.find(name);
     if (group.query !== null) {
       throw new ConflictError(
         `group "${name}" is a query group: its members follow its query (${group.query})`,
@@ -117,11 +115,11 @@ export class GroupService {
   }
 
   async show(name: string): Promise<GroupDetailView> {
-    const group = await this.record(name);
+    const group = await this.find(name);
     return { ...toGroupView(group), members: await this.groups.members(group.id) };
   }
 
   async requireId(name: string): Promise<string> {
-    return (await this.record(name)).id;
+    return (await this.find(name)).id;
   }
 }

@@ -1,7 +1,7 @@
 import type { Inventory } from '../../contracts/inventory.js';
 import { matchesGroupQuery, parseGroupQuery } from '../../domain/group-query.js';
 import type { ComputerRepository } from '../../store/computer.repository.js';
-import type { GroupRepository, GroupRow } from '../../store/group.repository.js';
+import type { GroupRecord, GroupRepository } from '../../store/group.repository.js';
 import { toInventory } from './computer.mapper.js';
 
 /** Keeps query groups' membership in step with inventory. */
@@ -32,7 +32,7 @@ export class MembershipService {
   }
 
   /** Evaluates one query group over the whole fleet. */
-  async refreshGroup(group: Pick<GroupRow, 'id' | 'query'>): Promise<void> {
+  async refreshGroup(group: Pick<GroupRecord, 'id' | 'query'>): Promise<void> {
     const all = await this.computers.list();
     const current = new Set((await this.groups.members(group.id)).map((m) => m.id));
     const matching = new Set(
@@ -49,7 +49,7 @@ export class MembershipService {
     await this.joined([...matching].filter((id) => !current.has(id)));
   }
 
-  private matches(group: Pick<GroupRow, 'query'>, inventory: Inventory): boolean {
+  private matches(group: Pick<GroupRecord, 'query'>, inventory: Inventory): boolean {
     if (group.query === null) return false;
     const parsed = parseGroupQuery(group.query);
     return parsed.ok && matchesGroupQuery(parsed.query, inventory);
