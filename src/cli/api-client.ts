@@ -32,7 +32,7 @@ import {
   type RedeployRequest,
   type UpdateView,
 } from '../contracts/api.js';
-import type { MaintenanceWindow } from '../contracts/plan.js';
+import type { ClientPolicy, MaintenanceWindow } from '../contracts/plan.js';
 import type { UpdateFile } from '../contracts/manifest.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
 
@@ -134,6 +134,11 @@ export class ApiClient {
   /** Replaces a group's maintenance windows (an empty list removes them all). */
   setGroupWindows(name: string, windows: MaintenanceWindow[]): Promise<GroupView> {
     return this.put(apiPaths.groupWindows(name), { windows }, groupView);
+  }
+
+  /** Sets a group's client policy; null clears it. */
+  setGroupPolicy(name: string, policy: ClientPolicy | null): Promise<GroupView> {
+    return this.put(apiPaths.groupPolicy(name), { policy }, groupView);
   }
 
   createDeployment(req: CreateDeploymentRequest): Promise<DeploymentView> {

@@ -94,3 +94,44 @@ describe('group show', () => {
     expect(io.out).toMatch(/Members:\nHOSTNAME\s+ID\npc-1\s+c1/);
   });
 });
+
+describe('group policy', () => {
+  it('group create --policy sends it, and group show prints it', async () => {
+    routes['POST /api/v1/groups'] = { status: 201, body: { ...group([]), policy: 'notify' } };
+    expect(await run('group', 'create', 'tokyo', '--policy', 'notify')).toBe(0);
+    expect(seen[0]?.body).toEqual({ name: 'tokyo', policy: 'notify' });
+    expect(io.out).toMatch(/Policy:\s+notify/);
+  });
+
+  it('group set --policy PUTs it, --clear-policy PUTs null', async () => {
+    routes['PUT /api/v1/groups/tokyo/policy'] = {
+      status: 200,
+      body: { ...group([]), policy: 'auto-download' },
+    };
+    expect(await run('group', 'set', 'tokyo', '--policy', 'auto-download')).toBe(0);
+    expect(io.out).toContain('Group tokyo now sets the client policy auto-download.');
+    routes['PUT /api/v1/groups/tokyo/policy'] = { status: 200, body: group([]) };
+    expect(await run('group', 'set', 'tokyo', '--clear-policy')).toBe(0);
+    expect(io.out).toContain('Group tokyo sets no client policy now.');
+    expect(seen.map((s) => s.body)).toEqual([{ policy: 'auto-download' }, { policy: null }]);
+  });
+
+  it('refuses an unknown policy, both flags or none, before sending anything', async () => {
+    expect(await run('group', 'set', 'tokyo', '--policy', 'whenever')).toBe(2);
+    expect(io.err).toContain('--policy: "whenever" is not one of notify, auto-download, scheduled');
+    expect(await run('group', 'set', 'tokyo', '--policy', 'notify', '--clear-policy')).toBe(2);
+    expect(await run('group', 'set', 'tokyo')).toBe(2);
+    expect(io.err).toContain('nothing to set');
+    expect(await run('group', 'create', 'tokyo', '--policy', 'later')).toBe(2);
+    expect(seen).toHaveLength(0);
+  });
+
+  it("group list shows each group's policy", async () => {
+    routes['GET /api/v1/groups'] = {
+      status: 200,
+      body: [{ ...group([]), policy: 'scheduled' }],
+    };
+    expect(await run('group', 'list')).toBe(0);
+    expect(io.out).toMatch(/POLICY[\s\S]*tokyo\s+static\s+1\s+0\s+scheduled/);
+  });
+});

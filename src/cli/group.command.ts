@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { groupDetailView, type GroupView } from '../contracts/api.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
-import { maintenanceWindowSchema, type MaintenanceWindow } from '../contracts/plan.js';
+import {
+  clientPolicies,
+  maintenanceWindowSchema,
+  type ClientPolicy,
+  type MaintenanceWindow,
+} from '../contracts/plan.js';
 import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
 import { asSent } from './api-client.js';
 import { adminCommand, connect } from './connection.js';
@@ -48,6 +53,15 @@ export function windowFromFlags(opts: WindowOptions): MaintenanceWindow {
   return parsed.data;
 }
 
+/** A client policy from a flag, checked here (exit 2) before it is sent. */
+export function policyFromFlag(value: string): ClientPolicy {
+  const policy = clientPolicies.find((p) => p === value);
+  if (!policy) {
+    throw new CliError(`--policy: "${value}" is not one of ${clientPolicies.join(', ')}`, 2);
+  }
+  return policy;
+}
+
 export function formatWindows(windows: readonly MaintenanceWindow[]): string {
   if (windows.length === 0) return '(no maintenance windows: installs may start at any time)';
   return formatTable(
@@ -61,11 +75,14 @@ export function registerGroupCommand(program: Command): void {
 
   adminCommand(group, 'create <name>', 'create a group (static, or dynamic with --query)')
     .option('--query <expr>', 'membership query, e.g. \'os = "windows" and site = "paris"\'')
-    .action(async (name: string, opts: { query?: string }, cmd: Command) => {
+    .option('--policy <policy>', `client policy for its computers: ${clientPolicies.join(', ')}`)
+    .action(async (name: string, opts: { query?: string; policy?: string }, cmd: Command) => {
+      const policy = opts.policy === undefined ? undefined : policyFromFlag(opts.policy);
       const { client, json } = connect(cmd);
       const created = await client.createGroup({
         name,
         ...(opts.query !== undefined && { query: opts.query }),
+        ...(policy !== undefined && { policy }),
       });
       if (json) return printJson(asSent(created));
       print(`Created ${created.kind} group ${created.name}.`);
@@ -94,12 +111,13 @@ export function registerGroupCommand(program: Command): void {
     const groups = await client.listGroups();
     if (json) return printJson(asSent(groups));
     printTable(
-      ['NAME', 'KIND', 'MEMBERS', 'WINDOWS', 'QUERY', 'CREATED'],
+      ['NAME', 'KIND', 'MEMBERS', 'WINDOWS', 'POLICY', 'QUERY', 'CREATED'],
       groups.map((g) => [
         g.name,
         g.kind,
         String(g.memberCount),
         String(g.windows.length),
+        orDash(g.policy),
         orDash(g.query),
         formatTime(g.createdAt),
       ]),
@@ -137,6 +155,29 @@ export function registerGroupCommand(program: Command): void {
       print(formatWindows(saved.windows));
     });
 
+  adminCommand(group, 'set <name>', "change a group's settings")
+    .option('--policy <policy>', `client policy for its computers: ${clientPolicies.join(', ')}`)
+    .option('--clear-policy', "remove the group's policy: its computers follow the deployment's")
+    .action(
+      async (name: string, opts: { policy?: string; clearPolicy?: boolean }, cmd: Command) => {
+        if (opts.policy !== undefined && opts.clearPolicy) {
+          throw new CliError('give either --policy or --clear-policy, not both', 2);
+        }
+        if (opts.policy === undefined && !opts.clearPolicy) {
+          throw new CliError('nothing to set: give --policy <policy> or --clear-policy', 2);
+        }
+        const policy = opts.policy === undefined ? null : policyFromFlag(opts.policy);
+        const { client, json } = connect(cmd);
+        const saved = await client.setGroupPolicy(name, policy);
+        if (json) return printJson(asSent(saved));
+        print(
+          saved.policy === null
+            ? `Group ${saved.name} sets no client policy now.`
+            : `Group ${saved.name} now sets the client policy ${saved.policy}.`,
+        );
+      },
+    );
+
   adminCommand(
     group,
     'show <name>',
@@ -166,6 +207,7 @@ function printGroup(g: GroupView): void {
       ['Kind', g.kind],
       ...(g.query !== null ? [['Query', g.query] as const] : []),
       ['Members', String(g.memberCount)],
+      ['Policy', g.policy ?? '(none set)'],
       ['Created', formatTime(g.createdAt)],
       ['ID', g.id],
     ]),

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateManifest } from '../src/contracts/manifest.js';
+import { migrateToLatest, openStore, type Store } from '../src/store/db.js';
+import { createRepositories, type Repositories } from '../src/store/repositories.js';
+import { inventoryFactory, manifestFactory } from './factories/update.factory.js';
+import { ENGINES, freshDatabase, type TestDatabase } from './support/engines.js';
+
+/** The store's boundary: what goes in as a domain record comes back as one, on both engines. */
+for (const engine of ENGINES) {
+  describe(`repositories on ${engine}`, () => {
+    let database: TestDatabase;
+    let store: Store;
+    let repos: Repositories;
+
+    beforeAll(async () => {
+      database = await freshDatabase(engine);
+      store = openStore(
+        database.databaseUrl
+          ? { url: database.databaseUrl, ...(database.schema ? { schema: database.schema } : {}) }
+          : { url: `${database.dataDir}/ringmaster.db` },
+      );
+      await migrateToLatest(store.db);
+      repos = createRepositories(store.db);
+    });
+    afterAll(async () => {
+      await store.close();
+      await database.drop();
+    });
+
+    it('gives a computer back camelCase, with numbers and its ip list as an array', async () => {
+      const inventory = inventoryFactory({ ipAddresses: ['192.0.2.1', 'fe80::1'], site: null });
+      await repos.computers.insert({
+        id: 'cmp_a',
+        credentialHash: 'hash-a',
+        ...inventory,
+        enrolledAt: 1_000,
+        lastSeenAt: null,
+      });
+      expect(await repos.computers.find('cmp_a')).toEqual({
+        id: 'cmp_a',
+        credentialHash: 'hash-a',
+        ...inventory,
+        enrolledAt: 1_000,
+        lastSeenAt: null,
+        reportSeq: 0,
+        reimagedAt: null,
+        reimageCount: 0,
+      });
+
+      await repos.computers.reimage('cmp_a', 'hash-b', { ...inventory, freeDiskMB: 12.5 }, 2_000);
+      const reimaged = await repos.computers.findByCredentialHash('hash-b');
+      expect(reimaged).toMatchObject({
+        freeDiskMB: 12.5,
+        lastSeenAt: 2_000,
+        reimagedAt: 2_000,
+        reimageCount: 1,
+      });
+      await repos.computers.recordCheckin('cmp_a', null, 3_000);
+      expect((await repos.computers.find('cmp_a'))?.lastSeenAt).toBe(3_000);
+    });
+
+    it('gives an update back with its manifest parsed and its files sized in numbers', async () => {
+      const manifest = updateManifest.parse(manifestFactory());
+      const files = [{ path: 'install.sh', sha256: 'a'.repeat(64), size: 146 }];
+      await repos.blobs.record(files[0]!.sha256, 146, 1_000);
+      expect(
+        await repos.updates.insert({
+          id: manifest.id,
+          manifest,
+          contentHash: 'h',
+          createdAt: 5,
+          files,
+        }),
+      ).toBe(true);
+      // A fresh repository reads from the database, not from the one that inserted.
+      const found = await createRepositories(store.db).updates.find(manifest.id);
+      expect(found).toEqual({
+        id: manifest.id,
+        title: manifest.title,
+        severity: manifest.severity,
+        classification: manifest.classification,
+        manifest,
+        contentHash: 'h',
+        createdAt: 5,
+        files,
+      });
+      const listed = await createRepositories(store.db).updates.list();
+      expect(listed.find((u) => u.id === manifest.id)?.manifest.install.timeoutSeconds).toBe(300);
+    });
+
+    it('gives a group back with parsed windows, its policy or null, and a numeric count', async () => {
+      await repos.groups.insert({ id: 'grp_p', name: 'pilot', query: null, createdAt: 7 });
+      const window = { cron: '0 1 * * 6', durationMinutes: 240, timezone: 'UTC' };
+      await repos.groups.setWindows('grp_p', [window]);
+      await repos.groups.addMembers('grp_p', ['cmp_a']);
+      expect(await repos.groups.findByName('pilot')).toEqual({
+        id: 'grp_p',
+        name: 'pilot',
+        query: null,
+        windows: [window],
+        policy: null,
+        createdAt: 7,
+        memberCount: 1,
+      });
+      await repos.groups.setPolicy('grp_p', 'notify');
+      expect((await repos.groups.groupsOf('cmp_a')).map((g) => [g.name, g.policy])).toEqual([
+        ['pilot', 'notify'],
+      ]);
+      await repos.groups.setPolicy('grp_p', null);
+      expect((await repos.groups.list()).find((g) => g.id === 'grp_p')?.policy).toBeNull();
+    });
+
+    it('gives an enrollment token back camelCase, with its group name', async () => {
+      await repos.enrollments.insert({
+        id: 'enr_1',
+        tokenHash: 'th',
+        groupId: 'grp_p',
+        expiresAt: 10_000,
+        usesLeft: 1,
+        createdAt: 9,
+      });
+      expect(await repos.enrollments.consume('enr_1', 9_000)).toBe(true);
+      expect(await repos.enrollments.findByHash('th')).toEqual({
+        id: 'enr_1',
+        tokenHash: 'th',
+        groupId: 'grp_p',
+        groupName: 'pilot',
+        expiresAt: 10_000,
+        usesLeft: 0,
+        uses: 1,
+        createdAt: 9,
+      });
+    });
+
+    it('keeps absences in the absences table, newest first, and each computer’s latest', async () => {
+      const absence = (id: string, from: number, to: number) => ({
+        id,
+        computerId: 'cmp_a',
+        kind: 'agent-stopped' as const,
+        from,
+        to,
+        detail: null,
+        receivedAt: to + 1,
+      });
+      await repos.absences.add([absence('abs_1', 100, 200), absence('abs_2', 300, 400)]);
+      expect((await repos.absences.forComputer('cmp_a')).map((a) => a.id)).toEqual([
+        'abs_2',
+        'abs_1',
+      ]);
+      expect((await repos.absences.latest()).get('cmp_a')).toEqual(absence('abs_2', 300, 400));
+      const rows = await store.db.selectFrom('absences').select('id').execute();
+      expect(rows).toHaveLength(2);
+    });
+
+    it('gives a token back camelCase', async () => {
+      await repos.tokens.insert({
+        id: 'tok_1',
+        name: 'first',
+        tokenHash: 'tk',
+        role: 'admin',
+        createdAt: 11,
+      });
+      expect(await repos.tokens.findByHash('tk')).toEqual({
+        id: 'tok_1',
+        name: 'first',
+        tokenHash: 'tk',
+        role: 'admin',
+        createdAt: 11,
+      });
+    });
+  });
+}
