@@ -79,6 +79,12 @@ describe('prepareUpdate', () => {
     expect(error.message).toMatch(/files\.0: must be a relative path inside the update folder/);
   });
 
+  it('refuses a NUL byte in a file path', async () => {
+    await writeManifest(manifest({ files: ['install\u0000.sh'] }));
+    const error = await failure(prepareUpdate(dir));
+    expect(error.message).toMatch(/files\.0: must not contain a NUL byte/);
+  });
+
   it('refuses an absolute path', async () => {
     await writeManifest(manifest({ files: ['/etc/passwd'] }));
     const error = await failure(prepareUpdate(dir));
@@ -210,6 +216,17 @@ describe('importUpdate against a server', () => {
     // The manifest goes as written, unknown fields and all, without schema defaults.
     const posted = JSON.parse(seen[3]?.body.toString() ?? '{}') as { manifest: unknown };
     expect(posted.manifest).toEqual(manifest());
+  });
+
+  it('refuses to upload a file whose size changed since it was hashed', async () => {
+    await writeManifest(manifest());
+    const prepared = await prepareUpdate(dir);
+    await writeFile(join(dir, 'install.sh'), 'echo installing something else\n');
+    const error = await failure(importUpdate(new ApiClient({ url, token: 't' }), prepared));
+    expect(error.message).toBe(
+      'install.sh changed since it was read (16 bytes then, 31 now); run the import again',
+    );
+    expect(seen.map((r) => r.method)).toEqual(['POST']);
   });
 
   it('uploads nothing when the server has every file', async () => {

@@ -94,6 +94,13 @@ export async function importUpdate(
             `the server asks for content ${sha256}, which is not a file of this update`,
           );
         }
+        // The size declared to the server must be what is sent: refuse a file changed since.
+        const now = (await stat(file.absolutePath)).size;
+        if (now !== file.size) {
+          throw new CliError(
+            `${file.path} changed since it was read (${file.size} bytes then, ${now} now); run the import again`,
+          );
+        }
         onUpload(file);
         await client.uploadContent(sha256, createReadStream(file.absolutePath), file.size);
       }

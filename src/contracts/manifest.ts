@@ -11,7 +11,9 @@ export const relativeFilePath = z
       !/^[A-Za-z]:/.test(p) &&
       !p.split(/[\\/]/).some((part) => part === '..' || part === ''),
     { message: 'must be a relative path inside the update folder (no "..", no absolute path)' },
-  );
+  )
+  // No file system takes a NUL in a name, and PostgreSQL text cannot hold one.
+  .refine((p) => !p.includes('\u0000'), { message: 'must not contain a NUL byte' });
 
 export const sha256Hex = z
   .string()

@@ -5,14 +5,15 @@ import type { Database } from './schema.js';
 export class BlobRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async existing(hashes: readonly string[]): Promise<Set<string>> {
-    if (hashes.length === 0) return new Set();
+  /** The size in bytes of each of these files the server holds; absent ones are left out. */
+  async sizes(hashes: readonly string[]): Promise<Map<string, number>> {
+    if (hashes.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('blobs')
-      .select('sha256')
+      .select(['sha256', 'size'])
       .where('sha256', 'in', [...new Set(hashes)])
       .execute();
-    return new Set(rows.map((r) => r.sha256));
+    return new Map(rows.map((r) => [r.sha256, Number(r.size)]));
   }
 
   async record(sha256: string, size: number, now: number): Promise<void> {

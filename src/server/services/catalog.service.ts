@@ -58,7 +58,24 @@ export class CatalogService {
     const existing = await this.updates.find(manifest.id);
     if (existing) return this.sameOrConflict(existing, contentHash);
 
-    const present = await this.blobs.existing(sortedFiles.map((f) => f.sha256));
+    const present = await this.blobs.sizes(sortedFiles.map((f) => f.sha256));
+    const wrongSizes = files.flatMap((f, i) => {
+      const held = present.get(f.sha256);
+      return held === undefined || held === f.size
+        ? []
+        : [
+            {
+              field: `files.${i}.size`,
+              message: `"${f.path}" declares ${f.size} bytes but its content (${f.sha256}) holds ${held}`,
+            },
+          ];
+    });
+    if (wrongSizes.length > 0) {
+      throw new ValidationError(
+        wrongSizes.map((i) => `${i.field}: ${i.message}`).join('; '),
+        wrongSizes,
+      );
+    }
     const missing = [...new Set(sortedFiles.map((f) => f.sha256).filter((h) => !present.has(h)))];
     if (missing.length > 0) {
       throw new ConflictError(
