@@ -1,9 +1,18 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateManifest } from '../src/contracts/manifest.js';
-import { migrateToLatest, openStore, type Store } from '../src/store/db.js';
+import { createMigrator, migrateToLatest, openStore, type Store } from '../src/store/db.js';
 import { createRepositories, type Repositories } from '../src/store/repositories.js';
 import { inventoryFactory, manifestFactory } from './factories/update.factory.js';
 import { ENGINES, freshDatabase, type TestDatabase } from './support/engines.js';
+
+function openTestStore(database: TestDatabase): Store {
+  return openStore(
+    database.databaseUrl
+      ? { url: database.databaseUrl, ...(database.schema ? { schema: database.schema } : {}) }
+      : { url: `${database.dataDir}/ringmaster.db` },
+  );
+}
 
 /** The store's boundary: what goes in as a domain record comes back as one, on both engines. */
 for (const engine of ENGINES) {
@@ -14,12 +23,8 @@ for (const engine of ENGINES) {
 
     beforeAll(async () => {
       database = await freshDatabase(engine);
-      store = openStore(
-        database.databaseUrl
-          ? { url: database.databaseUrl, ...(database.schema ? { schema: database.schema } : {}) }
-          : { url: `${database.dataDir}/ringmaster.db` },
-      );
-      await migrateToLatest(store.db);
+      store = openTestStore(database);
+      await migrateToLatest(store.db, database.schema);
       repos = createRepositories(store.db);
     });
     afterAll(async () => {
@@ -170,3 +175,64 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`migrating a database of the previous release on ${engine}`, () => {
+    it('keeps what computer_events held as absences, and gives old groups no policy', async () => {
+      const database = await freshDatabase(engine);
+      const store = openTestStore(database);
+      try {
+        const migrator = createMigrator(store.db, database.schema);
+        const before = await migrator.migrateTo('2026-11-25-0002-phased-rollout');
+        expect(before.error).toBeUndefined();
+        await sql`insert into computers (id, credential_hash, hostname, os, os_version, arch, hardware_id, free_disk_mb, agent_version, ip_addresses, enrolled_at) values ('cmp_old', 'h', 'old', 'linux', '6', 'x64', 'hw', 1, '0.1.0', '[]', 1)`.execute(
+          store.db,
+        );
+        await sql`insert into computer_events (id, computer_id, kind, from_at, to_at, detail, received_at) values ('cev_1', 'cmp_old', 'offline', 10, 20, 'gone', 21)`.execute(
+          store.db,
+        );
+        await sql`insert into groups (id, name, query, created_at) values ('grp_old', 'old', null, 1)`.execute(
+          store.db,
+        );
+
+        expect(await migrateToLatest(store.db, database.schema)).toEqual(
+          expect.arrayContaining(['2026-12-02-0001-group-policy', '2026-12-02-0002-absences']),
+        );
+        const repos = createRepositories(store.db);
+        expect(await repos.absences.forComputer('cmp_old')).toEqual([
+          {
+            id: 'cev_1',
+            computerId: 'cmp_old',
+            kind: 'offline',
+            from: 10,
+            to: 20,
+            detail: 'gone',
+            receivedAt: 21,
+          },
+        ]);
+        expect((await repos.groups.findByName('old'))?.policy).toBeNull();
+      } finally {
+        await store.close();
+        await database.drop();
+      }
+    });
+  });
+}
+
+describe('migrating two PostgreSQL schemas of one database', () => {
+  it('creates the migration tables in the second schema although the first has them', async () => {
+    const first = await freshDatabase('postgres');
+    const second = await freshDatabase('postgres');
+    const stores = [openTestStore(first), openTestStore(second)];
+    try {
+      await migrateToLatest(stores[0]!.db, first.schema);
+      const applied = await migrateToLatest(stores[1]!.db, second.schema);
+      expect(applied).toContain('2026-11-25-0001-foundation');
+      expect(await createRepositories(stores[1]!.db).tokens.count()).toBe(0);
+    } finally {
+      for (const store of stores) await store.close();
+      await first.drop();
+      await second.drop();
+    }
+  });
+});

@@ -87,9 +87,22 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectDatab
   };
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results } = await migrator.migrateToLatest();
+/**
+ * The migrator of one database, or of one PostgreSQL schema. Kysely looks for its own
+ * tables in every schema it can see unless told which: another installation's (or test
+ * suite's) schema in the same database would make it skip creating them in this one.
+ */
+export function createMigrator(db: Kysely<Database>, schema?: string): Migrator {
+  return new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+}
+
+/** Migrates to the latest version; `schema`: the PostgreSQL schema the store uses, if any. */
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  const { error, results } = await createMigrator(db, schema).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
