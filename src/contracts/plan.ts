@@ -1,13 +1,25 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import type { FieldIssue } from '../domain/errors.js';
-import { fieldIssues } from './parse.js';
+import {
+  clientPolicies,
+  phaseGate,
+  type ClientPolicy,
+  type DeploymentPlan,
+  type Gate,
+  type MaintenanceWindow,
+  type Phase,
+  type PhaseStart,
+} from '../domain/rollout/plan.js';
+import { fieldIssues, type SameType } from './parse.js';
 
 /**
- * A deployment plan: ordered phases (rings), each opened when the one before it is
- * healthy, plus the schedule, retry and client policy of the whole deployment.
- * Times are ISO text here; the engine turns them into epoch ms.
+ * The deployment plan on the wire: zod schemas that check input and fill defaults.
+ * The parsed shapes are the domain's (src/domain/rollout/plan.ts); each schema is
+ * checked against its domain type below, and the type names are re-exported here.
  */
+export { clientPolicies, phaseGate };
+export type { ClientPolicy, DeploymentPlan, Gate, MaintenanceWindow, Phase, PhaseStart };
 
 const isoTime = z.iso.datetime({
   offset: true,
@@ -30,7 +42,6 @@ export const gateSchema = z.strictObject({
   /** The next phase opens only after an approver promotes this one. */
   manual: z.boolean().default(false),
 });
-export type Gate = z.infer<typeof gateSchema>;
 
 /** A phase's own gate: only what it changes from the plan's gate. */
 export const gateOverrideSchema = z.strictObject({
@@ -43,7 +54,6 @@ export const phaseStart = z.union([
   z.strictObject({ afterSeconds: z.number().int().nonnegative() }),
   z.strictObject({ at: isoTime }),
 ]);
-export type PhaseStart = z.infer<typeof phaseStart>;
 
 export const phaseSchema = z.strictObject({
   name: phaseName,
@@ -56,10 +66,6 @@ export const phaseSchema = z.strictObject({
   /** Overrides the plan's gate for this phase. */
   gate: gateOverrideSchema.optional(),
 });
-export type Phase = z.infer<typeof phaseSchema>;
-
-export const clientPolicies = ['notify', 'auto-download', 'scheduled'] as const;
-export type ClientPolicy = (typeof clientPolicies)[number];
 
 export const planSchema = z.strictObject({
   phases: z.array(phaseSchema).min(1, { message: 'a plan needs at least one phase' }),
@@ -91,8 +97,14 @@ export const planSchema = z.strictObject({
     })
     .default({ overrideOnDeadline: true, overrideOnEmergency: true }),
 });
-export type DeploymentPlan = z.infer<typeof planSchema>;
 export type DeploymentPlanInput = z.input<typeof planSchema>;
+
+// Compile-time checks: each schema parses to exactly its domain type.
+true satisfies SameType<z.infer<typeof gateSchema>, Gate>;
+true satisfies SameType<z.infer<typeof gateOverrideSchema>, Partial<Gate>>;
+true satisfies SameType<z.infer<typeof phaseStart>, PhaseStart>;
+true satisfies SameType<z.infer<typeof phaseSchema>, Phase>;
+true satisfies SameType<z.infer<typeof planSchema>, DeploymentPlan>;
 
 export type PlanResult = { ok: true; plan: DeploymentPlan } | { ok: false; issues: FieldIssue[] };
 
@@ -137,7 +149,7 @@ export const maintenanceWindowSchema = z
       });
     }
   });
-export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
+true satisfies SameType<z.infer<typeof maintenanceWindowSchema>, MaintenanceWindow>;
 
 const pct = (p: number): string => `${p}%`;
 
@@ -229,16 +241,6 @@ export function planIssues(plan: DeploymentPlan): FieldIssue[] {
     }
   }
   return issues;
-}
-
-/** The gate that decides whether the phase after `phaseIndex` may open. */
-export function phaseGate(plan: DeploymentPlan, phaseIndex: number): Gate {
-  const own = plan.phases[phaseIndex]?.gate ?? {};
-  return {
-    minSuccessPercent: own.minSuccessPercent ?? plan.gate.minSuccessPercent,
-    maxFailurePercent: own.maxFailurePercent ?? plan.gate.maxFailurePercent,
-    manual: own.manual ?? plan.gate.manual,
-  };
 }
 
 /** Parses and checks a plan; expected failures come back as field-named issues. */
