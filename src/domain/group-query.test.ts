@@ -37,6 +37,13 @@ describe('group queries', () => {
     expect(matches('ip = "10.1.2.3"')).toBe(true);
   });
 
+  it('matches many-star globs on long hostnames (linear matching, see glob.test.ts)', () => {
+    const query = 'hostname ~ "*-*-*-*-prod"';
+    expect(matches(query, { ...inv, hostname: `${'a-'.repeat(125)}prod` })).toBe(true);
+    expect(matches(query, { ...inv, hostname: '-'.repeat(255) })).toBe(false);
+    expect(matches(query, { ...inv, hostname: 'db-01-prod' })).toBe(false);
+  });
+
   it('treats a computer without a site as matching no site', () => {
     expect(matches('site = "tokyo"', { ...inv, site: null })).toBe(false);
     expect(matches('site != "tokyo"', { ...inv, site: null })).toBe(true);

@@ -1,3 +1,5 @@
+import { globMatches } from './glob.js';
+
 /**
  * The query language of query groups (dynamic collections), over inventory fields:
  *
@@ -219,16 +221,8 @@ function fieldValues(inv: QueryInventory, field: QueryField): Value[] {
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
 function compare(actual: Value, op: CompareOp, expected: Value): boolean {
-  if (op === '~') return globToRegExp(String(expected)).test(String(actual));
+  if (op === '~') return globMatches(String(expected), String(actual));
   let a: number | string;
   let b: number | string;
   if (typeof expected === 'number' || typeof actual === 'number') {
