@@ -11,6 +11,7 @@ import {
   type Phase,
   type PhaseStart,
 } from '../domain/rollout/plan.js';
+import { boundsIssue } from './bounds.js';
 import { fieldIssues, type SameType } from './parse.js';
 
 /**
@@ -25,6 +26,10 @@ const isoTime = z.iso.datetime({
   offset: true,
   message: 'must be an ISO date-time with a time zone, e.g. 2025-06-07T01:00:00+09:00',
 });
+
+/** Phases in a plan, groups in a phase or in recurrenceByGroup: bounded, as every input is. */
+const maxListed = 100;
+const groupName = z.string().min(1).max(128);
 
 export const phaseName = z
   .string()
@@ -60,7 +65,7 @@ export const phaseSchema = z.strictObject({
   /** Cumulative share of the target reached by the end of this phase (0 < p ≤ 100). */
   percent: z.number().optional(),
   /** This phase takes these groups' computers (in addition to `percent`, if given). */
-  groups: z.array(z.string().min(1)).min(1).optional(),
+  groups: z.array(groupName).min(1).max(maxListed).optional(),
   /** Default: the previous phase opened + soak (the first phase: the available time). */
   start: phaseStart.optional(),
   /** Overrides the plan's gate for this phase. */
@@ -68,14 +73,17 @@ export const phaseSchema = z.strictObject({
 });
 
 export const planSchema = z.strictObject({
-  phases: z.array(phaseSchema).min(1, { message: 'a plan needs at least one phase' }),
+  phases: z
+    .array(phaseSchema)
+    .min(1, { message: 'a plan needs at least one phase' })
+    .max(maxListed, { message: `a plan has at most ${maxListed} phases` }),
   gate: gateSchema.default({ minSuccessPercent: 95, manual: false }),
   soakSeconds: z.number().int().nonnegative().default(86_400),
   availableAt: isoTime.optional(),
   deadline: isoTime.optional(),
   emergency: z
     .strictObject({
-      reason: z.string().trim().min(1, { message: 'an emergency needs a reason' }),
+      reason: z.string().trim().min(1, { message: 'an emergency needs a reason' }).max(2000),
       skipSoak: z.boolean().default(true),
     })
     .optional(),
@@ -84,7 +92,12 @@ export const planSchema = z.strictObject({
     .int()
     .positive()
     .default(7 * 86_400),
-  recurrenceByGroup: z.record(z.string().min(1), z.number().int().positive()).default({}),
+  recurrenceByGroup: z
+    .record(groupName, z.number().int().positive())
+    .refine((r) => Object.keys(r).length <= maxListed, {
+      message: `at most ${maxListed} groups`,
+    })
+    .default({}),
   maxAttempts: z.number().int().positive().default(5),
   retryBackoffSeconds: z.number().int().positive().default(600),
   // Managed fleets install without asking by default (download, install at the scheduled time).
@@ -245,6 +258,13 @@ export function planIssues(plan: DeploymentPlan): FieldIssue[] {
 
 /** Parses and checks a plan; expected failures come back as field-named issues. */
 export function validatePlan(input: unknown): PlanResult {
+  const bounds = boundsIssue(input);
+  if (bounds) {
+    return {
+      ok: false,
+      issues: [{ field: bounds.path.join('.') || '(plan)', message: bounds.message }],
+    };
+  }
   const parsed = planSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
   const issues = planIssues(parsed.data);

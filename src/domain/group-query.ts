@@ -91,8 +91,12 @@ function tokenize(text: string): Token[] | string {
   return tokens;
 }
 
+/** Nesting beyond this is no real query, and every check-in walks the tree recursively. */
+export const maxQueryDepth = 32;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   parse(): QueryNode {
@@ -138,20 +142,27 @@ class Parser {
   }
 
   private unary(): QueryNode {
-    if (this.peekWord('not')) {
-      this.pos += 1;
-      return { kind: 'not', operand: this.unary() };
+    if (!this.peekWord('not') && !this.peekOp('(')) return this.comparison();
+    const tok = this.next('"not" or "("');
+    if (this.depth === maxQueryDepth) {
+      throw new Error(
+        `the query nests deeper than ${maxQueryDepth} levels of "not" and "(" at position ${tok.at + 1}`,
+      );
     }
-    if (this.peekOp('(')) {
-      this.pos += 1;
-      const inner = this.or();
-      const close = this.next('")"');
-      if (close.t !== 'op' || close.v !== ')') {
-        throw new Error(`expected ")" at position ${close.at + 1}`);
-      }
-      return inner;
+    this.depth += 1;
+    const node = this.nested(tok);
+    this.depth -= 1;
+    return node;
+  }
+
+  private nested(open: Token): QueryNode {
+    if (open.t === 'word') return { kind: 'not', operand: this.unary() };
+    const inner = this.or();
+    const close = this.next('")"');
+    if (close.t !== 'op' || close.v !== ')') {
+      throw new Error(`expected ")" at position ${close.at + 1}`);
     }
-    return this.comparison();
+    return inner;
   }
 
   private value(): Value {
