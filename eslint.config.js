@@ -1,5 +1,88 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** A pattern for imports of these folders of src/ from below src/ (../store/…, ../../store/…). */
+const folders = (names, message) => ({
+  regex: `^(\\.\\./)+(${names.join('|')})(/|$)`,
+  message,
+});
+/** A pattern for these npm packages (and their subpaths). */
+const packages = (names, message) => ({
+  regex: `^(${names.join('|')})(/|$)`,
+  message,
+});
+// Bare names (`fs`); `node:` names are caught by a pattern below.
+const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('node:'));
+
+/**
+ * The layering, checked per folder: who may import whom. Tests beside a source file
+ * (`*.test.ts`) are held to their folder's rules. Folders are disjoint, so each file
+ * gets exactly one set of patterns (a later `no-restricted-imports` would replace it).
+ */
+const layers = [
+  {
+    files: ['src/domain/**/*.ts'],
+    paths: nodeBuiltins.map((name) => ({
+      name,
+      message: 'the domain is pure: no I/O, no Node modules; take what it needs as data',
+    })),
+    patterns: [
+      { regex: '^node:', message: 'the domain is pure: no Node modules' },
+      folders(
+        ['contracts', 'server', 'store', 'agent', 'cli', 'sim'],
+        'the domain imports no other layer; contracts sit on the domain, never the reverse',
+      ),
+      packages(
+        ['kysely', 'fastify', '@fastify/.*', 'pg', 'better-sqlite3', 'undici', 'yaml', 'commander'],
+        'the domain is pure: storage, HTTP and input parsing live at the edge',
+      ),
+    ],
+  },
+  {
+    files: ['src/contracts/**/*.ts'],
+    patterns: [
+      folders(
+        ['server', 'store', 'agent', 'cli', 'sim'],
+        'contracts are shared by server, agent, CLI and simulator: they import only the domain',
+      ),
+    ],
+  },
+  {
+    files: ['src/store/**/*.ts'],
+    patterns: [
+      folders(
+        ['server', 'services', 'agent', 'cli', 'sim'],
+        'the store knows no services or callers: they import it, never the reverse',
+      ),
+    ],
+  },
+  {
+    files: ['src/agent/core/**/*.ts'],
+    paths: ['child_process', 'node:child_process'].map((name) => ({
+      name,
+      message: 'the agent core runs nothing itself: commands go through its Host',
+    })),
+    patterns: [
+      folders(
+        ['host', 'installers', 'agent/host', 'agent/installers'],
+        'the agent core sees the computer only through the Host interface (core/host.ts)',
+      ),
+      folders(['cli', 'server', 'store'], 'the agent core imports no CLI, server or store'),
+    ],
+  },
+  {
+    files: ['src/sim/**/*.ts'],
+    patterns: [folders(['cli'], 'the simulator runs the product; the CLI runs the simulator')],
+  },
+  {
+    files: ['src/server/**/*.ts'],
+    patterns: [folders(['cli', 'sim'], 'the server imports no CLI or simulator')],
+  },
+].map(({ files, paths = [], patterns }) => ({
+  files,
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }] },
+}));
 
 export default tseslint.config(
   {
@@ -27,6 +110,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layers,
   {
     // vitest's asymmetric matchers (expect.stringContaining …) are typed `any`.
     files: ['**/*.test.ts', 'test/**/*.ts'],

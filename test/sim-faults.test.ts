@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/cli/api-client.js';
 import { importUpdate, prepareUpdate } from '../src/cli/update-import.js';
-import { scaledClock } from '../src/domain/clock.js';
+import { scaledClock } from '../src/clock.js';
 import { parseFaults } from '../src/sim/faults.js';
 import type { FleetStats } from '../src/sim/fleet.js';
 import { startSim } from '../src/sim/run.js';

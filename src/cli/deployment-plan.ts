@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CreateDeploymentRequest } from '../contracts/api.js';
 import { describeIssues } from '../contracts/parse.js';
 import type { DeploymentPlan, PlanResult } from '../contracts/plan.js';
-import { parsePlanText, planFromFlags, type PlanFlags } from '../domain/rollout/plan-flags.js';
+import { parsePlanText, planFromFlags, type PlanFlags } from './plan-flags.js';
 import { CliError } from './output.js';
 
 /**

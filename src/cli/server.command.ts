@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { scaledClock } from '../domain/clock.js';
+import { scaledClock } from '../clock.js';
 
 type ServerFlags = {
   port: string;

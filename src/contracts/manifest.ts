@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundsIssue } from './bounds.js';
 
 /** A path inside the update's folder: relative, no `..`, no absolute or drive paths. */
 export const relativeFilePath = z
@@ -63,31 +64,37 @@ export const installCommand = z.object({
 export type InstallCommand = z.infer<typeof installCommand>;
 
 /** `update.json`: what an update is, how to tell it is installed and how to install it. */
-export const updateManifest = z.looseObject({
-  id: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
-      message: 'must start with a letter or digit and hold only letters, digits, ".", "_" or "-"',
-    }),
-  title: z.string().min(1).max(500),
-  description: z.string().max(20_000).optional(),
-  severity: z.enum(severities),
-  classification: z.enum(classifications).default('update'),
-  platforms: z.array(platform).min(1),
-  files: z.array(relativeFilePath).default([]),
-  detect: detectRule,
-  install: installCommand,
-  uninstall: installCommand.optional(),
-  requires: z
-    .object({
-      freeDiskMB: z.number().nonnegative().optional(),
-      prerequisites: z.array(detectRule).default([]),
-    })
-    .default({ prerequisites: [] }),
-  supersedes: z.array(z.string().min(1)).default([]),
-});
+export const updateManifest = z
+  .looseObject({
+    id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+        message: 'must start with a letter or digit and hold only letters, digits, ".", "_" or "-"',
+      }),
+    title: z.string().min(1).max(500),
+    description: z.string().max(20_000).optional(),
+    severity: z.enum(severities),
+    classification: z.enum(classifications).default('update'),
+    platforms: z.array(platform).min(1),
+    files: z.array(relativeFilePath).default([]),
+    detect: detectRule,
+    install: installCommand,
+    uninstall: installCommand.optional(),
+    requires: z
+      .object({
+        freeDiskMB: z.number().nonnegative().optional(),
+        prerequisites: z.array(detectRule).default([]),
+      })
+      .default({ prerequisites: [] }),
+    supersedes: z.array(z.string().min(1)).default([]),
+  })
+  // Unknown fields pass through, but may not nest or grow without bound.
+  .superRefine((manifest, ctx) => {
+    const issue = boundsIssue(manifest);
+    if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 export type UpdateManifest = z.infer<typeof updateManifest>;
 export type UpdateManifestInput = z.input<typeof updateManifest>;
 

@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../domain/errors.js';
 
+/**
+ * `true` when A and B are the same type (not merely assignable either way), else `false`:
+ * `true satisfies SameType<z.infer<typeof schema>, DomainType>` pins a schema to its
+ * domain type at compile time.
+ */
+export type SameType<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
 /** Turns zod issues into field-named issues: `manifest.severity: Invalid option …`. */
 export function fieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
   return error.issues.map((issue) => {

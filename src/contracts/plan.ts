@@ -1,18 +1,35 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import type { FieldIssue } from '../domain/errors.js';
-import { fieldIssues } from './parse.js';
+import {
+  clientPolicies,
+  phaseGate,
+  type ClientPolicy,
+  type DeploymentPlan,
+  type Gate,
+  type MaintenanceWindow,
+  type Phase,
+  type PhaseStart,
+} from '../domain/rollout/plan.js';
+import { boundsIssue } from './bounds.js';
+import { fieldIssues, type SameType } from './parse.js';
 
 /**
- * A deployment plan: ordered phases (rings), each opened when the one before it is
- * healthy, plus the schedule, retry and client policy of the whole deployment.
- * Times are ISO text here; the engine turns them into epoch ms.
+ * The deployment plan on the wire: zod schemas that check input and fill defaults.
+ * The parsed shapes are the domain's (src/domain/rollout/plan.ts); each schema is
+ * checked against its domain type below, and the type names are re-exported here.
  */
+export { clientPolicies, phaseGate };
+export type { ClientPolicy, DeploymentPlan, Gate, MaintenanceWindow, Phase, PhaseStart };
 
 const isoTime = z.iso.datetime({
   offset: true,
   message: 'must be an ISO date-time with a time zone, e.g. 2025-06-07T01:00:00+09:00',
 });
+
+/** Phases in a plan, groups in a phase or in recurrenceByGroup: bounded, as every input is. */
+const maxListed = 100;
+const groupName = z.string().min(1).max(128);
 
 export const phaseName = z
   .string()
@@ -30,7 +47,6 @@ export const gateSchema = z.strictObject({
   /** The next phase opens only after an approver promotes this one. */
   manual: z.boolean().default(false),
 });
-export type Gate = z.infer<typeof gateSchema>;
 
 /** A phase's own gate: only what it changes from the plan's gate. */
 export const gateOverrideSchema = z.strictObject({
@@ -43,33 +59,31 @@ export const phaseStart = z.union([
   z.strictObject({ afterSeconds: z.number().int().nonnegative() }),
   z.strictObject({ at: isoTime }),
 ]);
-export type PhaseStart = z.infer<typeof phaseStart>;
 
 export const phaseSchema = z.strictObject({
   name: phaseName,
   /** Cumulative share of the target reached by the end of this phase (0 < p ≤ 100). */
   percent: z.number().optional(),
   /** This phase takes these groups' computers (in addition to `percent`, if given). */
-  groups: z.array(z.string().min(1)).min(1).optional(),
+  groups: z.array(groupName).min(1).max(maxListed).optional(),
   /** Default: the previous phase opened + soak (the first phase: the available time). */
   start: phaseStart.optional(),
   /** Overrides the plan's gate for this phase. */
   gate: gateOverrideSchema.optional(),
 });
-export type Phase = z.infer<typeof phaseSchema>;
-
-export const clientPolicies = ['notify', 'auto-download', 'scheduled'] as const;
-export type ClientPolicy = (typeof clientPolicies)[number];
 
 export const planSchema = z.strictObject({
-  phases: z.array(phaseSchema).min(1, { message: 'a plan needs at least one phase' }),
+  phases: z
+    .array(phaseSchema)
+    .min(1, { message: 'a plan needs at least one phase' })
+    .max(maxListed, { message: `a plan has at most ${maxListed} phases` }),
   gate: gateSchema.default({ minSuccessPercent: 95, manual: false }),
   soakSeconds: z.number().int().nonnegative().default(86_400),
   availableAt: isoTime.optional(),
   deadline: isoTime.optional(),
   emergency: z
     .strictObject({
-      reason: z.string().trim().min(1, { message: 'an emergency needs a reason' }),
+      reason: z.string().trim().min(1, { message: 'an emergency needs a reason' }).max(2000),
       skipSoak: z.boolean().default(true),
     })
     .optional(),
@@ -78,7 +92,12 @@ export const planSchema = z.strictObject({
     .int()
     .positive()
     .default(7 * 86_400),
-  recurrenceByGroup: z.record(z.string().min(1), z.number().int().positive()).default({}),
+  recurrenceByGroup: z
+    .record(groupName, z.number().int().positive())
+    .refine((r) => Object.keys(r).length <= maxListed, {
+      message: `at most ${maxListed} groups`,
+    })
+    .default({}),
   maxAttempts: z.number().int().positive().default(5),
   retryBackoffSeconds: z.number().int().positive().default(600),
   // Managed fleets install without asking by default (download, install at the scheduled time).
@@ -91,8 +110,14 @@ export const planSchema = z.strictObject({
     })
     .default({ overrideOnDeadline: true, overrideOnEmergency: true }),
 });
-export type DeploymentPlan = z.infer<typeof planSchema>;
 export type DeploymentPlanInput = z.input<typeof planSchema>;
+
+// Compile-time checks: each schema parses to exactly its domain type.
+true satisfies SameType<z.infer<typeof gateSchema>, Gate>;
+true satisfies SameType<z.infer<typeof gateOverrideSchema>, Partial<Gate>>;
+true satisfies SameType<z.infer<typeof phaseStart>, PhaseStart>;
+true satisfies SameType<z.infer<typeof phaseSchema>, Phase>;
+true satisfies SameType<z.infer<typeof planSchema>, DeploymentPlan>;
 
 export type PlanResult = { ok: true; plan: DeploymentPlan } | { ok: false; issues: FieldIssue[] };
 
@@ -137,7 +162,7 @@ export const maintenanceWindowSchema = z
       });
     }
   });
-export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
+true satisfies SameType<z.infer<typeof maintenanceWindowSchema>, MaintenanceWindow>;
 
 const pct = (p: number): string => `${p}%`;
 
@@ -231,18 +256,15 @@ export function planIssues(plan: DeploymentPlan): FieldIssue[] {
   return issues;
 }
 
-/** The gate that decides whether the phase after `phaseIndex` may open. */
-export function phaseGate(plan: DeploymentPlan, phaseIndex: number): Gate {
-  const own = plan.phases[phaseIndex]?.gate ?? {};
-  return {
-    minSuccessPercent: own.minSuccessPercent ?? plan.gate.minSuccessPercent,
-    maxFailurePercent: own.maxFailurePercent ?? plan.gate.maxFailurePercent,
-    manual: own.manual ?? plan.gate.manual,
-  };
-}
-
 /** Parses and checks a plan; expected failures come back as field-named issues. */
 export function validatePlan(input: unknown): PlanResult {
+  const bounds = boundsIssue(input);
+  if (bounds) {
+    return {
+      ok: false,
+      issues: [{ field: bounds.path.join('.') || '(plan)', message: bounds.message }],
+    };
+  }
   const parsed = planSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
   const issues = planIssues(parsed.data);

@@ -1,13 +1,5 @@
-/** The one clock. Domain code takes `now` as data; the shell passes a Clock around. */
-export type Clock = { now(): number };
-
-export const systemClock: Clock = { now: () => Date.now() };
-
 /**
- * A clock that runs `scale` times faster than real time from `origin` (epoch ms):
- * the simulator and the server share one so a week of rollout passes in minutes.
+ * The one clock. Domain code takes `now` as data; the shell passes a Clock around.
+ * The implementations (the system clock, a scaled clock) live at the edge, in src/clock.ts.
  */
-export function scaledClock(scale: number, origin: number, real: Clock = systemClock): Clock {
-  if (scale === 1) return real;
-  return { now: () => Math.round(origin + (real.now() - origin) * scale) };
-}
+export type Clock = { now(): number };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { matchesGroupQuery, parseGroupQuery, type QueryInventory } from './group-query.js';
+import {
+  matchesGroupQuery,
+  maxQueryDepth,
+  parseGroupQuery,
+  type QueryInventory,
+} from './group-query.js';
 
 const inv: QueryInventory = {
   hostname: 'tokyo-ws-01',
@@ -35,6 +40,24 @@ describe('group queries', () => {
     expect(matches('hostname ~ "osaka-*"')).toBe(false);
     expect(matches('site in ("osaka", "tokyo")')).toBe(true);
     expect(matches('ip = "10.1.2.3"')).toBe(true);
+  });
+
+  it('refuses a query nested deeper than it can be walked safely', () => {
+    const deep = (n: number) => `${'('.repeat(n)}os = "linux"${')'.repeat(n)}`;
+    expect(matches(deep(maxQueryDepth))).toBe(true);
+    expect(matches(`${'not '.repeat(maxQueryDepth)}os = "linux"`)).toBe(true);
+    expect(parseGroupQuery(deep(1000))).toEqual({
+      ok: false,
+      error: `the query nests deeper than ${maxQueryDepth} levels of "not" and "(" at position ${maxQueryDepth + 1}`,
+    });
+    expect(parseGroupQuery(`${'not '.repeat(2000)}os = "linux"`).ok).toBe(false);
+  });
+
+  it('matches many-star globs on long hostnames (linear matching, see glob.test.ts)', () => {
+    const query = 'hostname ~ "*-*-*-*-prod"';
+    expect(matches(query, { ...inv, hostname: `${'a-'.repeat(125)}prod` })).toBe(true);
+    expect(matches(query, { ...inv, hostname: '-'.repeat(255) })).toBe(false);
+    expect(matches(query, { ...inv, hostname: 'db-01-prod' })).toBe(false);
   });
 
   it('treats a computer without a site as matching no site', () => {

@@ -1,3 +1,5 @@
+import { globMatches } from './glob.js';
+
 /**
  * The query language of query groups (dynamic collections), over inventory fields:
  *
@@ -89,8 +91,12 @@ function tokenize(text: string): Token[] | string {
   return tokens;
 }
 
+/** Nesting beyond this is no real query, and every check-in walks the tree recursively. */
+export const maxQueryDepth = 32;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   parse(): QueryNode {
@@ -136,20 +142,27 @@ class Parser {
   }
 
   private unary(): QueryNode {
-    if (this.peekWord('not')) {
-      this.pos += 1;
-      return { kind: 'not', operand: this.unary() };
+    if (!this.peekWord('not') && !this.peekOp('(')) return this.comparison();
+    const tok = this.next('"not" or "("');
+    if (this.depth === maxQueryDepth) {
+      throw new Error(
+        `the query nests deeper than ${maxQueryDepth} levels of "not" and "(" at position ${tok.at + 1}`,
+      );
     }
-    if (this.peekOp('(')) {
-      this.pos += 1;
-      const inner = this.or();
-      const close = this.next('")"');
-      if (close.t !== 'op' || close.v !== ')') {
-        throw new Error(`expected ")" at position ${close.at + 1}`);
-      }
-      return inner;
+    this.depth += 1;
+    const node = this.nested(tok);
+    this.depth -= 1;
+    return node;
+  }
+
+  private nested(open: Token): QueryNode {
+    if (open.t === 'word') return { kind: 'not', operand: this.unary() };
+    const inner = this.or();
+    const close = this.next('")"');
+    if (close.t !== 'op' || close.v !== ')') {
+      throw new Error(`expected ")" at position ${close.at + 1}`);
     }
-    return this.comparison();
+    return inner;
   }
 
   private value(): Value {
@@ -219,16 +232,8 @@ function fieldValues(inv: QueryInventory, field: QueryField): Value[] {
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
 function compare(actual: Value, op: CompareOp, expected: Value): boolean {
-  if (op === '~') return globToRegExp(String(expected)).test(String(actual));
+  if (op === '~') return globMatches(String(expected), String(actual));
   let a: number | string;
   let b: number | string;
   if (typeof expected === 'number' || typeof actual === 'number') {

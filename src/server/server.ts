@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { systemClock, type Clock } from '../domain/clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { createCoordination } from '../store/coordination.js';
 import { migrateToLatest, openStore, type Store } from '../store/db.js';
 import { createRepositories } from '../store/repositories.js';

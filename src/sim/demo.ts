@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiClient, asSent } from '../cli/api-client.js';
 import { importUpdate, prepareUpdate } from '../cli/update-import.js';
 import type { CreateDeploymentRequest } from '../contracts/api.js';
-import { scaledClock } from '../domain/clock.js';
+import { scaledClock } from '../clock.js';
 import { createServer, type RunningServer } from '../server/server.js';
 import { parseFaults } from './faults.js';
 import type { FleetStats } from './fleet.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { planSchema } from '../../contracts/plan.js';
+import { planFactory } from '../../../test/factories/plan.factory.js';
 import { dryRun } from './dry-run.js';
 
 describe('dry run', () => {
   it('lists each phase, its computers, and when each could start given its windows', () => {
-    const plan = planSchema.parse({
+    const plan = planFactory({
       phases: [
         { name: 'servers', groups: ['srv'] },
         { name: 'pilot', percent: 50 },

@@ -1,4 +1,4 @@
-import { phaseGate, type DeploymentPlan, type MaintenanceWindow } from '../../contracts/plan.js';
+import { phaseGate, type DeploymentPlan, type MaintenanceWindow } from './plan.js';
 import { assignPhases } from './membership.js';
 import { availableAtMs, phaseTiming } from './schedule.js';
 import { installStart } from './windows.js';

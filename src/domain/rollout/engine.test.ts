@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSchema, type DeploymentPlanInput } from '../../contracts/plan.js';
+import { planFactory, type PlanOverrides } from '../../../test/factories/plan.factory.js';
 import type { StatusState } from '../status.js';
 import { evaluateDeployment, type DeploymentState, type PhaseState } from './engine.js';
 
@@ -9,8 +9,8 @@ const t0 = Date.parse('2025-06-02T00:00:00Z');
 function phase(over: Partial<PhaseState> = {}): PhaseState {
   return { openedAt: null, promotedAt: null, size: 0, counts: {}, ...over };
 }
-function state(input: Partial<DeploymentPlanInput>, phases: PhaseState[]): DeploymentState {
-  const plan = planSchema.parse({
+function state(input: PlanOverrides, phases: PhaseState[]): DeploymentState {
+  const plan = planFactory({
     phases: [
       { name: 'pilot', percent: 5 },
       { name: 'early', percent: 25 },

@@ -1,4 +1,4 @@
-import { phaseGate, type DeploymentPlan } from '../../contracts/plan.js';
+import { phaseGate, type DeploymentPlan } from './plan.js';
 import { formatPercent } from './duration.js';
 import { checkFailures, checkSuccess, phaseFigures, type PhaseHealth } from './gates.js';
 import { availableAtMs, phaseTiming } from './schedule.js';

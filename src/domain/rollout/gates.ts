@@ -1,4 +1,4 @@
-import type { Gate } from '../../contracts/plan.js';
+import type { Gate } from './plan.js';
 import type { StatusState } from '../status.js';
 import { formatPercent } from './duration.js';
 

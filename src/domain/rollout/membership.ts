@@ -1,4 +1,4 @@
-import type { Phase } from '../../contracts/plan.js';
+import type { Phase } from './plan.js';
 
 /**
  * Stable phase membership. A computer once assigned to a phase stays there; new

@@ -1,4 +1,4 @@
-import type { DeploymentPlan, MaintenanceWindow } from '../../contracts/plan.js';
+import type { DeploymentPlan, MaintenanceWindow } from './plan.js';
 import type { FailureReason, StatusState } from '../status.js';
 import { applySupersedence, resolveConflicts } from './conflicts.js';
 import { retryDue } from './retry.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planSchema } from '../../contracts/plan.js';
+import { planFactory } from '../../../test/factories/plan.factory.js';
 import { applySupersedence, resolveConflicts, type ReachingDeployment } from './conflicts.js';
 import { nextRetry, retryDue, type FailedAttempt } from './retry.js';
 
-const plan = planSchema.parse({
+const plan = planFactory({
   phases: [{ name: 'all', percent: 100 }],
   recurrenceByGroup: { servers: 86_400 },
   maxAttempts: 5,

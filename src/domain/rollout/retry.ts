@@ -1,4 +1,4 @@
-import type { DeploymentPlan } from '../../contracts/plan.js';
+import type { DeploymentPlan } from './plan.js';
 import type { FailureReason, StatusState } from '../status.js';
 import { formatDuration } from './duration.js';
 

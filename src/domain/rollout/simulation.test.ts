@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planSchema, type DeploymentPlan } from '../../contracts/plan.js';
+import { planFactory } from '../../../test/factories/plan.factory.js';
+import type { DeploymentPlan } from './plan.js';
 import { countStates, type StatusState } from '../status.js';
 import { evaluateDeployment, type DeploymentStatus, type EngineEvent } from './engine.js';
 import { assignPhases, stableHash } from './membership.js';
@@ -98,8 +99,8 @@ function simulate(plan: DeploymentPlan, n: number, fails: (c: Computer) => boole
 }
 
 describe('a two-week rollout in virtual time', () => {
-  it('opens each phase after its soak and completes, in milliseconds', () => {
-    const plan = planSchema.parse({
+  it('opens each phase after its soak and completes', () => {
+    const plan = planFactory({
       phases: [
         { name: 'pilot', percent: 5 },
         { name: 'early', percent: 25 },
@@ -109,7 +110,6 @@ describe('a two-week rollout in virtual time', () => {
       soakSeconds: 3 * 86_400,
       recurrenceSeconds: 86_400,
     });
-    const started = performance.now();
     // 1 in 50 fails on its first attempt and succeeds on the daily retry.
     const r = simulate(
       plan,
@@ -117,7 +117,6 @@ describe('a two-week rollout in virtual time', () => {
       (c) => c.attempts === 1 && stableHash(`f:${c.id}`) % 50 === 0,
       14,
     );
-    const elapsed = performance.now() - started;
 
     expect(r.sizes).toEqual([50, 200, 750]);
     expect(r.openedAt).toEqual([t0, t0 + 72 * H, t0 + 144 * H]);
@@ -134,11 +133,10 @@ describe('a two-week rollout in virtual time', () => {
     expect(r.events[3]?.message).toBe(
       'completed: 1000 of 1000 computers installed or not applicable (100%)',
     );
-    expect(elapsed).toBeLessThan(5000);
   });
 
   it('a bad update on 20 computers at 10% / 100% halts in the first phase; the second never installs', () => {
-    const plan = planSchema.parse({
+    const plan = planFactory({
       phases: [
         { name: 'first', percent: 10 },
         { name: 'rest', percent: 100 },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planSchema, type MaintenanceWindow } from '../../contracts/plan.js';
+import { planFactory } from '../../../test/factories/plan.factory.js';
+import type { MaintenanceWindow } from './plan.js';
 import { installStart, windowState, windowsOverridden } from './windows.js';
 
 // Saturdays 01:00–05:00 Asia/Tokyo.
@@ -53,7 +54,7 @@ describe('windowState', () => {
 
 describe('deadlines and emergencies', () => {
   const created = Date.parse('2025-06-01T00:00:00Z');
-  const plan = planSchema.parse({
+  const plan = planFactory({
     phases: [{ name: 'all', percent: 100 }],
     deadline: '2025-06-05T00:00:00Z',
   });

@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { DeploymentPlan, MaintenanceWindow } from '../../contracts/plan.js';
+import type { DeploymentPlan, MaintenanceWindow } from './plan.js';
 import { formatDuration } from './duration.js';
 import { availableAtMs, deadlineMs } from './schedule.js';
 

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
-import { validatePlan, type DeploymentPlanInput, type PlanResult } from '../../contracts/plan.js';
-import type { FieldIssue } from '../errors.js';
-import { parseDuration } from './duration.js';
+import { validatePlan, type DeploymentPlanInput, type PlanResult } from '../contracts/plan.js';
+import type { FieldIssue } from '../domain/errors.js';
+import { parseDuration } from '../domain/rollout/duration.js';
 
 /**
  * A plan from CLI flags for the common case, or from a JSON / YAML plan file:

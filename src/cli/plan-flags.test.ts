@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validatePlan, windowIssues, type PlanResult } from '../../contracts/plan.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { validatePlan, windowIssues, type PlanResult } from '../contracts/plan.js';
+import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
 import { parsePlanText, planFromFlags } from './plan-flags.js';
 
 function messages(r: PlanResult): string[] {
