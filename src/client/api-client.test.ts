@@ -1,7 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiClient, ApiError, ConnectionError, asSent } from './api-client.js';
-import { close, listen, textServer } from './cli.test-support.js';
+import type { UpdateManifestInput } from '../contracts/manifest.js';
+import { statusStates } from '../domain/status.js';
+import { ApiError, ConnectionError, asSent, createApiClient } from './api-client.js';
+import { close, listen, textServer } from '../cli/cli.test-support.js';
 
 type Reply = { status: number; body: string; type?: string };
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: string };
@@ -36,10 +39,28 @@ const group = {
   createdAt: '2026-11-25T10:00:00.000Z',
 };
 
+const deployment = {
+  id: 'd1',
+  updateId: 'u1',
+  groups: ['paris'],
+  state: 'halted',
+  stateReason: null,
+  action: 'install',
+  emergency: null,
+  deadline: null,
+  waitingFor: null,
+  createdAt: '2026-11-25T10:00:00.000Z',
+  counts: Object.fromEntries(statusStates.map((state) => [state, 0])),
+  total: 0,
+  phases: [],
+  plan: null,
+  computers: [],
+};
+
 describe('ApiClient', () => {
   it('sends the bearer token and JSON body', async () => {
     reply = { status: 201, body: JSON.stringify(group) };
-    const client = new ApiClient({ url: `${url}/`, token: 'secret-token' });
+    const client = createApiClient({ url: `${url}/`, token: 'secret-token' });
     const created = await client.createGroup({ name: 'paris' });
     expect(created.name).toBe('paris');
     expect(seen).toHaveLength(1);
@@ -52,7 +73,7 @@ describe('ApiClient', () => {
 
   it('encodes path parameters', async () => {
     reply = { status: 200, body: JSON.stringify({ ...group, members: [] }) };
-    await new ApiClient({ url, token: 't' }).getGroup('a b/c');
+    await createApiClient({ url, token: 't' }).getGroup('a b/c');
     expect(seen[0]?.url).toBe('/api/v1/groups/a%20b%2Fc');
   });
 
@@ -63,8 +84,9 @@ describe('ApiClient', () => {
       details: { issues: [{ field: 'manifest.severity', message: 'Invalid option' }] },
     };
     reply = { status: 400, body: JSON.stringify(body) };
-    const error = await new ApiClient({ url, token: 't' })
-      .createUpdate({ id: 'x' }, [])
+    const error = await createApiClient({ url, token: 't' })
+      // Deliberately incomplete: the fake server refuses it.
+      .createUpdate({ manifest: { id: 'x' } as UpdateManifestInput, files: [] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     const api = error as ApiError;
@@ -77,7 +99,9 @@ describe('ApiClient', () => {
 
   it('reports a non-JSON error page by its status', async () => {
     reply = { status: 502, body: '<html>Bad Gateway</html>', type: 'text/html' };
-    const error = await new ApiClient({ url, token: 't' }).listGroups().catch((e: unknown) => e);
+    const error = await createApiClient({ url, token: 't' })
+      .listGroups()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(502);
     expect((error as ApiError).message).toBe('<html>Bad Gateway</html> (502 http-error)');
@@ -85,7 +109,9 @@ describe('ApiClient', () => {
 
   it('refuses an answer that breaks the contract, naming the field', async () => {
     reply = { status: 200, body: JSON.stringify([{ ...group, memberCount: 'many' }]) };
-    const error = await new ApiClient({ url, token: 't' }).listGroups().catch((e: unknown) => e);
+    const error = await createApiClient({ url, token: 't' })
+      .listGroups()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(
       /^unexpected answer from the server to GET \/api\/v1\/groups: 0\.memberCount: /,
@@ -95,14 +121,48 @@ describe('ApiClient', () => {
   it('gives back the object exactly as the server sent it', async () => {
     const sent = [{ ...group, extra: 'kept' }];
     reply = { status: 200, body: JSON.stringify(sent) };
-    const groups = await new ApiClient({ url, token: 't' }).listGroups();
+    const groups = await createApiClient({ url, token: 't' }).listGroups();
     expect(groups[0]).not.toHaveProperty('extra');
     expect(asSent(groups)).toEqual(sent);
   });
 
+  it('calls each route by its declaration: path, body and status', async () => {
+    const client = createApiClient({ url, token: 't' });
+    reply = { status: 200, body: JSON.stringify(deployment) };
+    await client.haltDeployment('d 1', { reason: 'too many failures' });
+    await client.promoteDeployment('d1');
+    await client.resumeDeployment('d1');
+    expect(seen.map((s) => [s.method, s.url, s.headers['content-type'], s.body])).toEqual([
+      [
+        'POST',
+        '/api/v1/deployments/d%201/halt',
+        'application/json',
+        '{"reason":"too many failures"}',
+      ],
+      // promote takes no body, so none is sent
+      ['POST', '/api/v1/deployments/d1/promote', undefined, ''],
+      ['POST', '/api/v1/deployments/d1/resume', undefined, ''],
+    ]);
+
+    reply = { status: 201, body: JSON.stringify({ sha256: 'ab', size: 3 }) };
+    const stored = await client.call('uploadContent', 'ab', {
+      stream: Readable.from([Buffer.from('abc')]),
+      size: 3,
+    });
+    expect(stored).toEqual({ status: 201, body: { sha256: 'ab', size: 3 } });
+    expect(seen[3]).toMatchObject({
+      method: 'PUT',
+      url: '/api/v1/content/ab',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': '3' },
+      body: 'abc',
+    });
+  });
+
   it('says when the server cannot be reached', async () => {
     await close(server);
-    const error = await new ApiClient({ url, token: 't' }).listGroups().catch((e: unknown) => e);
+    const error = await createApiClient({ url, token: 't' })
+      .listGroups()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(
       new RegExp(`^cannot reach the server at ${url}: .*ECONNREFUSED`),
