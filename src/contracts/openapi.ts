@@ -3,8 +3,14 @@ import { errorBody } from './api.js';
 import { openApiPath, paramNames, type RawContent, type RouteDeclaration } from './route.js';
 import { allRoutes } from './routes.js';
 
-const jsonSchema = (schema: z.ZodType) =>
-  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+/** A schema as the caller writes it; the document states the dialect once, not per schema. */
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  });
+  return rest;
+}
 
 const mediaTypes: Record<RawContent, string> = {
   'octet-stream': 'application/octet-stream',
@@ -75,6 +81,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
   }
   return {
     openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     info: { title: 'Ringmaster API', version },
     components: {
       securitySchemes: {
