@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { DeploymentActionRequest, GroupDetailView } from '../contracts/api.js';
 import type { UpdateManifestInput } from '../contracts/manifest.js';
 import { statusStates } from '../domain/status.js';
-import { ApiError, ConnectionError, asSent, createApiClient } from './api-client.js';
+import { z } from 'zod';
+import { route } from '../contracts/route.js';
+import { ApiError, ConnectionError, asSent, createApiClient, createClient } from './api-client.js';
 import { close, listen, textServer } from '../cli/cli.test-support.js';
 
 type Reply = { status: number; body: string; type?: string };
@@ -156,6 +159,50 @@ describe('ApiClient', () => {
       headers: { 'content-type': 'application/octet-stream', 'content-length': '3' },
       body: 'abc',
     });
+  });
+
+  it('puts path parameters in order and the query after the body', async () => {
+    const probe = {
+      search: route({
+        method: 'GET',
+        path: '/probe/:site/computers/:os',
+        summary: 'a route only this test declares',
+        auth: 'admin',
+        params: z.object({ site: z.string(), os: z.string() }),
+        query: z.object({ limit: z.number().optional(), state: z.string().optional() }),
+        response: z.array(z.string()),
+      }),
+    };
+    const client = createClient(probe, { url, token: 't' });
+    reply = { status: 200, body: '["pc-1"]' };
+    expect(await client.search('paris 1', 'linux', { limit: 5, state: undefined })).toEqual([
+      'pc-1',
+    ]);
+    await client.search('kyoto', 'darwin');
+    expect(seen.map((s) => s.url)).toEqual([
+      '/probe/paris%201/computers/linux?limit=5',
+      '/probe/kyoto/computers/darwin',
+    ]);
+  });
+
+  it('types each method from its declaration (checked by the compiler)', () => {
+    const client = createApiClient({ url, token: 't' });
+    expectTypeOf(client.getGroup).parameters.toEqualTypeOf<[string]>();
+    expectTypeOf(client.getGroup).returns.resolves.toEqualTypeOf<GroupDetailView>();
+    expectTypeOf(client.promoteDeployment).parameters.toEqualTypeOf<[string]>();
+    expectTypeOf(client.haltDeployment).parameters.toEqualTypeOf<
+      [string, DeploymentActionRequest?]
+    >();
+    // Never run: each line must not compile.
+    const wrong = () => {
+      // @ts-expect-error promote takes no body
+      void client.promoteDeployment('d1', {});
+      // @ts-expect-error the group's name is a path parameter
+      void client.getGroup();
+      // @ts-expect-error the body is checked against the request schema
+      void client.createGroup({ nom: 'paris' });
+    };
+    expect(typeof wrong).toBe('function');
   });
 
   it('says when the server cannot be reached', async () => {

@@ -26,28 +26,31 @@ export function asSent(value: unknown): unknown {
 
 export type ClientOptions = { url: string; token: string };
 
-type RouteName = keyof AdminRoutes;
+type Routes = Record<string, RouteDeclaration>;
 
 /** An answer with its status, for the calls where the status says something (200 vs 201). */
-export type Answer<K extends RouteName> = { status: number; body: ResponseOf<AdminRoutes[K]> };
+export type Answer<R extends RouteDeclaration> = { status: number; body: ResponseOf<R> };
 
-/** One method per admin route, named, argued and typed by its declaration. */
-export type ApiMethods = {
-  [K in RouteName]: (...args: CallArgs<AdminRoutes[K]>) => Promise<ResponseOf<AdminRoutes[K]>>;
+/** One method per route, named, argued and typed by its declaration. */
+export type RouteMethods<T extends Routes> = {
+  [K in keyof T]: (...args: CallArgs<T[K]>) => Promise<ResponseOf<T[K]>>;
 };
 
-export type ApiClient = ApiMethods & {
+export type Client<T extends Routes> = RouteMethods<T> & {
   /** The same call, with the status the server answered. */
-  call<K extends RouteName>(name: K, ...args: CallArgs<AdminRoutes[K]>): Promise<Answer<K>>;
+  call<K extends keyof T>(name: K, ...args: CallArgs<T[K]>): Promise<Answer<T[K]>>;
 };
+
+/** The admin API's client, the one the CLI and the demo use. */
+export type ApiClient = Client<AdminRoutes>;
 
 type Payload = { json: unknown } | { stream: Readable; size: number } | undefined;
 
-/** The typed admin client: every method comes from a route declaration. */
-export function createApiClient(options: ClientOptions): ApiClient {
+/** A typed client for a table of route declarations: every method comes from one. */
+export function createClient<T extends Routes>(routes: T, options: ClientOptions): Client<T> {
   const base = options.url.replace(/\/+$/, '');
-  const call = async (name: RouteName, ...args: unknown[]) => {
-    const r: RouteDeclaration = adminRoutes[name];
+  const call = async (name: keyof T, ...args: unknown[]) => {
+    const r: RouteDeclaration = routes[name] as RouteDeclaration;
     const count = paramNames(r.path).length;
     const path = pathOf(r, args.slice(0, count) as string[]);
     const [body, query] = r.body === undefined ? [undefined, args[count]] : args.slice(count);
@@ -62,12 +65,18 @@ export function createApiClient(options: ClientOptions): ApiClient {
     return { status: res.status, body: check(r, path, res.body) };
   };
   const methods = Object.fromEntries(
-    (Object.keys(adminRoutes) as RouteName[]).map((name) => [
+    Object.keys(routes).map((name) => [
       name,
       async (...args: unknown[]) => (await call(name, ...args)).body,
     ]),
   );
-  return { ...methods, call } as unknown as ApiClient;
+  // The methods are built from the same table the types are read from.
+  return { ...methods, call } as unknown as Client<T>;
+}
+
+/** The typed admin client. */
+export function createApiClient(options: ClientOptions): ApiClient {
+  return createClient(adminRoutes, options);
 }
 
 function queryString(query: unknown): string {

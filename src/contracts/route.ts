@@ -73,6 +73,8 @@ export type ResponseOf<R extends RouteDeclaration> = R['response'] extends z.Zod
   : unknown;
 
 type Optional<T> = undefined extends T ? [T?] : [T];
+/** A query whose every field is optional may be left out. */
+type OptionalQuery<T> = object extends T ? [T?] : [T];
 
 type PathArgs<P extends string> =
   ParamNames<P> extends infer N extends string[] ? { [I in keyof N]: string } : never;
@@ -83,8 +85,8 @@ type PathArgs<P extends string> =
  */
 export type CallArgs<R extends RouteDeclaration> = [
   ...PathArgs<R['path']>,
-  ...(R['body'] extends undefined ? [] : Optional<BodyInput<R>>),
-  ...(R['query'] extends undefined ? [] : Optional<QueryInput<R>>),
+  ...(R extends { body: unknown } ? Optional<BodyInput<R>> : []),
+  ...(R extends { query: z.ZodObject } ? OptionalQuery<QueryInput<R>> : []),
 ];
 
 /** The path parameter names of a path, in order. */

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../../contracts/openapi.js';
 import { openApiPath } from '../../contracts/route.js';
 import type { Services } from '../services/index.js';
+import { z } from 'zod';
+import { route } from '../../contracts/route.js';
 import { installRoutes } from './app.js';
+import { installErrorHandler } from './error-handler.js';
+import { registerRoutes } from './register.js';
 
 /** Registration reads no service; a request reaches only the authenticator. */
 const services = {
@@ -107,6 +111,36 @@ describe('a declared route', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'validation-error' });
+  });
+
+  it('answers 400 naming a bad query field, and hands the handler parsed values', async () => {
+    const app = Fastify();
+    installErrorHandler(app);
+    const probe = {
+      list: route({
+        method: 'GET',
+        path: '/probe',
+        summary: 'a route only this test declares',
+        auth: 'public',
+        query: z.object({ limit: z.coerce.number().int().positive().default(10) }),
+        response: z.object({ limit: z.number() }),
+      }),
+    };
+    registerRoutes(
+      app,
+      probe,
+      { list: ({ query }) => ({ limit: query.limit }) },
+      () => services.auth,
+    );
+    const bad = await app.inject({ method: 'GET', url: '/probe?limit=lots' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ details: { issues: { field: string }[] } }>().details.issues).toEqual([
+      { field: 'limit', message: expect.any(String) },
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/probe?limit=3' })).json()).toEqual({
+      limit: 3,
+    });
+    expect((await app.inject({ method: 'GET', url: '/probe' })).json()).toEqual({ limit: 10 });
   });
 
   it('checks the credential before it reads the body', async () => {
