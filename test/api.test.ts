@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from './support/engines.js';
+import { injectChecked } from './support/declared-response.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { inventoryFactory, manifestFactory, sha256 } from './factories/update.factory.js';
 import type { Inventory } from '../src/contracts/inventory.js';
@@ -18,8 +19,12 @@ for (const engine of ENGINES) {
       await server.stop();
     });
 
+    // Every answer is checked against its route's declared response schema.
+    const inject = (options: Parameters<typeof injectChecked>[1]) =>
+      injectChecked(server.app, options);
+
     const admin = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
-      server.app.inject({
+      inject({
         method,
         url,
         headers: server.adminHeaders,
@@ -32,7 +37,7 @@ for (const engine of ENGINES) {
       ];
       const first = await admin('POST', '/api/v1/updates', { manifest, files });
       if (first.statusCode === 409 && first.json<{ error: string }>().error === 'missing-content') {
-        const put = await server.app.inject({
+        const put = await inject({
           method: 'PUT',
           url: `/api/v1/content/${sha256(content)}`,
           headers: { ...server.adminHeaders, 'content-type': 'application/octet-stream' },
@@ -47,7 +52,7 @@ for (const engine of ENGINES) {
     async function enroll(inventory: Inventory, group?: string) {
       const token = await admin('POST', '/api/v1/enrollments', group ? { group } : {});
       expect(token.statusCode).toBe(201);
-      const res = await server.app.inject({
+      const res = await inject({
         method: 'POST',
         url: '/agent/v1/enroll',
         payload: { enrollmentToken: token.json<{ token: string }>().token, inventory },
@@ -88,7 +93,7 @@ for (const engine of ENGINES) {
     });
 
     it('refuses an upload whose bytes do not match the announced hash', async () => {
-      const res = await server.app.inject({
+      const res = await inject({
         method: 'PUT',
         url: `/api/v1/content/${sha256('one thing')}`,
         headers: { ...server.adminHeaders, 'content-type': 'application/octet-stream' },
@@ -99,10 +104,8 @@ for (const engine of ENGINES) {
     });
 
     it('answers 401 without a valid token, 404 for an unknown id, 400 naming a bad field', async () => {
-      expect((await server.app.inject({ method: 'GET', url: '/api/v1/updates' })).statusCode).toBe(
-        401,
-      );
-      const wrong = await server.app.inject({
+      expect((await inject({ method: 'GET', url: '/api/v1/updates' })).statusCode).toBe(401);
+      const wrong = await inject({
         method: 'GET',
         url: '/api/v1/updates',
         headers: { authorization: 'Bearer nope' },
@@ -121,7 +124,7 @@ for (const engine of ENGINES) {
         expect.arrayContaining(['update', 'group']),
       );
 
-      const malformed = await server.app.inject({
+      const malformed = await inject({
         method: 'POST',
         url: '/api/v1/groups',
         headers: { ...server.adminHeaders, 'content-type': 'application/json' },
@@ -146,7 +149,7 @@ for (const engine of ENGINES) {
       expect(dep.statusCode).toBe(201);
       const depId = dep.json<{ id: string }>().id;
 
-      const checkin = await server.app.inject({
+      const checkin = await inject({
         method: 'POST',
         url: `/agent/v1/computers/${a.computerId}/checkin`,
         headers: { authorization: `Bearer ${a.credential}` },
@@ -169,7 +172,7 @@ for (const engine of ENGINES) {
         at: new Date().toISOString(),
       };
       const post = (reports: unknown[]) =>
-        server.app.inject({
+        inject({
           method: 'POST',
           url: `/agent/v1/computers/${a.computerId}/reports`,
           headers: { authorization: `Bearer ${a.credential}` },
@@ -195,7 +198,7 @@ for (const engine of ENGINES) {
       expect(failed).toMatchObject({ state: 'failed', reason: 'install-error', exitCode: 1 });
 
       // Computer A's credential on computer B's data is forbidden.
-      const forbidden = await server.app.inject({
+      const forbidden = await inject({
         method: 'POST',
         url: `/agent/v1/computers/${b.computerId}/checkin`,
         headers: { authorization: `Bearer ${a.credential}` },
@@ -204,7 +207,7 @@ for (const engine of ENGINES) {
       expect(forbidden.statusCode).toBe(403);
 
       // A failed computer is not offered the update again before the recurrence interval.
-      const again = await server.app.inject({
+      const again = await inject({
         method: 'POST',
         url: `/agent/v1/computers/${a.computerId}/checkin`,
         headers: { authorization: `Bearer ${a.credential}` },
@@ -229,7 +232,7 @@ for (const engine of ENGINES) {
           .members,
       ).toEqual([{ id: c.computerId, hostname: `q-${engine}` }]);
       // The computer moves site: it leaves the group at its next check-in.
-      await server.app.inject({
+      await inject({
         method: 'POST',
         url: `/agent/v1/computers/${c.computerId}/checkin`,
         headers: { authorization: `Bearer ${c.credential}` },
@@ -248,7 +251,7 @@ for (const engine of ENGINES) {
     });
 
     it('serves its OpenAPI document, generated from the schemas it validates with', async () => {
-      const res = await server.app.inject({ method: 'GET', url: '/openapi.json' });
+      const res = await inject({ method: 'GET', url: '/openapi.json' });
       const doc = res.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(
@@ -257,10 +260,50 @@ for (const engine of ENGINES) {
       expect(doc.paths['/api/v1/deployments/{id}/rollback']).toHaveProperty('post');
     });
 
+    it('answers every admin read and action in its declared shape', async () => {
+      const manifest = manifestFactory();
+      await importUpdate(manifest);
+      const group = `shapes-${engine}`;
+      await admin('POST', '/api/v1/groups', { name: group });
+      const c = await enroll(inventoryFactory({ hostname: `s-${engine}` }));
+      const ok = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
+        const res = await admin(method, url, payload);
+        expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300);
+        return res;
+      };
+      await ok('POST', `/api/v1/groups/${group}/members`, { computers: [c.computerId] });
+      await ok('PUT', `/api/v1/groups/${group}/windows`, {
+        windows: [{ cron: '0 22 * * *', durationMinutes: 120, timezone: 'UTC' }],
+      });
+      await ok('POST', '/api/v1/deployments/dry-run', { update: manifest.id, group });
+      const id = (await ok('POST', '/api/v1/deployments', { update: manifest.id, group })).json<{
+        id: string;
+      }>().id;
+      for (const url of [
+        '/api/v1/updates',
+        `/api/v1/updates/${manifest.id}`,
+        '/api/v1/enrollments',
+        '/api/v1/computers',
+        `/api/v1/computers/${c.computerId}`,
+        '/api/v1/groups',
+        `/api/v1/groups/${group}`,
+        '/api/v1/deployments',
+        `/api/v1/deployments/${id}`,
+        `/api/v1/deployments/${id}/events`,
+      ]) {
+        await ok('GET', url);
+      }
+      await ok('POST', `/api/v1/deployments/${id}/halt`, { reason: 'checking shapes' });
+      await ok('POST', `/api/v1/deployments/${id}/resume`);
+      await ok('POST', `/api/v1/deployments/${id}/redeploy`);
+      const health = await inject({ method: 'GET', url: '/healthz' });
+      expect(health.json()).toMatchObject({ status: 'ok' });
+    });
+
     it('refuses a used-up enrollment token', async () => {
       const token = await admin('POST', '/api/v1/enrollments', { uses: 1 });
       const enrollOnce = () =>
-        server.app.inject({
+        inject({
           method: 'POST',
           url: '/agent/v1/enroll',
           payload: {

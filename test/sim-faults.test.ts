@@ -3,8 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../src/cli/api-client.js';
-import { importUpdate, prepareUpdate } from '../src/cli/update-import.js';
+import { createApiClient, type ApiClient } from '../src/client/api-client.js';
+import { importUpdate, prepareUpdate } from '../src/client/update-import.js';
 import { scaledClock } from '../src/clock.js';
 import { parseFaults } from '../src/sim/faults.js';
 import type { FleetStats } from '../src/sim/fleet.js';
@@ -49,7 +49,7 @@ describe('simulated faults as the server sees them', () => {
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const address = server.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    api = new ApiClient({ url, token: ADMIN_TOKEN });
+    api = createApiClient({ url, token: ADMIN_TOKEN });
 
     const dir = path.join(work, 'SIM-U1');
     await mkdir(dir, { recursive: true });

@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../src/cli/api-client.js';
-import { importUpdate, prepareUpdate } from '../src/cli/update-import.js';
+import { createApiClient, type ApiClient } from '../src/client/api-client.js';
+import { importUpdate, prepareUpdate } from '../src/client/update-import.js';
 import { parseFaults } from '../src/sim/faults.js';
 import { startSim, type SimRun } from '../src/sim/run.js';
 import { startServerProcess, type ServerProcess } from './support/processes.js';
@@ -53,7 +53,7 @@ describe('simulated fleet on the push channel', () => {
       adminToken: ADMIN_TOKEN,
       extraArgs: ['--checkin-interval', '300'],
     });
-    api = new ApiClient({ url: server.url, token: ADMIN_TOKEN });
+    api = createApiClient({ url: server.url, token: ADMIN_TOKEN });
     const dir = path.join(work, 'SIM-ZERO-DAY');
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'fix.sh'), 'touch /opt/zero-day-fixed\n');

@@ -17,8 +17,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ApiClient } from '../../src/cli/api-client.js';
-import { importUpdate, prepareUpdate } from '../../src/cli/update-import.js';
+import { createApiClient, type ApiClient } from '../../src/client/api-client.js';
+import { importUpdate, prepareUpdate } from '../../src/client/update-import.js';
 import {
   complianceLowerBound,
   faultsFromTruth,
@@ -124,7 +124,7 @@ async function withServer<T>(
       extraArgs,
     });
     if (ctx.priority !== null) ctx.setPriority([server.pid], ctx.priority);
-    const api = new ApiClient({ url: server.origin, token: adminToken });
+    const api = createApiClient({ url: server.origin, token: adminToken });
     return await body(server, api, dataDir);
   } finally {
     if (server) await server.stop();

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
-  agentPaths,
   checkinResponse,
   enrollResponse,
   reportsResponse,
@@ -13,6 +12,7 @@ import {
   type ReportsRequest,
   type ReportsResponse,
 } from '../contracts/agent-protocol.js';
+import { agentPaths } from '../contracts/agent-routes.js';
 import {
   ServerCallError,
   type AgentCredential,

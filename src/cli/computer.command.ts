@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AbsenceView, ComputerDetailView, ComputerView } from '../contracts/api.js';
 import { formatDuration } from '../domain/rollout/duration.js';
-import { asSent } from './api-client.js';
+import { asSent } from '../client/api-client.js';
 import { adminCommand, connect } from './connection.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
 

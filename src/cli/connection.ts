@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ApiClient } from './api-client.js';
+import { createApiClient, type ApiClient } from '../client/api-client.js';
 import { CliError } from './output.js';
 
 export const defaultUrl = 'http://127.0.0.1:8080';
@@ -32,5 +32,5 @@ export function connect(command: Command): { client: ApiClient; json: boolean } 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new CliError(`--url: "${opts.url}" must start with http:// or https://`, 2);
   }
-  return { client: new ApiClient({ url: opts.url, token }), json: opts.json === true };
+  return { client: createApiClient({ url: opts.url, token }), json: opts.json === true };
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DeploymentView, RedeployRequest } from '../contracts/api.js';
-import { asSent } from './api-client.js';
+import { asSent } from '../client/api-client.js';
 import { adminCommand, connect } from './connection.js';
 import { formatEvents, formatSummary } from './deployment-format.js';
 import { CliError, print, printJson } from './output.js';
@@ -26,9 +26,8 @@ export function registerDeploymentActions(deployment: Command): void {
       .option('--reason <text>', 'why; kept in the deployment state and its events')
       .action(async (id: string, opts: { reason?: string }, cmd: Command) => {
         const { client, json } = connect(cmd);
-        const changed = await client.deploymentAction(
+        const changed = await client[`${action}Deployment`](
           id,
-          action,
           opts.reason !== undefined ? { reason: opts.reason } : {},
         );
         if (json) return printJson(asSent(changed));
@@ -47,7 +46,7 @@ export function registerDeploymentActions(deployment: Command): void {
     'let the next phase open now (for a phase whose gate is manual)',
   ).action(async (id: string, _opts: unknown, cmd: Command) => {
     const { client, json } = connect(cmd);
-    const promoted = await client.deploymentAction(id, 'promote');
+    const promoted = await client.promoteDeployment(id);
     if (json) return printJson(asSent(promoted));
     printResult('promoted', promoted);
   });
@@ -76,7 +75,7 @@ export function registerDeploymentActions(deployment: Command): void {
           ...(opts.reason !== undefined && { reason: opts.reason }),
         };
         const { client, json } = connect(cmd);
-        const result = await client.deploymentAction(id, 'redeploy', body);
+        const result = await client.redeployDeployment(id, body);
         if (json) return printJson(asSent(result));
         if (result.id !== id) {
           print(`Redeployed ${result.updateId} as new deployment ${result.id}.`);

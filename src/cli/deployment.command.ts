@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { asSent } from './api-client.js';
+import { asSent } from '../client/api-client.js';
 import { adminCommand, connect } from './connection.js';
 import { registerDeploymentActions } from './deployment-actions.command.js';
 import {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { groupDetailView, type GroupView } from '../contracts/api.js';
+import type { GroupView } from '../contracts/api.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
 import {
   clientPolicies,
@@ -8,7 +8,7 @@ import {
   type MaintenanceWindow,
 } from '../contracts/plan.js';
 import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
-import { asSent } from './api-client.js';
+import { asSent } from '../client/api-client.js';
 import { adminCommand, connect } from './connection.js';
 import {
   CliError,
@@ -96,14 +96,9 @@ export function registerGroupCommand(program: Command): void {
     'add computers (ids or hostnames) to a group',
   ).action(async (name: string, computers: string[], _opts: unknown, cmd: Command) => {
     const { client, json } = connect(cmd);
-    const answer = await client.addGroupMembers(name, computers);
-    if (json) return printJson(answer);
-    const detail = groupDetailView.safeParse(answer);
-    print(
-      detail.success
-        ? `Group ${detail.data.name} now has ${detail.data.memberCount} member(s).`
-        : `Added ${computers.length} computer(s) to group ${name}.`,
-    );
+    const answer = await client.addGroupMembers(name, { computers });
+    if (json) return printJson(asSent(answer));
+    print(`Group ${answer.name} now has ${answer.memberCount} member(s).`);
   });
 
   adminCommand(group, 'list', 'list groups').action(async (_opts: unknown, cmd: Command) => {
@@ -144,7 +139,7 @@ export function registerGroupCommand(program: Command): void {
       const added = opts.clear ? null : windowFromFlags(opts);
       const { client, json } = connect(cmd);
       const windows = added === null ? [] : [...(await client.getGroup(name)).windows, added];
-      const saved = await client.setGroupWindows(name, windows);
+      const saved = await client.setGroupWindows(name, { windows });
       if (json) return printJson(asSent(saved));
       print(
         added === null
@@ -168,7 +163,7 @@ export function registerGroupCommand(program: Command): void {
         }
         const policy = opts.policy === undefined ? null : policyFromFlag(opts.policy);
         const { client, json } = connect(cmd);
-        const saved = await client.setGroupPolicy(name, policy);
+        const saved = await client.setGroupPolicy(name, { policy });
         if (json) return printJson(asSent(saved));
         print(
           saved.policy === null

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ApiError, ConnectionError } from './api-client.js';
+import { ApiError, ConnectionError, UpdateFolderError } from '../client/errors.js';
 import { registerComputerCommand } from './computer.command.js';
 import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
@@ -56,7 +56,11 @@ function report(error: unknown): number {
     fail(error.message);
     return error.exitCode;
   }
-  if (error instanceof ApiError || error instanceof ConnectionError) {
+  if (
+    error instanceof ApiError ||
+    error instanceof ConnectionError ||
+    error instanceof UpdateFolderError
+  ) {
     fail(error.message);
     return 1;
   }

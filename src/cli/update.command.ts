@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { UpdateView } from '../contracts/api.js';
-import { asSent } from './api-client.js';
+import { asSent } from '../client/api-client.js';
 import { adminCommand, connect } from './connection.js';
 import {
   formatBytes,
@@ -11,7 +11,7 @@ import {
   printJson,
   printTable,
 } from './output.js';
-import { importUpdate, prepareUpdate } from './update-import.js';
+import { importUpdate, prepareUpdate } from '../client/update-import.js';
 
 export function registerUpdateCommand(program: Command): void {
   const update = program.command('update').description('the catalog of approved updates');

@@ -105,15 +105,3 @@ export const reportsResponse = z.object({
   ackedSeq: z.number().int().nonnegative(),
 });
 export type ReportsResponse = z.infer<typeof reportsResponse>;
-
-export const agentPaths = {
-  enroll: '/agent/v1/enroll',
-  checkin: (computerId: string) => `/agent/v1/computers/${encodeURIComponent(computerId)}/checkin`,
-  reports: (computerId: string) => `/agent/v1/computers/${encodeURIComponent(computerId)}/reports`,
-  content: (sha256: string) => `/agent/v1/content/${sha256}`,
-  /**
-   * The push channel: a Server-Sent Events stream whose only message is
-   * `event: checkin` ("check in now"), for emergencies and halts.
-   */
-  wake: (computerId: string) => `/agent/v1/computers/${encodeURIComponent(computerId)}/wake`,
-} as const;

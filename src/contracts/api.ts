@@ -271,24 +271,3 @@ export const deploymentActions = [
   'redeploy',
 ] as const;
 export type DeploymentAction = (typeof deploymentActions)[number];
-
-export const apiPaths = {
-  health: '/healthz',
-  updates: '/api/v1/updates',
-  update: (id: string) => `/api/v1/updates/${encodeURIComponent(id)}`,
-  content: (sha256: string) => `/api/v1/content/${sha256}`,
-  enrollments: '/api/v1/enrollments',
-  computers: '/api/v1/computers',
-  computer: (id: string) => `/api/v1/computers/${encodeURIComponent(id)}`,
-  groups: '/api/v1/groups',
-  group: (name: string) => `/api/v1/groups/${encodeURIComponent(name)}`,
-  groupMembers: (name: string) => `/api/v1/groups/${encodeURIComponent(name)}/members`,
-  deployments: '/api/v1/deployments',
-  deployment: (id: string) => `/api/v1/deployments/${encodeURIComponent(id)}`,
-  deploymentAction: (id: string, action: DeploymentAction) =>
-    `/api/v1/deployments/${encodeURIComponent(id)}/${action}`,
-  deploymentEvents: (id: string) => `/api/v1/deployments/${encodeURIComponent(id)}/events`,
-  dryRun: '/api/v1/deployments/dry-run',
-  groupWindows: (name: string) => `/api/v1/groups/${encodeURIComponent(name)}/windows`,
-  groupPolicy: (name: string) => `/api/v1/groups/${encodeURIComponent(name)}/policy`,
-} as const;

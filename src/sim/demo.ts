@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { ApiClient, asSent } from '../cli/api-client.js';
-import { importUpdate, prepareUpdate } from '../cli/update-import.js';
+import { asSent, createApiClient } from '../client/api-client.js';
+import { importUpdate, prepareUpdate } from '../client/update-import.js';
 import type { CreateDeploymentRequest } from '../contracts/api.js';
 import { scaledClock } from '../clock.js';
 import { createServer, type RunningServer } from '../server/server.js';
@@ -99,7 +99,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const shownHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
     const url = `http://${shownHost}:${port}`;
     const adminToken = server.firstAdminToken?.token ?? (await readToken(dataDir));
-    const api = new ApiClient({ url, token: adminToken });
+    const api = createApiClient({ url, token: adminToken });
 
     log(`server on ${url} (data in ${dataDir}${temp ? ', removed at the end' : ''})`);
     for (const entry of CATALOG) {

@@ -1,17 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import { catalogRoutes, fleetRoutes } from '../../contracts/admin-routes.js';
+import { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import type { Services } from '../services/index.js';
-import { adminGuard } from './auth.js';
-import { registerCatalogRoutes } from './catalog.routes.js';
-import { registerDeploymentRoutes } from './deployment.routes.js';
-import { registerFleetRoutes } from './fleet.routes.js';
+import { catalogHandlers } from './catalog.routes.js';
+import { deploymentHandlers } from './deployment.routes.js';
+import { fleetHandlers } from './fleet.routes.js';
+import { registerRoutes } from './register.js';
 
 /** The admin API: every call authenticated with an admin token; the logic is in the services. */
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
   void app.register((api, _opts, done) => {
-    api.addHook('onRequest', adminGuard(services.auth));
-    registerCatalogRoutes(api, services);
-    registerFleetRoutes(api, services);
-    registerDeploymentRoutes(api, services);
+    // Uploads arrive as a stream; only the admin API takes raw bytes.
+    api.addContentTypeParser('application/octet-stream', (_req, payload, next) =>
+      next(null, payload),
+    );
+    const auth = () => services.auth;
+    registerRoutes(api, catalogRoutes, catalogHandlers(services), auth);
+    registerRoutes(api, fleetRoutes, fleetHandlers(services), auth);
+    registerRoutes(api, deploymentRoutes, deploymentHandlers(services), auth);
     done();
   });
 }

@@ -1,9 +1,11 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { buildOpenApi } from '../../contracts/openapi.js';
+import { serviceRoutes } from '../../contracts/routes.js';
 import type { Services } from '../services/index.js';
 import { registerAdminRoutes } from './admin.routes.js';
 import { registerAgentRoutes } from './agent.routes.js';
 import { installErrorHandler } from './error-handler.js';
+import { registerRoutes } from './register.js';
 
 export type AppOptions = {
   logger?: FastifyServerOptions['logger'];
@@ -23,6 +25,16 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
         request.url.startsWith('/agent/') || request.url === '/healthz',
     }),
   });
+  installRoutes(app, services, options);
+  return app;
+}
+
+/** Every declared route, the error mapper and the shutdown hook, on an app. */
+export function installRoutes(
+  app: FastifyInstance,
+  services: Services,
+  options: Pick<AppOptions, 'version' | 'now'> = {},
+): void {
   installErrorHandler(app);
   // Open push streams would hold the server open at shutdown.
   app.addHook('preClose', (done) => {
@@ -30,16 +42,21 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     done();
   });
   const now = options.now ?? (() => Date.now());
-  app.get('/healthz', () => ({
-    status: 'ok',
-    time: new Date(now()).toISOString(),
-    /** Computers holding the push channel on this replica. */
-    pushConnected: services.hub.connected,
-    engineLeader: services.engine.isLeader,
-  }));
   const openApi = buildOpenApi(options.version ?? '0.0.0');
-  app.get('/openapi.json', () => openApi);
+  registerRoutes(
+    app,
+    serviceRoutes,
+    {
+      health: () => ({
+        status: 'ok' as const,
+        time: new Date(now()).toISOString(),
+        pushConnected: services.hub.connected,
+        engineLeader: services.engine.isLeader,
+      }),
+      openApi: () => openApi,
+    },
+    () => services.auth,
+  );
   registerAgentRoutes(app, services);
   registerAdminRoutes(app, services);
-  return app;
 }

@@ -1,30 +1,23 @@
-import type { FastifyInstance } from 'fastify';
-import type { Readable } from 'node:stream';
-import { apiPaths, createUpdateRequest } from '../../contracts/api.js';
-import { parseOrThrow } from '../../contracts/parse.js';
+import type { catalogRoutes } from '../../contracts/admin-routes.js';
 import type { Services } from '../services/index.js';
-import { idParam, shaParam } from './params.js';
+import type { RouteHandlers } from './register.js';
 
-export function registerCatalogRoutes(api: FastifyInstance, services: Services): void {
-  // Uploads stream straight to the content store.
-  api.addContentTypeParser('application/octet-stream', (_req, payload, next) =>
-    next(null, payload),
-  );
-
-  api.get(apiPaths.updates, () => services.catalog.list());
-  api.get('/api/v1/updates/:id', (req) =>
-    services.catalog.show(parseOrThrow(idParam, req.params).id),
-  );
-  api.post(apiPaths.updates, async (req, reply) => {
-    const { update, created } = await services.catalog.import(
-      parseOrThrow(createUpdateRequest, req.body),
-    );
-    return reply.status(created ? 201 : 200).send(update);
-  });
-  api.put('/api/v1/content/:sha256', async (req, reply) => {
-    const { sha256 } = parseOrThrow(shaParam, req.params);
-    const { size } = await services.content.put(sha256, req.body as Readable);
-    await services.catalog.recordContent(sha256, size);
-    return reply.status(201).send({ sha256, size });
-  });
+export function catalogHandlers(services: Services): RouteHandlers<typeof catalogRoutes> {
+  const { catalog, content } = services;
+  return {
+    listUpdates: () => catalog.list(),
+    getUpdate: ({ params }) => catalog.show(params.id),
+    // 201 when it created the update, 200 when it was already there.
+    createUpdate: async ({ body, reply }) => {
+      const { update, created } = await catalog.import(body);
+      reply.status(created ? 201 : 200);
+      return update;
+    },
+    // Uploads stream straight to the content store.
+    uploadContent: async ({ params: { sha256 }, body }) => {
+      const { size } = await content.put(sha256, body);
+      await catalog.recordContent(sha256, size);
+      return { sha256, size };
+    },
+  };
 }

@@ -3,10 +3,16 @@ import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { updateManifest, type UpdateFile, type UpdateManifest } from '../contracts/manifest.js';
+import type { UpdateView } from '../contracts/api.js';
+import {
+  updateManifest,
+  type UpdateFile,
+  type UpdateManifest,
+  type UpdateManifestInput,
+} from '../contracts/manifest.js';
 import { fieldIssues } from '../contracts/parse.js';
-import { ApiError, type ApiClient, type CreateUpdateResult } from './api-client.js';
-import { CliError } from './output.js';
+import type { ApiClient } from './api-client.js';
+import { ApiError, UpdateFolderError } from './errors.js';
 
 /** A file of the update on this disk, with the digest and size the server will check. */
 export type LocalFile = UpdateFile & { absolutePath: string };
@@ -20,7 +26,7 @@ export type PreparedUpdate = {
 };
 
 /**
- * Reads DIR/update.json, validates it, and hashes every file it names. Throws a CliError
+ * Reads DIR/update.json, validates it, and hashes every file it names. Throws an UpdateFolderError
  * naming each bad field or file; nothing is uploaded before this passes.
  */
 export async function prepareUpdate(dir: string): Promise<PreparedUpdate> {
@@ -31,7 +37,7 @@ export async function prepareUpdate(dir: string): Promise<PreparedUpdate> {
   const parsed = updateManifest.safeParse(raw);
   if (!parsed.success) {
     const lines = fieldIssues(parsed.error).map((i) => `  ${i.field}: ${i.message}`);
-    throw new CliError(`${manifestPath} is not a valid manifest:\n${lines.join('\n')}`);
+    throw new UpdateFolderError(`${manifestPath} is not a valid manifest:\n${lines.join('\n')}`);
   }
   const manifest = parsed.data;
 
@@ -46,7 +52,9 @@ export async function prepareUpdate(dir: string): Promise<PreparedUpdate> {
     else located.push({ path, absolutePath: found.absolutePath });
   }
   if (problems.length > 0) {
-    throw new CliError(`${manifestPath} names files that cannot be used:\n${problems.join('\n')}`);
+    throw new UpdateFolderError(
+      `${manifestPath} names files that cannot be used:\n${problems.join('\n')}`,
+    );
   }
 
   const files: LocalFile[] = [];
@@ -66,6 +74,9 @@ export async function hashFile(path: string): Promise<{ sha256: string; size: nu
   return { sha256: hash.digest('hex'), size };
 }
 
+/** `POST /updates` answers 201 when it created the update, 200 when it was already there. */
+export type CreateUpdateResult = { created: boolean; update: UpdateView };
+
 const missingContent = z.object({ missing: z.array(z.string()) });
 
 /**
@@ -81,7 +92,10 @@ export async function importUpdate(
   // Two rounds suffice: the second POST follows the uploads; a third guards against a race.
   for (let round = 0; ; round++) {
     try {
-      return await client.createUpdate(update.raw, files);
+      // The manifest goes as read (it passed the schema), so fields the schema does not know survive.
+      const manifest = update.raw as UpdateManifestInput;
+      const answer = await client.call('createUpdate', { manifest, files });
+      return { created: answer.status === 201, update: answer.body };
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 409) throw error;
       if (error.body.error !== 'missing-content' || round >= 2) throw error;
@@ -90,19 +104,22 @@ export async function importUpdate(
       for (const sha256 of new Set(details.data.missing)) {
         const file = update.files.find((f) => f.sha256 === sha256);
         if (!file) {
-          throw new CliError(
+          throw new UpdateFolderError(
             `the server asks for content ${sha256}, which is not a file of this update`,
           );
         }
         // The size declared to the server must be what is sent: refuse a file changed since.
         const now = (await stat(file.absolutePath)).size;
         if (now !== file.size) {
-          throw new CliError(
+          throw new UpdateFolderError(
             `${file.path} changed since it was read (${file.size} bytes then, ${now} now); run the import again`,
           );
         }
         onUpload(file);
-        await client.uploadContent(sha256, createReadStream(file.absolutePath), file.size);
+        await client.uploadContent(sha256, {
+          stream: createReadStream(file.absolutePath),
+          size: file.size,
+        });
       }
     }
   }
@@ -113,9 +130,9 @@ async function folder(dir: string): Promise<string> {
   try {
     root = await realpath(dir);
   } catch {
-    throw new CliError(`${dir}: no such folder`);
+    throw new UpdateFolderError(`${dir}: no such folder`);
   }
-  if (!(await stat(root)).isDirectory()) throw new CliError(`${dir}: not a folder`);
+  if (!(await stat(root)).isDirectory()) throw new UpdateFolderError(`${dir}: not a folder`);
   return root;
 }
 
@@ -125,7 +142,7 @@ async function readManifest(shown: string, path: string): Promise<unknown> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
+    throw new UpdateFolderError(
       code === 'ENOENT'
         ? `${shown}: not found (an update folder holds update.json and the files it names)`
         : `${shown}: cannot read (${code ?? String(error)})`,
@@ -134,7 +151,7 @@ async function readManifest(shown: string, path: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new CliError(`${shown}: not valid JSON (${(error as Error).message})`);
+    throw new UpdateFolderError(`${shown}: not valid JSON (${(error as Error).message})`);
   }
 }
 

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiClient, ApiError } from './api-client.js';
-import { CliError } from './output.js';
+import { createApiClient } from './api-client.js';
+import { ApiError, UpdateFolderError } from './errors.js';
 import { importUpdate, prepareUpdate } from './update-import.js';
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -44,13 +44,13 @@ async function writeManifest(value: unknown) {
   await writeFile(join(dir, 'update.json'), JSON.stringify(value));
 }
 
-async function failure(promise: Promise<unknown>): Promise<CliError> {
+async function failure(promise: Promise<unknown>): Promise<UpdateFolderError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(CliError);
-  return error as CliError;
+  expect(error).toBeInstanceOf(UpdateFolderError);
+  return error as UpdateFolderError;
 }
 
 describe('prepareUpdate', () => {
@@ -70,7 +70,6 @@ describe('prepareUpdate', () => {
     const error = await failure(prepareUpdate(dir));
     expect(error.message).toContain('is not a valid manifest');
     expect(error.message).toMatch(/^ {2}severity: /m);
-    expect(error.exitCode).toBe(1);
   });
 
   it('refuses a path climbing out of the folder', async () => {
@@ -194,7 +193,7 @@ describe('importUpdate against a server', () => {
     await writeManifest(manifest());
     const prepared = await prepareUpdate(dir);
     const uploaded: string[] = [];
-    const result = await importUpdate(new ApiClient({ url, token: 't0k' }), prepared, (f) =>
+    const result = await importUpdate(createApiClient({ url, token: 't0k' }), prepared, (f) =>
       uploaded.push(f.path),
     );
 
@@ -222,7 +221,7 @@ describe('importUpdate against a server', () => {
     await writeManifest(manifest());
     const prepared = await prepareUpdate(dir);
     await writeFile(join(dir, 'install.sh'), 'echo installing something else\n');
-    const error = await failure(importUpdate(new ApiClient({ url, token: 't' }), prepared));
+    const error = await failure(importUpdate(createApiClient({ url, token: 't' }), prepared));
     expect(error.message).toBe(
       'install.sh changed since it was read (16 bytes then, 31 now); run the import again',
     );
@@ -233,7 +232,7 @@ describe('importUpdate against a server', () => {
     await writeManifest(manifest());
     const prepared = await prepareUpdate(dir);
     for (const f of prepared.files) stored.set(f.sha256, Buffer.alloc(0));
-    await importUpdate(new ApiClient({ url, token: 't' }), prepared);
+    await importUpdate(createApiClient({ url, token: 't' }), prepared);
     expect(seen.map((r) => r.method)).toEqual(['POST']);
   });
 
@@ -250,7 +249,7 @@ describe('importUpdate against a server', () => {
     });
     await writeManifest(manifest());
     const error = await importUpdate(
-      new ApiClient({ url, token: 't' }),
+      createApiClient({ url, token: 't' }),
       await prepareUpdate(dir),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import {
+  addGroupMembersRequest,
+  computerDetailView,
+  computerView,
+  createEnrollmentRequest,
+  createGroupRequest,
+  createUpdateRequest,
+  enrollmentView,
+  groupDetailView,
+  groupView,
+  setGroupPolicyRequest,
+  setWindowsRequest,
+  updateView,
+} from './api.js';
+import { deploymentRoutes } from './deployment-routes.js';
+import { route } from './route.js';
+import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
+
+/** The admin API, under /api/v1, authenticated with an admin bearer token. */
+
+export const catalogRoutes = {
+  listUpdates: route({
+    method: 'GET',
+    path: '/api/v1/updates',
+    summary: 'List the catalog',
+    auth: 'admin',
+    response: z.array(updateView),
+  }),
+  getUpdate: route({
+    method: 'GET',
+    path: '/api/v1/updates/:id',
+    summary: 'One update',
+    auth: 'admin',
+    params: idParams,
+    response: updateView,
+  }),
+  createUpdate: route({
+    method: 'POST',
+    path: '/api/v1/updates',
+    summary: 'Import an update (409 missing-content lists the files to upload first)',
+    auth: 'admin',
+    body: createUpdateRequest,
+    response: updateView,
+    status: 201,
+    otherResponses: { 200: 'already in the catalog with the same content' },
+  }),
+  uploadContent: route({
+    method: 'PUT',
+    path: '/api/v1/content/:sha256',
+    summary: 'Upload one file, addressed by its SHA-256',
+    auth: 'admin',
+    params: sha256Params,
+    body: 'octet-stream',
+    response: contentView,
+    status: 201,
+  }),
+};
+
+export const fleetRoutes = {
+  listEnrollments: route({
+    method: 'GET',
+    path: '/api/v1/enrollments',
+    summary: 'List enrollment tokens',
+    auth: 'admin',
+    response: z.array(enrollmentView),
+  }),
+  createEnrollment: route({
+    method: 'POST',
+    path: '/api/v1/enrollments',
+    summary: 'Create an enrollment token (its secret is in this response only)',
+    auth: 'admin',
+    body: createEnrollmentRequest,
+    response: enrollmentView,
+    status: 201,
+  }),
+  listComputers: route({
+    method: 'GET',
+    path: '/api/v1/computers',
+    summary: 'List computers',
+    auth: 'admin',
+    response: z.array(computerView),
+  }),
+  getComputer: route({
+    method: 'GET',
+    path: '/api/v1/computers/:id',
+    summary: 'One computer (by id or hostname) with its statuses',
+    auth: 'admin',
+    params: idParams,
+    response: computerDetailView,
+  }),
+  listGroups: route({
+    method: 'GET',
+    path: '/api/v1/groups',
+    summary: 'List groups',
+    auth: 'admin',
+    response: z.array(groupView),
+  }),
+  createGroup: route({
+    method: 'POST',
+    path: '/api/v1/groups',
+    summary: 'Create a static or query group',
+    auth: 'admin',
+    body: createGroupRequest,
+    response: groupView,
+    status: 201,
+  }),
+  getGroup: route({
+    method: 'GET',
+    path: '/api/v1/groups/:name',
+    summary: 'One group with its members',
+    auth: 'admin',
+    params: nameParams,
+    response: groupDetailView,
+  }),
+  addGroupMembers: route({
+    method: 'POST',
+    path: '/api/v1/groups/:name/members',
+    summary: 'Add computers to a static group',
+    auth: 'admin',
+    params: nameParams,
+    body: addGroupMembersRequest,
+    response: groupDetailView,
+  }),
+  setGroupWindows: route({
+    method: 'PUT',
+    path: '/api/v1/groups/:name/windows',
+    summary: "Replace a group's maintenance windows (an empty list removes them all)",
+    auth: 'admin',
+    params: nameParams,
+    body: setWindowsRequest,
+    response: groupView,
+  }),
+  setGroupPolicy: route({
+    method: 'PUT',
+    path: '/api/v1/groups/:name/policy',
+    summary: "Set a group's client policy (null clears it; a deployment may override it)",
+    auth: 'admin',
+    params: nameParams,
+    body: setGroupPolicyRequest,
+    response: groupView,
+  }),
+};
+
+export const adminRoutes = { ...catalogRoutes, ...fleetRoutes, ...deploymentRoutes };
+export type AdminRoutes = typeof adminRoutes;

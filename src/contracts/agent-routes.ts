@@ -1,0 +1,71 @@
+import {
+  checkinRequest,
+  checkinResponse,
+  enrollRequest,
+  enrollResponse,
+  reportsRequest,
+  reportsResponse,
+} from './agent-protocol.js';
+import { pathOf, route } from './route.js';
+import { idParams, sha256Params } from './route-params.js';
+
+/**
+ * The agent protocol, under /agent/v1. Every call but enrollment carries the
+ * computer's own credential as a bearer token and names that computer in the path.
+ */
+export const agentRoutes = {
+  enroll: route({
+    method: 'POST',
+    path: '/agent/v1/enroll',
+    summary: 'Enroll a computer with an enrollment token (the token is in the body)',
+    auth: 'public',
+    body: enrollRequest,
+    response: enrollResponse,
+    status: 201,
+  }),
+  checkin: route({
+    method: 'POST',
+    path: '/agent/v1/computers/:id/checkin',
+    summary: 'Check in: inventory in, assignments out',
+    auth: 'computer',
+    params: idParams,
+    body: checkinRequest,
+    response: checkinResponse,
+  }),
+  reports: route({
+    method: 'POST',
+    path: '/agent/v1/computers/:id/reports',
+    summary: 'Status reports from the durable outbox; each seq applied once',
+    auth: 'computer',
+    params: idParams,
+    body: reportsRequest,
+    response: reportsResponse,
+  }),
+  wake: route({
+    method: 'GET',
+    path: '/agent/v1/computers/:id/wake',
+    summary: 'The push channel: Server-Sent Events; `event: checkin` means check in now',
+    auth: 'computer',
+    params: idParams,
+    response: 'event-stream',
+  }),
+  content: route({
+    method: 'GET',
+    path: '/agent/v1/content/:sha256',
+    summary: 'Download a file by SHA-256 (Range supported)',
+    auth: 'computer',
+    params: sha256Params,
+    response: 'octet-stream',
+    otherResponses: { 206: 'the requested range', 416: 'the range is outside the file' },
+  }),
+};
+export type AgentRoutes = typeof agentRoutes;
+
+/** The agent's paths, filled from the declarations. */
+export const agentPaths = {
+  enroll: agentRoutes.enroll.path,
+  checkin: (computerId: string) => pathOf(agentRoutes.checkin, [computerId]),
+  reports: (computerId: string) => pathOf(agentRoutes.reports, [computerId]),
+  content: (sha256: string) => pathOf(agentRoutes.content, [sha256]),
+  wake: (computerId: string) => pathOf(agentRoutes.wake, [computerId]),
+} as const;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { adminRoutes } from './admin-routes.js';
+import { agentRoutes } from './agent-routes.js';
+import { route, type RouteDeclaration } from './route.js';
+
+/** Answers a load balancer or an operator can ask for without a token. */
+export const healthView = z.object({
+  status: z.literal('ok'),
+  /** The server's clock, which may be virtual (--time-scale). */
+  time: z.string(),
+  /** Computers holding the push channel on this replica. */
+  pushConnected: z.number(),
+  engineLeader: z.boolean(),
+});
+export type HealthView = z.infer<typeof healthView>;
+
+export const serviceRoutes = {
+  health: route({
+    method: 'GET',
+    path: '/healthz',
+    summary: "The server's clock, push connections and whether it leads the engine",
+    auth: 'public',
+    response: healthView,
+  }),
+  openApi: route({
+    method: 'GET',
+    path: '/openapi.json',
+    summary: 'This document',
+    auth: 'public',
+    response: z.record(z.string(), z.unknown()),
+  }),
+};
+
+/** Every route the server answers, by name. */
+export const allRoutes: Record<string, RouteDeclaration> = {
+  ...serviceRoutes,
+  ...agentRoutes,
+  ...adminRoutes,
+};

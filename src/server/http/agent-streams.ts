@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { NotFoundError } from '../../domain/errors.js';
+import type { Services } from '../services/index.js';
+
+function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null {
+  const match = header ? /^bytes=(\d+)-(\d*)$/.exec(header) : null;
+  if (!match) return null;
+  const start = Number(match[1]);
+  const end = match[2] ? Math.min(Number(match[2]), size - 1) : size - 1;
+  return start <= end ? { start, end } : null;
+}
+
+/** The push channel: Server-Sent Events whose only message is "check in now". */
+export function openWakeStream(
+  services: Services,
+  computerId: string,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  res.write(': connected\n\n');
+  const unsubscribe = services.hub.subscribe(computerId, (reason) => {
+    res.write(`event: checkin\ndata: ${JSON.stringify({ reason })}\n\n`);
+  });
+  // A comment now and then keeps proxies and NAT from closing an idle stream.
+  const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+  const stop = () => {
+    clearInterval(ping);
+    unsubscribe();
+    untrack();
+    if (!res.writableEnded) res.end();
+  };
+  const untrack = services.hub.track(stop);
+  req.raw.on('close', stop);
+}
+
+/** Content by hash, with Range for resumed downloads. The agent verifies the hash. */
+export async function sendContent(
+  services: Services,
+  sha256: string,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const size = await services.content.size(sha256);
+  if (size === null) throw new NotFoundError('content', sha256);
+  reply.header('accept-ranges', 'bytes').type('application/octet-stream');
+  const range = parseRange(req.headers.range, size);
+  if (req.headers.range && !range) {
+    return reply.status(416).header('content-range', `bytes */${size}`).send();
+  }
+  if (range) {
+    reply
+      .status(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+      .header('content-length', range.end - range.start + 1);
+    return reply.send(services.content.open(sha256, range));
+  }
+  reply.status(200).header('content-length', size);
+  return reply.send(services.content.open(sha256));
+}
