@@ -98,7 +98,7 @@ function simulate(plan: DeploymentPlan, n: number, fails: (c: Computer) => boole
 }
 
 describe('a two-week rollout in virtual time', () => {
-  it('opens each phase after its soak and completes, in milliseconds', () => {
+  it('opens each phase after its soak and completes within the two virtual weeks', () => {
     const plan = planSchema.parse({
       phases: [
         { name: 'pilot', percent: 5 },
@@ -109,7 +109,6 @@ describe('a two-week rollout in virtual time', () => {
       soakSeconds: 3 * 86_400,
       recurrenceSeconds: 86_400,
     });
-    const started = performance.now();
     // 1 in 50 fails on its first attempt and succeeds on the daily retry.
     const r = simulate(
       plan,
@@ -117,7 +116,6 @@ describe('a two-week rollout in virtual time', () => {
       (c) => c.attempts === 1 && stableHash(`f:${c.id}`) % 50 === 0,
       14,
     );
-    const elapsed = performance.now() - started;
 
     expect(r.sizes).toEqual([50, 200, 750]);
     expect(r.openedAt).toEqual([t0, t0 + 72 * H, t0 + 144 * H]);
@@ -134,7 +132,8 @@ describe('a two-week rollout in virtual time', () => {
     expect(r.events[3]?.message).toBe(
       'completed: 1000 of 1000 computers installed or not applicable (100%)',
     );
-    expect(elapsed).toBeLessThan(5000);
+    // One evaluation per virtual hour until it completed, well inside the 14 days.
+    expect(r.evaluations).toBeLessThan(14 * 24);
   });
 
   it('a bad update on 20 computers at 10% / 100% halts in the first phase; the second never installs', () => {
