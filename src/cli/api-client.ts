@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
 import { z } from 'zod';
 import {
   apiPaths,
@@ -226,6 +225,8 @@ export class ApiClient {
       payload = body.stream;
     }
 
+    // Loaded on the first call, not with the module: `--help` of a command need not pay for it.
+    const { request } = await import('undici');
     let res;
     try {
       res = await request(`${this.base}${path}`, { method, headers, body: payload });
