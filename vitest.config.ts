@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two projects: `unit` (pure code, in-process API and storage suites; files in
  * parallel, each PostgreSQL suite in its own schema) and `e2e` (real server and
- * agent processes, the simulator, timing claims such as "all 50 start within 5 s";
+ * agent processes, the simulator, the push channel; they wait for conditions, never for time;
  * one file at a time so they do not compete for the CPU). `npm test` runs both.
  */
 const e2e = ['test/e2e-*.test.ts', 'test/replicas.test.ts', 'test/sim-*.test.ts'];

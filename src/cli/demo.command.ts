@@ -23,7 +23,8 @@ export function registerDemoCommand(program: Command): void {
         'with a realistic fault mix and a phased deployment running (Ctrl-C ends it)',
     )
     .option('--agents <n>', 'simulated computers', '300')
-    .option('--port <port>', 'TCP port of the server (0: any free one)', '8080')
+    // Any free port by default: a quick-start server may hold 8080; the URL is printed.
+    .option('--port <port>', 'TCP port of the server (default: any free one)', '0')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--data <dir>', 'keep the server data here (default: a temp dir, removed at the end)')
     .option('--time-scale <x>', 'virtual seconds per real second', '60')

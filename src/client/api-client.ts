@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
 import { errorBody } from '../contracts/api.js';
 import { adminRoutes, type AdminRoutes } from '../contracts/admin-routes.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
@@ -121,6 +120,8 @@ async function send(
     payload = body.stream;
   }
 
+  // Loaded on the first call, not with the module: `--help` of a command need not pay for it.
+  const { request } = await import('undici');
   let res;
   try {
     res = await request(url, { method, headers, body: payload });

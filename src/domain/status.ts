@@ -18,7 +18,7 @@ export const statusStates = [
 ] as const;
 export type StatusState = (typeof statusStates)[number];
 
-/** Why a computer did not get (or keep) an update, told apart as domain.md §3 asks. */
+/** Why a computer did not get (or keep) an update: each cause told apart in reports. */
 export const failureReasons = [
   'disk-space',
   'prerequisite-missing',

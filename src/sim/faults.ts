@@ -1,7 +1,8 @@
 import { Rng } from './rng.js';
 
 /**
- * The fault models of the simulator, one per cause of failure in domain.md §3. A
+ * The fault models of the simulator, one per cause of failure an administrator must tell
+ * apart (offline, re-imaged, disk, prerequisite, stopped agent, unreachable server…). A
  * `--faults` spec gives each a rate (the share of computers that get it) and an
  * optional parameter; `planFaults` turns that, the seed and the horizon into what each
  * computer gets. All times are virtual seconds since the simulation started.

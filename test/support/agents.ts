@@ -49,18 +49,5 @@ export function startAgents(options: {
   };
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs` with the last state. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+// Kept for call sites that import it from here; the helper is test/support/wait.ts.
+export { waitFor } from './wait.js';

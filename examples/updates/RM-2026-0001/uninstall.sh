@@ -1,3 +1,3 @@
 #!/bin/sh
-rm -f /tmp/ringmaster-example/fix-0001
+rm -f "${TMPDIR:-/tmp}/ringmaster-example/$RINGMASTER_COMPUTER_ID/fix-0001"
 echo "removed $RINGMASTER_UPDATE_ID"

@@ -1,0 +1,51 @@
+/** The benchmark's command line: `npm run bench -- [flags]` (see bench/run.ts). */
+export type Engine = 'sqlite' | 'postgres';
+
+export type Options = {
+  quick: boolean;
+  engines: Engine[];
+  sizes: number[];
+  loadProcesses: number;
+  stepSeconds: number;
+  connectionsPerProcess: number;
+  profile: boolean;
+  pgUrl: string;
+  ladder: number[];
+  write: boolean;
+  /** --priority N: run the server and load processes at nice N (e.g. -10) on a shared machine. */
+  priority: number | null;
+};
+
+export function parseArgs(argv: string[]): Options {
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    if (i >= 0) return argv[i + 1];
+    const eq = argv.find((a) => a.startsWith(`--${name}=`));
+    return eq?.slice(name.length + 3);
+  };
+  const quick = argv.includes('--quick');
+  const engine = flag('engine') ?? 'both';
+  if (!['sqlite', 'postgres', 'both'].includes(engine))
+    throw new Error(`--engine must be sqlite, postgres or both, not ${engine}`);
+  const sizes = (flag('sizes') ?? (quick ? '10000' : '10000,100000')).split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 100 || n > 2_000_000))
+    throw new Error('--sizes: whole numbers between 100 and 2,000,000');
+  return {
+    quick,
+    engines: engine === 'both' ? ['sqlite', 'postgres'] : [engine as Engine],
+    sizes,
+    loadProcesses: Number(flag('load-processes') ?? 2),
+    stepSeconds: Number(flag('step-seconds') ?? (quick ? 2 : 5)),
+    connectionsPerProcess: Number(flag('connections') ?? 64),
+    profile: argv.includes('--profile'),
+    pgUrl:
+      flag('pg-url') ??
+      process.env.RINGMASTER_BENCH_PG_URL ??
+      'postgres://postgres@127.0.0.1:5432/test',
+    ladder: quick
+      ? [250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000]
+      : [250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 16000],
+    write: !argv.includes('--no-write'),
+    priority: flag('priority') === undefined ? null : Number(flag('priority')),
+  };
+}

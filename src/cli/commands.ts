@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import type { Register } from './root.js';
+
+/**
+ * Every top-level command, in help order, with its one-line summary and how to load it.
+ * A command's module (and what it imports: the API client, the server, the simulator)
+ * is loaded only when that command runs or its help is asked for, so `--version` and
+ * `deployment list --help` start at once. A test checks each summary against the
+ * description its module gives.
+ */
+export const commands: readonly { name: string; summary: string; load: () => Promise<Register> }[] =
+  [
+    {
+      name: 'update',
+      summary: 'the catalog of approved updates',
+      load: async () => (await import('./update.command.js')).registerUpdateCommand,
+    },
+    {
+      name: 'enrollment',
+      summary: 'tokens that let new computers enroll',
+      load: async () => (await import('./enrollment.command.js')).registerEnrollmentCommand,
+    },
+    {
+      name: 'computer',
+      summary: 'the enrolled computers',
+      load: async () => (await import('./computer.command.js')).registerComputerCommand,
+    },
+    {
+      name: 'group',
+      summary: 'groups of computers',
+      load: async () => (await import('./group.command.js')).registerGroupCommand,
+    },
+    {
+      name: 'deployment',
+      summary: 'deployments of an update to groups, in phases',
+      load: async () => (await import('./deployment.command.js')).registerDeploymentCommand,
+    },
+    {
+      name: 'server',
+      summary: 'run the Ringmaster server (admin API, agent API, content store)',
+      load: async () => (await import('./server.command.js')).registerServerCommand,
+    },
+    {
+      name: 'agent',
+      summary: 'run the agent on this computer: enroll, check in, install what is assigned',
+      load: async () => (await import('./agent.command.js')).registerAgentCommand,
+    },
+    {
+      name: 'sim',
+      summary:
+        'simulate a fleet: N virtual computers, each the real agent logic on a simulated host, ' +
+        'over real HTTP to a server, with injected faults',
+      load: async () => (await import('./sim.command.js')).registerSimCommand,
+    },
+    {
+      name: 'demo',
+      summary:
+        'run a live demo: a server, a sample catalog, site groups and a simulated fleet ' +
+        'with a realistic fault mix and a phased deployment running (Ctrl-C ends it)',
+      load: async () => (await import('./demo.command.js')).registerDemoCommand,
+    },
+  ];
+
+/**
+ * Adds the commands to `program` for a run with these arguments (after `node ringmaster`):
+ * the one named (`ringmaster deployment …`, `ringmaster help deployment`) is loaded in
+ * full; the others are placeholders with their summary, enough for `ringmaster --help`
+ * and for suggestions after a typo.
+ */
+export async function addCommands(program: Command, args: readonly string[]): Promise<void> {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const named = words[0] === 'help' ? words[1] : words[0];
+  for (const command of commands) {
+    if (command.name === named) {
+      (await command.load())(program);
+    } else {
+      program.command(command.name).summary(command.summary).allowUnknownOption();
+    }
+  }
+}
