@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from './support/engines.js';
+import { waitFor } from './support/agents.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { inventoryFactory, manifestFactory, sha256 } from './factories/update.factory.js';
 import type { Inventory } from '../src/contracts/inventory.js';
@@ -145,6 +146,15 @@ for (const engine of ENGINES) {
       });
       expect(dep.statusCode).toBe(201);
       const depId = dep.json<{ id: string }>().id;
+      // The request does not tick: the leader opens the first phase at its next tick.
+      await waitFor(
+        'the first phase to open',
+        async () =>
+          (await admin('GET', `/api/v1/deployments/${depId}`)).json<{
+            phases: { openedAt: string | null }[];
+          }>().phases[0]?.openedAt != null,
+        10_000,
+      );
 
       const checkin = await server.app.inject({
         method: 'POST',

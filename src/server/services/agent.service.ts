@@ -29,7 +29,7 @@ import { newId } from './secrets.js';
 export type AgentServiceOptions = {
   checkinIntervalSeconds: number;
   /** Called after reports are stored, so the engine can re-evaluate soon. */
-  onReports?: () => void;
+  onReports?: (computerId: string, updateIds: readonly string[]) => Promise<void>;
 };
 
 type CatalogEntry = { manifest: UpdateManifest; files: UpdateFileTable[] };
@@ -186,7 +186,7 @@ export class AgentService {
       if (await this.entry(id)) known.add(id);
     }
     const ackedSeq = await this.statuses.applyReports(computerId, reports, known, this.clock.now());
-    this.options.onReports?.();
+    await this.options.onReports?.(computerId, [...known]);
     return { ackedSeq };
   }
 }
