@@ -26,7 +26,7 @@ import { newId } from './secrets.js';
 export type AgentServiceOptions = {
   checkinIntervalSeconds: number;
   /** Called after reports are stored, so the engine can re-evaluate soon. */
-  onReports?: () => void;
+  onReports?: (computerId: string, updateIds: readonly string[]) => Promise<void>;
 };
 
 /** The server's side of the agent protocol: check-ins and status reports. */
@@ -161,7 +161,7 @@ export class AgentService {
       if (await this.entry(id)) known.add(id);
     }
     const ackedSeq = await this.statuses.applyReports(computerId, reports, known, this.clock.now());
-    this.options.onReports?.();
+    await this.options.onReports?.(computerId, [...known]);
     return { ackedSeq };
   }
 }
