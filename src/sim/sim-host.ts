@@ -13,6 +13,7 @@ import type {
 } from '../agent/core/host.js';
 import type { LocalUserChannel, PendingView, UserRequest } from '../agent/core/local-user.js';
 import { emptyMemory } from '../agent/core/memory.js';
+import { FIRST_INTERVAL_SECONDS, type RunnerState } from '../agent/runner.js';
 import type { ComputerFaults } from './faults.js';
 
 /**
@@ -90,7 +91,7 @@ const WORK_ROOT = '/sim/work/';
 const EMPTY_MEMORY = JSON.stringify(emptyMemory());
 
 /** One virtual computer's state: kept small, since a process holds 100,000 of them. */
-export class SimComputer {
+export class SimComputer implements RunnerState {
   /** The durable store's three known keys, and any others. */
   credential: string | null = null;
   outbox: string | null = null;
@@ -111,8 +112,9 @@ export class SimComputer {
   approvals: { updateId: string; stage: 'download' | 'install'; at: number }[] | null = null;
   /** agent-stopped: 0 running, 1 the stop was recorded, 2 the start too. */
   stopPhase = 0;
-  /** Seconds until the next try after a failure; 0: none yet. */
-  backoff = 0;
+  /** The runner's pace (RunnerState): the server's last interval, the next backoff. */
+  intervalSeconds = FIRST_INTERVAL_SECONDS;
+  backoffSeconds = 0;
   /** Per-computer PRNG state (mulberry32). */
   rng: number;
   /** The scheduler's next wake for this computer (virtual epoch ms). */
