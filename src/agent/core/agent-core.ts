@@ -1,4 +1,4 @@
-import type { AgentEvent, Assignment, StatusReport } from '../../contracts/agent-protocol.js';
+import type { Assignment, StatusReport } from '../../contracts/agent-protocol.js';
 import { handleAssignment, type AssignmentEnd, type Step } from './assignment.js';
 import {
   eventsToSend,
@@ -11,15 +11,23 @@ import {
   type AwayState,
 } from './away.js';
 import type { Host } from './host.js';
-import {
-  applyUserRequests,
-  pendingUpdates,
-  type PendingRestartView,
-  type RequestOutcome,
-} from './local-user.js';
+import { applyUserRequests, pendingUpdates, type PendingRestartView } from './local-user.js';
 import { loadMemory, saveMemory, type AgentMemory } from './memory.js';
 import { Outbox } from './outbox.js';
+import {
+  fail,
+  isOutage,
+  isTransient,
+  messageOf,
+  type CycleEvent,
+  type CycleResult,
+  type RestartOutcome,
+} from './cycle.js';
+import { bootKey, decideRestart, runRestart } from './restart.js';
 import { ServerCallError, type AgentCredential, type ServerClient } from './server-client.js';
+
+export type { CycleEvent, CycleResult, RestartOutcome } from './cycle.js';
+export { isTransient } from './cycle.js';
 
 export interface AgentCoreOptions {
   host: Host;
@@ -38,51 +46,6 @@ export interface AgentCoreOptions {
   /** Called as things happen, for logging. */
   onEvent?: (event: CycleEvent) => void;
 }
-
-export type RestartOutcome =
-  /** No reboot command: the agent waits for someone to restart the computer. */
-  | 'manual'
-  | 'postponed'
-  | 'blocked-by-logged-on-user'
-  /** The reboot command already ran in this boot; the agent does not repeat it. */
-  | 'already-requested'
-  | 'restarting'
-  | 'failed';
-
-export type CycleEvent =
-  | { type: 'enrolled'; computerId: string }
-  | { type: 'checked-in'; computerId: string; assignments: number }
-  | { type: 'report'; report: StatusReport }
-  | { type: 'awaiting-reboot'; updateId: string }
-  | { type: 'flushed'; sent: number }
-  | { type: 'flush-failed'; message: string }
-  | { type: 'credential-rejected'; message: string }
-  | { type: 'events-sent'; events: AgentEvent[] }
-  | { type: 'user-request'; outcome: RequestOutcome }
-  /** An update waiting for the user left the check-in (halted or revoked): dropped. */
-  | { type: 'dropped'; updateId: string }
-  | { type: 'restart'; outcome: RestartOutcome; updates: string[]; message: string };
-
-export type CycleResult =
-  | {
-      outcome: 'ok';
-      computerId: string;
-      nextCheckinSeconds: number;
-      assignments: { updateId: string; action: Assignment['action']; end: AssignmentEnd }[];
-      /**
-       * The earliest future time something may change without the server (a scheduled
-       * install, a deadline, the end of a postponed restart): worth a cycle then, even
-       * before the next check-in the server asked for. Null when nothing is due.
-       */
-      nextDueAt: string | null;
-    }
-  | {
-      outcome: 'failed';
-      stage: 'enroll' | 'checkin';
-      /** Worth retrying as is: the server was unreachable or had a passing fault. */
-      transient: boolean;
-      message: string;
-    };
 
 const CREDENTIAL_KEY = 'credential';
 const MAX_MESSAGE = 2000;
@@ -235,9 +198,11 @@ export class AgentCore {
           r.updateId === a.updateId && (r.end === 'pending-reboot' || r.end === 'awaiting-reboot'),
       ),
     );
-    const restart = await this.restartIfAllowed(memory, rebooting);
+    const say = (outcome: RestartOutcome, updates: string[], message: string): void =>
+      this.emit({ type: 'restart', outcome, updates, message });
+    const restart = await decideRestart(host, memory, rebooting, this.options.now(), say);
     await this.publish(auth, memory, restart);
-    if (restart?.run) await this.runRestart(restart.updates);
+    if (restart?.run) await runRestart(host, restart.updates, say);
 
     return {
       outcome: 'ok',
@@ -298,74 +263,6 @@ export class AgentCore {
       }
     }
     if (changed) await saveMemory(this.options.host.storage, memory);
-  }
-
-  /**
-   * Decides about restarting the computer for the updates that need it. With a reboot
-   * command the agent restarts once per boot, unless a local admin postponed it or an
-   * update says "no automatic restart while a user is logged on" and someone is.
-   */
-  private async restartIfAllowed(
-    memory: AgentMemory,
-    rebooting: Assignment[],
-  ): Promise<(PendingRestartView & { run: boolean }) | null> {
-    if (rebooting.length === 0) return null;
-    const { host } = this.options;
-    const now = this.options.now();
-    const updates = rebooting.map((a) => a.updateId);
-    const automatic = host.restartComputer !== undefined;
-    const until = memory.restart.postponedUntil;
-    const postponed = until !== null && Date.parse(until) > now.getTime();
-    const view = {
-      updates,
-      automatic,
-      postponedUntil: postponed ? until : null,
-      blockedByLoggedOnUser: false,
-    };
-    const say = (outcome: RestartOutcome, message: string): void =>
-      this.emit({ type: 'restart', outcome, updates, message });
-
-    if (!automatic) {
-      say('manual', 'a restart is needed; no reboot command, so waiting for someone to restart');
-      return { ...view, run: false };
-    }
-    if (postponed) {
-      say('postponed', `restart postponed by a local admin until ${until}`);
-      return { ...view, run: false };
-    }
-    if (rebooting.some((a) => a.noAutoRestartWhileLoggedOn)) {
-      const users = (await host.loggedOnUsers?.()) ?? 0;
-      if (users > 0) {
-        say('blocked-by-logged-on-user', `not restarting: ${users} user(s) logged on`);
-        return { ...view, blockedByLoggedOnUser: true, run: false };
-      }
-    }
-    const boot = bootKey(await host.bootTime());
-    if (memory.restart.triedInBoot === boot) {
-      say('already-requested', 'the restart was already requested in this boot');
-      return { ...view, run: false };
-    }
-    memory.restart.triedInBoot = boot;
-    await saveMemory(host.storage, memory);
-    return { ...view, run: true };
-  }
-
-  private async runRestart(updates: string[]): Promise<void> {
-    const restart = this.options.host.restartComputer?.bind(this.options.host);
-    if (!restart) return;
-    const emit = (outcome: RestartOutcome, message: string): void =>
-      this.emit({ type: 'restart', outcome, updates, message });
-    try {
-      const result = await restart();
-      if (result.exitCode === 0 && !result.timedOut) {
-        emit('restarting', 'restarting the computer to finish installing updates');
-      } else {
-        const how = result.timedOut ? 'timed out' : `exited with ${result.exitCode}`;
-        emit('failed', `the reboot command ${how}: ${result.output.slice(-500)}`);
-      }
-    } catch (error) {
-      emit('failed', `the reboot command failed: ${messageOf(error)}`);
-    }
   }
 
   private async publish(
@@ -458,38 +355,4 @@ export class AgentCore {
   private emit(event: CycleEvent): void {
     this.options.onEvent?.(event);
   }
-}
-
-function fail(
-  stage: 'enroll' | 'checkin',
-  transient: boolean,
-  message: string,
-): Extract<CycleResult, { outcome: 'failed' }> {
-  return { outcome: 'failed', stage, transient, message };
-}
-
-/** Unreachable, overloaded or failing servers are worth retrying; refusals are not. */
-export function isTransient(error: unknown): boolean {
-  if (!(error instanceof ServerCallError)) return false;
-  return error.status === null || error.status === 429 || error.status >= 500;
-}
-
-/**
- * The server could not be reached: no connection, or a proxy or load balancer in front
- * of it saying so (502/503/504).
- */
-function isOutage(error: unknown): boolean {
-  if (!(error instanceof ServerCallError)) return false;
-  return (
-    error.status === null || error.status === 502 || error.status === 503 || error.status === 504
-  );
-}
-
-/** The boot a restart was requested in; an unknown boot time counts as one boot. */
-function bootKey(bootTime: string | null): string {
-  return bootTime ?? 'unknown';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
