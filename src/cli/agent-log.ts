@@ -74,11 +74,11 @@ export function describeEvent(event: CycleEvent): LogLine {
         message: event.message,
         text: `the server refused our credential; enrolling again next cycle (${event.message})`,
       };
-    case 'events-sent':
+    case 'absences-sent':
       return {
         event: event.type,
-        events: event.events,
-        text: `told the server: ${event.events.map((e) => `${e.kind} ${e.from} → ${e.to}`).join('; ')}`,
+        absences: event.absences,
+        text: `told the server: ${event.absences.map((e) => `${e.kind} ${e.from} → ${e.to}`).join('; ')}`,
       };
     case 'user-request':
       return {

@@ -37,7 +37,7 @@ export class Fleet {
     reports: {},
     downloads: 0,
     unreachable: 0,
-    events: 0,
+    absences: 0,
   };
   private active = 0;
   private cycles = 0;

@@ -151,7 +151,7 @@ async function simSchedule(): Promise<{ checkins: number[]; jitter: () => number
       reports: {},
       downloads: 0,
       unreachable: 0,
-      events: 0,
+      absences: 0,
     },
     seen: new Uint8Array(1),
     channel: null,

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AgentEvent, Assignment } from '../../contracts/agent-protocol.js';
+import type { Absence, Assignment } from '../../contracts/agent-protocol.js';
 import { AgentCore, type CycleEvent } from './agent-core.js';
 import { FakeHost, FakeServer, makeAssignment, PAYLOAD, sha } from './agent-core.test-support.js';
 
@@ -228,7 +228,7 @@ describe('AgentCore client policies and the local user', () => {
     await core().started();
     await core().runCycle();
     await core().runCycle();
-    const sent = server.checkins.map((c) => c.events);
+    const sent = server.checkins.map((c) => c.absences);
     expect(sent).toEqual([
       [],
       [
@@ -243,7 +243,7 @@ describe('AgentCore client policies and the local user', () => {
     ]);
   });
 
-  it('tells the server once how long it was unreachable, keeping events until then', async () => {
+  it('tells the server once how long it was unreachable, keeping the absences until then', async () => {
     const still = () =>
       new AgentCore({ host, client: server, enrollmentToken: 'e', now: () => new Date(clock) });
     await still().runCycle();
@@ -262,7 +262,7 @@ describe('AgentCore client policies and the local user', () => {
     await still().runCycle();
     await still().runCycle();
 
-    const sent = server.checkins.map((c) => c.events);
+    const sent = server.checkins.map((c) => c.absences);
     expect(sent).toHaveLength(5);
     expect(sent[3]).toEqual([
       {
@@ -279,7 +279,7 @@ describe('AgentCore client policies and the local user', () => {
       },
     ]);
     // While it failed, the check-ins carried the stop too (none is lost on a failure).
-    expect(sent[1]?.map((e: AgentEvent) => e.kind)).toEqual(['agent-stopped']);
+    expect(sent[1]?.map((e: Absence) => e.kind)).toEqual(['agent-stopped']);
     expect(sent[4]).toEqual([]);
   });
 
@@ -319,7 +319,7 @@ describe('AgentCore client policies and the local user', () => {
       await core().started();
       await core().runCycle();
       expect(server.applied.at(-1)?.state).toBe('installed');
-      expect(server.checkins.at(-1)?.events[0]?.detail).toContain('restarting the computer');
+      expect(server.checkins.at(-1)?.absences[0]?.detail).toContain('restarting the computer');
     });
 
     it('honours a postponement by a local admin', async () => {

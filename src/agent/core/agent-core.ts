@@ -1,15 +1,15 @@
 import type { Assignment, StatusReport } from '../../contracts/agent-protocol.js';
 import { handleAssignment, type AssignmentEnd, type Step } from './assignment.js';
 import {
-  eventsToSend,
-  loadAway,
+  absencesToSend,
+  loadAbsences,
   noteCheckinOk,
   noteStart,
   noteStop,
   noteUnreachable,
-  saveAway,
-  type AwayState,
-} from './away.js';
+  saveAbsences,
+  type AbsenceState,
+} from './absence.js';
 import type { Host } from './host.js';
 import { applyUserRequests, pendingUpdates, type PendingRestartView } from './local-user.js';
 import { loadMemory, saveMemory, type AgentMemory } from './memory.js';
@@ -58,7 +58,7 @@ const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
 
 /**
  * The agent's cycle, free of I/O: take the local user's requests, enroll if needed,
- * flush the outbox, check in (with what the agent saw while away), carry out each
+ * flush the outbox, check in (with its absences since the last one), carry out each
  * assignment under its client policy, restart if allowed, report, publish what waits
  * for the user. The real agent and every simulated computer run it.
  */
@@ -72,9 +72,9 @@ export class AgentCore {
   /** The agent process starts: a clean stop recorded earlier becomes an event. */
   async started(): Promise<void> {
     const { storage } = this.options.host;
-    const away = await loadAway(storage);
-    const next = noteStart(away, this.options.now());
-    if (next !== away) await saveAway(storage, next);
+    const state = await loadAbsences(storage);
+    const next = noteStart(state, this.options.now());
+    if (next !== state) await saveAbsences(storage, next);
   }
 
   /** The agent stops cleanly (SIGTERM/SIGINT): remember when and why, for the server. */
@@ -86,7 +86,8 @@ export class AgentCore {
       memory.restart.triedInBoot === boot
         ? `restarting the computer to finish installing updates (${detail})`
         : detail;
-    await saveAway(host.storage, noteStop(await loadAway(host.storage), this.options.now(), why));
+    const state = await loadAbsences(host.storage);
+    await saveAbsences(host.storage, noteStop(state, this.options.now(), why));
   }
 
   async runCycle(): Promise<CycleResult> {
@@ -113,11 +114,11 @@ export class AgentCore {
 
     let flushBroken = !(await this.flush(auth));
 
-    const away = await loadAway(host.storage);
-    const events = eventsToSend(away, this.options.now());
+    const absent = await loadAbsences(host.storage);
+    const absences = absencesToSend(absent, this.options.now());
     let checkin;
     try {
-      checkin = await client.checkin(auth, { inventory, events });
+      checkin = await client.checkin(auth, { inventory, absences });
     } catch (error) {
       await this.publish(auth, memory, null);
       if (error instanceof ServerCallError && (error.status === 401 || error.status === 403)) {
@@ -128,12 +129,12 @@ export class AgentCore {
         this.emit({ type: 'credential-rejected', message: messageOf(error) });
         return fail('checkin', true, `check-in refused: ${messageOf(error)}`);
       }
-      await this.noteFailure(error, away);
+      await this.noteFailure(error, absent);
       return fail('checkin', isTransient(error), `check-in failed: ${messageOf(error)}`);
     }
-    const delivered = noteCheckinOk(away);
-    if (delivered !== away) await saveAway(host.storage, delivered);
-    if (events.length > 0) this.emit({ type: 'events-sent', events });
+    const delivered = noteCheckinOk(absent);
+    if (delivered !== absent) await saveAbsences(host.storage, delivered);
+    if (absences.length > 0) this.emit({ type: 'absences-sent', absences });
     await this.outbox.acknowledge(checkin.ackedSeq);
     this.emit({
       type: 'checked-in',
@@ -304,12 +305,12 @@ export class AgentCore {
   }
 
   /** A check-in (or enrollment) that could not reach the server starts an outage. */
-  private async noteFailure(error: unknown, known?: AwayState): Promise<void> {
+  private async noteFailure(error: unknown, known?: AbsenceState): Promise<void> {
     if (!isOutage(error)) return;
     const { storage } = this.options.host;
-    const away = known ?? (await loadAway(storage));
-    const next = noteUnreachable(away, this.options.now(), messageOf(error));
-    if (next !== away) await saveAway(storage, next);
+    const state = known ?? (await loadAbsences(storage));
+    const next = noteUnreachable(state, this.options.now(), messageOf(error));
+    if (next !== state) await saveAbsences(storage, next);
   }
 
   private async record(assignment: Assignment, step: Step): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AgentEvent, Assignment, StatusReport } from '../../contracts/agent-protocol.js';
+import type { Absence, Assignment, StatusReport } from '../../contracts/agent-protocol.js';
 import type { AssignmentEnd } from './assignment.js';
 import type { RequestOutcome } from './local-user.js';
 import { ServerCallError } from './server-client.js';
@@ -23,7 +23,7 @@ export type CycleEvent =
   | { type: 'flushed'; sent: number }
   | { type: 'flush-failed'; message: string }
   | { type: 'credential-rejected'; message: string }
-  | { type: 'events-sent'; events: AgentEvent[] }
+  | { type: 'absences-sent'; absences: Absence[] }
   | { type: 'user-request'; outcome: RequestOutcome }
   /** An update waiting for the user left the check-in (halted or revoked): dropped. */
   | { type: 'dropped'; updateId: string }

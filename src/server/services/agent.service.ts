@@ -1,11 +1,12 @@
 import type {
-  AgentEvent,
+  Absence,
   Assignment,
   CheckinRequest,
   CheckinResponse,
   ReportsResponse,
   StatusReport,
 } from '../../contracts/agent-protocol.js';
+import { absencesOf } from '../../contracts/agent-protocol.js';
 import { updateManifest, type UpdateManifest } from '../../contracts/manifest.js';
 import type { MaintenanceWindow } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
@@ -81,10 +82,11 @@ export class AgentService {
       now,
     );
     if (changed) await this.membership.refreshComputer(computerId, request.inventory);
-    await this.recordEvents(computerId, request.events, now);
+    const absences = absencesOf(request);
+    await this.recordEvents(computerId, absences, now);
     const silence = silentAbsence(
       computer.last_seen_at === null ? null : Number(computer.last_seen_at),
-      request.events.length > 0,
+      absences.length > 0,
       this.options.checkinIntervalSeconds,
       now,
     );
@@ -166,7 +168,7 @@ export class AgentService {
     );
   }
 
-  private async recordEvents(computerId: string, events: AgentEvent[], now: number): Promise<void> {
+  private async recordEvents(computerId: string, events: Absence[], now: number): Promise<void> {
     await this.events.addComputerEvents(
       events.map((e) => ({
         id: newId('cev'),
