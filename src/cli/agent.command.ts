@@ -12,6 +12,9 @@ import {
 } from '../agent/runner.js';
 import { formatDuration } from '../domain/rollout/duration.js';
 import { CliError } from './output.js';
+import { serverUrl } from './server-url.js';
+
+export { serverUrl } from './server-url.js';
 import {
   approve,
   postponeRestart,
@@ -188,21 +191,6 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     stop.dispose();
     await client.close();
   }
-}
-
-/** --server, else RINGMASTER_URL as the admin commands read it; RINGMASTER_SERVER still works. */
-export function serverUrl(
-  flag: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-): string {
-  if (flag) return flag;
-  if (env.RINGMASTER_URL) return env.RINGMASTER_URL;
-  if (env.RINGMASTER_SERVER) {
-    warn('RINGMASTER_SERVER is deprecated: set RINGMASTER_URL instead');
-    return env.RINGMASTER_SERVER;
-  }
-  throw new CliError('no server: give --server or set RINGMASTER_URL', 2);
 }
 
 function describeStep(step: RunnerStep): LogLine {
