@@ -68,6 +68,16 @@ export function describeEvent(event: CycleEvent): LogLine {
         message: event.message,
         text: `reports kept for later: ${event.message}`,
       };
+    case 'quarantined':
+      return {
+        event: event.type,
+        updateId: event.report.updateId,
+        seq: event.report.seq,
+        state: event.report.state,
+        status: event.status,
+        message: event.message,
+        text: `report ${event.report.seq} (${event.report.updateId}: ${event.report.state}) refused by the server, set aside in outbox.json: ${event.message}`,
+      };
     case 'credential-rejected':
       return {
         event: event.type,

@@ -124,8 +124,9 @@ export class AgentCore {
       if (error instanceof ServerCallError && (error.status === 401 || error.status === 403)) {
         // The server no longer knows this credential (computer deleted or re-imaged):
         // forget it, so the next cycle enrolls afresh.
+        // The identity is refused, not the reports: they wait in the outbox for the
+        // next enrollment (and are set aside if the server refuses them then).
         await host.storage.delete(CREDENTIAL_KEY);
-        await this.outbox.clear();
         this.emit({ type: 'credential-rejected', message: messageOf(error) });
         return fail('checkin', true, `check-in refused: ${messageOf(error)}`);
       }
@@ -330,7 +331,8 @@ export class AgentCore {
   /** Sends what the outbox holds; false when the server could not take it now. */
   private async flush(auth: AgentCredential): Promise<boolean> {
     try {
-      const sent = await this.outbox.flush(this.options.client, auth);
+      const { sent, quarantined } = await this.outbox.flush(this.options.client, auth);
+      for (const q of quarantined) this.emit({ type: 'quarantined', ...q });
       if (sent > 0) this.emit({ type: 'flushed', sent });
       return true;
     } catch (error) {

@@ -22,6 +22,8 @@ export type CycleEvent =
   | { type: 'awaiting-reboot'; updateId: string }
   | { type: 'flushed'; sent: number }
   | { type: 'flush-failed'; message: string }
+  /** The server refused this report (a 4xx): set aside in the outbox, not resent. */
+  | { type: 'quarantined'; report: StatusReport; status: number; message: string }
   | { type: 'credential-rejected'; message: string }
   | { type: 'absences-sent'; absences: Absence[] }
   | { type: 'user-request'; outcome: RequestOutcome }
