@@ -174,7 +174,9 @@ export class FakeHost implements Host {
     if (data === undefined) return Promise.resolve({ exists: false });
     return Promise.resolve(options.hash ? { exists: true, sha256: sha(data) } : { exists: true });
   }
-  runCommand(spec: CommandSpec): Promise<CommandResult> {
+  processRunning?: (pid: number) => Promise<boolean>;
+
+  runCommand(spec: CommandSpec, _started?: (pid: number) => void): Promise<CommandResult> {
     this.ran.push(spec);
     const handler = this.commands.get(spec.command);
     if (!handler) throw new Error(`unexpected command ${spec.command}`);

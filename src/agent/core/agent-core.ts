@@ -48,6 +48,8 @@ export interface AgentCoreOptions {
 }
 
 const CREDENTIAL_KEY = 'credential';
+/** How soon to look again at an install a killed agent process left running. */
+const RUNNING_RECHECK_MS = 30_000;
 const MAX_MESSAGE = 2000;
 const MAX_OUTPUT = 8192;
 const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
@@ -298,6 +300,8 @@ export class AgentCore {
       if (item.policy === 'scheduled' && item.installAt) times.push(Date.parse(item.installAt));
       if (item.deadline) times.push(Date.parse(item.deadline));
     }
+    // An install left running by a killed agent process: look again soon.
+    if (Object.keys(memory.running).length > 0) times.push(now + RUNNING_RECHECK_MS);
     if (restart?.automatic && restart.postponedUntil) {
       times.push(Date.parse(restart.postponedUntil));
     }

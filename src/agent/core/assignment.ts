@@ -8,6 +8,7 @@ import { fetchFiles } from './download.js';
 import type { CommandResult, Host } from './host.js';
 import type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
 import { applyPolicy } from './client-policy.js';
+import { recordRunning, stillRunning } from './running-install.js';
 
 export type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
 
@@ -36,6 +37,10 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
       return await finish(ctx, after.kind === 'installed', 'after the restart', null);
     });
   }
+
+  // An install begun by an agent process that was killed may still run: never start a
+  // second one. Once it has gone, the normal path below detects first, then decides.
+  if (await stillRunning(ctx, a.updateId)) return 'installing';
 
   if (!manifest.platforms.some((p) => platformMatches(p, ctx.inventory))) {
     const wanted = manifest.platforms.map((p) => (p.arch ? `${p.os}/${p.arch}` : p.os));
@@ -75,7 +80,9 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
     if (fetched) return await end(ctx, { state: 'failed', ...fetched });
 
     await ctx.report({ state: 'installing', ...(go.why ? { message: go.why } : {}) });
-    const run = await runInstallCommand(host, manifest.install, workDir, env);
+    const run = await recordRunning(ctx, a.updateId, (started) =>
+      runInstallCommand(host, manifest.install, workDir, env, started),
+    );
     const tail = { exitCode: run.result.exitCode, output: run.result.output };
     switch (run.kind) {
       case 'success': {

@@ -18,13 +18,12 @@ export async function runInstallCommand(
   install: InstallCommand,
   workDir: string,
   env: Readonly<Record<string, string>>,
+  started?: (pid: number) => void,
 ): Promise<InstallRun> {
-  const result = await host.runCommand({
-    command: install.command,
-    cwd: workDir,
-    env,
-    timeoutSeconds: install.timeoutSeconds,
-  });
+  const result = await host.runCommand(
+    { command: install.command, cwd: workDir, env, timeoutSeconds: install.timeoutSeconds },
+    started,
+  );
   return { kind: classifyExit(install, result), result };
 }
 
