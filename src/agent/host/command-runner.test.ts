@@ -3,27 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/support/agents.js';
-import { OutputTail, runShellCommand } from './command-runner.js';
+import { OutputTail, processRunning, runShellCommand } from './command-runner.js';
 
 /** Waits until the process has gone (killed and reaped), or fails after a generous while. */
 async function gone(pid: number): Promise<boolean> {
-  return await waitFor(`process ${pid} to end`, async () => !(await alive(pid)), 20_000, 50);
-}
-
-/** Running, and not a zombie waiting for a parent (in a container, PID 1 may never reap it). */
-async function alive(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== 'linux') return true;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
+  return await waitFor(
+    `process ${pid} to end`,
+    () => Promise.resolve(!processRunning(pid)),
+    20_000,
+    50,
+  );
 }
 
 describe('runShellCommand', () => {
@@ -96,6 +85,18 @@ describe('runShellCommand', () => {
     expect(result.exitCode).toBeNull();
     const shellPid = Number((await readFile(pidFile, 'utf8')).trim());
     expect(await gone(shellPid)).toBe(true);
+  });
+
+  it('tells a running process from one that has ended', async () => {
+    let pid = 0;
+    const run = runShellCommand(
+      { command: 'sleep 30', cwd: dir, env: {}, timeoutSeconds: 1 },
+      { killGraceMs: 100, onStarted: (p) => (pid = p) },
+    );
+    expect(pid).toBeGreaterThan(0);
+    expect(processRunning(pid)).toBe(true);
+    await run;
+    expect(await gone(pid)).toBe(true);
   });
 
   it('rejects when the command cannot start at all', async () => {
