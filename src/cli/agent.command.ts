@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AgentCore } from '../agent/core/agent-core.js';
 import { RealHost } from '../agent/host/real-host.js';
+import { runInstallCommand } from '../agent/installers/command-installer.js';
 import { HttpServerClient } from '../agent/http-client.js';
 import { holdPush, PUSH_RETRY_MS } from '../agent/push-holder.js';
 import {
@@ -128,6 +129,7 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
   const stop = new StopSignal();
   const core = new AgentCore({
     host,
+    installer: runInstallCommand,
     client,
     enrollmentToken: options.enrollmentToken ?? process.env.RINGMASTER_ENROLLMENT_TOKEN,
     now: () => new Date(),

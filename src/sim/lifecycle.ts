@@ -1,4 +1,5 @@
 import { AgentCore } from '../agent/core/agent-core.js';
+import { runInstallCommand } from '../agent/installers/command-installer.js';
 import { runStep } from '../agent/runner.js';
 import { onlineAt } from './faults.js';
 import type { ComputerFaults } from './faults.js';
@@ -110,6 +111,7 @@ export class Lifecycle {
     const core = (now: () => number) =>
       new AgentCore({
         host,
+        installer: runInstallCommand,
         client: new SimServerClient(options.client, c, this.deps.ctx, this.deps.counters, startMs),
         enrollmentToken: options.enrollmentToken,
         now: () => new Date(now()),

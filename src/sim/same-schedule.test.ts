@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckinRequest } from '../contracts/agent-protocol.js';
 import { AgentCore } from '../agent/core/agent-core.js';
-import { FakeHost } from '../agent/core/agent-core.test-support.js';
+import { FakeHost, installer } from '../agent/core/agent-core.test-support.js';
 import { ServerCallError, type ServerClient } from '../agent/core/server-client.js';
 import { initialRunnerState, runLoop, type Waiter } from '../agent/runner.js';
 import { createComputers, Lifecycle, random } from './lifecycle.js';
@@ -89,6 +89,7 @@ async function cliSchedule(seedRandom: () => number): Promise<number[]> {
   const server = new ScriptedServer(SCRIPT, () => clock);
   const core = new AgentCore({
     host: new FakeHost(),
+    installer,
     client: server,
     enrollmentToken: 'enroll-me',
     now: () => new Date(clock),

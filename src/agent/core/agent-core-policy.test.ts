@@ -1,7 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Absence, Assignment } from '../../contracts/agent-protocol.js';
 import { AgentCore, type CycleEvent } from './agent-core.js';
-import { FakeHost, FakeServer, makeAssignment, PAYLOAD, sha } from './agent-core.test-support.js';
+import {
+  FakeHost,
+  FakeServer,
+  makeAssignment,
+  PAYLOAD,
+  sha,
+  installer,
+} from './agent-core.test-support.js';
 
 describe('AgentCore client policies and the local user', () => {
   let host: FakeHost;
@@ -13,6 +20,7 @@ describe('AgentCore client policies and the local user', () => {
   const core = () =>
     new AgentCore({
       host,
+      installer,
       client: server,
       enrollmentToken: 'enroll-me',
       now: () => new Date((clock += 1000)),
@@ -245,7 +253,13 @@ describe('AgentCore client policies and the local user', () => {
 
   it('tells the server once how long it was unreachable, keeping the absences until then', async () => {
     const still = () =>
-      new AgentCore({ host, client: server, enrollmentToken: 'e', now: () => new Date(clock) });
+      new AgentCore({
+        host,
+        installer,
+        client: server,
+        enrollmentToken: 'e',
+        now: () => new Date(clock),
+      });
     await still().runCycle();
     clock = T0 + 10_000;
     await still().stopped('service stopped');

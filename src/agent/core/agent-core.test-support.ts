@@ -13,6 +13,10 @@ import type {
 } from './host.js';
 import type { LocalUserChannel, PendingView, UserRequest, UserRequestBody } from './local-user.js';
 import { ServerCallError, type ServerClient } from './server-client.js';
+import { runInstallCommand } from '../installers/command-installer.js';
+
+/** The installer the agent ships with: the tests run the core with it. */
+export const installer = runInstallCommand;
 
 /** The in-memory host and server the agent core's tests (and the runner's) run on. */
 

@@ -1,7 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AgentCore } from './agent-core.js';
 import type { CommandResult } from './host.js';
-import { FakeHost, FakeServer, makeAssignment, PAYLOAD, sha } from './agent-core.test-support.js';
+import {
+  FakeHost,
+  FakeServer,
+  makeAssignment,
+  PAYLOAD,
+  sha,
+  installer,
+} from './agent-core.test-support.js';
 import { ServerCallError } from './server-client.js';
 
 describe('AgentCore', () => {
@@ -11,6 +18,7 @@ describe('AgentCore', () => {
   const core = () =>
     new AgentCore({
       host,
+      installer,
       client: server,
       enrollmentToken: 'enroll-me',
       now: () => new Date((clock += 1000)),
@@ -40,7 +48,7 @@ describe('AgentCore', () => {
   });
 
   it('fails clearly without a credential or an enrollment token', async () => {
-    const agent = new AgentCore({ host, client: server, now: () => new Date() });
+    const agent = new AgentCore({ host, installer, client: server, now: () => new Date() });
     const result = await agent.runCycle();
     expect(result).toMatchObject({ outcome: 'failed', stage: 'enroll', transient: false });
     expect(server.enrollments).toBe(0);

@@ -11,6 +11,7 @@ import {
   type AbsenceState,
 } from './absence.js';
 import type { Host } from './host.js';
+import type { Installer } from './installer.js';
 import { applyUserRequests, pendingUpdates, type PendingRestartView } from './local-user.js';
 import { loadMemory, saveMemory, type AgentMemory } from './memory.js';
 import { Outbox } from './outbox.js';
@@ -31,6 +32,8 @@ export { isTransient } from './cycle.js';
 
 export interface AgentCoreOptions {
   host: Host;
+  /** Runs install and uninstall commands (e.g. installers/command-installer). */
+  installer: Installer;
   client: ServerClient;
   /** Needed only until the computer has enrolled. */
   enrollmentToken?: string | undefined;
@@ -166,6 +169,7 @@ export class AgentCore {
         end = await handleAssignment(
           {
             host,
+            installer: this.options.installer,
             client,
             auth,
             inventory,

@@ -1,6 +1,7 @@
 import type { Inventory } from '../../contracts/inventory.js';
 import type { FailureReason, StatusState } from '../../domain/status.js';
 import type { Host } from './host.js';
+import type { Installer } from './installer.js';
 import type { AgentMemory } from './memory.js';
 import type { AgentCredential, ServerClient } from './server-client.js';
 
@@ -15,6 +16,7 @@ export interface Step {
 
 export interface AssignmentContext {
   host: Host;
+  installer: Installer;
   client: ServerClient;
   auth: AgentCredential;
   inventory: Inventory;

@@ -2,12 +2,12 @@ import type { Assignment } from '../../contracts/agent-protocol.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import type { DetectRule, InstallCommand, Platform } from '../../contracts/manifest.js';
 import type { FailureReason } from '../../domain/status.js';
-import { runInstallCommand, type InstallRun } from '../installers/command-installer.js';
 import { describeRule, detect } from './detect.js';
 import { fetchFiles } from './download.js';
 import type { CommandResult, Host } from './host.js';
 import type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
 import { applyPolicy } from './client-policy.js';
+import type { InstallRun } from './installer.js';
 import { recordRunning, stillRunning } from './running-install.js';
 
 export type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
@@ -81,7 +81,7 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
 
     await ctx.report({ state: 'installing', ...(go.why ? { message: go.why } : {}) });
     const run = await recordRunning(ctx, a.updateId, (started) =>
-      runInstallCommand(host, manifest.install, workDir, env, started),
+      ctx.installer(host, manifest.install, workDir, env, started),
     );
     const tail = { exitCode: run.result.exitCode, output: run.result.output };
     switch (run.kind) {
@@ -149,7 +149,7 @@ async function uninstall(ctx: AssignmentContext, a: Assignment): Promise<Assignm
     const fetched = await fetchAndPlace(ctx, a, workDir, null);
     if (fetched) return await end(ctx, { state: 'uninstall-failed', ...fetched });
 
-    const run = await runInstallCommand(host, manifest.uninstall, workDir, env);
+    const run = await ctx.installer(host, manifest.uninstall, workDir, env);
     const tail = { exitCode: run.result.exitCode, output: run.result.output };
     if (run.kind === 'success' || run.kind === 'reboot') {
       const after = await detect(host, manifest.detect, workDir, env);

@@ -8,6 +8,7 @@ import {
   MemoryStore,
   PAYLOAD,
   sha,
+  installer,
 } from './agent-core.test-support.js';
 import { Outbox, type ReportDraft } from './outbox.js';
 import { ServerCallError, type ServerClient } from './server-client.js';
@@ -91,6 +92,7 @@ describe('AgentCore and a refused credential', () => {
     const core = () =>
       new AgentCore({
         host,
+        installer,
         client: server,
         enrollmentToken: 'enroll-me',
         now: () => new Date((clock += 1000)),

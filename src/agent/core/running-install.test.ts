@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AgentCore } from './agent-core.js';
-import { FakeHost, FakeServer, makeAssignment, PAYLOAD, sha } from './agent-core.test-support.js';
+import {
+  FakeHost,
+  FakeServer,
+  makeAssignment,
+  PAYLOAD,
+  sha,
+  installer,
+} from './agent-core.test-support.js';
 import type { CommandResult, CommandSpec } from './host.js';
 
 describe('an install left running by a killed agent', () => {
@@ -13,6 +20,7 @@ describe('an install left running by a killed agent', () => {
     const core = () =>
       new AgentCore({
         host,
+        installer,
         client: server,
         enrollmentToken: 'enroll-me',
         now: () => new Date((clock += 1000)),
@@ -73,6 +81,7 @@ describe('an install left running by a killed agent', () => {
     });
     const core = new AgentCore({
       host,
+      installer,
       client: server,
       enrollmentToken: 'enroll-me',
       now: () => new Date('2026-01-10T09:00:00Z'),
