@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import type { Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -63,6 +63,32 @@ describe('ringmaster agent pending / install / postpone-restart', () => {
     expect(io.out).toContain('nothing published yet');
     expect(await run('agent', 'install', 'app-1.2', '--state-dir', tmp.dir)).toBe(1);
     expect(io.err).toContain('pending.json does not exist');
+  });
+
+  it('shows the reports the server refused, which the agent set aside', async () => {
+    const report = {
+      seq: 7,
+      updateId: 'app-1.2',
+      deploymentId: 'd-1',
+      state: 'installed',
+      reason: null,
+      exitCode: null,
+      output: null,
+      message: null,
+      at: '2026-01-10T09:00:00.000Z',
+    };
+    const quarantined = [{ report, status: 404, message: 'unknown deployment', at: report.at }];
+    await writeFile(
+      join(tmp.dir, 'outbox.json'),
+      JSON.stringify({ lastSeq: 7, pending: [], quarantined }),
+    );
+    expect(await run('agent', 'pending', '--state-dir', tmp.dir)).toBe(0);
+    expect(io.out).toContain(
+      'report 7 (app-1.2: installed) refused by the server (HTTP 404): unknown deployment',
+    );
+    io.out = '';
+    expect(await run('agent', 'pending', '--state-dir', tmp.dir, '--json')).toBe(0);
+    expect((JSON.parse(io.out) as { quarantined: unknown }).quarantined).toEqual(quarantined);
   });
 
   it('lists what waits, as a table and as JSON', async () => {
