@@ -142,6 +142,14 @@ describe('deployment create', () => {
     });
   });
 
+  it('sends allowDuplicate only with --allow-duplicate', async () => {
+    expect(await deploy('create')).toBe(0);
+    expect(sentTo('POST /api/v1/deployments')).not.toHaveProperty('allowDuplicate');
+    seen.length = 0;
+    expect(await deploy('create', '--allow-duplicate')).toBe(0);
+    expect(sentTo('POST /api/v1/deployments')).toMatchObject({ allowDuplicate: true });
+  });
+
   it('sends an emergency with its reason', async () => {
     const code = await deploy(
       'create',

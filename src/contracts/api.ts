@@ -159,6 +159,8 @@ export const createDeploymentRequest = z
     groups: z.array(z.string().min(1)).min(1).optional(),
     /** A deployment plan (see contracts/plan.ts); default: one phase, 100%, at once. */
     plan: z.unknown().optional(),
+    /** Deploy even though a live deployment of the update targets one of these groups. */
+    allowDuplicate: z.boolean().optional(),
   })
   .refine((r) => r.group !== undefined || r.groups !== undefined, {
     message: 'give the target as "group" or "groups"',

@@ -90,6 +90,31 @@ export class DeploymentRepository {
   }
 
   /**
+   * Live deployments (active, halted or completed: they still reach computers, or
+   * will again) of an update that target one of these groups.
+   */
+  async liveOf(updateId: string, groupIds: readonly string[]): Promise<DeploymentRecord[]> {
+    if (groupIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('deployments as d')
+      .selectAll('d')
+      .where('d.update_id', '=', updateId)
+      .where('d.state', 'in', ['active', 'halted', 'completed'])
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('deployment_groups as dg')
+            .select('dg.group_id')
+            .whereRef('dg.deployment_id', '=', 'd.id')
+            .where('dg.group_id', 'in', [...groupIds]),
+        ),
+      )
+      .orderBy('d.created_at')
+      .execute();
+    return this.withGroups(rows);
+  }
+
+  /**
    * Changes a deployment only if it is still in one of the expected states, so two
    * admins (or an admin and the engine) cannot both act on the same state.
    */

@@ -128,7 +128,7 @@ export class RolloutRepository {
   }
 
   /**
-   * Deployments that reach this computer now: active ones through an open phase, and
+   * Deployments that reach this computer now: active and completed ones through an open phase, and
    * ones rolling back wherever they reached it.
    */
   reachingForComputer(computerId: string): Promise<ReachingRow[]> {
@@ -151,7 +151,8 @@ export class RolloutRepository {
       .where('dc.computer_id', '=', computerId)
       .where((eb) =>
         eb.or([
-          eb.and([eb('d.state', '=', 'active'), eb('p.opened_at', 'is not', null)]),
+          // A completed deployment keeps enforcing: joiners and re-imaged computers get it.
+          eb.and([eb('d.state', 'in', ['active', 'completed']), eb('p.opened_at', 'is not', null)]),
           eb('d.state', '=', 'rolling-back'),
         ]),
       )

@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { StatusReport } from '../contracts/agent-protocol.js';
+import { countsAsAttempt } from '../domain/deployment/attempt.js';
+import type { StatusState } from '../domain/status.js';
 import type { Database, StatusTable } from './schema.js';
 
 export type StatusRecord = Omit<StatusTable, 'attempts'> & { attempts: number };
-
-/** States that mean an attempt to run a command has started. */
-const attemptStates = new Set(['installing', 'uninstalling']);
 
 export class StatusRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -39,6 +38,17 @@ export class StatusRepository {
         .executeTakeFirstOrThrow();
       let acked = Number(computer.report_seq);
       const fresh = [...reports].filter((r) => r.seq > acked).sort((a, b) => a.seq - b.seq);
+      // The state before each report, for the attempt rule (the domain's, not the store's).
+      const current = new Map<string, StatusState>();
+      if (fresh.length > 0) {
+        const rows = await trx
+          .selectFrom('statuses')
+          .select(['update_id', 'state'])
+          .where('computer_id', '=', computerId)
+          .where('update_id', 'in', [...new Set(fresh.map((r) => r.updateId))])
+          .execute();
+        for (const r of rows) current.set(r.update_id, r.state as StatusState);
+      }
       for (const report of fresh) {
         acked = report.seq;
         if (!knownUpdateIds.has(report.updateId)) continue;
@@ -59,7 +69,8 @@ export class StatusRepository {
           })
           .onConflict((oc) => oc.columns(['computer_id', 'seq']).doNothing())
           .execute();
-        const attempt = attemptStates.has(report.state) ? 1 : 0;
+        const attempt = countsAsAttempt(current.get(report.updateId) ?? null, report.state) ? 1 : 0;
+        current.set(report.updateId, report.state);
         const installedAt = report.state === 'installed' ? observedAt : null;
         await trx
           .insertInto('statuses')

@@ -70,7 +70,7 @@ export class RolloutDriver {
     const plan = storedPlan(deployment);
     if (deployment.state === 'rolling-back') return this.checkRollback(deployment);
     await this.assignNewComputers(deployment, plan);
-    if (deployment.state !== 'active') return;
+    if (deployment.state !== 'active' && deployment.state !== 'completed') return;
 
     const now = this.clock.now();
     const phases = await this.phaseStates(deployment, plan);
@@ -78,6 +78,12 @@ export class RolloutDriver {
       { plan, status: 'active', createdAt: Number(deployment.created_at), phases },
       now,
     );
+    if (deployment.state === 'completed') {
+      // Still complete: nothing to do. A joiner or a re-imaged computer has work
+      // again, so the deployment is active again and its gates apply to them.
+      if (evaluation.actions.some((a) => a.type === 'complete')) return;
+      if (!(await this.reopen(deployment, evaluation.waitingFor, now))) return;
+    }
     for (const action of evaluation.actions) {
       switch (action.type) {
         case 'open-phase':
@@ -174,6 +180,34 @@ export class RolloutDriver {
         exhausted: mine.reduce((sum, c) => sum + c.exhausted, 0),
       };
     });
+  }
+
+  /** A completed deployment with computers left to finish becomes active again. */
+  private async reopen(
+    deployment: DeploymentRecord,
+    waitingFor: string | null,
+    now: number,
+  ): Promise<boolean> {
+    const reason = `reopened: ${waitingFor ?? 'computers still to finish'}`;
+    const reopened = await this.deployments.transition(deployment.id, ['completed'], {
+      state: 'active',
+      state_reason: reason,
+      updated_at: now,
+    });
+    if (reopened) {
+      await this.events.addDeploymentEvents([
+        {
+          id: newSortableId('evt', now),
+          deployment_id: deployment.id,
+          at: now,
+          type: 'reopened',
+          phase: null,
+          message: reason,
+          actor: 'engine',
+        },
+      ]);
+    }
+    return reopened;
   }
 
   /** A rollback is done when no computer of the deployment still has the update. */

@@ -5,6 +5,7 @@ import type {
   RedeployRequest,
 } from '../../contracts/api.js';
 import { updateManifest } from '../../contracts/manifest.js';
+import { phaseGate } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
@@ -13,6 +14,7 @@ import type { GroupRepository } from '../../store/group.repository.js';
 import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
 import type { EngineLoop } from '../engine/engine-loop.js';
+import { storedPlan } from '../engine/rollout-driver.js';
 import type { WakeService } from '../notify/wake.service.js';
 import type { DeploymentService } from './deployment.service.js';
 import { newId, newSortableId } from './secrets.js';
@@ -124,6 +126,14 @@ export class DeploymentActionsService {
       throw new ConflictError(`deployment ${id} has no next phase to promote to`, {
         phases: phases.length,
       });
+    }
+    const plan = storedPlan(deployment);
+    if (!phaseGate(plan, current.idx).manual) {
+      throw new ConflictError(
+        `the gate of phase ${current.name} is not manual: the next phase opens by itself when the gate is met, so there is nothing to promote`,
+        { phase: current.name },
+        'gate-not-manual',
+      );
     }
     await this.rollout.promote(id, current.idx, this.clock.now());
     await this.event(

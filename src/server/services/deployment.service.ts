@@ -8,7 +8,12 @@ import type {
 import { updateManifest } from '../../contracts/manifest.js';
 import { validatePlan, windowIssues, type DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
-import { NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors.js';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  type FieldIssue,
+} from '../../domain/errors.js';
 import { dryRun } from '../../domain/rollout/dry-run.js';
 import { availableAtMs, deadlineMs } from '../../domain/rollout/schedule.js';
 import { emptyCounts, statusStates, type StatusState } from '../../domain/status.js';
@@ -70,6 +75,14 @@ export class DeploymentService {
       );
     }
     if (result.ok) {
+      for (const name of Object.keys(result.plan.recurrenceByGroup)) {
+        if (!(await this.groups.exists(name))) {
+          issues.push({
+            field: `plan.recurrenceByGroup.${name}`,
+            message: `group "${name}" does not exist`,
+          });
+        }
+      }
       for (const [i, phase] of result.plan.phases.entries()) {
         for (const name of phase.groups ?? []) {
           if (!(await this.groups.exists(name))) {
@@ -94,6 +107,16 @@ export class DeploymentService {
 
   async create(request: CreateDeploymentRequest, actor = 'admin'): Promise<DeploymentDetailView> {
     const { plan, groupIds } = await this.prepare(request);
+    if (request.allowDuplicate !== true) {
+      const live = await this.deployments.liveOf(request.update, groupIds);
+      if (live.length > 0) {
+        throw new ConflictError(
+          `update ${request.update} is already deployed to ${live[0]?.groups.join(', ')} by ${live.map((d) => d.id).join(', ')} (${live.map((d) => d.state).join(', ')}); halt or revoke it, or allow a duplicate deployment`,
+          { deployments: live.map((d) => d.id) },
+          'duplicate-deployment',
+        );
+      }
+    }
     const now = this.clock.now();
     const id = newId('dep');
     await this.deployments.insert(
