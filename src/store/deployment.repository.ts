@@ -1,8 +1,19 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { isDeploymentState, liveStates, type DeploymentState } from '../domain/deployment/state.js';
 import type { Database, DeploymentTable } from './schema.js';
 
 export type DeploymentRow = Selectable<DeploymentTable>;
-export type DeploymentRecord = DeploymentRow & { groups: string[] };
+export type DeploymentRecord = Omit<DeploymentRow, 'state'> & {
+  state: DeploymentState;
+  groups: string[];
+};
+
+function stateOf(row: Pick<DeploymentRow, 'id' | 'state'>): DeploymentState {
+  if (!isDeploymentState(row.state)) {
+    throw new Error(`deployment ${row.id} has an unknown state "${row.state}"`);
+  }
+  return row.state;
+}
 
 export type TargetStatusRow = {
   computer_id: string;
@@ -56,6 +67,7 @@ export class DeploymentRepository {
       .execute();
     return rows.map((row) => ({
       ...row,
+      state: stateOf(row),
       groups: links.filter((l) => l.deployment_id === row.id).map((l) => l.name),
     }));
   }
@@ -99,7 +111,7 @@ export class DeploymentRepository {
       .selectFrom('deployments as d')
       .selectAll('d')
       .where('d.update_id', '=', updateId)
-      .where('d.state', 'in', ['active', 'halted', 'completed'])
+      .where('d.state', 'in', [...liveStates])
       .where((eb) =>
         eb.exists(
           eb

@@ -1,9 +1,10 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { CountRow } from '../domain/deployment/counts.js';
+import { assigningStates } from '../domain/deployment/state.js';
+import type { StatusState } from '../domain/status.js';
 import type { Database, DeploymentPhaseTable } from './schema.js';
 
 export type PhaseRow = Selectable<DeploymentPhaseTable>;
-
-export type PhaseCountRow = { phase: number; state: string | null; n: number; exhausted: number };
 
 /** What reaches one computer at check-in: its deployments whose phase is open. */
 export type ReachingRow = {
@@ -97,33 +98,25 @@ export class RolloutRepository {
     }
   }
 
-  /** Computers of each phase by status state, and failures that will not be retried. */
-  async phaseCounts(
-    deploymentId: string,
-    updateId: string,
-    maxAttempts: number,
-  ): Promise<PhaseCountRow[]> {
+  /**
+   * Computers of each phase by status state and attempts: what the domain tallies
+   * (counts.ts decides pending and exhausted, not the store).
+   */
+  async phaseCounts(deploymentId: string, updateId: string): Promise<CountRow[]> {
     const rows = await this.db
       .selectFrom('deployment_computers as dc')
       .leftJoin('statuses as s', (join) =>
         join.onRef('s.computer_id', '=', 'dc.computer_id').on('s.update_id', '=', updateId),
       )
-      .select((eb) => [
-        'dc.phase',
-        's.state',
-        eb.fn.countAll<number>().as('n'),
-        sql<number>`sum(case when ${eb.ref('s.state')} = 'failed' and ${eb.ref('s.attempts')} >= ${maxAttempts} then 1 else 0 end)`.as(
-          'exhausted',
-        ),
-      ])
+      .select((eb) => ['dc.phase', 's.state', 's.attempts', eb.fn.countAll<number>().as('n')])
       .where('dc.deployment_id', '=', deploymentId)
-      .groupBy(['dc.phase', 's.state'])
+      .groupBy(['dc.phase', 's.state', 's.attempts'])
       .execute();
     return rows.map((r) => ({
       phase: Number(r.phase),
-      state: r.state,
+      state: r.state as StatusState | null,
+      attempts: Number(r.attempts ?? 0),
       n: Number(r.n),
-      exhausted: Number(r.exhausted ?? 0),
     }));
   }
 
@@ -152,7 +145,7 @@ export class RolloutRepository {
       .where((eb) =>
         eb.or([
           // A completed deployment keeps enforcing: joiners and re-imaged computers get it.
-          eb.and([eb('d.state', 'in', ['active', 'completed']), eb('p.opened_at', 'is not', null)]),
+          eb.and([eb('d.state', 'in', [...assigningStates]), eb('p.opened_at', 'is not', null)]),
           eb('d.state', '=', 'rolling-back'),
         ]),
       )

@@ -1,8 +1,11 @@
 import type { DeploymentPlan, MaintenanceWindow } from '../../contracts/plan.js';
+import { uninstallableStates } from '../deployment/rollback.js';
 import type { FailureReason, StatusState } from '../status.js';
 import { applySupersedence, resolveConflicts } from './conflicts.js';
 import { retryDue } from './retry.js';
 import { installStart } from './windows.js';
+
+export { uninstallableStates } from '../deployment/rollback.js';
 
 /**
  * What one computer is told to do at check-in: one driving deployment per update,
@@ -46,17 +49,6 @@ export type OfferDecision = {
   /** The earliest time a window opens for something held back now (for pacing). */
   nextStartAt: number | null;
 };
-
-/** States in which an update is (or may be) on the computer, so a rollback has work there. */
-export const uninstallableStates: ReadonlySet<StatusState> = new Set([
-  'installed',
-  'pending-reboot',
-  'uninstalling',
-  'installing',
-  'downloading',
-  'downloaded',
-  'awaiting-user',
-]);
 
 function failureDue(
   offer: ReachingOffer,

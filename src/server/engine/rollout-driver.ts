@@ -2,8 +2,9 @@ import { planSchema, type DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { evaluateDeployment, type PhaseState } from '../../domain/rollout/engine.js';
 import { assignPhases } from '../../domain/rollout/membership.js';
-import { uninstallableStates } from '../../domain/rollout/offer.js';
-import type { StatusState } from '../../domain/status.js';
+import { tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
+import { rollbackVerdict } from '../../domain/deployment/rollback.js';
+import { statesBefore } from '../../domain/deployment/state.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { RolloutRepository } from '../../store/rollout.repository.js';
@@ -75,7 +76,7 @@ export class RolloutDriver {
     const now = this.clock.now();
     const phases = await this.phaseStates(deployment, plan);
     const evaluation = evaluateDeployment(
-      { plan, status: 'active', createdAt: Number(deployment.created_at), phases },
+      { plan, state: 'active', createdAt: Number(deployment.created_at), phases },
       now,
     );
     if (deployment.state === 'completed') {
@@ -93,7 +94,7 @@ export class RolloutDriver {
           break;
         case 'halt':
           if (
-            await this.deployments.transition(deployment.id, ['active'], {
+            await this.deployments.transition(deployment.id, statesBefore('halt'), {
               state: 'halted',
               state_reason: action.reason,
               waiting_for: null,
@@ -104,7 +105,7 @@ export class RolloutDriver {
           }
           break;
         case 'complete':
-          await this.deployments.transition(deployment.id, ['active'], {
+          await this.deployments.transition(deployment.id, statesBefore('complete'), {
             state: 'completed',
             state_reason: action.reason,
             updated_at: now,
@@ -159,26 +160,10 @@ export class RolloutDriver {
     plan: DeploymentPlan,
   ): Promise<PhaseState[]> {
     const stored = await this.rollout.phases(deployment.id);
-    const counts = await this.rollout.phaseCounts(
-      deployment.id,
-      deployment.update_id,
-      plan.maxAttempts,
-    );
-    return plan.phases.map((_, idx) => {
+    const rows = await this.rollout.phaseCounts(deployment.id, deployment.update_id);
+    return tallyPhases(plan.phases.length, rows, plan.maxAttempts).map((tally, idx) => {
       const row = stored.find((p) => p.idx === idx);
-      const mine = counts.filter((c) => c.phase === idx);
-      const byState: Partial<Record<StatusState, number>> = {};
-      for (const c of mine) {
-        const state = (c.state ?? 'pending') as StatusState;
-        byState[state] = (byState[state] ?? 0) + c.n;
-      }
-      return {
-        openedAt: row?.opened_at ?? null,
-        promotedAt: row?.promoted_at ?? null,
-        size: mine.reduce((sum, c) => sum + c.n, 0),
-        counts: byState,
-        exhausted: mine.reduce((sum, c) => sum + c.exhausted, 0),
-      };
+      return { ...tally, openedAt: row?.opened_at ?? null, promotedAt: row?.promoted_at ?? null };
     });
   }
 
@@ -189,7 +174,7 @@ export class RolloutDriver {
     now: number,
   ): Promise<boolean> {
     const reason = `reopened: ${waitingFor ?? 'computers still to finish'}`;
-    const reopened = await this.deployments.transition(deployment.id, ['completed'], {
+    const reopened = await this.deployments.transition(deployment.id, statesBefore('reopen'), {
       state: 'active',
       state_reason: reason,
       updated_at: now,
@@ -212,27 +197,16 @@ export class RolloutDriver {
 
   /** A rollback is done when no computer of the deployment still has the update. */
   private async checkRollback(deployment: DeploymentRecord): Promise<void> {
-    const counts = await this.rollout.phaseCounts(
-      deployment.id,
-      deployment.update_id,
-      2_147_483_647, // no failure counts as exhausted here (the largest integer both engines take)
-    );
-    const left = counts.filter(
-      (c) => c.state !== null && uninstallableStates.has(c.state as StatusState),
-    );
-    if (left.some((c) => c.n > 0)) return;
-    const failed = counts
-      .filter((c) => c.state === 'uninstall-failed')
-      .reduce((s, c) => s + c.n, 0);
-    const removed = counts.filter((c) => c.state === 'uninstalled').reduce((s, c) => s + c.n, 0);
+    const rows = await this.rollout.phaseCounts(deployment.id, deployment.update_id);
+    const plan = storedPlan(deployment);
+    const counts = tallyDeployment(tallyPhases(plan.phases.length, rows, plan.maxAttempts), 0);
+    const verdict = rollbackVerdict(counts);
+    if (!verdict.done) return;
     const now = this.clock.now();
-    const reason =
-      `rolled back: removed from ${removed} computer(s)` +
-      (failed > 0 ? `, ${failed} uninstall(s) failed` : '');
     if (
-      await this.deployments.transition(deployment.id, ['rolling-back'], {
+      await this.deployments.transition(deployment.id, statesBefore('finish-rollback'), {
         state: 'rolled-back',
-        state_reason: reason,
+        state_reason: verdict.reason,
         updated_at: now,
       })
     ) {
@@ -243,7 +217,7 @@ export class RolloutDriver {
           at: now,
           type: 'rolled-back',
           phase: null,
-          message: reason,
+          message: verdict.reason,
           actor: 'engine',
         },
       ]);

@@ -1,5 +1,4 @@
 import type {
-  DeploymentAction,
   DeploymentDetailView,
   DeploymentEventView,
   RedeployRequest,
@@ -7,6 +6,7 @@ import type {
 import { updateManifest } from '../../contracts/manifest.js';
 import { phaseGate } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
+import { decideChange } from '../../domain/deployment/state.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
@@ -18,17 +18,6 @@ import { storedPlan } from '../engine/rollout-driver.js';
 import type { WakeService } from '../notify/wake.service.js';
 import type { DeploymentService } from './deployment.service.js';
 import { newId, newSortableId } from './secrets.js';
-
-/** Which states each one-action change may start from, and where it leads. */
-const transitions: Record<
-  Exclude<DeploymentAction, 'redeploy' | 'promote'>,
-  { from: string[]; to: string }
-> = {
-  halt: { from: ['active', 'completed'], to: 'halted' },
-  resume: { from: ['halted'], to: 'active' },
-  revoke: { from: ['active', 'halted', 'completed'], to: 'revoked' },
-  rollback: { from: ['active', 'halted', 'completed', 'revoked'], to: 'rolling-back' },
-};
 
 /** Stop, revoke, roll back, promote and redeploy: each one action, each an event with its reason. */
 export class DeploymentActionsService {
@@ -66,12 +55,17 @@ export class DeploymentActionsService {
 
   async change(
     id: string,
-    action: keyof typeof transitions,
+    action: 'halt' | 'resume' | 'revoke' | 'rollback',
     reason: string | undefined,
     actor = 'admin',
   ): Promise<DeploymentDetailView> {
     const deployment = await this.reader.find(id);
-    const rule = transitions[action];
+    const verdict = decideChange(deployment.state, action);
+    if (!verdict.ok) {
+      throw new ConflictError(`deployment ${id} is ${deployment.state}; ${verdict.reason}`, {
+        state: deployment.state,
+      });
+    }
     if (action === 'rollback') {
       const update = await this.updates.find(deployment.update_id);
       const manifest = update && updateManifest.parse(JSON.parse(update.manifest));
@@ -85,23 +79,22 @@ export class DeploymentActionsService {
     }
     const now = this.clock.now();
     const why = reason ?? `${action} by ${actor}`;
-    const changed = await this.deployments.transition(id, rule.from, {
-      state: rule.to,
+    const changed = await this.deployments.transition(id, verdict.from, {
+      state: verdict.to,
       state_reason: why,
       waiting_for: null,
       updated_at: now,
       ...(action === 'rollback' ? { action: 'uninstall' } : {}),
     });
     if (!changed) {
+      // Someone else changed it between the read and the write.
+      const current = (await this.reader.find(id)).state;
       throw new ConflictError(
-        `deployment ${id} is ${deployment.state}; ${action} needs it to be ${rule.from.join(' or ')}`,
-        { state: deployment.state },
+        `deployment ${id} is ${current}; ${action} needs it to be ${verdict.from.join(' or ')}`,
+        { state: current },
       );
     }
-    const past = { halt: 'halted', resume: 'resumed', revoke: 'revoked', rollback: 'rolling back' }[
-      action
-    ];
-    await this.event(id, action, `${past}: ${why}`, actor);
+    await this.event(id, action, `${verdict.done}: ${why}`, actor);
     // Agents drop pending installs (halt, revoke) or start at once (resume, rollback).
     await this.wake.wakeDeployment(id, `${action}: ${why}`);
     await this.engine.run();
@@ -166,9 +159,10 @@ export class DeploymentActionsService {
     const why = request.reason ?? `redeploy by ${actor}`;
     if (request.update === undefined || request.update === deployment.update_id) {
       await this.deployments.update(id, { readvertised_at: now, updated_at: now });
-      if (deployment.state === 'halted' || deployment.state === 'completed') {
-        await this.deployments.transition(id, ['halted', 'completed'], {
-          state: 'active',
+      const verdict = decideChange(deployment.state, 'readvertise');
+      if (verdict.ok && deployment.state !== verdict.to) {
+        await this.deployments.transition(id, verdict.from, {
+          state: verdict.to,
           state_reason: why,
         });
       }

@@ -16,7 +16,8 @@ import {
 } from '../../domain/errors.js';
 import { dryRun } from '../../domain/rollout/dry-run.js';
 import { availableAtMs, deadlineMs } from '../../domain/rollout/schedule.js';
-import { emptyCounts, statusStates, type StatusState } from '../../domain/status.js';
+import { tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
+import { emptyCounts } from '../../domain/status.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { RolloutRepository } from '../../store/rollout.repository.js';
@@ -199,14 +200,11 @@ export class DeploymentService {
   private async summary(row: DeploymentRecord): Promise<DeploymentView> {
     const plan = storedPlan(row);
     const phaseRows = await this.rollout.phases(row.id);
-    const counted = await this.rollout.phaseCounts(row.id, row.update_id, plan.maxAttempts);
-    const unplaced = await this.deployments.unplacedCount(row.id);
+    const rows = await this.rollout.phaseCounts(row.id, row.update_id);
+    const tallies = tallyPhases(plan.phases.length, rows, plan.maxAttempts);
     const phases: PhaseView[] = plan.phases.map((p, index) => {
       const stored = phaseRows.find((r) => r.idx === index);
-      const counts = emptyCounts();
-      for (const c of counted.filter((c) => c.phase === index)) {
-        counts[(c.state ?? 'pending') as StatusState] += c.n;
-      }
+      const tally = tallies[index];
       return {
         index,
         name: p.name,
@@ -214,13 +212,11 @@ export class DeploymentService {
         groups: p.groups ?? [],
         openedAt: iso(stored?.opened_at ?? null),
         promotedAt: iso(stored?.promoted_at ?? null),
-        size: Object.values(counts).reduce((a, b) => a + b, 0),
-        counts,
+        size: tally?.size ?? 0,
+        counts: tally?.counts ?? emptyCounts(),
       };
     });
-    const counts = emptyCounts();
-    counts.pending += unplaced;
-    for (const p of phases) for (const s of statusStates) counts[s] += p.counts[s];
+    const counts = tallyDeployment(tallies, await this.deployments.unplacedCount(row.id));
     return {
       id: row.id,
       updateId: row.update_id,
