@@ -1,58 +1,73 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { isDeploymentState, liveStates, type DeploymentState } from '../domain/deployment/state.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { CountRow } from '../domain/deployment/counts.js';
+import { assigningStates, liveStates, type DeploymentState } from '../domain/deployment/state.js';
+import type { StatusState } from '../domain/status.js';
+import {
+  PlanCache,
+  toColumns,
+  toDeploymentRecord,
+  toReaching,
+  type DeploymentChanges,
+  type DeploymentRecord,
+  type NewDeployment,
+  type PhaseRecord,
+  type ReachingDeployment,
+  type TargetStatus,
+} from './deployment.records.js';
+import * as placement from './placement.queries.js';
 import type { Database, DeploymentTable } from './schema.js';
 
-export type DeploymentRow = Selectable<DeploymentTable>;
-export type DeploymentRecord = Omit<DeploymentRow, 'state'> & {
-  state: DeploymentState;
-  groups: string[];
-};
+export type {
+  DeploymentChanges,
+  DeploymentRecord,
+  NewDeployment,
+  PhaseRecord,
+  ReachingDeployment,
+  TargetStatus,
+} from './deployment.records.js';
 
-function stateOf(row: Pick<DeploymentRow, 'id' | 'state'>): DeploymentState {
-  if (!isDeploymentState(row.state)) {
-    throw new Error(`deployment ${row.id} has an unknown state "${row.state}"`);
-  }
-  return row.state;
-}
-
-export type TargetStatusRow = {
-  computer_id: string;
-  hostname: string;
-  phase: number | null;
-  deployment_id: string | null;
-  state: string | null;
-  reason: string | null;
-  exit_code: number | null;
-  output: string | null;
-  message: string | null;
-  attempts: number | null;
-  updated_at: number | null;
-  installed_at: number | null;
-};
-
-/** Deployments, their target groups and their state. */
+/**
+ * The deployment aggregate: deployments, their target groups, phases, placements
+ * and the per-phase figures the engine reads. Takes and gives domain records.
+ */
 export class DeploymentRepository {
+  private readonly plans = new PlanCache();
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(
-    row: Insertable<DeploymentTable>,
+    deployment: NewDeployment,
     groupIds: readonly string[],
     phaseNames: readonly string[],
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('deployments').values(row).execute();
+      await trx
+        .insertInto('deployments')
+        .values({
+          id: deployment.id,
+          update_id: deployment.updateId,
+          state: deployment.state,
+          action: deployment.action,
+          plan: JSON.stringify(deployment.plan),
+          created_at: deployment.createdAt,
+          updated_at: deployment.createdAt,
+          deadline: deployment.deadline,
+        })
+        .execute();
       await trx
         .insertInto('deployment_groups')
-        .values(groupIds.map((group_id) => ({ deployment_id: row.id, group_id })))
+        .values(groupIds.map((group_id) => ({ deployment_id: deployment.id, group_id })))
         .execute();
       await trx
         .insertInto('deployment_phases')
-        .values(phaseNames.map((name, idx) => ({ deployment_id: row.id, idx, name })))
+        .values(phaseNames.map((name, idx) => ({ deployment_id: deployment.id, idx, name })))
         .execute();
     });
   }
 
-  private async withGroups(rows: DeploymentRow[]): Promise<DeploymentRecord[]> {
+  private async withGroups(
+    rows: readonly Selectable<DeploymentTable>[],
+  ): Promise<DeploymentRecord[]> {
     if (rows.length === 0) return [];
     const links = await this.db
       .selectFrom('deployment_groups as dg')
@@ -65,11 +80,13 @@ export class DeploymentRepository {
       )
       .orderBy('g.name')
       .execute();
-    return rows.map((row) => ({
-      ...row,
-      state: stateOf(row),
-      groups: links.filter((l) => l.deployment_id === row.id).map((l) => l.name),
-    }));
+    return rows.map((row) =>
+      toDeploymentRecord(
+        row,
+        links.filter((l) => l.deployment_id === row.id).map((l) => l.name),
+        this.plans,
+      ),
+    );
   }
 
   async find(id: string): Promise<DeploymentRecord | undefined> {
@@ -91,7 +108,7 @@ export class DeploymentRepository {
   }
 
   /** Deployments the engine must look at. */
-  async inStates(states: readonly string[]): Promise<DeploymentRecord[]> {
+  async inStates(states: readonly DeploymentState[]): Promise<DeploymentRecord[]> {
     const rows = await this.db
       .selectFrom('deployments')
       .selectAll()
@@ -101,10 +118,7 @@ export class DeploymentRepository {
     return this.withGroups(rows);
   }
 
-  /**
-   * Live deployments (active, halted or completed: they still reach computers, or
-   * will again) of an update that target one of these groups.
-   */
+  /** Live deployments of an update that target one of these groups. */
   async liveOf(updateId: string, groupIds: readonly string[]): Promise<DeploymentRecord[]> {
     if (groupIds.length === 0) return [];
     const rows = await this.db
@@ -132,85 +146,149 @@ export class DeploymentRepository {
    */
   async transition(
     id: string,
-    from: readonly string[],
-    changes: Updateable<DeploymentTable>,
+    from: readonly DeploymentState[],
+    changes: DeploymentChanges,
   ): Promise<boolean> {
     const result = await this.db
       .updateTable('deployments')
-      .set(changes)
+      .set(toColumns(changes))
       .where('id', '=', id)
       .where('state', 'in', [...from])
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async update(id: string, changes: Updateable<DeploymentTable>): Promise<void> {
-    await this.db.updateTable('deployments').set(changes).where('id', '=', id).execute();
+  async update(id: string, changes: DeploymentChanges): Promise<void> {
+    await this.db.updateTable('deployments').set(toColumns(changes)).where('id', '=', id).execute();
   }
 
-  /** Target computers not yet placed in a phase (they joined since the last placement). */
+  // ---- phases ----
+
+  async phases(deploymentId: string): Promise<PhaseRecord[]> {
+    const rows = await this.db
+      .selectFrom('deployment_phases')
+      .selectAll()
+      .where('deployment_id', '=', deploymentId)
+      .orderBy('idx')
+      .execute();
+    return rows.map((r) => ({
+      index: Number(r.idx),
+      name: r.name,
+      openedAt: r.opened_at === null ? null : Number(r.opened_at),
+      promotedAt: r.promoted_at === null ? null : Number(r.promoted_at),
+    }));
+  }
+
+  /** Opens a phase once: false when it was already open. */
+  async openPhase(deploymentId: string, index: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deployment_phases')
+      .set({ opened_at: now })
+      .where('deployment_id', '=', deploymentId)
+      .where('idx', '=', index)
+      .where('opened_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async promote(deploymentId: string, index: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('deployment_phases')
+      .set({ promoted_at: now })
+      .where('deployment_id', '=', deploymentId)
+      .where('idx', '=', index)
+      .execute();
+  }
+
+  /**
+   * Computers of each phase by status state and attempts: what the domain tallies
+   * (counts.ts decides pending and exhausted, not the store).
+   */
+  async phaseCounts(deploymentId: string, updateId: string): Promise<CountRow[]> {
+    const rows = await this.db
+      .selectFrom('placements as pl')
+      .leftJoin('statuses as s', (join) =>
+        join.onRef('s.computer_id', '=', 'pl.computer_id').on('s.update_id', '=', updateId),
+      )
+      .select((eb) => ['pl.phase', 's.state', 's.attempts', eb.fn.countAll<number>().as('n')])
+      .where('pl.deployment_id', '=', deploymentId)
+      .groupBy(['pl.phase', 's.state', 's.attempts'])
+      .execute();
+    return rows.map((r) => ({
+      phase: Number(r.phase),
+      state: r.state as StatusState | null,
+      attempts: Number(r.attempts ?? 0),
+      n: Number(r.n),
+    }));
+  }
+
+  // ---- placements ----
+
+  targetComputers(deploymentId: string): Promise<Map<string, string[]>> {
+    return placement.targetComputers(this.db, deploymentId);
+  }
+
+  placed(deploymentId: string): Promise<Map<string, number>> {
+    return placement.placed(this.db, deploymentId);
+  }
+
+  place(deploymentId: string, added: ReadonlyMap<string, number>): Promise<void> {
+    return placement.place(this.db, deploymentId, added);
+  }
+
+  /** Target computers not placed in a phase yet (they joined since the last placement). */
   async unplacedCount(deploymentId: string): Promise<number> {
-    const row = await this.unplaced(deploymentId)
+    const row = await placement
+      .unplaced(this.db, deploymentId)
       .select((eb) => eb.fn.count<number>('m.computer_id').distinct().as('n'))
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
-  private unplaced(deploymentId: string) {
-    return this.db
-      .selectFrom('group_members as m')
-      .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
-      .where('dg.deployment_id', '=', deploymentId)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('deployment_computers as dc')
-              .select('dc.computer_id')
-              .whereRef('dc.computer_id', '=', 'm.computer_id')
-              .where('dc.deployment_id', '=', deploymentId),
-          ),
-        ),
-      );
+  targetStatuses(deploymentId: string, updateId: string): Promise<TargetStatus[]> {
+    return placement.targetStatuses(this.db, deploymentId, updateId);
+  }
+
+  /** Live deployments that target this computer through a group but have not placed it. */
+  unplacedDeploymentIds(computerId: string): Promise<string[]> {
+    return placement.unplacedDeploymentIds(this.db, computerId, assigningStates);
+  }
+
+  /** The computers of a deployment (up to a phase), for push wake-ups. */
+  computerIds(deploymentId: string, upToPhase?: number): Promise<string[]> {
+    return placement.placedComputerIds(this.db, deploymentId, upToPhase);
   }
 
   /**
-   * Every computer of the deployment with its phase and its status for the update:
-   * the placed ones (by the primary key), and target members not placed yet.
+   * Deployments that reach this computer now: active and completed ones through an
+   * open phase (a completed one keeps enforcing), and ones rolling back wherever
+   * they reached it.
    */
-  async targetStatuses(deploymentId: string, updateId: string): Promise<TargetStatusRow[]> {
-    const columns = [
-      'c.id as computer_id',
-      'c.hostname',
-      's.deployment_id',
-      's.state',
-      's.reason',
-      's.exit_code',
-      's.output',
-      's.message',
-      's.attempts',
-      's.updated_at',
-      's.installed_at',
-    ] as const;
-    const placed = await this.db
-      .selectFrom('deployment_computers as dc')
-      .innerJoin('computers as c', 'c.id', 'dc.computer_id')
-      .leftJoin('statuses as s', (join) =>
-        join.onRef('s.computer_id', '=', 'dc.computer_id').on('s.update_id', '=', updateId),
+  async reachingForComputer(computerId: string): Promise<ReachingDeployment[]> {
+    const rows = await this.db
+      .selectFrom('placements as pl')
+      .innerJoin('deployments as d', 'd.id', 'pl.deployment_id')
+      .innerJoin('deployment_phases as p', (join) =>
+        join.onRef('p.deployment_id', '=', 'pl.deployment_id').onRef('p.idx', '=', 'pl.phase'),
       )
-      .select([...columns, 'dc.phase'])
-      .where('dc.deployment_id', '=', deploymentId)
-      .execute();
-    const waiting = await this.unplaced(deploymentId)
-      .innerJoin('computers as c', 'c.id', 'm.computer_id')
-      .leftJoin('statuses as s', (join) =>
-        join.onRef('s.computer_id', '=', 'm.computer_id').on('s.update_id', '=', updateId),
+      .select([
+        'd.id',
+        'd.update_id',
+        'd.action',
+        'd.state',
+        'd.plan',
+        'd.deadline',
+        'd.created_at',
+        'd.readvertised_at',
+      ])
+      .where('pl.computer_id', '=', computerId)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('d.state', 'in', [...assigningStates]), eb('p.opened_at', 'is not', null)]),
+          eb('d.state', '=', 'rolling-back'),
+        ]),
       )
-      .select([...columns, sql<number | null>`null`.as('phase')])
-      .distinct()
       .execute();
-    return [...placed, ...waiting].sort(
-      (a, b) => a.hostname.localeCompare(b.hostname) || a.computer_id.localeCompare(b.computer_id),
-    );
+    return rows.map((r) => toReaching(r, this.plans));
   }
 }

@@ -104,7 +104,8 @@ export type DeploymentPhaseTable = {
   promoted_at: number | null;
 };
 
-export type DeploymentComputerTable = {
+/** The phase a computer is in for one deployment (its placement); never moves. */
+export type PlacementTable = {
   deployment_id: string;
   computer_id: string;
   phase: number;
@@ -175,7 +176,7 @@ export type Database = {
   deployments: DeploymentTable;
   deployment_groups: DeploymentGroupTable;
   deployment_phases: DeploymentPhaseTable;
-  deployment_computers: DeploymentComputerTable;
+  placements: PlacementTable;
   deployment_events: DeploymentEventTable;
   computer_events: ComputerEventTable;
   statuses: StatusTable;

@@ -1,21 +1,51 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { StatusReport } from '../contracts/agent-protocol.js';
 import { countsAsAttempt } from '../domain/deployment/attempt.js';
-import type { StatusState } from '../domain/status.js';
+import type { FailureReason, StatusState } from '../domain/status.js';
 import type { Database, StatusTable } from './schema.js';
 
-export type StatusRecord = Omit<StatusTable, 'attempts'> & { attempts: number };
+/** One computer × update: the last state reported, with its reason and attempts. */
+export type StatusRecord = {
+  computerId: string;
+  updateId: string;
+  deploymentId: string | null;
+  state: StatusState;
+  reason: FailureReason | null;
+  exitCode: number | null;
+  output: string | null;
+  message: string | null;
+  attempts: number;
+  updatedAt: number;
+  installedAt: number | null;
+};
+
+function toRecord(row: Selectable<StatusTable>): StatusRecord {
+  return {
+    computerId: row.computer_id,
+    updateId: row.update_id,
+    deploymentId: row.deployment_id,
+    state: row.state as StatusState,
+    reason: row.reason as FailureReason | null,
+    exitCode: row.exit_code === null ? null : Number(row.exit_code),
+    output: row.output,
+    message: row.message,
+    attempts: Number(row.attempts),
+    updatedAt: Number(row.updated_at),
+    installedAt: row.installed_at === null ? null : Number(row.installed_at),
+  };
+}
 
 export class StatusRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  forComputer(computerId: string): Promise<StatusRecord[]> {
-    return this.db
+  async forComputer(computerId: string): Promise<StatusRecord[]> {
+    const rows = await this.db
       .selectFrom('statuses')
       .selectAll()
       .where('computer_id', '=', computerId)
       .orderBy('update_id')
       .execute();
+    return rows.map(toRecord);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { planSchema, type DeploymentPlan } from '../../contracts/plan.js';
+import type { DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { evaluateDeployment, type PhaseState } from '../../domain/rollout/engine.js';
 import { assignPhases } from '../../domain/rollout/membership.js';
@@ -7,28 +7,10 @@ import { rollbackVerdict } from '../../domain/deployment/rollback.js';
 import { statesBefore } from '../../domain/deployment/state.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { WakeService } from '../notify/wake.service.js';
 import { newSortableId } from '../services/secrets.js';
 
 const FULL_PLACEMENT_EVERY_MS = 30_000;
-
-const planCache = new Map<string, DeploymentPlan>();
-
-/**
- * The stored plan with its defaults. Plans do not change once approved, and every
- * check-in that reads a deployment needs one, so parsed plans are kept by their text.
- */
-export function storedPlan(row: Pick<DeploymentRecord, 'plan'>): DeploymentPlan {
-  const text = row.plan ?? '{"phases":[{"name":"all","percent":100}]}';
-  let plan = planCache.get(text);
-  if (!plan) {
-    if (planCache.size >= 10_000) planCache.clear();
-    plan = planSchema.parse(JSON.parse(text));
-    planCache.set(text, plan);
-  }
-  return plan;
-}
 
 /**
  * Applies the pure engine to stored deployments: assigns new target computers to
@@ -38,7 +20,6 @@ export function storedPlan(row: Pick<DeploymentRecord, 'plan'>): DeploymentPlan 
 export class RolloutDriver {
   constructor(
     private readonly deployments: DeploymentRepository,
-    private readonly rollout: RolloutRepository,
     private readonly events: EventRepository,
     private readonly wake: WakeService,
     private readonly clock: Clock,
@@ -59,16 +40,16 @@ export class RolloutDriver {
    * into a query group) in its phases now, so its next check-in already counts.
    */
   async placeComputer(computerId: string): Promise<void> {
-    for (const id of await this.rollout.unassignedDeploymentIds(computerId)) {
+    for (const id of await this.deployments.unplacedDeploymentIds(computerId)) {
       const deployment = await this.deployments.find(id);
       if (!deployment) continue;
       this.placedAt.delete(id);
-      await this.assignNewComputers(deployment, storedPlan(deployment));
+      await this.assignNewComputers(deployment, deployment.plan);
     }
   }
 
   async evaluate(deployment: DeploymentRecord): Promise<void> {
-    const plan = storedPlan(deployment);
+    const plan = deployment.plan;
     if (deployment.state === 'rolling-back') return this.checkRollback(deployment);
     await this.assignNewComputers(deployment, plan);
     if (deployment.state !== 'active' && deployment.state !== 'completed') return;
@@ -76,7 +57,7 @@ export class RolloutDriver {
     const now = this.clock.now();
     const phases = await this.phaseStates(deployment, plan);
     const evaluation = evaluateDeployment(
-      { plan, state: 'active', createdAt: Number(deployment.created_at), phases },
+      { plan, state: 'active', createdAt: deployment.createdAt, phases },
       now,
     );
     if (deployment.state === 'completed') {
@@ -88,7 +69,7 @@ export class RolloutDriver {
     for (const action of evaluation.actions) {
       switch (action.type) {
         case 'open-phase':
-          if (await this.rollout.openPhase(deployment.id, action.phase, now)) {
+          if (await this.deployments.openPhase(deployment.id, action.phase, now)) {
             await this.wake.wakeDeployment(deployment.id, action.reason, action.phase);
           }
           break;
@@ -96,9 +77,9 @@ export class RolloutDriver {
           if (
             await this.deployments.transition(deployment.id, statesBefore('halt'), {
               state: 'halted',
-              state_reason: action.reason,
-              waiting_for: null,
-              updated_at: now,
+              stateReason: action.reason,
+              waitingFor: null,
+              updatedAt: now,
             })
           ) {
             await this.wake.wakeDeployment(deployment.id, action.reason);
@@ -107,8 +88,8 @@ export class RolloutDriver {
         case 'complete':
           await this.deployments.transition(deployment.id, statesBefore('complete'), {
             state: 'completed',
-            state_reason: action.reason,
-            updated_at: now,
+            stateReason: action.reason,
+            updatedAt: now,
           });
           break;
       }
@@ -125,8 +106,8 @@ export class RolloutDriver {
       })),
     );
     await this.deployments.update(deployment.id, {
-      next_evaluation_at: evaluation.nextEvaluationAt,
-      waiting_for: evaluation.waitingFor,
+      nextEvaluationAt: evaluation.nextEvaluationAt,
+      waitingFor: evaluation.waitingFor,
     });
   }
 
@@ -142,8 +123,8 @@ export class RolloutDriver {
     const last = this.placedAt.get(deployment.id);
     if (last !== undefined && Date.now() - last < FULL_PLACEMENT_EVERY_MS) return;
     this.placedAt.set(deployment.id, Date.now());
-    const target = await this.rollout.targetComputers(deployment.id);
-    const assigned = await this.rollout.assigned(deployment.id);
+    const target = await this.deployments.targetComputers(deployment.id);
+    const assigned = await this.deployments.placed(deployment.id);
     if ([...target.keys()].every((id) => assigned.has(id))) return;
     const membership = assignPhases({
       deploymentId: deployment.id,
@@ -152,18 +133,18 @@ export class RolloutDriver {
       groupsOf: target,
       assigned,
     });
-    await this.rollout.assign(deployment.id, membership.added);
+    await this.deployments.place(deployment.id, membership.added);
   }
 
   private async phaseStates(
     deployment: DeploymentRecord,
     plan: DeploymentPlan,
   ): Promise<PhaseState[]> {
-    const stored = await this.rollout.phases(deployment.id);
-    const rows = await this.rollout.phaseCounts(deployment.id, deployment.update_id);
+    const stored = await this.deployments.phases(deployment.id);
+    const rows = await this.deployments.phaseCounts(deployment.id, deployment.updateId);
     return tallyPhases(plan.phases.length, rows, plan.maxAttempts).map((tally, idx) => {
-      const row = stored.find((p) => p.idx === idx);
-      return { ...tally, openedAt: row?.opened_at ?? null, promotedAt: row?.promoted_at ?? null };
+      const row = stored.find((p) => p.index === idx);
+      return { ...tally, openedAt: row?.openedAt ?? null, promotedAt: row?.promotedAt ?? null };
     });
   }
 
@@ -176,8 +157,8 @@ export class RolloutDriver {
     const reason = `reopened: ${waitingFor ?? 'computers still to finish'}`;
     const reopened = await this.deployments.transition(deployment.id, statesBefore('reopen'), {
       state: 'active',
-      state_reason: reason,
-      updated_at: now,
+      stateReason: reason,
+      updatedAt: now,
     });
     if (reopened) {
       await this.events.addDeploymentEvents([
@@ -197,8 +178,8 @@ export class RolloutDriver {
 
   /** A rollback is done when no computer of the deployment still has the update. */
   private async checkRollback(deployment: DeploymentRecord): Promise<void> {
-    const rows = await this.rollout.phaseCounts(deployment.id, deployment.update_id);
-    const plan = storedPlan(deployment);
+    const rows = await this.deployments.phaseCounts(deployment.id, deployment.updateId);
+    const plan = deployment.plan;
     const counts = tallyDeployment(tallyPhases(plan.phases.length, rows, plan.maxAttempts), 0);
     const verdict = rollbackVerdict(counts);
     if (!verdict.done) return;
@@ -206,8 +187,8 @@ export class RolloutDriver {
     if (
       await this.deployments.transition(deployment.id, statesBefore('finish-rollback'), {
         state: 'rolled-back',
-        state_reason: verdict.reason,
-        updated_at: now,
+        stateReason: verdict.reason,
+        updatedAt: now,
       })
     ) {
       await this.events.addDeploymentEvents([

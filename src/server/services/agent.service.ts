@@ -12,15 +12,16 @@ import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
 import { availableAtMs } from '../../domain/rollout/schedule.js';
 import { decideOffers, type KnownStatus, type Offer } from '../../domain/rollout/offer.js';
-import type { FailureReason, StatusState } from '../../domain/status.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
+import type {
+  DeploymentRepository,
+  ReachingDeployment,
+} from '../../store/deployment.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
 import type { UpdateFileTable } from '../../store/schema.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
-import { storedPlan } from '../engine/rollout-driver.js';
 import { inventoryChanged, inventoryColumns } from './computer.mapper.js';
 import { parseWindows } from './group.service.js';
 import type { MembershipService } from './membership.service.js';
@@ -41,7 +42,7 @@ export class AgentService {
 
   constructor(
     private readonly computers: ComputerRepository,
-    private readonly rollout: RolloutRepository,
+    private readonly deployments: Pick<DeploymentRepository, 'reachingForComputer'>,
     private readonly updates: UpdateRepository,
     private readonly statuses: StatusRepository,
     private readonly groups: GroupRepository,
@@ -102,7 +103,7 @@ export class AgentService {
       ]);
     }
 
-    const reaching = await this.rollout.reachingForComputer(computerId);
+    const reaching = await this.deployments.reachingForComputer(computerId);
     let nextCheckinSeconds = this.options.checkinIntervalSeconds;
     const assignments: Assignment[] = [];
     if (reaching.length > 0) {
@@ -119,29 +120,20 @@ export class AgentService {
     return { computerId, assignments, nextCheckinSeconds, ackedSeq: Number(computer.report_seq) };
   }
 
-  private async decide(
-    computerId: string,
-    reaching: Awaited<ReturnType<RolloutRepository['reachingForComputer']>>,
-    now: number,
-  ) {
+  private async decide(computerId: string, reaching: readonly ReachingDeployment[], now: number) {
     const statuses = new Map<string, KnownStatus>(
       (await this.statuses.forComputer(computerId)).map((s) => [
-        s.update_id,
-        {
-          state: s.state as StatusState,
-          reason: s.reason as FailureReason | null,
-          updatedAt: Number(s.updated_at),
-          attempts: Number(s.attempts),
-        },
+        s.updateId,
+        { state: s.state, reason: s.reason, updatedAt: s.updatedAt, attempts: s.attempts },
       ]),
     );
     const supersedes = new Map<string, string[]>();
     const installTimeouts = new Map<string, number>();
     for (const r of reaching) {
-      const entry = await this.entry(r.update_id);
+      const entry = await this.entry(r.updateId);
       if (!entry) continue;
-      supersedes.set(r.update_id, entry.manifest.supersedes);
-      installTimeouts.set(r.update_id, entry.manifest.install.timeoutSeconds);
+      supersedes.set(r.updateId, entry.manifest.supersedes);
+      installTimeouts.set(r.updateId, entry.manifest.install.timeoutSeconds);
     }
     const memberships = await this.groups.groupsOf(computerId);
     const windows: MaintenanceWindow[] = memberships.flatMap((g) => parseWindows(g.windows));
@@ -149,12 +141,12 @@ export class AgentService {
       {
         reaching: reaching.map((r) => ({
           deploymentId: r.id,
-          updateId: r.update_id,
-          action: r.action === 'uninstall' ? 'uninstall' : 'install',
-          plan: storedPlan(r),
-          createdAt: Number(r.created_at),
-          deadline: r.deadline === null ? null : Number(r.deadline),
-          readvertisedAt: r.readvertised_at === null ? null : Number(r.readvertised_at),
+          updateId: r.updateId,
+          action: r.action,
+          plan: r.plan,
+          createdAt: r.createdAt,
+          deadline: r.deadline,
+          readvertisedAt: r.readvertisedAt,
         })),
         supersedes,
         installTimeouts,

@@ -11,10 +11,8 @@ import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
 import type { EngineLoop } from '../engine/engine-loop.js';
-import { storedPlan } from '../engine/rollout-driver.js';
 import type { WakeService } from '../notify/wake.service.js';
 import type { DeploymentService } from './deployment.service.js';
 import { newId, newSortableId } from './secrets.js';
@@ -23,7 +21,6 @@ import { newId, newSortableId } from './secrets.js';
 export class DeploymentActionsService {
   constructor(
     private readonly deployments: DeploymentRepository,
-    private readonly rollout: RolloutRepository,
     private readonly events: EventRepository,
     private readonly updates: UpdateRepository,
     private readonly groups: GroupRepository,
@@ -67,12 +64,12 @@ export class DeploymentActionsService {
       });
     }
     if (action === 'rollback') {
-      const update = await this.updates.find(deployment.update_id);
+      const update = await this.updates.find(deployment.updateId);
       const manifest = update && updateManifest.parse(JSON.parse(update.manifest));
       if (!manifest?.uninstall) {
         throw new ConflictError(
-          `update ${deployment.update_id} has no uninstall command, so it cannot be rolled back; halt or revoke the deployment and deploy a fixing update instead`,
-          { update: deployment.update_id },
+          `update ${deployment.updateId} has no uninstall command, so it cannot be rolled back; halt or revoke the deployment and deploy a fixing update instead`,
+          { update: deployment.updateId },
           'not-uninstallable',
         );
       }
@@ -81,9 +78,9 @@ export class DeploymentActionsService {
     const why = reason ?? `${action} by ${actor}`;
     const changed = await this.deployments.transition(id, verdict.from, {
       state: verdict.to,
-      state_reason: why,
-      waiting_for: null,
-      updated_at: now,
+      stateReason: why,
+      waitingFor: null,
+      updatedAt: now,
       ...(action === 'rollback' ? { action: 'uninstall' } : {}),
     });
     if (!changed) {
@@ -112,23 +109,23 @@ export class DeploymentActionsService {
         },
       );
     }
-    const phases = await this.rollout.phases(id);
-    const open = phases.filter((p) => p.opened_at !== null);
+    const phases = await this.deployments.phases(id);
+    const open = phases.filter((p) => p.openedAt !== null);
     const current = open[open.length - 1];
     if (!current || open.length === phases.length) {
       throw new ConflictError(`deployment ${id} has no next phase to promote to`, {
         phases: phases.length,
       });
     }
-    const plan = storedPlan(deployment);
-    if (!phaseGate(plan, current.idx).manual) {
+    const { plan } = deployment;
+    if (!phaseGate(plan, current.index).manual) {
       throw new ConflictError(
         `the gate of phase ${current.name} is not manual: the next phase opens by itself when the gate is met, so there is nothing to promote`,
         { phase: current.name },
         'gate-not-manual',
       );
     }
-    await this.rollout.promote(id, current.idx, this.clock.now());
+    await this.deployments.promote(id, current.index, this.clock.now());
     await this.event(
       id,
       'promoted',
@@ -157,13 +154,13 @@ export class DeploymentActionsService {
     const targets = request.failedOnly ? failed : detail.computers;
     const now = this.clock.now();
     const why = request.reason ?? `redeploy by ${actor}`;
-    if (request.update === undefined || request.update === deployment.update_id) {
-      await this.deployments.update(id, { readvertised_at: now, updated_at: now });
+    if (request.update === undefined || request.update === deployment.updateId) {
+      await this.deployments.update(id, { readvertisedAt: now, updatedAt: now });
       const verdict = decideChange(deployment.state, 'readvertise');
       if (verdict.ok && deployment.state !== verdict.to) {
         await this.deployments.transition(id, verdict.from, {
           state: verdict.to,
-          state_reason: why,
+          stateReason: why,
         });
       }
       await this.event(
@@ -189,7 +186,7 @@ export class DeploymentActionsService {
       {
         update: request.update,
         group: groupName,
-        plan: deployment.plan === null ? undefined : JSON.parse(deployment.plan),
+        plan: deployment.plan,
       },
       actor,
     );

@@ -20,16 +20,13 @@ import { tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js'
 import { emptyCounts } from '../../domain/status.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
 import type { EngineLoop } from '../engine/engine-loop.js';
-import { storedPlan } from '../engine/rollout-driver.js';
 import { toStatusView } from './computer.mapper.js';
 import type { GroupService } from './group.service.js';
 import { newId, newSortableId } from './secrets.js';
 
-const iso = (ms: number | null): string | null =>
-  ms === null ? null : new Date(Number(ms)).toISOString();
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const defaultPlan = { phases: [{ name: 'all', percent: 100 }] };
 
@@ -44,7 +41,6 @@ type Prepared = {
 export class DeploymentService {
   constructor(
     private readonly deployments: DeploymentRepository,
-    private readonly rollout: RolloutRepository,
     private readonly events: EventRepository,
     private readonly updates: UpdateRepository,
     private readonly groups: GroupService,
@@ -123,11 +119,10 @@ export class DeploymentService {
     await this.deployments.insert(
       {
         id,
-        update_id: request.update,
+        updateId: request.update,
         state: 'active',
-        created_at: now,
-        updated_at: now,
-        plan: JSON.stringify(plan),
+        createdAt: now,
+        plan,
         action: 'install',
         deadline: deadlineMs(plan, availableAtMs(plan, now)),
       },
@@ -187,31 +182,31 @@ export class DeploymentService {
 
   async show(id: string): Promise<DeploymentDetailView> {
     const row = await this.find(id);
-    const plan = storedPlan(row);
-    const targets = await this.deployments.targetStatuses(row.id, row.update_id);
+    const { plan } = row;
+    const targets = await this.deployments.targetStatuses(row.id, row.updateId);
     const computers = targets.map((t) => ({
-      ...toStatusView({ ...t, update_id: row.update_id }),
-      phase: t.phase === null ? null : (plan.phases[Number(t.phase)]?.name ?? null),
+      ...toStatusView({ ...t, updateId: row.updateId }),
+      phase: t.phase === null ? null : (plan.phases[t.phase]?.name ?? null),
     }));
     return { ...(await this.summary(row)), computers };
   }
 
   /** Counts come from one aggregate query: a list of deployments never loads their computers. */
   private async summary(row: DeploymentRecord): Promise<DeploymentView> {
-    const plan = storedPlan(row);
-    const phaseRows = await this.rollout.phases(row.id);
-    const rows = await this.rollout.phaseCounts(row.id, row.update_id);
+    const { plan } = row;
+    const phaseRows = await this.deployments.phases(row.id);
+    const rows = await this.deployments.phaseCounts(row.id, row.updateId);
     const tallies = tallyPhases(plan.phases.length, rows, plan.maxAttempts);
     const phases: PhaseView[] = plan.phases.map((p, index) => {
-      const stored = phaseRows.find((r) => r.idx === index);
+      const stored = phaseRows.find((r) => r.index === index);
       const tally = tallies[index];
       return {
         index,
         name: p.name,
         percent: p.percent ?? null,
         groups: p.groups ?? [],
-        openedAt: iso(stored?.opened_at ?? null),
-        promotedAt: iso(stored?.promoted_at ?? null),
+        openedAt: iso(stored?.openedAt ?? null),
+        promotedAt: iso(stored?.promotedAt ?? null),
         size: tally?.size ?? 0,
         counts: tally?.counts ?? emptyCounts(),
       };
@@ -219,15 +214,15 @@ export class DeploymentService {
     const counts = tallyDeployment(tallies, await this.deployments.unplacedCount(row.id));
     return {
       id: row.id,
-      updateId: row.update_id,
+      updateId: row.updateId,
       groups: row.groups,
       state: row.state,
-      stateReason: row.state_reason,
-      action: row.action === 'uninstall' ? 'uninstall' : 'install',
+      stateReason: row.stateReason,
+      action: row.action,
       emergency: plan.emergency?.reason ?? null,
       deadline: iso(row.deadline),
-      waitingFor: row.waiting_for,
-      createdAt: new Date(Number(row.created_at)).toISOString(),
+      waitingFor: row.waitingFor,
+      createdAt: new Date(row.createdAt).toISOString(),
       counts,
       total: Object.values(counts).reduce((a, b) => a + b, 0),
       phases,
