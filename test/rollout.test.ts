@@ -389,6 +389,83 @@ for (const engine of ENGINES) {
       expect(shown.body.stateReason).toMatch(/2 of 3 .*1 failed after 2 attempts/);
     });
 
+    it('deploys several updates as one deployment, each computer × update on its own, and rolls back what can be', async () => {
+      const withUninstall = manifestFactory();
+      const without = manifestFactory({ uninstall: undefined });
+      await fleet.importUpdate(withUninstall);
+      await fleet.importUpdate(without);
+      const group = `multi-${engine}`;
+      await fleet.admin('POST', '/api/v1/groups', { name: group });
+      const computers = await fleet.enroll(3, group, group);
+      type Multi = Deployment & {
+        updates: string[];
+        total: number;
+        countsByUpdate: Record<string, Record<string, number>>;
+        computers: { computerId: string; updateId: string; state: string }[];
+      };
+      const created = await fleet.admin<Multi>('POST', '/api/v1/deployments', {
+        updates: [withUninstall.id, without.id],
+        group,
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.updates).toEqual([withUninstall.id, without.id]);
+      expect(created.body.total).toBe(6);
+
+      // One computer fails the second update: the others complete both.
+      const [unlucky] = computers;
+      const ran = await fleet.cycle(computers, (c, updateId) =>
+        c === unlucky && updateId === without.id ? 'failed' : 'installed',
+      );
+      expect(ran).toHaveLength(6);
+      const shown = await fleet.admin<Multi>('GET', `/api/v1/deployments/${created.body.id}`);
+      expect(shown.body.counts).toMatchObject({ installed: 5, failed: 1 });
+      expect(shown.body.countsByUpdate[withUninstall.id]).toMatchObject({ installed: 3 });
+      expect(shown.body.countsByUpdate[without.id]).toMatchObject({ installed: 2, failed: 1 });
+      expect(shown.body.computers).toHaveLength(6);
+      expect(shown.body.state).toBe('active');
+
+      const rollback = await fleet.admin<Multi>(
+        'POST',
+        `/api/v1/deployments/${created.body.id}/rollback`,
+        {},
+      );
+      expect(rollback.status).toBe(200);
+      const uninstalled = await fleet.cycle(computers, () => 'installed');
+      expect(uninstalled).toHaveLength(3);
+      const rolled = await fleet.admin<Multi>('GET', `/api/v1/deployments/${created.body.id}`);
+      expect(rolled.body.state).toBe('rolled-back');
+      expect(rolled.body.countsByUpdate[withUninstall.id]).toMatchObject({ uninstalled: 3 });
+      expect(rolled.body.countsByUpdate[without.id]).toMatchObject({ installed: 2 });
+    });
+
+    it('refuses a rollback when none of the updates can be uninstalled, and a missing update', async () => {
+      const a = manifestFactory({ uninstall: undefined });
+      const b = manifestFactory({ uninstall: undefined });
+      await fleet.importUpdate(a);
+      await fleet.importUpdate(b);
+      const group = `multi-none-${engine}`;
+      await fleet.admin('POST', '/api/v1/groups', { name: group });
+      const missing = await fleet.admin<{ error: string; message: string }>(
+        'POST',
+        '/api/v1/deployments',
+        { updates: [a.id, 'no-such-update'], group },
+      );
+      expect(missing.status).toBe(404);
+      expect(missing.body.message).toContain('no-such-update');
+      const created = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+        updates: [a.id, b.id],
+        group,
+      });
+      const rollback = await fleet.admin<{ error: string; message: string }>(
+        'POST',
+        `/api/v1/deployments/${created.body.id}/rollback`,
+        {},
+      );
+      expect(rollback.status).toBe(409);
+      expect(rollback.body).toMatchObject({ error: 'not-uninstallable' });
+      expect(rollback.body.message).toContain(`none of the updates ${a.id}, ${b.id}`);
+    });
+
     it('previews phases with a dry run', async () => {
       const manifest = manifestFactory();
       await fleet.importUpdate(manifest);

@@ -15,7 +15,7 @@ import { CliError } from './output.js';
 
 /** The options commander gives the action of a command with `addPlanOptions`. */
 export type PlanOptions = {
-  update: string;
+  update: string[];
   group: string[];
   plan?: string;
   phases?: string;
@@ -43,9 +43,18 @@ function collectGroups(value: string, previous: string[] | undefined): string[] 
   return [...(previous ?? []), ...names];
 }
 
+/** `--update` may be repeated: the updates approved together as one deployment. */
+function collectUpdates(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function addPlanOptions(command: Command): Command {
   return command
-    .requiredOption('--update <id>', 'the update to deploy')
+    .requiredOption(
+      '--update <id>',
+      'an update to deploy (repeat for several, approved together)',
+      collectUpdates,
+    )
     .requiredOption(
       '--group <name>',
       'a target group (repeat, or separate with commas, for several)',
@@ -156,5 +165,8 @@ export async function deploymentRequest(
     plan = checked(planFromFlags(flags, now), 'invalid plan');
   }
   if (opts.group.length === 0) throw new CliError('--group: give at least one group name', 2);
-  return { update: opts.update, groups: opts.group, plan };
+  const updates = [...new Set(opts.update)];
+  // One update goes as `update`, which every server version takes.
+  const target = updates.length === 1 ? { update: updates[0] } : { updates };
+  return { ...target, groups: opts.group, plan };
 }

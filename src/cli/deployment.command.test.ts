@@ -23,6 +23,8 @@ const counts = (set: Record<string, number> = {}) => ({
 const view = (extra: Record<string, unknown> = {}) => ({
   id: 'd1',
   updateId: 'acme-1',
+  updates: ['acme-1'],
+  countsByUpdate: { 'acme-1': counts({ installed: 2 }) },
   groups: ['paris'],
   state: 'active',
   stateReason: null,
@@ -140,6 +142,31 @@ describe('deployment create', () => {
         deadline: '2026-12-01T01:00:00+09:00',
       },
     });
+  });
+
+  it('sends several updates with a repeated --update, one as update', async () => {
+    expect(await deploy('create', '--update', 'acme-2', '--update', 'acme-1')).toBe(0);
+    expect(sentTo('POST /api/v1/deployments')).toMatchObject({ updates: ['acme-1', 'acme-2'] });
+    seen.length = 0;
+    expect(await deploy('create')).toBe(0);
+    const one = sentTo('POST /api/v1/deployments');
+    expect(one).toMatchObject({ update: 'acme-1' });
+    expect(one).not.toHaveProperty('updates');
+  });
+
+  it('shows the counts of each update of a deployment of several', async () => {
+    routes['GET /api/v1/deployments/d1'] = {
+      status: 200,
+      body: view({
+        updates: ['acme-1', 'acme-2'],
+        countsByUpdate: { 'acme-1': counts({ installed: 2 }), 'acme-2': counts({ failed: 2 }) },
+        counts: counts({ installed: 2, failed: 2 }),
+        total: 4,
+      }),
+    };
+    expect(await run('deployment', 'show', 'd1')).toBe(0);
+    expect(io.out).toContain('acme-1, acme-2');
+    expect(io.out).toMatch(/acme-2:\s+failed 2 \(of 2\)/);
   });
 
   it('sends allowDuplicate only with --allow-duplicate', async () => {

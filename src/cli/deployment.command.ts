@@ -9,6 +9,7 @@ import {
   formatDryRun,
   formatPhases,
   formatSummary,
+  updatesOf,
 } from './deployment-format.js';
 import { addPlanOptions, deploymentRequest, type PlanOptions } from './deployment-plan.js';
 import { CliError, formatTime, print, printJson, printTable } from './output.js';
@@ -76,7 +77,7 @@ export function registerDeploymentCommand(program: Command): void {
         ['ID', 'UPDATE', 'GROUPS', 'STATE', 'PHASE', 'CREATED', 'PROGRESS'],
         list.map((d) => [
           d.id,
-          d.updateId,
+          updatesOf(d).join(','),
           d.groups.join(','),
           d.emergency === null ? d.state : `${d.state} (emergency)`,
           currentPhase(d),

@@ -8,7 +8,10 @@ import type { DeploymentTable } from './schema.js';
 
 export type DeploymentRecord = {
   id: string;
-  updateId: string;
+  /** The updates it carries, in the order approved (at least one). */
+  updateIds: string[];
+  /** Those of them with an uninstall command: what a rollback removes. */
+  uninstallable: string[];
   state: DeploymentState;
   /** Why it is in its state (halted: the gate or the admin's reason). */
   stateReason: string | null;
@@ -28,7 +31,7 @@ export type DeploymentRecord = {
 
 export type NewDeployment = Pick<
   DeploymentRecord,
-  'id' | 'updateId' | 'state' | 'action' | 'plan' | 'createdAt' | 'deadline'
+  'id' | 'updateIds' | 'uninstallable' | 'state' | 'action' | 'plan' | 'createdAt' | 'deadline'
 >;
 
 /** What a change may write. */
@@ -52,11 +55,11 @@ export type PhaseRecord = {
   promotedAt: number | null;
 };
 
-/** A deployment that reaches one computer at check-in, through its placement. */
+/** One update of a deployment that reaches one computer at check-in, through its placement. */
 export type ReachingDeployment = Pick<
   DeploymentRecord,
-  'id' | 'updateId' | 'action' | 'state' | 'plan' | 'deadline' | 'createdAt' | 'readvertisedAt'
->;
+  'id' | 'action' | 'state' | 'plan' | 'deadline' | 'createdAt' | 'readvertisedAt'
+> & { updateId: string };
 
 /** One computer of a deployment, its phase (null: not placed yet) and its status, if any. */
 export type TargetStatus = {
@@ -104,15 +107,14 @@ const num = (v: number | string | bigint | null): number | null => (v === null ?
 type DeploymentRow = Selectable<DeploymentTable>;
 type DeploymentColumns = Pick<
   DeploymentRow,
-  'id' | 'update_id' | 'state' | 'action' | 'plan' | 'created_at' | 'deadline' | 'readvertised_at'
+  'id' | 'state' | 'action' | 'plan' | 'created_at' | 'deadline' | 'readvertised_at'
 >;
 
-export function toReaching(row: DeploymentColumns, plans: PlanCache): ReachingDeployment {
+function common(row: DeploymentColumns, plans: PlanCache) {
   return {
     id: row.id,
-    updateId: row.update_id,
     state: stateOf(row),
-    action: row.action === 'uninstall' ? 'uninstall' : 'install',
+    action: row.action === 'uninstall' ? ('uninstall' as const) : ('install' as const),
     plan: plans.parse(row.plan),
     createdAt: Number(row.created_at),
     deadline: num(row.deadline),
@@ -120,19 +122,28 @@ export function toReaching(row: DeploymentColumns, plans: PlanCache): ReachingDe
   };
 }
 
+export function toReaching(
+  row: DeploymentColumns & { update_id: string },
+  plans: PlanCache,
+): ReachingDeployment {
+  return { ...common(row, plans), updateId: row.update_id };
+}
+
 export function toDeploymentRecord(
   row: DeploymentColumns &
     Pick<DeploymentRow, 'state_reason' | 'updated_at' | 'next_evaluation_at' | 'waiting_for'>,
-  groups: string[],
+  links: { groups: string[]; updates: { id: string; uninstallable: boolean }[] },
   plans: PlanCache,
 ): DeploymentRecord {
   return {
-    ...toReaching(row, plans),
+    ...common(row, plans),
+    updateIds: links.updates.map((u) => u.id),
+    uninstallable: links.updates.filter((u) => u.uninstallable).map((u) => u.id),
     stateReason: row.state_reason,
     updatedAt: num(row.updated_at),
     nextEvaluationAt: num(row.next_evaluation_at),
     waitingFor: row.waiting_for,
-    groups,
+    groups: links.groups,
   };
 }
 

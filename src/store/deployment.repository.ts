@@ -45,7 +45,7 @@ export class DeploymentRepository {
         .insertInto('deployments')
         .values({
           id: deployment.id,
-          update_id: deployment.updateId,
+          update_id: deployment.updateIds[0] ?? '',
           state: deployment.state,
           action: deployment.action,
           plan: JSON.stringify(deployment.plan),
@@ -53,6 +53,17 @@ export class DeploymentRepository {
           updated_at: deployment.createdAt,
           deadline: deployment.deadline,
         })
+        .execute();
+      await trx
+        .insertInto('deployment_updates')
+        .values(
+          deployment.updateIds.map((update_id, position) => ({
+            deployment_id: deployment.id,
+            update_id,
+            position,
+            uninstallable: deployment.uninstallable.includes(update_id) ? 1 : 0,
+          })),
+        )
         .execute();
       await trx
         .insertInto('deployment_groups')
@@ -69,21 +80,29 @@ export class DeploymentRepository {
     rows: readonly Selectable<DeploymentTable>[],
   ): Promise<DeploymentRecord[]> {
     if (rows.length === 0) return [];
-    const links = await this.db
+    const ids = rows.map((r) => r.id);
+    const groups = await this.db
       .selectFrom('deployment_groups as dg')
       .innerJoin('groups as g', 'g.id', 'dg.group_id')
       .select(['dg.deployment_id', 'g.name'])
-      .where(
-        'dg.deployment_id',
-        'in',
-        rows.map((r) => r.id),
-      )
+      .where('dg.deployment_id', 'in', ids)
       .orderBy('g.name')
+      .execute();
+    const updates = await this.db
+      .selectFrom('deployment_updates')
+      .select(['deployment_id', 'update_id', 'uninstallable'])
+      .where('deployment_id', 'in', ids)
+      .orderBy('position')
       .execute();
     return rows.map((row) =>
       toDeploymentRecord(
         row,
-        links.filter((l) => l.deployment_id === row.id).map((l) => l.name),
+        {
+          groups: groups.filter((l) => l.deployment_id === row.id).map((l) => l.name),
+          updates: updates
+            .filter((u) => u.deployment_id === row.id)
+            .map((u) => ({ id: u.update_id, uninstallable: Number(u.uninstallable) === 1 })),
+        },
         this.plans,
       ),
     );
@@ -118,22 +137,33 @@ export class DeploymentRepository {
     return this.withGroups(rows);
   }
 
-  /** Live deployments of an update that target one of these groups. */
-  async liveOf(updateId: string, groupIds: readonly string[]): Promise<DeploymentRecord[]> {
-    if (groupIds.length === 0) return [];
+  /** Live deployments carrying one of these updates that target one of these groups. */
+  async liveOf(
+    updateIds: readonly string[],
+    groupIds: readonly string[],
+  ): Promise<DeploymentRecord[]> {
+    if (groupIds.length === 0 || updateIds.length === 0) return [];
     const rows = await this.db
       .selectFrom('deployments as d')
       .selectAll('d')
-      .where('d.update_id', '=', updateId)
       .where('d.state', 'in', [...liveStates])
       .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('deployment_groups as dg')
-            .select('dg.group_id')
-            .whereRef('dg.deployment_id', '=', 'd.id')
-            .where('dg.group_id', 'in', [...groupIds]),
-        ),
+        eb.and([
+          eb.exists(
+            eb
+              .selectFrom('deployment_groups as dg')
+              .select('dg.group_id')
+              .whereRef('dg.deployment_id', '=', 'd.id')
+              .where('dg.group_id', 'in', [...groupIds]),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('deployment_updates as du')
+              .select('du.update_id')
+              .whereRef('du.deployment_id', '=', 'd.id')
+              .where('du.update_id', 'in', [...updateIds]),
+          ),
+        ]),
       )
       .orderBy('d.created_at')
       .execute();
@@ -201,21 +231,31 @@ export class DeploymentRepository {
   }
 
   /**
-   * Computers of each phase by status state and attempts: what the domain tallies
-   * (counts.ts decides pending and exhausted, not the store).
+   * Computer × update pairs of each phase by update, status state and attempts:
+   * what the domain tallies (counts.ts decides pending and exhausted, not the store).
    */
-  async phaseCounts(deploymentId: string, updateId: string): Promise<CountRow[]> {
+  async phaseCounts(deploymentId: string): Promise<CountRow[]> {
     const rows = await this.db
       .selectFrom('placements as pl')
+      .innerJoin('deployment_updates as du', 'du.deployment_id', 'pl.deployment_id')
       .leftJoin('statuses as s', (join) =>
-        join.onRef('s.computer_id', '=', 'pl.computer_id').on('s.update_id', '=', updateId),
+        join
+          .onRef('s.computer_id', '=', 'pl.computer_id')
+          .onRef('s.update_id', '=', 'du.update_id'),
       )
-      .select((eb) => ['pl.phase', 's.state', 's.attempts', eb.fn.countAll<number>().as('n')])
+      .select((eb) => [
+        'pl.phase',
+        'du.update_id',
+        's.state',
+        's.attempts',
+        eb.fn.countAll<number>().as('n'),
+      ])
       .where('pl.deployment_id', '=', deploymentId)
-      .groupBy(['pl.phase', 's.state', 's.attempts'])
+      .groupBy(['pl.phase', 'du.update_id', 's.state', 's.attempts'])
       .execute();
     return rows.map((r) => ({
       phase: Number(r.phase),
+      updateId: r.update_id,
       state: r.state as StatusState | null,
       attempts: Number(r.attempts ?? 0),
       n: Number(r.n),
@@ -268,12 +308,13 @@ export class DeploymentRepository {
     const rows = await this.db
       .selectFrom('placements as pl')
       .innerJoin('deployments as d', 'd.id', 'pl.deployment_id')
+      .innerJoin('deployment_updates as du', 'du.deployment_id', 'pl.deployment_id')
       .innerJoin('deployment_phases as p', (join) =>
         join.onRef('p.deployment_id', '=', 'pl.deployment_id').onRef('p.idx', '=', 'pl.phase'),
       )
       .select([
         'd.id',
-        'd.update_id',
+        'du.update_id',
         'd.action',
         'd.state',
         'd.plan',
@@ -285,9 +326,11 @@ export class DeploymentRepository {
       .where((eb) =>
         eb.or([
           eb.and([eb('d.state', 'in', [...assigningStates]), eb('p.opened_at', 'is not', null)]),
-          eb('d.state', '=', 'rolling-back'),
+          // A rollback removes only the updates that can be uninstalled.
+          eb.and([eb('d.state', '=', 'rolling-back'), eb('du.uninstallable', '=', 1)]),
         ]),
       )
+      .orderBy('du.position')
       .execute();
     return rows.map((r) => toReaching(r, this.plans));
   }

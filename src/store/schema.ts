@@ -79,6 +79,7 @@ export type GroupMemberTable = {
 
 export type DeploymentTable = {
   id: string;
+  /** The first update, written for old readers; the updates are in deployment_updates. */
   update_id: string;
   /** active | halted | revoked | completed | rolling-back | rolled-back */
   state: string;
@@ -94,6 +95,15 @@ export type DeploymentTable = {
   next_evaluation_at: number | null;
   waiting_for: string | null;
   updated_at: number | null;
+};
+
+/** The updates a deployment carries, in the order approved. */
+export type DeploymentUpdateTable = {
+  deployment_id: string;
+  update_id: string;
+  position: number;
+  /** 1 when the update's manifest has an uninstall command. */
+  uninstallable: number;
 };
 
 export type DeploymentPhaseTable = {
@@ -175,6 +185,7 @@ export type Database = {
   group_members: GroupMemberTable;
   deployments: DeploymentTable;
   deployment_groups: DeploymentGroupTable;
+  deployment_updates: DeploymentUpdateTable;
   deployment_phases: DeploymentPhaseTable;
   placements: PlacementTable;
   deployment_events: DeploymentEventTable;

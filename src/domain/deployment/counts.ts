@@ -7,9 +7,14 @@ import { emptyCounts, statusStates, type StatusState } from '../status.js';
  * it used up the plan's attempts).
  */
 
-/** Computers of one phase in one state with the same number of attempts. */
+/**
+ * Computer × update pairs of one phase in one state with the same number of
+ * attempts. A deployment of several updates counts pairs: its gates and its
+ * completion weigh every update of every computer alike.
+ */
 export type CountRow = {
   phase: number;
+  updateId: string;
   /** null: no status yet (pending). */
   state: StatusState | null;
   attempts: number;
@@ -59,4 +64,19 @@ export function tallyDeployment(
   counts.pending += unplaced;
   for (const p of phases) for (const s of statusStates) counts[s] += p.counts[s];
   return counts;
+}
+
+/** The whole deployment's counts for each of its updates. */
+export function tallyByUpdate(
+  updateIds: readonly string[],
+  rows: readonly CountRow[],
+  unplaced: number,
+): Map<string, Record<StatusState, number>> {
+  const out = new Map(updateIds.map((id) => [id, emptyCounts()]));
+  for (const counts of out.values()) counts.pending += unplaced;
+  for (const row of rows) {
+    const counts = out.get(row.updateId);
+    if (counts) counts[row.state ?? 'pending'] += row.n;
+  }
+  return out;
 }

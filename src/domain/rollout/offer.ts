@@ -61,7 +61,9 @@ function failureDue(
 }
 
 export function decideOffers(input: OfferInput, now: number): OfferDecision {
-  const byId = new Map(input.reaching.map((r) => [r.deploymentId, r]));
+  // A deployment of several updates reaches the computer once per update.
+  const key = (deploymentId: string, updateId: string) => `${deploymentId}\u0000${updateId}`;
+  const byKey = new Map(input.reaching.map((r) => [key(r.deploymentId, r.updateId), r]));
   const driving = resolveConflicts(input.reaching);
   const { offered } = applySupersedence(
     driving,
@@ -70,7 +72,7 @@ export function decideOffers(input: OfferInput, now: number): OfferDecision {
   const offers: Offer[] = [];
   let nextStartAt: number | null = null;
   for (const d of offered) {
-    const offer = byId.get(d.deploymentId);
+    const offer = byKey.get(key(d.deploymentId, d.updateId));
     if (!offer) continue;
     const status = input.statuses.get(d.updateId);
     if (offer.action === 'uninstall') {

@@ -141,7 +141,7 @@ export class RolloutDriver {
     plan: DeploymentPlan,
   ): Promise<PhaseState[]> {
     const stored = await this.deployments.phases(deployment.id);
-    const rows = await this.deployments.phaseCounts(deployment.id, deployment.updateId);
+    const rows = await this.deployments.phaseCounts(deployment.id);
     return tallyPhases(plan.phases.length, rows, plan.maxAttempts).map((tally, idx) => {
       const row = stored.find((p) => p.index === idx);
       return { ...tally, openedAt: row?.openedAt ?? null, promotedAt: row?.promotedAt ?? null };
@@ -178,7 +178,10 @@ export class RolloutDriver {
 
   /** A rollback is done when no computer of the deployment still has the update. */
   private async checkRollback(deployment: DeploymentRecord): Promise<void> {
-    const rows = await this.deployments.phaseCounts(deployment.id, deployment.updateId);
+    // Only the updates that can be uninstalled are rolled back; the others stay.
+    const rows = (await this.deployments.phaseCounts(deployment.id)).filter((r) =>
+      deployment.uninstallable.includes(r.updateId),
+    );
     const plan = deployment.plan;
     const counts = tallyDeployment(tallyPhases(plan.phases.length, rows, plan.maxAttempts), 0);
     const verdict = rollbackVerdict(counts);

@@ -3,7 +3,6 @@ import type {
   DeploymentEventView,
   RedeployRequest,
 } from '../../contracts/api.js';
-import { updateManifest } from '../../contracts/manifest.js';
 import { phaseGate } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { decideChange } from '../../domain/deployment/state.js';
@@ -63,16 +62,17 @@ export class DeploymentActionsService {
         state: deployment.state,
       });
     }
-    if (action === 'rollback') {
-      const update = await this.updates.find(deployment.updateId);
-      const manifest = update && updateManifest.parse(JSON.parse(update.manifest));
-      if (!manifest?.uninstall) {
-        throw new ConflictError(
-          `update ${deployment.updateId} has no uninstall command, so it cannot be rolled back; halt or revoke the deployment and deploy a fixing update instead`,
-          { update: deployment.updateId },
-          'not-uninstallable',
-        );
-      }
+    if (action === 'rollback' && deployment.uninstallable.length === 0) {
+      const which = deployment.updateIds.join(', ');
+      const none =
+        deployment.updateIds.length > 1
+          ? `none of the updates ${which} has an uninstall command`
+          : `update ${which} has no uninstall command`;
+      throw new ConflictError(
+        `${none}, so it cannot be rolled back; halt or revoke the deployment and deploy a fixing update instead`,
+        { updates: deployment.updateIds },
+        'not-uninstallable',
+      );
     }
     const now = this.clock.now();
     const why = reason ?? `${action} by ${actor}`;
@@ -154,7 +154,7 @@ export class DeploymentActionsService {
     const targets = request.failedOnly ? failed : detail.computers;
     const now = this.clock.now();
     const why = request.reason ?? `redeploy by ${actor}`;
-    if (request.update === undefined || request.update === deployment.updateId) {
+    if (request.update === undefined || deployment.updateIds.includes(request.update)) {
       await this.deployments.update(id, { readvertisedAt: now, updatedAt: now });
       const verdict = decideChange(deployment.state, 'readvertise');
       if (verdict.ok && deployment.state !== verdict.to) {

@@ -16,7 +16,7 @@ import {
 } from '../../domain/errors.js';
 import { dryRun } from '../../domain/rollout/dry-run.js';
 import { availableAtMs, deadlineMs } from '../../domain/rollout/schedule.js';
-import { tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
+import { tallyByUpdate, tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
 import { emptyCounts } from '../../domain/status.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
@@ -31,6 +31,8 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 const defaultPlan = { phases: [{ name: 'all', percent: 100 }] };
 
 type Prepared = {
+  updateIds: string[];
+  uninstallable: string[];
   plan: DeploymentPlan;
   groupIds: string[];
   groupNames: string[];
@@ -49,13 +51,22 @@ export class DeploymentService {
   ) {}
 
   /**
-   * Checks everything before anything is approved: the update, the groups, the plan,
-   * and that each group's maintenance windows can hold the install.
+   * Checks everything before anything is approved: the updates, the groups, the plan,
+   * and that each group's maintenance windows can hold the longest install.
    */
   private async prepare(request: CreateDeploymentRequest): Promise<Prepared> {
-    const update = await this.updates.find(request.update);
-    if (!update) throw new NotFoundError('update', request.update);
-    const manifest = updateManifest.parse(JSON.parse(update.manifest));
+    const updateIds = [
+      ...new Set([...(request.updates ?? []), ...(request.update ? [request.update] : [])]),
+    ];
+    const uninstallable: string[] = [];
+    let installTimeoutSeconds = 0;
+    for (const updateId of updateIds) {
+      const update = await this.updates.find(updateId);
+      if (!update) throw new NotFoundError('update', updateId);
+      const manifest = updateManifest.parse(JSON.parse(update.manifest));
+      if (manifest.uninstall) uninstallable.push(updateId);
+      installTimeoutSeconds = Math.max(installTimeoutSeconds, manifest.install.timeoutSeconds);
+    }
     const groupNames = [
       ...new Set([...(request.group ? [request.group] : []), ...(request.groups ?? [])]),
     ];
@@ -67,9 +78,7 @@ export class DeploymentService {
     for (const name of groupNames) {
       const group = await this.groups.find(name);
       groupIds.push(group.id);
-      issues.push(
-        ...windowIssues(group.windows, manifest.install.timeoutSeconds, `groups.${name}.windows`),
-      );
+      issues.push(...windowIssues(group.windows, installTimeoutSeconds, `groups.${name}.windows`));
     }
     if (result.ok) {
       for (const name of Object.keys(result.plan.recurrenceByGroup)) {
@@ -95,20 +104,23 @@ export class DeploymentService {
       throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
     }
     return {
+      updateIds,
+      uninstallable,
       plan: result.plan,
       groupIds,
       groupNames,
-      installTimeoutSeconds: manifest.install.timeoutSeconds,
+      installTimeoutSeconds,
     };
   }
 
   async create(request: CreateDeploymentRequest, actor = 'admin'): Promise<DeploymentDetailView> {
-    const { plan, groupIds } = await this.prepare(request);
+    const { updateIds, uninstallable, plan, groupIds } = await this.prepare(request);
     if (request.allowDuplicate !== true) {
-      const live = await this.deployments.liveOf(request.update, groupIds);
+      const live = await this.deployments.liveOf(updateIds, groupIds);
       if (live.length > 0) {
+        const again = updateIds.filter((u) => live.some((d) => d.updateIds.includes(u)));
         throw new ConflictError(
-          `update ${request.update} is already deployed to ${live[0]?.groups.join(', ')} by ${live.map((d) => d.id).join(', ')} (${live.map((d) => d.state).join(', ')}); halt or revoke it, or allow a duplicate deployment`,
+          `${again.join(', ')} already deployed to ${live[0]?.groups.join(', ')} by ${live.map((d) => `${d.id} (${d.state})`).join(', ')}; halt or revoke it, or allow a duplicate deployment`,
           { deployments: live.map((d) => d.id) },
           'duplicate-deployment',
         );
@@ -119,7 +131,8 @@ export class DeploymentService {
     await this.deployments.insert(
       {
         id,
-        updateId: request.update,
+        updateIds,
+        uninstallable,
         state: 'active',
         createdAt: now,
         plan,
@@ -137,7 +150,7 @@ export class DeploymentService {
         at: now,
         type: 'created',
         phase: null,
-        message: `approved ${request.update} for ${plan.phases.length} phase(s): ${plan.phases.map((p) => p.name).join(', ')}${emergency}`,
+        message: `approved ${updateIds.join(', ')} for ${plan.phases.length} phase(s): ${plan.phases.map((p) => p.name).join(', ')}${emergency}`,
         actor,
       },
     ]);
@@ -183,11 +196,15 @@ export class DeploymentService {
   async show(id: string): Promise<DeploymentDetailView> {
     const row = await this.find(id);
     const { plan } = row;
-    const targets = await this.deployments.targetStatuses(row.id, row.updateId);
-    const computers = targets.map((t) => ({
-      ...toStatusView({ ...t, updateId: row.updateId }),
-      phase: t.phase === null ? null : (plan.phases[t.phase]?.name ?? null),
-    }));
+    const computers = [];
+    for (const updateId of row.updateIds) {
+      for (const t of await this.deployments.targetStatuses(row.id, updateId)) {
+        computers.push({
+          ...toStatusView({ ...t, updateId }),
+          phase: t.phase === null ? null : (plan.phases[t.phase]?.name ?? null),
+        });
+      }
+    }
     return { ...(await this.summary(row)), computers };
   }
 
@@ -195,7 +212,7 @@ export class DeploymentService {
   private async summary(row: DeploymentRecord): Promise<DeploymentView> {
     const { plan } = row;
     const phaseRows = await this.deployments.phases(row.id);
-    const rows = await this.deployments.phaseCounts(row.id, row.updateId);
+    const rows = await this.deployments.phaseCounts(row.id);
     const tallies = tallyPhases(plan.phases.length, rows, plan.maxAttempts);
     const phases: PhaseView[] = plan.phases.map((p, index) => {
       const stored = phaseRows.find((r) => r.index === index);
@@ -211,10 +228,14 @@ export class DeploymentService {
         counts: tally?.counts ?? emptyCounts(),
       };
     });
-    const counts = tallyDeployment(tallies, await this.deployments.unplacedCount(row.id));
+    const unplaced = await this.deployments.unplacedCount(row.id);
+    // Every unplaced computer is pending for each update.
+    const counts = tallyDeployment(tallies, unplaced * row.updateIds.length);
+    const byUpdate = tallyByUpdate(row.updateIds, rows, unplaced);
     return {
       id: row.id,
-      updateId: row.updateId,
+      updateId: row.updateIds[0] ?? '',
+      updates: row.updateIds,
       groups: row.groups,
       state: row.state,
       stateReason: row.stateReason,
@@ -225,6 +246,7 @@ export class DeploymentService {
       createdAt: new Date(row.createdAt).toISOString(),
       counts,
       total: Object.values(counts).reduce((a, b) => a + b, 0),
+      countsByUpdate: Object.fromEntries(byUpdate),
       phases,
       plan,
     };
