@@ -466,6 +466,31 @@ for (const engine of ENGINES) {
       expect(rollback.body.message).toContain(`none of the updates ${a.id}, ${b.id}`);
     });
 
+    it("assigns the deployment's own policy, and scheduled when neither it nor a group sets one", async () => {
+      const manifest = manifestFactory();
+      await fleet.importUpdate(manifest);
+      const group = `policy-${engine}`;
+      await fleet.admin('POST', '/api/v1/groups', { name: group });
+      const [computer] = await fleet.enroll(1, group, group);
+      if (!computer) throw new Error('no computer');
+      const policyOf = async () => {
+        const { assignments } = await fleet.checkin(computer);
+        return (assignments as unknown as { policy: string }[]).map((a) => a.policy);
+      };
+      const plain = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+        update: manifest.id,
+        group,
+      });
+      expect(await policyOf()).toEqual(['scheduled']);
+      await fleet.admin('POST', `/api/v1/deployments/${plain.body.id}/revoke`, {});
+      await fleet.admin('POST', '/api/v1/deployments', {
+        update: manifest.id,
+        group,
+        plan: { phases: [{ name: 'all', percent: 100 }], policy: 'notify' },
+      });
+      expect(await policyOf()).toEqual(['notify']);
+    });
+
     it('previews phases with a dry run', async () => {
       const manifest = manifestFactory();
       await fleet.importUpdate(manifest);

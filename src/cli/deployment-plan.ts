@@ -5,6 +5,7 @@ import type { CreateDeploymentRequest } from '../contracts/api.js';
 import { describeIssues } from '../contracts/parse.js';
 import type { DeploymentPlan, PlanResult } from '../contracts/plan.js';
 import { parsePlanText, planFromFlags, type PlanFlags } from '../domain/rollout/plan-flags.js';
+import { parse as parseYaml } from 'yaml';
 import { CliError } from './output.js';
 
 /**
@@ -128,7 +129,8 @@ function checked(result: PlanResult, source: string): DeploymentPlan {
   return result.plan;
 }
 
-async function planFromFile(file: string): Promise<DeploymentPlan> {
+/** The plan in a file, and whether the file sets the client policy itself. */
+async function planFromFile(file: string): Promise<{ plan: DeploymentPlan; policySet: boolean }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -137,7 +139,12 @@ async function planFromFile(file: string): Promise<DeploymentPlan> {
   }
   const ext = extname(file).toLowerCase();
   const format = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' ? 'yaml' : 'auto';
-  return checked(parsePlanText(text, format), `invalid plan in ${file}`);
+  const plan = checked(parsePlanText(text, format), `invalid plan in ${file}`);
+  // The text parsed as a plan just above, so it parses again here.
+  const asJson = format === 'json' || (format === 'auto' && /^\s*[{[]/.test(text));
+  const data: unknown = asJson ? JSON.parse(text) : parseYaml(text);
+  const policySet = typeof data === 'object' && data !== null && 'policy' in data;
+  return { plan, policySet };
 }
 
 /**
@@ -150,6 +157,7 @@ export async function deploymentRequest(
 ): Promise<CreateDeploymentRequest> {
   const { flags, given } = planFlags(opts);
   let plan: DeploymentPlan;
+  let policySet: boolean;
   if (opts.plan !== undefined) {
     if (given.length > 0) {
       throw new CliError(
@@ -157,16 +165,20 @@ export async function deploymentRequest(
         2,
       );
     }
-    plan = await planFromFile(opts.plan);
+    ({ plan, policySet } = await planFromFile(opts.plan));
   } else {
     if (flags.emergency && (flags.reason === undefined || flags.reason.trim() === '')) {
       throw new CliError('--emergency needs --reason "why", which every event will show', 2);
     }
     plan = checked(planFromFlags(flags, now), 'invalid plan');
+    policySet = flags.policy !== undefined;
   }
+  // Without a policy of its own, the computers' groups decide (else scheduled).
+  const { policy: _policy, ...withoutPolicy } = plan;
+  const sent = policySet ? plan : withoutPolicy;
   if (opts.group.length === 0) throw new CliError('--group: give at least one group name', 2);
   const updates = [...new Set(opts.update)];
   // One update goes as `update`, which every server version takes.
   const target = updates.length === 1 ? { update: updates[0] } : { updates };
-  return { ...target, groups: opts.group, plan };
+  return { ...target, groups: opts.group, plan: sent };
 }

@@ -108,10 +108,11 @@ describe('deployment create', () => {
         ],
         soakSeconds: 86_400,
         gate: { minSuccessPercent: 95, maxFailurePercent: 5, manual: false },
-        policy: 'scheduled',
         noAutoRestartWhileLoggedOn: false,
       },
     });
+    // Without --policy the plan sets none: the computers' groups decide.
+    expect((sent().body as { plan: object }).plan).not.toHaveProperty('policy');
     expect(io.out).toContain('Created deployment d1.');
     expect(io.out).toMatch(/1\s+all\s+100%\s+2026-11-25 09:00:00Z\s+2\s+2\s+0/);
   });
@@ -238,6 +239,16 @@ describe('deployment create', () => {
         gate: { minSuccessPercent: 95, maxFailurePercent: 10 },
       },
     });
+    expect((sent().body as { plan: object }).plan).not.toHaveProperty('policy');
+  });
+
+  it('sends the policy a plan file sets', async () => {
+    const file = await planFile(
+      'plan.json',
+      '{"phases":[{"name":"all","percent":100}],"policy":"notify"}',
+    );
+    expect(await deploy('create', '--plan', file)).toBe(0);
+    expect(sent().body).toMatchObject({ plan: { policy: 'notify' } });
   });
 
   it('names the field of a bad plan file', async () => {

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { planSchema, type DeploymentPlan } from '../contracts/plan.js';
+import type { ClientPolicy } from '../domain/deployment/policy.js';
 import { isDeploymentState, type DeploymentState } from '../domain/deployment/state.js';
 import type { FailureReason, StatusState } from '../domain/status.js';
 import type { DeploymentTable } from './schema.js';
@@ -18,6 +19,8 @@ export type DeploymentRecord = {
   action: 'install' | 'uninstall';
   /** Validated, defaults filled in, parsed once. */
   plan: DeploymentPlan;
+  /** The client policy it sets explicitly (null: the computers' groups decide). */
+  policy: ClientPolicy | null;
   createdAt: number;
   updatedAt: number | null;
   deadline: number | null;
@@ -31,7 +34,15 @@ export type DeploymentRecord = {
 
 export type NewDeployment = Pick<
   DeploymentRecord,
-  'id' | 'updateIds' | 'uninstallable' | 'state' | 'action' | 'plan' | 'createdAt' | 'deadline'
+  | 'id'
+  | 'updateIds'
+  | 'uninstallable'
+  | 'state'
+  | 'action'
+  | 'plan'
+  | 'policy'
+  | 'createdAt'
+  | 'deadline'
 >;
 
 /** What a change may write. */
@@ -58,7 +69,7 @@ export type PhaseRecord = {
 /** One update of a deployment that reaches one computer at check-in, through its placement. */
 export type ReachingDeployment = Pick<
   DeploymentRecord,
-  'id' | 'action' | 'state' | 'plan' | 'deadline' | 'createdAt' | 'readvertisedAt'
+  'id' | 'action' | 'state' | 'plan' | 'policy' | 'deadline' | 'createdAt' | 'readvertisedAt'
 > & { updateId: string };
 
 /** One computer of a deployment, its phase (null: not placed yet) and its status, if any. */
@@ -107,8 +118,12 @@ const num = (v: number | string | bigint | null): number | null => (v === null ?
 type DeploymentRow = Selectable<DeploymentTable>;
 type DeploymentColumns = Pick<
   DeploymentRow,
-  'id' | 'state' | 'action' | 'plan' | 'created_at' | 'deadline' | 'readvertised_at'
+  'id' | 'state' | 'action' | 'plan' | 'policy' | 'created_at' | 'deadline' | 'readvertised_at'
 >;
+
+const policies: readonly string[] = ['notify', 'auto-download', 'scheduled'];
+const policyOf = (text: string | null): ClientPolicy | null =>
+  text !== null && policies.includes(text) ? (text as ClientPolicy) : null;
 
 function common(row: DeploymentColumns, plans: PlanCache) {
   return {
@@ -116,6 +131,7 @@ function common(row: DeploymentColumns, plans: PlanCache) {
     state: stateOf(row),
     action: row.action === 'uninstall' ? ('uninstall' as const) : ('install' as const),
     plan: plans.parse(row.plan),
+    policy: policyOf(row.policy),
     createdAt: Number(row.created_at),
     deadline: num(row.deadline),
     readvertisedAt: num(row.readvertised_at),

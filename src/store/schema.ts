@@ -89,6 +89,8 @@ export type DeploymentTable = {
   action: Generated<string>;
   /** Why the deployment is in its state (halted: the gate or the admin's reason). */
   state_reason: string | null;
+  /** The client policy it sets explicitly; null: its computers' groups decide. */
+  policy: string | null;
   deadline: number | null;
   /** Failed computers that reported before this are offered the update again now. */
   readvertised_at: number | null;

@@ -10,6 +10,7 @@ const reaching = (updateId: string, deploymentId = 'dep_1'): ReachingOffer => ({
   updateId,
   action: 'install',
   plan,
+  policy: 'scheduled',
   createdAt: t0,
   deadline: null,
   readvertisedAt: null,

@@ -1,4 +1,5 @@
 import type { DeploymentPlan, MaintenanceWindow } from '../../contracts/plan.js';
+import type { ClientPolicy } from '../deployment/policy.js';
 import { uninstallableStates } from '../deployment/rollback.js';
 import type { FailureReason, StatusState } from '../status.js';
 import { applySupersedence, resolveConflicts } from './conflicts.js';
@@ -18,6 +19,8 @@ export type ReachingOffer = {
   updateId: string;
   action: 'install' | 'uninstall';
   plan: DeploymentPlan;
+  /** The client policy in effect for this computer (effectivePolicy). */
+  policy: ClientPolicy;
   createdAt: number;
   deadline: number | null;
   /** Failures reported before this are offered again now (redeploy). */

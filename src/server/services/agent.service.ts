@@ -10,6 +10,7 @@ import { updateManifest, type UpdateManifest } from '../../contracts/manifest.js
 import type { MaintenanceWindow } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
+import { effectivePolicy, type ClientPolicy } from '../../domain/deployment/policy.js';
 import { availableAtMs } from '../../domain/rollout/schedule.js';
 import { decideOffers, type KnownStatus, type Offer } from '../../domain/rollout/offer.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
@@ -137,6 +138,7 @@ export class AgentService {
     }
     const memberships = await this.groups.groupsOf(computerId);
     const windows: MaintenanceWindow[] = memberships.flatMap((g) => parseWindows(g.windows));
+    const groupPolicies = memberships.map(groupPolicy);
     return decideOffers(
       {
         reaching: reaching.map((r) => ({
@@ -144,6 +146,7 @@ export class AgentService {
           updateId: r.updateId,
           action: r.action,
           plan: r.plan,
+          policy: effectivePolicy(r.policy, groupPolicies).policy,
           createdAt: r.createdAt,
           deadline: r.deadline,
           readvertisedAt: r.readvertisedAt,
@@ -183,6 +186,18 @@ export class AgentService {
   }
 }
 
+/**
+ * A group's client policy, once groups have one (helper "store" adds
+ * `policy` to the group record); null until then, so the deployment's or the
+ * default applies.
+ */
+function groupPolicy(group: object): ClientPolicy | null {
+  const policy = (group as { policy?: unknown }).policy;
+  return policy === 'notify' || policy === 'auto-download' || policy === 'scheduled'
+    ? policy
+    : null;
+}
+
 function toAssignment(offer: Offer, entry: CatalogEntry): Assignment {
   const { plan } = offer;
   const deadline = offer.deadline === null ? null : new Date(offer.deadline).toISOString();
@@ -192,9 +207,9 @@ function toAssignment(offer: Offer, entry: CatalogEntry): Assignment {
     action: offer.action,
     manifest: entry.manifest,
     files: entry.files.map((f) => ({ path: f.path, sha256: f.sha256, size: Number(f.size) })),
-    policy: plan.policy,
+    policy: offer.policy,
     installAt:
-      plan.policy === 'scheduled'
+      offer.policy === 'scheduled'
         ? new Date(availableAtMs(plan, offer.createdAt)).toISOString()
         : null,
     deadline,

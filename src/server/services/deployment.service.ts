@@ -30,6 +30,16 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 const defaultPlan = { phases: [{ name: 'all', percent: 100 }] };
 
+/** Did the request's plan set the client policy (else the computers' groups decide)? */
+function explicitPolicy(plan: unknown): boolean {
+  return (
+    typeof plan === 'object' &&
+    plan !== null &&
+    'policy' in plan &&
+    (plan as { policy?: unknown }).policy !== undefined
+  );
+}
+
 type Prepared = {
   updateIds: string[];
   uninstallable: string[];
@@ -136,6 +146,7 @@ export class DeploymentService {
         state: 'active',
         createdAt: now,
         plan,
+        policy: explicitPolicy(request.plan) ? plan.policy : null,
         action: 'install',
         deadline: deadlineMs(plan, availableAtMs(plan, now)),
       },
