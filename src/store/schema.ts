@@ -92,7 +92,7 @@ export type DeploymentTable = {
   /** The client policy it sets explicitly; null: its computers' groups decide. */
   policy: string | null;
   deadline: number | null;
-  /** Failed computers that reported before this are offered the update again now. */
+  /** Failed computers that reported before this are assigned the update again now. */
   readvertised_at: number | null;
   next_evaluation_at: number | null;
   waiting_for: string | null;

@@ -24,7 +24,7 @@ export type CountRow = {
 export type PhaseTally = {
   size: number;
   counts: Record<StatusState, number>;
-  /** Failed computers that will not be offered the update again. */
+  /** Failed computers that will not be assigned the update again. */
   exhausted: number;
 };
 

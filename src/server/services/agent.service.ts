@@ -12,7 +12,11 @@ import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
 import { effectivePolicy, type ClientPolicy } from '../../domain/deployment/policy.js';
 import { availableAtMs } from '../../domain/rollout/schedule.js';
-import { decideOffers, type KnownStatus, type Offer } from '../../domain/rollout/offer.js';
+import {
+  decideAssignments,
+  type DecidedAssignment,
+  type KnownStatus,
+} from '../../domain/rollout/assignment.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
@@ -109,9 +113,9 @@ export class AgentService {
     const assignments: Assignment[] = [];
     if (reaching.length > 0) {
       const decision = await this.decide(computerId, reaching, now);
-      for (const offer of decision.offers) {
-        const entry = await this.entry(offer.updateId);
-        if (entry) assignments.push(toAssignment(offer, entry));
+      for (const decided of decision.assignments) {
+        const entry = await this.entry(decided.updateId);
+        if (entry) assignments.push(toAssignment(decided, entry));
       }
       if (decision.nextStartAt !== null) {
         const untilWindow = Math.max(1, Math.ceil((decision.nextStartAt - now) / 1000));
@@ -139,7 +143,7 @@ export class AgentService {
     const memberships = await this.groups.groupsOf(computerId);
     const windows: MaintenanceWindow[] = memberships.flatMap((g) => parseWindows(g.windows));
     const groupPolicies = memberships.map(groupPolicy);
-    return decideOffers(
+    return decideAssignments(
       {
         reaching: reaching.map((r) => ({
           deploymentId: r.id,
@@ -198,19 +202,19 @@ function groupPolicy(group: object): ClientPolicy | null {
     : null;
 }
 
-function toAssignment(offer: Offer, entry: CatalogEntry): Assignment {
-  const { plan } = offer;
-  const deadline = offer.deadline === null ? null : new Date(offer.deadline).toISOString();
+function toAssignment(decided: DecidedAssignment, entry: CatalogEntry): Assignment {
+  const { plan } = decided;
+  const deadline = decided.deadline === null ? null : new Date(decided.deadline).toISOString();
   return {
-    deploymentId: offer.deploymentId,
-    updateId: offer.updateId,
-    action: offer.action,
+    deploymentId: decided.deploymentId,
+    updateId: decided.updateId,
+    action: decided.action,
     manifest: entry.manifest,
     files: entry.files.map((f) => ({ path: f.path, sha256: f.sha256, size: Number(f.size) })),
-    policy: offer.policy,
+    policy: decided.policy,
     installAt:
-      offer.policy === 'scheduled'
-        ? new Date(availableAtMs(plan, offer.createdAt)).toISOString()
+      decided.policy === 'scheduled'
+        ? new Date(availableAtMs(plan, decided.createdAt)).toISOString()
         : null,
     deadline,
     noAutoRestartWhileLoggedOn: plan.noAutoRestartWhileLoggedOn,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { planSchema } from '../../contracts/plan.js';
-import { decideOffers, type ReachingOffer } from './offer.js';
+import { decideAssignments, type ReachingAssignment } from './assignment.js';
 
 const plan = planSchema.parse({ phases: [{ name: 'all', percent: 100 }] });
 const t0 = Date.parse('2026-06-01T00:00:00Z');
 
-const reaching = (updateId: string, deploymentId = 'dep_1'): ReachingOffer => ({
+const reaching = (updateId: string, deploymentId = 'dep_1'): ReachingAssignment => ({
   deploymentId,
   updateId,
   action: 'install',
@@ -16,7 +16,7 @@ const reaching = (updateId: string, deploymentId = 'dep_1'): ReachingOffer => ({
   readvertisedAt: null,
 });
 
-const input = (r: ReachingOffer[], statuses = new Map()) => ({
+const input = (r: ReachingAssignment[], statuses = new Map()) => ({
   reaching: r,
   supersedes: new Map<string, string[]>(),
   installTimeouts: new Map<string, number>(),
@@ -27,8 +27,8 @@ const input = (r: ReachingOffer[], statuses = new Map()) => ({
 
 describe('assignments of a deployment of several updates', () => {
   it('assigns each update of one deployment on its own', () => {
-    const decision = decideOffers(input([reaching('A'), reaching('B')]), t0);
-    expect(decision.offers.map((o) => [o.deploymentId, o.updateId])).toEqual([
+    const decision = decideAssignments(input([reaching('A'), reaching('B')]), t0);
+    expect(decision.assignments.map((o) => [o.deploymentId, o.updateId])).toEqual([
       ['dep_1', 'A'],
       ['dep_1', 'B'],
     ]);
@@ -38,7 +38,7 @@ describe('assignments of a deployment of several updates', () => {
     const statuses = new Map([
       ['A', { state: 'installed' as const, reason: null, updatedAt: t0, attempts: 1 }],
     ]);
-    const decision = decideOffers(input([reaching('A'), reaching('B')], statuses), t0);
-    expect(decision.offers.map((o) => o.updateId)).toEqual(['B']);
+    const decision = decideAssignments(input([reaching('A'), reaching('B')], statuses), t0);
+    expect(decision.assignments.map((o) => o.updateId)).toEqual(['B']);
   });
 });
