@@ -1,12 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { CountRow } from '../domain/deployment/counts.js';
 import { assigningStates, liveStates, type DeploymentState } from '../domain/deployment/state.js';
-import type { StatusState } from '../domain/status.js';
 import {
   PlanCache,
   toColumns,
   toDeploymentRecord,
-  toReaching,
   type DeploymentChanges,
   type DeploymentRecord,
   type NewDeployment,
@@ -15,6 +13,7 @@ import {
   type TargetStatus,
 } from './deployment.records.js';
 import * as placement from './placement.queries.js';
+import * as progress from './progress.queries.js';
 import type { Database, DeploymentTable } from './schema.js';
 
 export type {
@@ -235,32 +234,8 @@ export class DeploymentRepository {
    * Computer × update pairs of each phase by update, status state and attempts:
    * what the domain tallies (counts.ts decides pending and exhausted, not the store).
    */
-  async phaseCounts(deploymentId: string): Promise<CountRow[]> {
-    const rows = await this.db
-      .selectFrom('placements as pl')
-      .innerJoin('deployment_updates as du', 'du.deployment_id', 'pl.deployment_id')
-      .leftJoin('statuses as s', (join) =>
-        join
-          .onRef('s.computer_id', '=', 'pl.computer_id')
-          .onRef('s.update_id', '=', 'du.update_id'),
-      )
-      .select((eb) => [
-        'pl.phase',
-        'du.update_id',
-        's.state',
-        's.attempts',
-        eb.fn.countAll<number>().as('n'),
-      ])
-      .where('pl.deployment_id', '=', deploymentId)
-      .groupBy(['pl.phase', 'du.update_id', 's.state', 's.attempts'])
-      .execute();
-    return rows.map((r) => ({
-      phase: Number(r.phase),
-      updateId: r.update_id,
-      state: r.state as StatusState | null,
-      attempts: Number(r.attempts ?? 0),
-      n: Number(r.n),
-    }));
+  phaseCounts(deploymentId: string): Promise<CountRow[]> {
+    return progress.phaseCounts(this.db, deploymentId);
   }
 
   // ---- placements ----
@@ -301,39 +276,11 @@ export class DeploymentRepository {
   }
 
   /**
-   * Deployments that reach this computer now: active and completed ones through an
-   * open phase (a completed one keeps enforcing), and ones rolling back wherever
-   * they reached it.
+   * Each update of the deployments that reach this computer now: active and
+   * completed ones through an open phase (a completed one keeps enforcing), and
+   * ones rolling back wherever they reached it (their uninstallable updates).
    */
-  async reachingForComputer(computerId: string): Promise<ReachingDeployment[]> {
-    const rows = await this.db
-      .selectFrom('placements as pl')
-      .innerJoin('deployments as d', 'd.id', 'pl.deployment_id')
-      .innerJoin('deployment_updates as du', 'du.deployment_id', 'pl.deployment_id')
-      .innerJoin('deployment_phases as p', (join) =>
-        join.onRef('p.deployment_id', '=', 'pl.deployment_id').onRef('p.idx', '=', 'pl.phase'),
-      )
-      .select([
-        'd.id',
-        'du.update_id',
-        'd.action',
-        'd.state',
-        'd.plan',
-        'd.policy',
-        'd.deadline',
-        'd.created_at',
-        'd.readvertised_at',
-      ])
-      .where('pl.computer_id', '=', computerId)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('d.state', 'in', [...assigningStates]), eb('p.opened_at', 'is not', null)]),
-          // A rollback removes only the updates that can be uninstalled.
-          eb.and([eb('d.state', '=', 'rolling-back'), eb('du.uninstallable', '=', 1)]),
-        ]),
-      )
-      .orderBy('du.position')
-      .execute();
-    return rows.map((r) => toReaching(r, this.plans));
+  reachingForComputer(computerId: string): Promise<ReachingDeployment[]> {
+    return progress.reachingForComputer(this.db, computerId, this.plans);
   }
 }
