@@ -49,7 +49,11 @@ for (const engine of ENGINES) {
           ? { url: database.databaseUrl, ...(database.schema ? { schema: database.schema } : {}) }
           : { url: path.join(database.dataDir, 'ringmaster.db') },
       );
-      const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+      const migrator = new Migrator({
+        db: store.db,
+        provider: migrationProvider,
+        ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+      });
       const before = await migrator.migrateTo('2026-12-02-0003-placements');
       expect(before.error).toBeUndefined();
       await oldDeployment(store.db, true, { phases: [], policy: 'notify' });

@@ -37,7 +37,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     schema: options.databaseSchema,
   });
   try {
-    await migrateToLatest(store.db);
+    await migrateToLatest(store.db, store.postgres?.schema);
   } catch (error) {
     await store.close();
     throw error;
