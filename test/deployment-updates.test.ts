@@ -126,5 +126,36 @@ for (const engine of ENGINES) {
       });
       expect(await policyOf()).toEqual(['notify']);
     });
+
+    it('shows the policy a deployment sets, and a redeploy to a new revision keeps it unset', async () => {
+      const first = manifestFactory();
+      const fixed = manifestFactory();
+      await fleet.importUpdate(first);
+      await fleet.importUpdate(fixed);
+      const group = `policy-shown-${engine}`;
+      await fleet.admin('POST', '/api/v1/groups', { name: group });
+      await fleet.enroll(1, group, group);
+      type Shown = { id: string; policy: string | null };
+      const plain = await fleet.admin<Shown>('POST', '/api/v1/deployments', {
+        update: first.id,
+        group,
+      });
+      expect(plain.body.policy).toBeNull();
+      const redeployed = await fleet.admin<Shown>(
+        'POST',
+        `/api/v1/deployments/${plain.body.id}/redeploy`,
+        { failedOnly: false, update: fixed.id },
+      );
+      expect(redeployed.status).toBe(200);
+      expect(redeployed.body.id).not.toBe(plain.body.id);
+      expect(redeployed.body.policy).toBeNull();
+      const notify = await fleet.admin<Shown>('POST', '/api/v1/deployments', {
+        update: fixed.id,
+        group,
+        allowDuplicate: true,
+        plan: { phases: [{ name: 'all', percent: 100 }], policy: 'notify' },
+      });
+      expect(notify.body.policy).toBe('notify');
+    });
   });
 }

@@ -3,7 +3,7 @@ import { absenceKinds } from '../domain/computer-health.js';
 import { failureReasons, statusStates } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
-import { maintenanceWindowSchema } from './plan.js';
+import { clientPolicies, maintenanceWindowSchema } from './plan.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -212,6 +212,8 @@ export const deploymentView = z.object({
   /** Why it is in that state: the gate's figures or the admin's reason. */
   stateReason: z.string().nullable(),
   action: z.enum(['install', 'uninstall']),
+  /** The client policy the deployment sets; null: its computers' groups decide (else scheduled). */
+  policy: z.enum(clientPolicies).nullable().optional(),
   emergency: z.string().nullable(),
   deadline: z.string().nullable(),
   waitingFor: z.string().nullable(),

@@ -4,6 +4,7 @@ import type {
   RedeployRequest,
 } from '../../contracts/api.js';
 import { phaseGate } from '../../contracts/plan.js';
+import type { DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { decideChange } from '../../domain/deployment/state.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
@@ -15,6 +16,11 @@ import type { EngineLoop } from '../engine/engine-loop.js';
 import type { WakeService } from '../notify/wake.service.js';
 import type { DeploymentService } from './deployment.service.js';
 import { newId, newSortableId } from './secrets.js';
+
+function withoutPolicy(plan: DeploymentPlan): Omit<DeploymentPlan, 'policy'> {
+  const { policy: _policy, ...rest } = plan;
+  return rest;
+}
 
 /** Stop, revoke, roll back, promote and redeploy: each one action, each an event with its reason. */
 export class DeploymentActionsService {
@@ -186,7 +192,8 @@ export class DeploymentActionsService {
       {
         update: request.update,
         group: groupName,
-        plan: deployment.plan,
+        // The new deployment sets a client policy only if this one did.
+        plan: deployment.policy === null ? withoutPolicy(deployment.plan) : deployment.plan,
       },
       actor,
     );

@@ -252,6 +252,7 @@ export class DeploymentService {
       stateReason: row.stateReason,
       action: row.action,
       emergency: plan.emergency?.reason ?? null,
+      policy: row.policy,
       deadline: iso(row.deadline),
       waitingFor: row.waitingFor,
       createdAt: new Date(row.createdAt).toISOString(),
