@@ -12,6 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { planSchema } from '../src/contracts/plan.js';
 import { cumulativeCapacity } from '../src/domain/rollout/placement.js';
 import { createServer } from '../src/server/server.js';
 import { createRepositories } from '../src/store/repositories.js';
@@ -67,13 +68,14 @@ async function measure(target: number, joiners: number): Promise<Result> {
       await repos.deployments.insert(
         {
           id: 'dep_joiners',
-          update_id: 'bench-joiners',
+          updateIds: ['bench-joiners'],
+          uninstallable: [],
           state: 'active',
-          created_at: now,
-          updated_at: now,
-          plan: JSON.stringify({ phases }),
           action: 'install',
-          next_evaluation_at: now,
+          plan: planSchema.parse({ phases }),
+          policy: null,
+          createdAt: now,
+          deadline: null,
         },
         ['grp_target'],
         phases.map((p) => p.name),
@@ -91,7 +93,7 @@ async function measure(target: number, joiners: number): Promise<Result> {
         await server.services.engine.joined([id]);
         times.push(performance.now() - started);
       }
-      const placed = await repos.rollout.placedPerPhase('dep_joiners');
+      const placed = await repos.deployments.placedPerPhase('dep_joiners');
       const sizes = phases.map((_, i) => placed.get(i) ?? 0);
       const n = target + joiners;
       let before = 0;

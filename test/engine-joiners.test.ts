@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RolloutRepository } from '../src/store/rollout.repository.js';
+import { DeploymentRepository } from '../src/store/deployment.repository.js';
 import { manifestFactory } from './factories/update.factory.js';
 import { ENGINES } from './support/engines.js';
 import { fleetDriver } from './support/fleet.js';
@@ -46,8 +46,8 @@ for (const engine of ENGINES) {
         );
       expect(await sizes()).toEqual([2, 18]);
 
-      const target = vi.spyOn(RolloutRepository.prototype, 'targetComputers');
-      const placed = vi.spyOn(RolloutRepository.prototype, 'assigned');
+      const target = vi.spyOn(DeploymentRepository.prototype, 'targetComputers');
+      const placed = vi.spyOn(DeploymentRepository.prototype, 'placed');
       await fleet.enroll(20, 'live', 'joiner');
       expect(await sizes()).toEqual([4, 36]); // ceil(10% of 40) = 4, before any tick
       expect(target).not.toHaveBeenCalled();

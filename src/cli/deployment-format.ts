@@ -37,10 +37,27 @@ export function currentPhase(d: Pick<DeploymentView, 'phases'>): string {
   return last ? `${last.name} (${last.index + 1}/${d.phases.length})` : '-';
 }
 
+/** The deployment's updates; a server older than multi-update deployments sends only `updateId`. */
+export function updatesOf(d: Pick<DeploymentView, 'updateId' | 'updates'>): string[] {
+  return d.updates ?? [d.updateId];
+}
+
+/** One line per update of a deployment of several, with its own counts. */
+function perUpdate(d: DeploymentView): [string, string][] {
+  const updates = updatesOf(d);
+  if (updates.length < 2) return [];
+  return updates.map((u) => {
+    const counts = d.countsByUpdate?.[u];
+    if (!counts) return [`  ${u}`, '-'];
+    const total = statusStates.reduce((n, s) => n + counts[s], 0);
+    return [`  ${u}`, formatCounts({ counts, total })];
+  });
+}
+
 export function formatSummary(d: DeploymentView): string {
   return formatFields([
     ['ID', d.id],
-    ['Update', d.updateId],
+    [updatesOf(d).length > 1 ? 'Updates' : 'Update', updatesOf(d).join(', ')],
     ['Groups', d.groups.join(', ')],
     ['Action', d.action],
     ['State', d.state],
@@ -50,7 +67,8 @@ export function formatSummary(d: DeploymentView): string {
     ['Emergency', d.emergency === null ? 'no' : `yes: ${d.emergency}`],
     ['Deadline', formatTime(d.deadline)],
     ['Created', formatTime(d.createdAt)],
-    ['Computers', formatCounts(d)],
+    [updatesOf(d).length > 1 ? 'Computer × update' : 'Computers', formatCounts(d)],
+    ...perUpdate(d),
   ]);
 }
 

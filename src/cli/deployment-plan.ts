@@ -5,6 +5,7 @@ import type { CreateDeploymentRequest } from '../contracts/api.js';
 import { describeIssues } from '../contracts/parse.js';
 import type { DeploymentPlan, PlanResult } from '../contracts/plan.js';
 import { parsePlanText, planFromFlags, type PlanFlags } from './plan-flags.js';
+import { parse as parseYaml } from 'yaml';
 import { CliError } from './output.js';
 
 /**
@@ -15,7 +16,7 @@ import { CliError } from './output.js';
 
 /** The options commander gives the action of a command with `addPlanOptions`. */
 export type PlanOptions = {
-  update: string;
+  update: string[];
   group: string[];
   plan?: string;
   phases?: string;
@@ -43,9 +44,18 @@ function collectGroups(value: string, previous: string[] | undefined): string[] 
   return [...(previous ?? []), ...names];
 }
 
+/** `--update` may be repeated: the updates approved together as one deployment. */
+function collectUpdates(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function addPlanOptions(command: Command): Command {
   return command
-    .requiredOption('--update <id>', 'the update to deploy')
+    .requiredOption(
+      '--update <id>',
+      'an update to deploy (repeat for several, approved together)',
+      collectUpdates,
+    )
     .requiredOption(
       '--group <name>',
       'a target group (repeat, or separate with commas, for several)',
@@ -119,7 +129,8 @@ function checked(result: PlanResult, source: string): DeploymentPlan {
   return result.plan;
 }
 
-async function planFromFile(file: string): Promise<DeploymentPlan> {
+/** The plan in a file, and whether the file sets the client policy itself. */
+async function planFromFile(file: string): Promise<{ plan: DeploymentPlan; policySet: boolean }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -128,7 +139,12 @@ async function planFromFile(file: string): Promise<DeploymentPlan> {
   }
   const ext = extname(file).toLowerCase();
   const format = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' ? 'yaml' : 'auto';
-  return checked(parsePlanText(text, format), `invalid plan in ${file}`);
+  const plan = checked(parsePlanText(text, format), `invalid plan in ${file}`);
+  // The text parsed as a plan just above, so it parses again here.
+  const asJson = format === 'json' || (format === 'auto' && /^\s*[{[]/.test(text));
+  const data: unknown = asJson ? JSON.parse(text) : parseYaml(text);
+  const policySet = typeof data === 'object' && data !== null && 'policy' in data;
+  return { plan, policySet };
 }
 
 /**
@@ -141,6 +157,7 @@ export async function deploymentRequest(
 ): Promise<CreateDeploymentRequest> {
   const { flags, given } = planFlags(opts);
   let plan: DeploymentPlan;
+  let policySet: boolean;
   if (opts.plan !== undefined) {
     if (given.length > 0) {
       throw new CliError(
@@ -148,13 +165,20 @@ export async function deploymentRequest(
         2,
       );
     }
-    plan = await planFromFile(opts.plan);
+    ({ plan, policySet } = await planFromFile(opts.plan));
   } else {
     if (flags.emergency && (flags.reason === undefined || flags.reason.trim() === '')) {
       throw new CliError('--emergency needs --reason "why", which every event will show', 2);
     }
     plan = checked(planFromFlags(flags, now), 'invalid plan');
+    policySet = flags.policy !== undefined;
   }
+  // Without a policy of its own, the computers' groups decide (else scheduled).
+  const { policy: _policy, ...withoutPolicy } = plan;
+  const sent = policySet ? plan : withoutPolicy;
   if (opts.group.length === 0) throw new CliError('--group: give at least one group name', 2);
-  return { update: opts.update, groups: opts.group, plan };
+  const updates = [...new Set(opts.update)];
+  // One update goes as `update`, which every server version takes.
+  const target = updates.length === 1 ? { update: updates[0] } : { updates };
+  return { ...target, groups: opts.group, plan: sent };
 }

@@ -9,6 +9,7 @@ import {
   formatDryRun,
   formatPhases,
   formatSummary,
+  updatesOf,
 } from './deployment-format.js';
 import { addPlanOptions, deploymentRequest, type PlanOptions } from './deployment-plan.js';
 import { CliError, formatTime, print, printJson, printTable } from './output.js';
@@ -30,18 +31,24 @@ export function registerDeploymentCommand(program: Command): void {
 
   addPlanOptions(
     adminCommand(deployment, 'create', 'deploy an update to groups, in phases with health gates'),
-  ).action(async (opts: PlanOptions, cmd: Command) => {
-    // The plan is built and checked before connecting: a bad flag sends nothing.
-    const request = await deploymentRequest(opts);
-    const { client, json } = connect(cmd);
-    const created = await client.createDeployment(request);
-    if (json) return printJson(asSent(created));
-    print(`Created deployment ${created.id}.`);
-    print();
-    print(formatSummary(created));
-    print();
-    print(formatPhases(created.phases));
-  });
+  )
+    .option(
+      '--allow-duplicate',
+      'deploy even if a live deployment of the update already targets one of the groups',
+    )
+    .action(async (opts: PlanOptions & { allowDuplicate?: boolean }, cmd: Command) => {
+      // The plan is built and checked before connecting: a bad flag sends nothing.
+      const request = await deploymentRequest(opts);
+      if (opts.allowDuplicate === true) request.allowDuplicate = true;
+      const { client, json } = connect(cmd);
+      const created = await client.createDeployment(request);
+      if (json) return printJson(asSent(created));
+      print(`Created deployment ${created.id}.`);
+      print();
+      print(formatSummary(created));
+      print();
+      print(formatPhases(created.phases));
+    });
 
   addPlanOptions(
     adminCommand(
@@ -70,7 +77,7 @@ export function registerDeploymentCommand(program: Command): void {
         ['ID', 'UPDATE', 'GROUPS', 'STATE', 'PHASE', 'CREATED', 'PROGRESS'],
         list.map((d) => [
           d.id,
-          d.updateId,
+          updatesOf(d).join(','),
           d.groups.join(','),
           d.emergency === null ? d.state : `${d.state} (emergency)`,
           currentPhase(d),

@@ -157,16 +157,25 @@ export type GroupDetailView = z.infer<typeof groupDetailView>;
 
 export const createDeploymentRequest = z
   .object({
-    update: z.string().min(1),
+    /** The updates approved together (e.g. a month's security updates). */
+    updates: z.array(z.string().min(1)).min(1).max(1000).optional(),
+    /** One update: the same as `updates: [update]`. */
+    update: z.string().min(1).optional(),
     /** One target group, or several with `groups`. */
     group: z.string().min(1).optional(),
     groups: z.array(z.string().min(1)).min(1).optional(),
     /** A deployment plan (see contracts/plan.ts); default: one phase, 100%, at once. */
     plan: z.unknown().optional(),
+    /** Deploy even though a live deployment of the update targets one of these groups. */
+    allowDuplicate: z.boolean().optional(),
   })
   .refine((r) => r.group !== undefined || r.groups !== undefined, {
     message: 'give the target as "group" or "groups"',
     path: ['group'],
+  })
+  .refine((r) => r.update !== undefined || r.updates !== undefined, {
+    message: 'give the updates as "updates" (or one as "update")',
+    path: ['updates'],
   });
 export type CreateDeploymentRequest = z.infer<typeof createDeploymentRequest>;
 
@@ -197,20 +206,27 @@ export type PhaseView = z.infer<typeof phaseView>;
 
 export const deploymentView = z.object({
   id: z.string(),
+  /** The first of `updates` (for clients written when a deployment had one). */
   updateId: z.string(),
+  /** Every update it carries (always sent; optional for answers of older servers). */
+  updates: z.array(z.string()).optional(),
   groups: z.array(z.string()),
   /** active | halted | revoked | completed | rolling-back | rolled-back */
   state: z.string(),
   /** Why it is in that state: the gate's figures or the admin's reason. */
   stateReason: z.string().nullable(),
   action: z.enum(['install', 'uninstall']),
+  /** The client policy the deployment sets; null: its computers' groups decide (else scheduled). */
+  policy: z.enum(clientPolicies).nullable().optional(),
   emergency: z.string().nullable(),
   deadline: z.string().nullable(),
   waitingFor: z.string().nullable(),
   createdAt: z.string(),
-  /** Computers per status state; every state of the model is present. */
+  /** Computer × update pairs per status state; every state of the model is present. */
   counts: z.record(z.enum(statusStates), z.number()),
   total: z.number(),
+  /** The same counts for each update alone (always sent; optional as `updates`). */
+  countsByUpdate: z.record(z.string(), z.record(z.enum(statusStates), z.number())).optional(),
   phases: z.array(phaseView),
   plan: z.unknown(),
 });

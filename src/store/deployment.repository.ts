@@ -1,63 +1,112 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { CountRow } from '../domain/deployment/counts.js';
+import { assigningStates, liveStates, type DeploymentState } from '../domain/deployment/state.js';
+import {
+  PlanCache,
+  toColumns,
+  toDeploymentRecord,
+  type DeploymentChanges,
+  type DeploymentRecord,
+  type NewDeployment,
+  type PhaseRecord,
+  type ReachingDeployment,
+  type TargetStatus,
+} from './deployment.records.js';
+import * as placement from './placement.queries.js';
+import * as progress from './progress.queries.js';
+import * as schedule from './schedule.queries.js';
 import type { Database, DeploymentTable } from './schema.js';
 
-export type DeploymentRow = Selectable<DeploymentTable>;
-export type DeploymentRecord = DeploymentRow & { groups: string[] };
+export type {
+  DeploymentChanges,
+  DeploymentRecord,
+  NewDeployment,
+  PhaseRecord,
+  ReachingDeployment,
+  TargetStatus,
+} from './deployment.records.js';
 
-export type TargetStatusRow = {
-  computer_id: string;
-  hostname: string;
-  phase: number | null;
-  deployment_id: string | null;
-  state: string | null;
-  reason: string | null;
-  exit_code: number | null;
-  output: string | null;
-  message: string | null;
-  attempts: number | null;
-  updated_at: number | null;
-  installed_at: number | null;
-};
-
-/** Deployments, their target groups and their state. */
+/**
+ * The deployment aggregate: deployments, their target groups, phases, placements
+ * and the per-phase figures the engine reads. Takes and gives domain records.
+ */
 export class DeploymentRepository {
+  private readonly plans = new PlanCache();
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(
-    row: Insertable<DeploymentTable>,
+    deployment: NewDeployment,
     groupIds: readonly string[],
     phaseNames: readonly string[],
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('deployments').values(row).execute();
+      await trx
+        .insertInto('deployments')
+        .values({
+          id: deployment.id,
+          update_id: deployment.updateIds[0] ?? '',
+          state: deployment.state,
+          action: deployment.action,
+          plan: JSON.stringify(deployment.plan),
+          policy: deployment.policy,
+          created_at: deployment.createdAt,
+          updated_at: deployment.createdAt,
+          deadline: deployment.deadline,
+        })
+        .execute();
+      await trx
+        .insertInto('deployment_updates')
+        .values(
+          deployment.updateIds.map((update_id, position) => ({
+            deployment_id: deployment.id,
+            update_id,
+            position,
+            uninstallable: deployment.uninstallable.includes(update_id) ? 1 : 0,
+          })),
+        )
+        .execute();
       await trx
         .insertInto('deployment_groups')
-        .values(groupIds.map((group_id) => ({ deployment_id: row.id, group_id })))
+        .values(groupIds.map((group_id) => ({ deployment_id: deployment.id, group_id })))
         .execute();
       await trx
         .insertInto('deployment_phases')
-        .values(phaseNames.map((name, idx) => ({ deployment_id: row.id, idx, name })))
+        .values(phaseNames.map((name, idx) => ({ deployment_id: deployment.id, idx, name })))
         .execute();
     });
   }
 
-  private async withGroups(rows: DeploymentRow[]): Promise<DeploymentRecord[]> {
+  private async withGroups(
+    rows: readonly Selectable<DeploymentTable>[],
+  ): Promise<DeploymentRecord[]> {
     if (rows.length === 0) return [];
-    const links = await this.db
+    const ids = rows.map((r) => r.id);
+    const groups = await this.db
       .selectFrom('deployment_groups as dg')
       .innerJoin('groups as g', 'g.id', 'dg.group_id')
       .select(['dg.deployment_id', 'g.name'])
-      .where(
-        'dg.deployment_id',
-        'in',
-        rows.map((r) => r.id),
-      )
+      .where('dg.deployment_id', 'in', ids)
       .orderBy('g.name')
       .execute();
-    return rows.map((row) => ({
-      ...row,
-      groups: links.filter((l) => l.deployment_id === row.id).map((l) => l.name),
-    }));
+    const updates = await this.db
+      .selectFrom('deployment_updates')
+      .select(['deployment_id', 'update_id', 'uninstallable'])
+      .where('deployment_id', 'in', ids)
+      .orderBy('position')
+      .execute();
+    return rows.map((row) =>
+      toDeploymentRecord(
+        row,
+        {
+          groups: groups.filter((l) => l.deployment_id === row.id).map((l) => l.name),
+          updates: updates
+            .filter((u) => u.deployment_id === row.id)
+            .map((u) => ({ id: u.update_id, uninstallable: Number(u.uninstallable) === 1 })),
+        },
+        this.plans,
+      ),
+    );
   }
 
   async find(id: string): Promise<DeploymentRecord | undefined> {
@@ -79,12 +128,45 @@ export class DeploymentRepository {
   }
 
   /** Deployments the engine must look at. */
-  async inStates(states: readonly string[]): Promise<DeploymentRecord[]> {
+  async inStates(states: readonly DeploymentState[]): Promise<DeploymentRecord[]> {
     const rows = await this.db
       .selectFrom('deployments')
       .selectAll()
       .where('state', 'in', [...states])
       .orderBy('created_at')
+      .execute();
+    return this.withGroups(rows);
+  }
+
+  /** Live deployments carrying one of these updates that target one of these groups. */
+  async liveOf(
+    updateIds: readonly string[],
+    groupIds: readonly string[],
+  ): Promise<DeploymentRecord[]> {
+    if (groupIds.length === 0 || updateIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('deployments as d')
+      .selectAll('d')
+      .where('d.state', 'in', [...liveStates])
+      .where((eb) =>
+        eb.and([
+          eb.exists(
+            eb
+              .selectFrom('deployment_groups as dg')
+              .select('dg.group_id')
+              .whereRef('dg.deployment_id', '=', 'd.id')
+              .where('dg.group_id', 'in', [...groupIds]),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('deployment_updates as du')
+              .select('du.update_id')
+              .whereRef('du.deployment_id', '=', 'd.id')
+              .where('du.update_id', 'in', [...updateIds]),
+          ),
+        ]),
+      )
+      .orderBy('d.created_at')
       .execute();
     return this.withGroups(rows);
   }
@@ -95,85 +177,146 @@ export class DeploymentRepository {
    */
   async transition(
     id: string,
-    from: readonly string[],
-    changes: Updateable<DeploymentTable>,
+    from: readonly DeploymentState[],
+    changes: DeploymentChanges,
   ): Promise<boolean> {
     const result = await this.db
       .updateTable('deployments')
-      .set(changes)
+      .set(toColumns(changes))
       .where('id', '=', id)
       .where('state', 'in', [...from])
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async update(id: string, changes: Updateable<DeploymentTable>): Promise<void> {
-    await this.db.updateTable('deployments').set(changes).where('id', '=', id).execute();
+  async update(id: string, changes: DeploymentChanges): Promise<void> {
+    await this.db.updateTable('deployments').set(toColumns(changes)).where('id', '=', id).execute();
   }
 
-  /** Target computers not yet placed in a phase (they joined since the last placement). */
+  // ---- phases ----
+
+  async phases(deploymentId: string): Promise<PhaseRecord[]> {
+    const rows = await this.db
+      .selectFrom('deployment_phases')
+      .selectAll()
+      .where('deployment_id', '=', deploymentId)
+      .orderBy('idx')
+      .execute();
+    return rows.map((r) => ({
+      index: Number(r.idx),
+      name: r.name,
+      openedAt: r.opened_at === null ? null : Number(r.opened_at),
+      promotedAt: r.promoted_at === null ? null : Number(r.promoted_at),
+    }));
+  }
+
+  /** Opens a phase once: false when it was already open. */
+  async openPhase(deploymentId: string, index: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deployment_phases')
+      .set({ opened_at: now })
+      .where('deployment_id', '=', deploymentId)
+      .where('idx', '=', index)
+      .where('opened_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async promote(deploymentId: string, index: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('deployment_phases')
+      .set({ promoted_at: now })
+      .where('deployment_id', '=', deploymentId)
+      .where('idx', '=', index)
+      .execute();
+  }
+
+  /**
+   * Computer × update pairs of each phase by update, status state and attempts:
+   * what the domain tallies (counts.ts decides pending and exhausted, not the store).
+   */
+  phaseCounts(deploymentId: string): Promise<CountRow[]> {
+    return progress.phaseCounts(this.db, deploymentId);
+  }
+
+  // ---- placements ----
+
+  targetComputers(deploymentId: string): Promise<Map<string, string[]>> {
+    return placement.targetComputers(this.db, deploymentId);
+  }
+
+  placed(deploymentId: string): Promise<Map<string, number>> {
+    return placement.placed(this.db, deploymentId);
+  }
+
+  place(deploymentId: string, added: ReadonlyMap<string, number>): Promise<void> {
+    return placement.place(this.db, deploymentId, added);
+  }
+
+  /** Target computers not placed in a phase yet (they joined since the last placement). */
   async unplacedCount(deploymentId: string): Promise<number> {
-    const row = await this.unplaced(deploymentId)
+    const row = await placement
+      .unplaced(this.db, deploymentId)
       .select((eb) => eb.fn.count<number>('m.computer_id').distinct().as('n'))
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
-  private unplaced(deploymentId: string) {
-    return this.db
-      .selectFrom('group_members as m')
-      .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
-      .where('dg.deployment_id', '=', deploymentId)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('deployment_computers as dc')
-              .select('dc.computer_id')
-              .whereRef('dc.computer_id', '=', 'm.computer_id')
-              .where('dc.deployment_id', '=', deploymentId),
-          ),
-        ),
-      );
+  targetStatuses(deploymentId: string, updateId: string): Promise<TargetStatus[]> {
+    return placement.targetStatuses(this.db, deploymentId, updateId);
+  }
+
+  /** Live deployments that target this computer through a group but have not placed it. */
+  unplacedDeploymentIds(computerId: string): Promise<string[]> {
+    return placement.unplacedDeploymentIds(this.db, computerId, assigningStates);
+  }
+
+  /** The computers of a deployment (up to a phase), for push wake-ups. */
+  computerIds(deploymentId: string, upToPhase?: number): Promise<string[]> {
+    return placement.placedComputerIds(this.db, deploymentId, upToPhase);
   }
 
   /**
-   * Every computer of the deployment with its phase and its status for the update:
-   * the placed ones (by the primary key), and target members not placed yet.
+   * Each update of the deployments that reach this computer now: active and
+   * completed ones through an open phase (a completed one keeps enforcing), and
+   * ones rolling back wherever they reached it (their uninstallable updates).
    */
-  async targetStatuses(deploymentId: string, updateId: string): Promise<TargetStatusRow[]> {
-    const columns = [
-      'c.id as computer_id',
-      'c.hostname',
-      's.deployment_id',
-      's.state',
-      's.reason',
-      's.exit_code',
-      's.output',
-      's.message',
-      's.attempts',
-      's.updated_at',
-      's.installed_at',
-    ] as const;
-    const placed = await this.db
-      .selectFrom('deployment_computers as dc')
-      .innerJoin('computers as c', 'c.id', 'dc.computer_id')
-      .leftJoin('statuses as s', (join) =>
-        join.onRef('s.computer_id', '=', 'dc.computer_id').on('s.update_id', '=', updateId),
-      )
-      .select([...columns, 'dc.phase'])
-      .where('dc.deployment_id', '=', deploymentId)
-      .execute();
-    const waiting = await this.unplaced(deploymentId)
-      .innerJoin('computers as c', 'c.id', 'm.computer_id')
-      .leftJoin('statuses as s', (join) =>
-        join.onRef('s.computer_id', '=', 'm.computer_id').on('s.update_id', '=', updateId),
-      )
-      .select([...columns, sql<number | null>`null`.as('phase')])
-      .distinct()
-      .execute();
-    return [...placed, ...waiting].sort(
-      (a, b) => a.hostname.localeCompare(b.hostname) || a.computer_id.localeCompare(b.computer_id),
-    );
+  reachingForComputer(computerId: string): Promise<ReachingDeployment[]> {
+    return progress.reachingForComputer(this.db, computerId, this.plans);
+  }
+
+  // ---- the engine's schedule ----
+
+  /** Deployments the engine must evaluate now: their next evaluation time has come. */
+  dueDeploymentIds(now: number): Promise<string[]> {
+    return schedule.dueDeploymentIds(this.db, now);
+  }
+
+  /** Brings deployments' next evaluation forward to now; any replica may call it. */
+  markDue(deploymentIds: readonly string[], now: number): Promise<void> {
+    return schedule.markDue(this.db, deploymentIds, now);
+  }
+
+  /** Marks due the evaluated deployments of these updates that placed this computer. */
+  markReportedDue(computerId: string, updateIds: readonly string[], now: number): Promise<void> {
+    return schedule.markReportedDue(this.db, computerId, updateIds, now);
+  }
+
+  /** Stores the next evaluation time, unless the row was marked due since `seen`. */
+  reschedule(
+    deploymentId: string,
+    seen: number | null,
+    next: number | null,
+    waitingFor: string | null,
+  ): Promise<void> {
+    return schedule.reschedule(this.db, deploymentId, seen, next, waitingFor);
+  }
+
+  placedPerPhase(deploymentId: string): Promise<Map<number, number>> {
+    return schedule.placedPerPhase(this.db, deploymentId);
+  }
+
+  groupNamesOfComputer(computerId: string): Promise<string[]> {
+    return schedule.groupNamesOfComputer(this.db, computerId);
   }
 }

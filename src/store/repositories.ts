@@ -6,7 +6,6 @@ import { DeploymentRepository } from './deployment.repository.js';
 import { EnrollmentRepository } from './enrollment.repository.js';
 import { EventRepository } from './event.repository.js';
 import { GroupRepository } from './group.repository.js';
-import { RolloutRepository } from './rollout.repository.js';
 import type { Database } from './schema.js';
 import { StatusRepository } from './status.repository.js';
 import { TokenRepository } from './token.repository.js';
@@ -23,7 +22,6 @@ export function createRepositories(db: Kysely<Database>) {
     enrollments: new EnrollmentRepository(db),
     events: new EventRepository(db),
     groups: new GroupRepository(db),
-    rollout: new RolloutRepository(db),
     statuses: new StatusRepository(db),
     tokens: new TokenRepository(db),
     updates: new UpdateRepository(db),

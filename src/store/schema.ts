@@ -81,6 +81,7 @@ export type GroupMemberTable = {
 
 export type DeploymentTable = {
   id: string;
+  /** The first update, written for old readers; the updates are in deployment_updates. */
   update_id: string;
   /** active | halted | revoked | completed | rolling-back | rolled-back */
   state: string;
@@ -90,12 +91,23 @@ export type DeploymentTable = {
   action: Generated<string>;
   /** Why the deployment is in its state (halted: the gate or the admin's reason). */
   state_reason: string | null;
+  /** The client policy it sets explicitly; null: its computers' groups decide. */
+  policy: string | null;
   deadline: number | null;
-  /** Failed computers that reported before this are offered the update again now. */
+  /** Failed computers that reported before this are assigned the update again now. */
   readvertised_at: number | null;
   next_evaluation_at: number | null;
   waiting_for: string | null;
   updated_at: number | null;
+};
+
+/** The updates a deployment carries, in the order approved. */
+export type DeploymentUpdateTable = {
+  deployment_id: string;
+  update_id: string;
+  position: number;
+  /** 1 when the update's manifest has an uninstall command. */
+  uninstallable: number;
 };
 
 export type DeploymentPhaseTable = {
@@ -106,7 +118,8 @@ export type DeploymentPhaseTable = {
   promoted_at: number | null;
 };
 
-export type DeploymentComputerTable = {
+/** The phase a computer is in for one deployment (its placement); never moves. */
+export type PlacementTable = {
   deployment_id: string;
   computer_id: string;
   phase: number;
@@ -177,8 +190,9 @@ export type Database = {
   group_members: GroupMemberTable;
   deployments: DeploymentTable;
   deployment_groups: DeploymentGroupTable;
+  deployment_updates: DeploymentUpdateTable;
   deployment_phases: DeploymentPhaseTable;
-  deployment_computers: DeploymentComputerTable;
+  placements: PlacementTable;
   deployment_events: DeploymentEventTable;
   absences: AbsenceTable;
   statuses: StatusTable;

@@ -1,22 +1,51 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { StatusReport } from '../contracts/agent-protocol.js';
+import { countsAsAttempt } from '../domain/deployment/attempt.js';
+import type { FailureReason, StatusState } from '../domain/status.js';
 import type { Database, StatusTable } from './schema.js';
 
-export type StatusRecord = Omit<StatusTable, 'attempts'> & { attempts: number };
+/** One computer × update: the last state reported, with its reason and attempts. */
+export type StatusRecord = {
+  computerId: string;
+  updateId: string;
+  deploymentId: string | null;
+  state: StatusState;
+  reason: FailureReason | null;
+  exitCode: number | null;
+  output: string | null;
+  message: string | null;
+  attempts: number;
+  updatedAt: number;
+  installedAt: number | null;
+};
 
-/** States that mean an attempt to run a command has started. */
-const attemptStates = new Set(['installing', 'uninstalling']);
+function toRecord(row: Selectable<StatusTable>): StatusRecord {
+  return {
+    computerId: row.computer_id,
+    updateId: row.update_id,
+    deploymentId: row.deployment_id,
+    state: row.state as StatusState,
+    reason: row.reason as FailureReason | null,
+    exitCode: row.exit_code === null ? null : Number(row.exit_code),
+    output: row.output,
+    message: row.message,
+    attempts: Number(row.attempts),
+    updatedAt: Number(row.updated_at),
+    installedAt: row.installed_at === null ? null : Number(row.installed_at),
+  };
+}
 
 export class StatusRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  forComputer(computerId: string): Promise<StatusRecord[]> {
-    return this.db
+  async forComputer(computerId: string): Promise<StatusRecord[]> {
+    const rows = await this.db
       .selectFrom('statuses')
       .selectAll()
       .where('computer_id', '=', computerId)
       .orderBy('update_id')
       .execute();
+    return rows.map(toRecord);
   }
 
   /**
@@ -39,6 +68,17 @@ export class StatusRepository {
         .executeTakeFirstOrThrow();
       let acked = Number(computer.report_seq);
       const fresh = [...reports].filter((r) => r.seq > acked).sort((a, b) => a.seq - b.seq);
+      // The state before each report, for the attempt rule (the domain's, not the store's).
+      const current = new Map<string, StatusState>();
+      if (fresh.length > 0) {
+        const rows = await trx
+          .selectFrom('statuses')
+          .select(['update_id', 'state'])
+          .where('computer_id', '=', computerId)
+          .where('update_id', 'in', [...new Set(fresh.map((r) => r.updateId))])
+          .execute();
+        for (const r of rows) current.set(r.update_id, r.state as StatusState);
+      }
       for (const report of fresh) {
         acked = report.seq;
         if (!knownUpdateIds.has(report.updateId)) continue;
@@ -59,7 +99,8 @@ export class StatusRepository {
           })
           .onConflict((oc) => oc.columns(['computer_id', 'seq']).doNothing())
           .execute();
-        const attempt = attemptStates.has(report.state) ? 1 : 0;
+        const attempt = countsAsAttempt(current.get(report.updateId) ?? null, report.state) ? 1 : 0;
+        current.set(report.updateId, report.state);
         const installedAt = report.state === 'installed' ? observedAt : null;
         await trx
           .insertInto('statuses')

@@ -2,7 +2,7 @@
  * A computer reached by several deployments of the same update is driven by one:
  * install beats uninstall, then the earliest deadline (none = latest), then the
  * earliest created (WSUS's rule). An update superseded by one approved for the
- * computer is not offered at all.
+ * computer is not assigned at all.
  */
 
 export type ReachingDeployment = {
@@ -69,8 +69,8 @@ export function resolveConflicts(reaching: readonly ReachingDeployment[]): Drivi
 
 export type Supersedence = { updateId: string; supersedes: readonly string[] };
 
-export type OfferDecision = {
-  offered: DrivingDeployment[];
+export type SupersedenceDecision = {
+  assigned: DrivingDeployment[];
   superseded: { updateId: string; supersededBy: string; deploymentId: string }[];
 };
 
@@ -81,7 +81,7 @@ export type OfferDecision = {
 export function applySupersedence(
   driving: readonly DrivingDeployment[],
   updates: readonly Supersedence[],
-): OfferDecision {
+): SupersedenceDecision {
   const supersedesOf = new Map(updates.map((u) => [u.updateId, u.supersedes]));
   const supersededBy = new Map<string, string>();
   for (const d of driving) {
@@ -90,10 +90,10 @@ export function applySupersedence(
       if (old !== d.updateId && !supersededBy.has(old)) supersededBy.set(old, d.updateId);
     }
   }
-  const decision: OfferDecision = { offered: [], superseded: [] };
+  const decision: SupersedenceDecision = { assigned: [], superseded: [] };
   for (const d of driving) {
     const by = d.action === 'install' ? supersededBy.get(d.updateId) : undefined;
-    if (by === undefined) decision.offered.push(d);
+    if (by === undefined) decision.assigned.push(d);
     else
       decision.superseded.push({
         updateId: d.updateId,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planFactory, type PlanOverrides } from '../../../test/factories/plan.factory.js';
 import type { StatusState } from '../status.js';
-import { evaluateDeployment, type DeploymentState, type PhaseState } from './engine.js';
+import { evaluateDeployment, type EngineInput, type PhaseState } from './engine.js';
 
 const H = 3_600_000;
 const t0 = Date.parse('2025-06-02T00:00:00Z');
@@ -9,7 +9,7 @@ const t0 = Date.parse('2025-06-02T00:00:00Z');
 function phase(over: Partial<PhaseState> = {}): PhaseState {
   return { openedAt: null, promotedAt: null, size: 0, counts: {}, ...over };
 }
-function state(input: PlanOverrides, phases: PhaseState[]): DeploymentState {
+function state(input: PlanOverrides, phases: PhaseState[]): EngineInput {
   const plan = planFactory({
     phases: [
       { name: 'pilot', percent: 5 },
@@ -19,7 +19,7 @@ function state(input: PlanOverrides, phases: PhaseState[]): DeploymentState {
     gate: { minSuccessPercent: 95, maxFailurePercent: 5 },
     ...input,
   });
-  return { plan, status: 'active', createdAt: t0, phases };
+  return { plan, state: 'active', createdAt: t0, phases };
 }
 const counts = (c: Partial<Record<StatusState, number>>): Partial<Record<StatusState, number>> => c;
 
@@ -190,7 +190,7 @@ describe('failures halt the deployment', () => {
       phase({ size: 1 }),
     ]);
     expect(evaluateDeployment(s, t0).actions).toEqual([]);
-    const halted = { ...s, status: 'halted' as const };
+    const halted = { ...s, state: 'halted' as const };
     expect(evaluateDeployment(halted, t0 + 1000 * H)).toEqual({
       actions: [],
       events: [],

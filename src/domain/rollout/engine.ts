@@ -1,4 +1,5 @@
 import { phaseGate, type DeploymentPlan } from './plan.js';
+import type { DeploymentState } from '../deployment/state.js';
 import { formatPercent } from './duration.js';
 import { checkFailures, checkSuccess, phaseFigures, type PhaseHealth } from './gates.js';
 import { availableAtMs, phaseTiming } from './schedule.js';
@@ -8,25 +9,16 @@ import { availableAtMs, phaseTiming } from './schedule.js';
  * what the driver must do and why. It never reads the clock and never writes.
  */
 
-export const deploymentStatuses = [
-  'active',
-  'halted', // stopped by the engine or an admin; nothing opens until resumed
-  'revoked',
-  'completed',
-  'rolling-back',
-  'rolled-back',
-] as const;
-export type DeploymentStatus = (typeof deploymentStatuses)[number];
-
 export type PhaseState = PhaseHealth & {
   openedAt: number | null;
   /** When an approver promoted this phase (opens the next one if its gate is manual). */
   promotedAt: number | null;
 };
 
-export type DeploymentState = {
+/** What the engine reads of one deployment. */
+export type EngineInput = {
   plan: DeploymentPlan;
-  status: DeploymentStatus;
+  state: DeploymentState;
   createdAt: number;
   /** One per plan phase, same order. */
   phases: readonly PhaseState[];
@@ -73,14 +65,14 @@ function result(
   return { actions, events: actions.map((a) => toEvent(a, now)), nextEvaluationAt, waitingFor };
 }
 
-export function evaluateDeployment(state: DeploymentState, now: number): Evaluation {
+export function evaluateDeployment(state: EngineInput, now: number): Evaluation {
   const { plan } = state;
   if (state.phases.length !== plan.phases.length) {
     throw new Error(
       `deployment state has ${state.phases.length} phases, its plan ${plan.phases.length}`,
     );
   }
-  if (state.status !== 'active') return result([], now, null, `deployment is ${state.status}`);
+  if (state.state !== 'active') return result([], now, null, `deployment is ${state.state}`);
 
   // 1. Failures: any open phase above its limit halts the deployment, now.
   for (const [i, phase] of state.phases.entries()) {

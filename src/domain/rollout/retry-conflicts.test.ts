@@ -89,14 +89,14 @@ describe('conflicts', () => {
     expect(n?.deploymentId).toBe('b');
   });
 
-  it('does not offer an update superseded by one approved for the computer', () => {
+  it('does not assign an update superseded by one approved for the computer', () => {
     const driving = resolveConflicts([
       d({ deploymentId: 'old', updateId: 'KB1' }),
       d({ deploymentId: 'new', updateId: 'KB2' }),
       d({ deploymentId: 'other', updateId: 'KB9' }),
     ]);
     const r = applySupersedence(driving, [{ updateId: 'KB2', supersedes: ['KB1'] }]);
-    expect(r.offered.map((o) => o.updateId)).toEqual(['KB2', 'KB9']);
+    expect(r.assigned.map((o) => o.updateId)).toEqual(['KB2', 'KB9']);
     expect(r.superseded).toEqual([{ updateId: 'KB1', supersededBy: 'KB2', deploymentId: 'old' }]);
   });
 });

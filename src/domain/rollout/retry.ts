@@ -3,7 +3,7 @@ import type { FailureReason, StatusState } from '../status.js';
 import { formatDuration } from './duration.js';
 
 /**
- * When a failed computer is offered the update again (SMS's recurring assignment):
+ * When a failed computer is assigned the update again (SMS's recurring assignment):
  * a retry exit code ("another install is running") soon, with exponential backoff;
  * any other failure at the recurrence interval; never after `maxAttempts`.
  */
@@ -62,7 +62,7 @@ export function nextRetry(plan: DeploymentPlan, f: FailedAttempt): RetryDecision
   };
 }
 
-/** Is a failed computer due to be offered the update again at `now`? */
+/** Is a failed computer due to be assigned the update again at `now`? */
 export function retryDue(plan: DeploymentPlan, f: FailedAttempt, now: number): boolean {
   const d = nextRetry(plan, f);
   return d.retry && d.at <= now;

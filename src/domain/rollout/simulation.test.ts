@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { planFactory } from '../../../test/factories/plan.factory.js';
 import type { DeploymentPlan } from './plan.js';
 import { countStates, type StatusState } from '../status.js';
-import { evaluateDeployment, type DeploymentStatus, type EngineEvent } from './engine.js';
+import type { DeploymentState } from '../deployment/state.js';
+import { evaluateDeployment, type EngineEvent } from './engine.js';
 import { placeComputers, stableHash } from './placement.js';
 import { nextRetry } from './retry.js';
 
@@ -39,12 +40,12 @@ function simulate(plan: DeploymentPlan, n: number, fails: (c: Computer) => boole
     dueAt: 0,
   }));
   const openedAt: (number | null)[] = plan.phases.map(() => null);
-  let status: DeploymentStatus = 'active';
+  let state: DeploymentState = 'active';
   const events: EngineEvent[] = [];
   const installsInPhase = plan.phases.map(() => 0);
   let evaluations = 0;
 
-  for (let now = t0; now <= t0 + days * 24 * H && status === 'active'; now += H) {
+  for (let now = t0; now <= t0 + days * 24 * H && state === 'active'; now += H) {
     // Computers of open phases install a few hours after their phase opens (or retry).
     for (const c of computers) {
       const opened = openedAt[c.phase];
@@ -78,7 +79,7 @@ function simulate(plan: DeploymentPlan, n: number, fails: (c: Computer) => boole
         exhausted,
       };
     });
-    const r = evaluateDeployment({ plan, status, createdAt: t0, phases }, now);
+    const r = evaluateDeployment({ plan, state, createdAt: t0, phases }, now);
     evaluations += 1;
     events.push(...r.events);
     for (const a of r.actions) {
@@ -87,15 +88,15 @@ function simulate(plan: DeploymentPlan, n: number, fails: (c: Computer) => boole
           openedAt[a.phase] = now;
           break;
         case 'halt':
-          status = 'halted';
+          state = 'halted';
           break;
         case 'complete':
-          status = 'completed';
+          state = 'completed';
           break;
       }
     }
   }
-  return { status, events, openedAt, installsInPhase, evaluations, sizes: m.sizes };
+  return { state, events, openedAt, installsInPhase, evaluations, sizes: m.sizes };
 }
 
 describe('a two-week rollout in virtual time', () => {
@@ -120,7 +121,7 @@ describe('a two-week rollout in virtual time', () => {
 
     expect(r.sizes).toEqual([50, 200, 750]);
     expect(r.openedAt).toEqual([t0, t0 + 72 * H, t0 + 144 * H]);
-    expect(r.status).toBe('completed');
+    expect(r.state).toBe('completed');
     expect(r.events.map((e) => e.type)).toEqual([
       'phase-opened',
       'phase-opened',
@@ -146,7 +147,7 @@ describe('a two-week rollout in virtual time', () => {
       gate: { maxFailurePercent: 20 },
     });
     const r = simulate(plan, 20, () => true, 14);
-    expect(r.status).toBe('halted');
+    expect(r.state).toBe('halted');
     expect(r.sizes).toEqual([2, 18]);
     expect(r.installsInPhase[1]).toBe(0);
     expect(r.events.at(-1)?.message).toMatch(

@@ -2,7 +2,7 @@ import type { DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { placeComputers, placeJoiners } from '../../domain/rollout/placement.js';
 import type { DeploymentRecord } from '../../store/deployment.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
+import type { DeploymentRepository } from '../../store/deployment.repository.js';
 
 type Kept = { at: number; sizes: number[] };
 
@@ -18,7 +18,7 @@ export class Placer {
   private placing: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly rollout: RolloutRepository,
+    private readonly deployments: DeploymentRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -51,19 +51,19 @@ export class Placer {
         joiners: [computerId],
         groupsOf: new Map([[computerId, groups]]),
       });
-      await this.rollout.assign(deployment.id, placement.added);
+      await this.deployments.place(deployment.id, placement.added);
       kept.sizes = placement.sizes;
     });
   }
 
   private fresh(deployment: DeploymentRecord): Kept | undefined {
     const kept = this.kept.get(deployment.id);
-    return kept && kept.at >= Number(deployment.updated_at ?? 0) ? kept : undefined;
+    return kept && kept.at >= (deployment.updatedAt ?? 0) ? kept : undefined;
   }
 
   private async fullPass(deployment: DeploymentRecord, plan: DeploymentPlan): Promise<void> {
-    const target = await this.rollout.targetComputers(deployment.id);
-    const placed = await this.rollout.assigned(deployment.id);
+    const target = await this.deployments.targetComputers(deployment.id);
+    const placed = await this.deployments.placed(deployment.id);
     const placement = placeComputers({
       deploymentId: deployment.id,
       computerIds: [...target.keys()],
@@ -71,7 +71,7 @@ export class Placer {
       groupsOf: target,
       placed,
     });
-    await this.rollout.assign(deployment.id, placement.added);
+    await this.deployments.place(deployment.id, placement.added);
     this.kept.set(deployment.id, { at: this.clock.now(), sizes: placement.sizes });
   }
 

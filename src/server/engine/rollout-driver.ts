@@ -1,36 +1,17 @@
-import { planSchema, type DeploymentPlan } from '../../contracts/plan.js';
+import type { DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { evaluateDeployment, type PhaseState } from '../../domain/rollout/engine.js';
-import { uninstallableStates } from '../../domain/rollout/offer.js';
-import type { StatusState } from '../../domain/status.js';
+import { tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
+import { rollbackVerdict } from '../../domain/deployment/rollback.js';
+import { evaluatedStates, statesBefore } from '../../domain/deployment/state.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { WakeService } from '../notify/wake.service.js';
 import { newSortableId } from '../services/secrets.js';
 import { Placer } from './placer.js';
 
 /** Clock time between safety-net sweeps: every live deployment placed over its whole target and evaluated. */
 export const SWEEP_EVERY_MS = 10 * 60_000;
-
-const liveStates = ['active', 'completed', 'rolling-back'];
-
-const planCache = new Map<string, DeploymentPlan>();
-
-/**
- * The stored plan with its defaults. Plans do not change once approved, and every
- * check-in that reads a deployment needs one, so parsed plans are kept by their text.
- */
-export function storedPlan(row: Pick<DeploymentRecord, 'plan'>): DeploymentPlan {
-  const text = row.plan ?? '{"phases":[{"name":"all","percent":100}]}';
-  let plan = planCache.get(text);
-  if (!plan) {
-    if (planCache.size >= 10_000) planCache.clear();
-    plan = planSchema.parse(JSON.parse(text));
-    planCache.set(text, plan);
-  }
-  return plan;
-}
 
 /**
  * Applies the pure engine to stored deployments: places new target computers in
@@ -49,11 +30,10 @@ export class RolloutDriver {
 
   constructor(
     private readonly deployments: DeploymentRepository,
-    private readonly rollout: RolloutRepository,
     private readonly events: EventRepository,
     private readonly wake: WakeService,
     private readonly clock: Clock,
-    private readonly placer = new Placer(rollout, clock),
+    private readonly placer = new Placer(deployments, clock),
   ) {}
 
   /** This process just became the leader: trust nothing kept from before, sweep at the next tick. */
@@ -69,10 +49,11 @@ export class RolloutDriver {
       // target only shows in a full pass.
       this.lastSweepAt = now;
       this.placer.forget();
-      for (const d of await this.deployments.inStates(liveStates)) await this.evaluateDue(d, now);
+      for (const d of await this.deployments.inStates(evaluatedStates))
+        await this.evaluateDue(d, now);
       return;
     }
-    for (const id of await this.rollout.dueDeploymentIds(now)) {
+    for (const id of await this.deployments.dueDeploymentIds(now)) {
       const deployment = await this.deployments.find(id);
       if (deployment) await this.evaluateDue(deployment, now);
     }
@@ -82,21 +63,21 @@ export class RolloutDriver {
   private async evaluateDue(deployment: DeploymentRecord, now: number): Promise<void> {
     this.rescheduled.delete(deployment.id);
     await this.evaluate(deployment);
-    const seen = deployment.next_evaluation_at;
-    if (!this.rescheduled.has(deployment.id) && seen !== null && Number(seen) <= now) {
-      await this.reschedule(deployment, null, deployment.waiting_for);
+    const seen = deployment.nextEvaluationAt;
+    if (!this.rescheduled.has(deployment.id) && seen !== null && seen <= now) {
+      await this.reschedule(deployment, null, deployment.waitingFor);
     }
     this.rescheduled.delete(deployment.id);
   }
 
   /** Brings these deployments' next evaluation forward to now (an admin action). */
   markDue(deploymentIds: readonly string[]): Promise<void> {
-    return this.rollout.markDue(deploymentIds, this.clock.now());
+    return this.deployments.markDue(deploymentIds, this.clock.now());
   }
 
   /** A computer reported on these updates: its live deployments of them are due. */
   markReported(computerId: string, updateIds: readonly string[]): Promise<void> {
-    return this.rollout.markReportedDue(computerId, updateIds, this.clock.now());
+    return this.deployments.markReportedDue(computerId, updateIds, this.clock.now());
   }
 
   /**
@@ -105,53 +86,59 @@ export class RolloutDriver {
    * O(its deployments): the phase sizes are kept between full passes.
    */
   async placeComputer(computerId: string): Promise<void> {
-    const ids = await this.rollout.unassignedDeploymentIds(computerId);
+    const ids = await this.deployments.unplacedDeploymentIds(computerId);
     if (ids.length === 0) return;
-    const groups = await this.rollout.groupNamesOfComputer(computerId);
+    const groups = await this.deployments.groupNamesOfComputer(computerId);
     for (const id of ids) {
       const deployment = await this.deployments.find(id);
       if (deployment)
-        await this.placer.placeJoiner(deployment, storedPlan(deployment), computerId, groups);
+        await this.placer.placeJoiner(deployment, deployment.plan, computerId, groups);
     }
-    await this.rollout.markDue(ids, this.clock.now());
+    await this.deployments.markDue(ids, this.clock.now());
   }
 
   async evaluate(deployment: DeploymentRecord): Promise<void> {
-    const plan = storedPlan(deployment);
+    const plan = deployment.plan;
     if (deployment.state === 'rolling-back') return this.checkRollback(deployment);
     await this.placer.placeTarget(deployment, plan);
-    if (deployment.state !== 'active') return;
+    if (deployment.state !== 'active' && deployment.state !== 'completed') return;
 
     const now = this.clock.now();
     const phases = await this.phaseStates(deployment, plan);
     const evaluation = evaluateDeployment(
-      { plan, status: 'active', createdAt: Number(deployment.created_at), phases },
+      { plan, state: 'active', createdAt: deployment.createdAt, phases },
       now,
     );
+    if (deployment.state === 'completed') {
+      // Still complete: nothing to do. A joiner or a re-imaged computer has work
+      // again, so the deployment is active again and its gates apply to them.
+      if (evaluation.actions.some((a) => a.type === 'complete')) return;
+      if (!(await this.reopen(deployment, evaluation.waitingFor, now))) return;
+    }
     for (const action of evaluation.actions) {
       switch (action.type) {
         case 'open-phase':
-          if (await this.rollout.openPhase(deployment.id, action.phase, now)) {
+          if (await this.deployments.openPhase(deployment.id, action.phase, now)) {
             await this.wake.wakeDeployment(deployment.id, action.reason, action.phase);
           }
           break;
         case 'halt':
           if (
-            await this.deployments.transition(deployment.id, ['active'], {
+            await this.deployments.transition(deployment.id, statesBefore('halt'), {
               state: 'halted',
-              state_reason: action.reason,
-              waiting_for: null,
-              updated_at: now,
+              stateReason: action.reason,
+              waitingFor: null,
+              updatedAt: now,
             })
           ) {
             await this.wake.wakeDeployment(deployment.id, action.reason);
           }
           break;
         case 'complete':
-          await this.deployments.transition(deployment.id, ['active'], {
+          await this.deployments.transition(deployment.id, statesBefore('complete'), {
             state: 'completed',
-            state_reason: action.reason,
-            updated_at: now,
+            stateReason: action.reason,
+            updatedAt: now,
           });
           break;
       }
@@ -176,64 +163,68 @@ export class RolloutDriver {
     next: number | null,
     waitingFor: string | null,
   ): Promise<void> {
-    const seen =
-      deployment.next_evaluation_at === null ? null : Number(deployment.next_evaluation_at);
-    if (seen === next && deployment.waiting_for === waitingFor) return;
-    await this.rollout.reschedule(deployment.id, seen, next, waitingFor);
+    this.rescheduled.add(deployment.id);
+    const seen = deployment.nextEvaluationAt;
+    if (seen === next && deployment.waitingFor === waitingFor) return;
+    await this.deployments.reschedule(deployment.id, seen, next, waitingFor);
   }
 
   private async phaseStates(
     deployment: DeploymentRecord,
     plan: DeploymentPlan,
   ): Promise<PhaseState[]> {
-    const stored = await this.rollout.phases(deployment.id);
-    const counts = await this.rollout.phaseCounts(
-      deployment.id,
-      deployment.update_id,
-      plan.maxAttempts,
-    );
-    return plan.phases.map((_, idx) => {
-      const row = stored.find((p) => p.idx === idx);
-      const mine = counts.filter((c) => c.phase === idx);
-      const byState: Partial<Record<StatusState, number>> = {};
-      for (const c of mine) {
-        const state = (c.state ?? 'pending') as StatusState;
-        byState[state] = (byState[state] ?? 0) + c.n;
-      }
-      return {
-        openedAt: row?.opened_at ?? null,
-        promotedAt: row?.promoted_at ?? null,
-        size: mine.reduce((sum, c) => sum + c.n, 0),
-        counts: byState,
-        exhausted: mine.reduce((sum, c) => sum + c.exhausted, 0),
-      };
+    const stored = await this.deployments.phases(deployment.id);
+    const rows = await this.deployments.phaseCounts(deployment.id);
+    return tallyPhases(plan.phases.length, rows, plan.maxAttempts).map((tally, idx) => {
+      const row = stored.find((p) => p.index === idx);
+      return { ...tally, openedAt: row?.openedAt ?? null, promotedAt: row?.promotedAt ?? null };
     });
+  }
+
+  /** A completed deployment with computers left to finish becomes active again. */
+  private async reopen(
+    deployment: DeploymentRecord,
+    waitingFor: string | null,
+    now: number,
+  ): Promise<boolean> {
+    const reason = `reopened: ${waitingFor ?? 'computers still to finish'}`;
+    const reopened = await this.deployments.transition(deployment.id, statesBefore('reopen'), {
+      state: 'active',
+      stateReason: reason,
+      updatedAt: now,
+    });
+    if (reopened) {
+      await this.events.addDeploymentEvents([
+        {
+          id: newSortableId('evt', now),
+          deployment_id: deployment.id,
+          at: now,
+          type: 'reopened',
+          phase: null,
+          message: reason,
+          actor: 'engine',
+        },
+      ]);
+    }
+    return reopened;
   }
 
   /** A rollback is done when no computer of the deployment still has the update. */
   private async checkRollback(deployment: DeploymentRecord): Promise<void> {
-    const counts = await this.rollout.phaseCounts(
-      deployment.id,
-      deployment.update_id,
-      2_147_483_647, // no failure counts as exhausted here (the largest integer both engines take)
+    // Only the updates that can be uninstalled are rolled back; the others stay.
+    const rows = (await this.deployments.phaseCounts(deployment.id)).filter((r) =>
+      deployment.uninstallable.includes(r.updateId),
     );
-    const left = counts.filter(
-      (c) => c.state !== null && uninstallableStates.has(c.state as StatusState),
-    );
-    if (left.some((c) => c.n > 0)) return;
-    const failed = counts
-      .filter((c) => c.state === 'uninstall-failed')
-      .reduce((s, c) => s + c.n, 0);
-    const removed = counts.filter((c) => c.state === 'uninstalled').reduce((s, c) => s + c.n, 0);
+    const plan = deployment.plan;
+    const counts = tallyDeployment(tallyPhases(plan.phases.length, rows, plan.maxAttempts), 0);
+    const verdict = rollbackVerdict(counts);
+    if (!verdict.done) return;
     const now = this.clock.now();
-    const reason =
-      `rolled back: removed from ${removed} computer(s)` +
-      (failed > 0 ? `, ${failed} uninstall(s) failed` : '');
     if (
-      await this.deployments.transition(deployment.id, ['rolling-back'], {
+      await this.deployments.transition(deployment.id, statesBefore('finish-rollback'), {
         state: 'rolled-back',
-        state_reason: reason,
-        updated_at: now,
+        stateReason: verdict.reason,
+        updatedAt: now,
       })
     ) {
       await this.events.addDeploymentEvents([
@@ -243,7 +234,7 @@ export class RolloutDriver {
           at: now,
           type: 'rolled-back',
           phase: null,
-          message: reason,
+          message: verdict.reason,
           actor: 'engine',
         },
       ]);

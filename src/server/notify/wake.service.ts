@@ -1,5 +1,5 @@
 import type { Coordination } from '../../store/coordination.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
+import type { DeploymentRepository } from '../../store/deployment.repository.js';
 import type { WakeHub } from './wake-hub.js';
 
 type WakeMessage = { deploymentId: string; upToPhase: number | null; reason: string };
@@ -12,7 +12,7 @@ type WakeMessage = { deploymentId: string; upToPhase: number | null; reason: str
 export class WakeService {
   constructor(
     private readonly hub: WakeHub,
-    private readonly rollout: RolloutRepository,
+    private readonly deployments: Pick<DeploymentRepository, 'computerIds'>,
     private readonly coordination: Coordination,
     private readonly log: (error: unknown) => void = () => undefined,
   ) {
@@ -30,7 +30,7 @@ export class WakeService {
     if (this.hub.connected === 0) return;
     const message = JSON.parse(text) as WakeMessage | { engine: string };
     if ('engine' in message) return; // for the rollout engine (see engine-loop.ts)
-    const ids = await this.rollout.computerIds(
+    const ids = await this.deployments.computerIds(
       message.deploymentId,
       message.upToPhase ?? undefined,
     );

@@ -10,16 +10,22 @@ import { absencesOf } from '../../contracts/agent-protocol.js';
 import type { MaintenanceWindow } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
+import { effectivePolicy } from '../../domain/deployment/policy.js';
 import { availableAtMs } from '../../domain/rollout/schedule.js';
-import { decideOffers, type KnownStatus, type Offer } from '../../domain/rollout/offer.js';
-import type { FailureReason, StatusState } from '../../domain/status.js';
+import {
+  decideAssignments,
+  type DecidedAssignment,
+  type KnownStatus,
+} from '../../domain/rollout/assignment.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { AbsenceRepository } from '../../store/absence.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
+import type {
+  DeploymentRepository,
+  ReachingDeployment,
+} from '../../store/deployment.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
 import type { UpdateRecord, UpdateRepository } from '../../store/update.repository.js';
-import { storedPlan } from '../engine/rollout-driver.js';
 import { inventoryChanged } from './computer.mapper.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
@@ -34,7 +40,7 @@ export type AgentServiceOptions = {
 export class AgentService {
   constructor(
     private readonly computers: ComputerRepository,
-    private readonly rollout: RolloutRepository,
+    private readonly deployments: Pick<DeploymentRepository, 'reachingForComputer'>,
     private readonly updates: UpdateRepository,
     private readonly statuses: StatusRepository,
     private readonly groups: GroupRepository,
@@ -78,14 +84,14 @@ export class AgentService {
       await this.absences.add([{ ...silence, id: newId('abs'), computerId, receivedAt: now }]);
     }
 
-    const reaching = await this.rollout.reachingForComputer(computerId);
+    const reaching = await this.deployments.reachingForComputer(computerId);
     let nextCheckinSeconds = this.options.checkinIntervalSeconds;
     const assignments: Assignment[] = [];
     if (reaching.length > 0) {
       const decision = await this.decide(computerId, reaching, now);
-      for (const offer of decision.offers) {
-        const entry = await this.entry(offer.updateId);
-        if (entry) assignments.push(toAssignment(offer, entry));
+      for (const decided of decision.assignments) {
+        const entry = await this.entry(decided.updateId);
+        if (entry) assignments.push(toAssignment(decided, entry));
       }
       if (decision.nextStartAt !== null) {
         const untilWindow = Math.max(1, Math.ceil((decision.nextStartAt - now) / 1000));
@@ -95,42 +101,35 @@ export class AgentService {
     return { computerId, assignments, nextCheckinSeconds, ackedSeq: computer.reportSeq };
   }
 
-  private async decide(
-    computerId: string,
-    reaching: Awaited<ReturnType<RolloutRepository['reachingForComputer']>>,
-    now: number,
-  ) {
+  private async decide(computerId: string, reaching: readonly ReachingDeployment[], now: number) {
     const statuses = new Map<string, KnownStatus>(
       (await this.statuses.forComputer(computerId)).map((s) => [
-        s.update_id,
-        {
-          state: s.state as StatusState,
-          reason: s.reason as FailureReason | null,
-          updatedAt: Number(s.updated_at),
-          attempts: Number(s.attempts),
-        },
+        s.updateId,
+        { state: s.state, reason: s.reason, updatedAt: s.updatedAt, attempts: s.attempts },
       ]),
     );
     const supersedes = new Map<string, string[]>();
     const installTimeouts = new Map<string, number>();
     for (const r of reaching) {
-      const entry = await this.entry(r.update_id);
+      const entry = await this.entry(r.updateId);
       if (!entry) continue;
-      supersedes.set(r.update_id, entry.manifest.supersedes);
-      installTimeouts.set(r.update_id, entry.manifest.install.timeoutSeconds);
+      supersedes.set(r.updateId, entry.manifest.supersedes);
+      installTimeouts.set(r.updateId, entry.manifest.install.timeoutSeconds);
     }
     const memberships = await this.groups.groupsOf(computerId);
     const windows: MaintenanceWindow[] = memberships.flatMap((g) => g.windows);
-    return decideOffers(
+    const groupPolicies = memberships.map((g) => g.policy);
+    return decideAssignments(
       {
         reaching: reaching.map((r) => ({
           deploymentId: r.id,
-          updateId: r.update_id,
-          action: r.action === 'uninstall' ? 'uninstall' : 'install',
-          plan: storedPlan(r),
-          createdAt: Number(r.created_at),
-          deadline: r.deadline === null ? null : Number(r.deadline),
-          readvertisedAt: r.readvertised_at === null ? null : Number(r.readvertised_at),
+          updateId: r.updateId,
+          action: r.action,
+          plan: r.plan,
+          policy: effectivePolicy(r.policy, groupPolicies).policy,
+          createdAt: r.createdAt,
+          deadline: r.deadline,
+          readvertisedAt: r.readvertisedAt,
         })),
         supersedes,
         installTimeouts,
@@ -168,19 +167,19 @@ export class AgentService {
   }
 }
 
-function toAssignment(offer: Offer, entry: UpdateRecord): Assignment {
-  const { plan } = offer;
-  const deadline = offer.deadline === null ? null : new Date(offer.deadline).toISOString();
+function toAssignment(decided: DecidedAssignment, entry: UpdateRecord): Assignment {
+  const { plan } = decided;
+  const deadline = decided.deadline === null ? null : new Date(decided.deadline).toISOString();
   return {
-    deploymentId: offer.deploymentId,
-    updateId: offer.updateId,
-    action: offer.action,
+    deploymentId: decided.deploymentId,
+    updateId: decided.updateId,
+    action: decided.action,
     manifest: entry.manifest,
     files: entry.files,
-    policy: plan.policy,
+    policy: decided.policy,
     installAt:
-      plan.policy === 'scheduled'
-        ? new Date(availableAtMs(plan, offer.createdAt)).toISOString()
+      decided.policy === 'scheduled'
+        ? new Date(availableAtMs(plan, decided.createdAt)).toISOString()
         : null,
     deadline,
     noAutoRestartWhileLoggedOn: plan.noAutoRestartWhileLoggedOn,

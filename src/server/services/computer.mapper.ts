@@ -1,6 +1,5 @@
 import type { AbsenceView, ComputerView, StatusView } from '../../contracts/api.js';
 import type { Absence, Health } from '../../domain/computer-health.js';
-import type { TargetStatusRow } from '../../store/deployment.repository.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import type { FailureReason, StatusState } from '../../domain/status.js';
 import type { ComputerRecord } from '../../store/computer.repository.js';
@@ -67,23 +66,36 @@ export function toComputerView(
   };
 }
 
-/** A status row as the repositories give it, for one update. */
-export type StatusRowLike = Omit<TargetStatusRow, 'phase'> & { update_id: string };
+/** A status as the repositories give it, for one update (no status yet: pending). */
+export type StatusLike = {
+  computerId: string;
+  hostname: string;
+  updateId: string;
+  deploymentId: string | null;
+  state: StatusState | null;
+  reason: FailureReason | null;
+  exitCode: number | null;
+  output: string | null;
+  message: string | null;
+  attempts: number;
+  updatedAt: number | null;
+  installedAt: number | null;
+};
 
-/** A status row; no row yet means the computer is assigned but has not reported: pending. */
-export function toStatusView(row: StatusRowLike): StatusView {
+/** A status; no status yet means the computer is placed but has not reported: pending. */
+export function toStatusView(s: StatusLike): StatusView {
   return {
-    computerId: row.computer_id,
-    hostname: row.hostname,
-    updateId: row.update_id,
-    deploymentId: row.deployment_id,
-    state: (row.state ?? 'pending') as StatusState,
-    reason: row.reason as FailureReason | null,
-    exitCode: row.exit_code === null ? null : Number(row.exit_code),
-    output: row.output,
-    message: row.message,
-    attempts: Number(row.attempts ?? 0),
-    updatedAt: iso(row.updated_at),
-    installedAt: iso(row.installed_at),
+    computerId: s.computerId,
+    hostname: s.hostname,
+    updateId: s.updateId,
+    deploymentId: s.deploymentId,
+    state: s.state ?? 'pending',
+    reason: s.reason,
+    exitCode: s.exitCode,
+    output: s.output,
+    message: s.message,
+    attempts: s.attempts,
+    updatedAt: iso(s.updatedAt),
+    installedAt: iso(s.installedAt),
   };
 }

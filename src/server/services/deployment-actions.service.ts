@@ -1,37 +1,31 @@
 import type {
-  DeploymentAction,
   DeploymentDetailView,
   DeploymentEventView,
   RedeployRequest,
 } from '../../contracts/api.js';
+import { phaseGate } from '../../contracts/plan.js';
+import type { DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
+import { decideChange } from '../../domain/deployment/state.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
 import type { EngineLoop } from '../engine/engine-loop.js';
 import type { WakeService } from '../notify/wake.service.js';
 import type { DeploymentService } from './deployment.service.js';
 import { newId, newSortableId } from './secrets.js';
 
-/** Which states each one-action change may start from, and where it leads. */
-const transitions: Record<
-  Exclude<DeploymentAction, 'redeploy' | 'promote'>,
-  { from: string[]; to: string }
-> = {
-  halt: { from: ['active', 'completed'], to: 'halted' },
-  resume: { from: ['halted'], to: 'active' },
-  revoke: { from: ['active', 'halted', 'completed'], to: 'revoked' },
-  rollback: { from: ['active', 'halted', 'completed', 'revoked'], to: 'rolling-back' },
-};
+function withoutPolicy(plan: DeploymentPlan): Omit<DeploymentPlan, 'policy'> {
+  const { policy: _policy, ...rest } = plan;
+  return rest;
+}
 
 /** Stop, revoke, roll back, promote and redeploy: each one action, each an event with its reason. */
 export class DeploymentActionsService {
   constructor(
     private readonly deployments: DeploymentRepository,
-    private readonly rollout: RolloutRepository,
     private readonly events: EventRepository,
     private readonly updates: UpdateRepository,
     private readonly groups: GroupRepository,
@@ -63,42 +57,47 @@ export class DeploymentActionsService {
 
   async change(
     id: string,
-    action: keyof typeof transitions,
+    action: 'halt' | 'resume' | 'revoke' | 'rollback',
     reason: string | undefined,
     actor = 'admin',
   ): Promise<DeploymentDetailView> {
     const deployment = await this.reader.find(id);
-    const rule = transitions[action];
-    if (action === 'rollback') {
-      const update = await this.updates.find(deployment.update_id);
-      const manifest = update?.manifest;
-      if (!manifest?.uninstall) {
-        throw new ConflictError(
-          `update ${deployment.update_id} has no uninstall command, so it cannot be rolled back; halt or revoke the deployment and deploy a fixing update instead`,
-          { update: deployment.update_id },
-          'not-uninstallable',
-        );
-      }
+    const verdict = decideChange(deployment.state, action);
+    if (!verdict.ok) {
+      throw new ConflictError(`deployment ${id} is ${deployment.state}; ${verdict.reason}`, {
+        state: deployment.state,
+      });
+    }
+    if (action === 'rollback' && deployment.uninstallable.length === 0) {
+      const which = deployment.updateIds.join(', ');
+      const none =
+        deployment.updateIds.length > 1
+          ? `none of the updates ${which} has an uninstall command`
+          : `update ${which} has no uninstall command`;
+      throw new ConflictError(
+        `${none}, so it cannot be rolled back; halt or revoke the deployment and deploy a fixing update instead`,
+        { updates: deployment.updateIds },
+        'not-uninstallable',
+      );
     }
     const now = this.clock.now();
     const why = reason ?? `${action} by ${actor}`;
-    const changed = await this.deployments.transition(id, rule.from, {
-      state: rule.to,
-      state_reason: why,
-      waiting_for: null,
-      updated_at: now,
+    const changed = await this.deployments.transition(id, verdict.from, {
+      state: verdict.to,
+      stateReason: why,
+      waitingFor: null,
+      updatedAt: now,
       ...(action === 'rollback' ? { action: 'uninstall' } : {}),
     });
     if (!changed) {
+      // Someone else changed it between the read and the write.
+      const current = (await this.reader.find(id)).state;
       throw new ConflictError(
-        `deployment ${id} is ${deployment.state}; ${action} needs it to be ${rule.from.join(' or ')}`,
-        { state: deployment.state },
+        `deployment ${id} is ${current}; ${action} needs it to be ${verdict.from.join(' or ')}`,
+        { state: current },
       );
     }
-    const past = { halt: 'halted', resume: 'resumed', revoke: 'revoked', rollback: 'rolling back' }[
-      action
-    ];
-    await this.event(id, action, `${past}: ${why}`, actor);
+    await this.event(id, action, `${verdict.done}: ${why}`, actor);
     // Agents drop pending installs (halt, revoke) or start at once (resume, rollback).
     await this.wake.wakeDeployment(id, `${action}: ${why}`);
     await this.engine.nudge(id);
@@ -116,15 +115,23 @@ export class DeploymentActionsService {
         },
       );
     }
-    const phases = await this.rollout.phases(id);
-    const open = phases.filter((p) => p.opened_at !== null);
+    const phases = await this.deployments.phases(id);
+    const open = phases.filter((p) => p.openedAt !== null);
     const current = open[open.length - 1];
     if (!current || open.length === phases.length) {
       throw new ConflictError(`deployment ${id} has no next phase to promote to`, {
         phases: phases.length,
       });
     }
-    await this.rollout.promote(id, current.idx, this.clock.now());
+    const { plan } = deployment;
+    if (!phaseGate(plan, current.index).manual) {
+      throw new ConflictError(
+        `the gate of phase ${current.name} is not manual: the next phase opens by itself when the gate is met, so there is nothing to promote`,
+        { phase: current.name },
+        'gate-not-manual',
+      );
+    }
+    await this.deployments.promote(id, current.index, this.clock.now());
     await this.event(
       id,
       'promoted',
@@ -153,12 +160,13 @@ export class DeploymentActionsService {
     const targets = request.failedOnly ? failed : detail.computers;
     const now = this.clock.now();
     const why = request.reason ?? `redeploy by ${actor}`;
-    if (request.update === undefined || request.update === deployment.update_id) {
-      await this.deployments.update(id, { readvertised_at: now, updated_at: now });
-      if (deployment.state === 'halted' || deployment.state === 'completed') {
-        await this.deployments.transition(id, ['halted', 'completed'], {
-          state: 'active',
-          state_reason: why,
+    if (request.update === undefined || deployment.updateIds.includes(request.update)) {
+      await this.deployments.update(id, { readvertisedAt: now, updatedAt: now });
+      const verdict = decideChange(deployment.state, 'readvertise');
+      if (verdict.ok && deployment.state !== verdict.to) {
+        await this.deployments.transition(id, verdict.from, {
+          state: verdict.to,
+          stateReason: why,
         });
       }
       await this.event(
@@ -184,7 +192,8 @@ export class DeploymentActionsService {
       {
         update: request.update,
         group: groupName,
-        plan: deployment.plan === null ? undefined : JSON.parse(deployment.plan),
+        // The new deployment sets a client policy only if this one did.
+        plan: deployment.policy === null ? withoutPolicy(deployment.plan) : deployment.plan,
       },
       actor,
     );

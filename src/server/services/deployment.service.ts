@@ -7,26 +7,41 @@ import type {
 } from '../../contracts/api.js';
 import { validatePlan, windowIssues, type DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
-import { NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors.js';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  type FieldIssue,
+} from '../../domain/errors.js';
 import { dryRun } from '../../domain/rollout/dry-run.js';
 import { availableAtMs, deadlineMs } from '../../domain/rollout/schedule.js';
-import { emptyCounts, statusStates, type StatusState } from '../../domain/status.js';
+import { tallyByUpdate, tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
+import { emptyCounts } from '../../domain/status.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
-import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
 import type { EngineLoop } from '../engine/engine-loop.js';
-import { storedPlan } from '../engine/rollout-driver.js';
 import { toStatusView } from './computer.mapper.js';
 import type { GroupService } from './group.service.js';
 import { newId, newSortableId } from './secrets.js';
 
-const iso = (ms: number | null): string | null =>
-  ms === null ? null : new Date(Number(ms)).toISOString();
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const defaultPlan = { phases: [{ name: 'all', percent: 100 }] };
 
+/** Did the request's plan set the client policy (else the computers' groups decide)? */
+function explicitPolicy(plan: unknown): boolean {
+  return (
+    typeof plan === 'object' &&
+    plan !== null &&
+    'policy' in plan &&
+    (plan as { policy?: unknown }).policy !== undefined
+  );
+}
+
 type Prepared = {
+  updateIds: string[];
+  uninstallable: string[];
   plan: DeploymentPlan;
   groupIds: string[];
   groupNames: string[];
@@ -37,7 +52,6 @@ type Prepared = {
 export class DeploymentService {
   constructor(
     private readonly deployments: DeploymentRepository,
-    private readonly rollout: RolloutRepository,
     private readonly events: EventRepository,
     private readonly updates: UpdateRepository,
     private readonly groups: GroupService,
@@ -46,13 +60,22 @@ export class DeploymentService {
   ) {}
 
   /**
-   * Checks everything before anything is approved: the update, the groups, the plan,
-   * and that each group's maintenance windows can hold the install.
+   * Checks everything before anything is approved: the updates, the groups, the plan,
+   * and that each group's maintenance windows can hold the longest install.
    */
   private async prepare(request: CreateDeploymentRequest): Promise<Prepared> {
-    const update = await this.updates.find(request.update);
-    if (!update) throw new NotFoundError('update', request.update);
-    const { manifest } = update;
+    const updateIds = [
+      ...new Set([...(request.updates ?? []), ...(request.update ? [request.update] : [])]),
+    ];
+    const uninstallable: string[] = [];
+    let installTimeoutSeconds = 0;
+    for (const updateId of updateIds) {
+      const update = await this.updates.find(updateId);
+      if (!update) throw new NotFoundError('update', updateId);
+      const { manifest } = update;
+      if (manifest.uninstall) uninstallable.push(updateId);
+      installTimeoutSeconds = Math.max(installTimeoutSeconds, manifest.install.timeoutSeconds);
+    }
     const groupNames = [
       ...new Set([...(request.group ? [request.group] : []), ...(request.groups ?? [])]),
     ];
@@ -64,11 +87,17 @@ export class DeploymentService {
     for (const name of groupNames) {
       const group = await this.groups.find(name);
       groupIds.push(group.id);
-      issues.push(
-        ...windowIssues(group.windows, manifest.install.timeoutSeconds, `groups.${name}.windows`),
-      );
+      issues.push(...windowIssues(group.windows, installTimeoutSeconds, `groups.${name}.windows`));
     }
     if (result.ok) {
+      for (const name of Object.keys(result.plan.recurrenceByGroup)) {
+        if (!(await this.groups.exists(name))) {
+          issues.push({
+            field: `plan.recurrenceByGroup.${name}`,
+            message: `group "${name}" does not exist`,
+          });
+        }
+      }
       for (const [i, phase] of result.plan.phases.entries()) {
         for (const name of phase.groups ?? []) {
           if (!(await this.groups.exists(name))) {
@@ -84,25 +113,39 @@ export class DeploymentService {
       throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
     }
     return {
+      updateIds,
+      uninstallable,
       plan: result.plan,
       groupIds,
       groupNames,
-      installTimeoutSeconds: manifest.install.timeoutSeconds,
+      installTimeoutSeconds,
     };
   }
 
   async create(request: CreateDeploymentRequest, actor = 'admin'): Promise<DeploymentDetailView> {
-    const { plan, groupIds } = await this.prepare(request);
+    const { updateIds, uninstallable, plan, groupIds } = await this.prepare(request);
+    if (request.allowDuplicate !== true) {
+      const live = await this.deployments.liveOf(updateIds, groupIds);
+      if (live.length > 0) {
+        const again = updateIds.filter((u) => live.some((d) => d.updateIds.includes(u)));
+        throw new ConflictError(
+          `${again.join(', ')} already deployed to ${live[0]?.groups.join(', ')} by ${live.map((d) => `${d.id} (${d.state})`).join(', ')}; halt or revoke it, or allow a duplicate deployment`,
+          { deployments: live.map((d) => d.id) },
+          'duplicate-deployment',
+        );
+      }
+    }
     const now = this.clock.now();
     const id = newId('dep');
     await this.deployments.insert(
       {
         id,
-        update_id: request.update,
+        updateIds,
+        uninstallable,
         state: 'active',
-        created_at: now,
-        updated_at: now,
-        plan: JSON.stringify(plan),
+        createdAt: now,
+        plan,
+        policy: explicitPolicy(request.plan) ? plan.policy : null,
         action: 'install',
         deadline: deadlineMs(plan, availableAtMs(plan, now)),
       },
@@ -117,7 +160,7 @@ export class DeploymentService {
         at: now,
         type: 'created',
         phase: null,
-        message: `approved ${request.update} for ${plan.phases.length} phase(s): ${plan.phases.map((p) => p.name).join(', ')}${emergency}`,
+        message: `approved ${updateIds.join(', ')} for ${plan.phases.length} phase(s): ${plan.phases.map((p) => p.name).join(', ')}${emergency}`,
         actor,
       },
     ]);
@@ -162,54 +205,59 @@ export class DeploymentService {
 
   async show(id: string): Promise<DeploymentDetailView> {
     const row = await this.find(id);
-    const plan = storedPlan(row);
-    const targets = await this.deployments.targetStatuses(row.id, row.update_id);
-    const computers = targets.map((t) => ({
-      ...toStatusView({ ...t, update_id: row.update_id }),
-      phase: t.phase === null ? null : (plan.phases[Number(t.phase)]?.name ?? null),
-    }));
+    const { plan } = row;
+    const computers = [];
+    for (const updateId of row.updateIds) {
+      for (const t of await this.deployments.targetStatuses(row.id, updateId)) {
+        computers.push({
+          ...toStatusView({ ...t, updateId }),
+          phase: t.phase === null ? null : (plan.phases[t.phase]?.name ?? null),
+        });
+      }
+    }
     return { ...(await this.summary(row)), computers };
   }
 
   /** Counts come from one aggregate query: a list of deployments never loads their computers. */
   private async summary(row: DeploymentRecord): Promise<DeploymentView> {
-    const plan = storedPlan(row);
-    const phaseRows = await this.rollout.phases(row.id);
-    const counted = await this.rollout.phaseCounts(row.id, row.update_id, plan.maxAttempts);
-    const unplaced = await this.deployments.unplacedCount(row.id);
+    const { plan } = row;
+    const phaseRows = await this.deployments.phases(row.id);
+    const rows = await this.deployments.phaseCounts(row.id);
+    const tallies = tallyPhases(plan.phases.length, rows, plan.maxAttempts);
     const phases: PhaseView[] = plan.phases.map((p, index) => {
-      const stored = phaseRows.find((r) => r.idx === index);
-      const counts = emptyCounts();
-      for (const c of counted.filter((c) => c.phase === index)) {
-        counts[(c.state ?? 'pending') as StatusState] += c.n;
-      }
+      const stored = phaseRows.find((r) => r.index === index);
+      const tally = tallies[index];
       return {
         index,
         name: p.name,
         percent: p.percent ?? null,
         groups: p.groups ?? [],
-        openedAt: iso(stored?.opened_at ?? null),
-        promotedAt: iso(stored?.promoted_at ?? null),
-        size: Object.values(counts).reduce((a, b) => a + b, 0),
-        counts,
+        openedAt: iso(stored?.openedAt ?? null),
+        promotedAt: iso(stored?.promotedAt ?? null),
+        size: tally?.size ?? 0,
+        counts: tally?.counts ?? emptyCounts(),
       };
     });
-    const counts = emptyCounts();
-    counts.pending += unplaced;
-    for (const p of phases) for (const s of statusStates) counts[s] += p.counts[s];
+    const unplaced = await this.deployments.unplacedCount(row.id);
+    // Every unplaced computer is pending for each update.
+    const counts = tallyDeployment(tallies, unplaced * row.updateIds.length);
+    const byUpdate = tallyByUpdate(row.updateIds, rows, unplaced);
     return {
       id: row.id,
-      updateId: row.update_id,
+      updateId: row.updateIds[0] ?? '',
+      updates: row.updateIds,
       groups: row.groups,
       state: row.state,
-      stateReason: row.state_reason,
-      action: row.action === 'uninstall' ? 'uninstall' : 'install',
+      stateReason: row.stateReason,
+      action: row.action,
       emergency: plan.emergency?.reason ?? null,
+      policy: row.policy,
       deadline: iso(row.deadline),
-      waitingFor: row.waiting_for,
-      createdAt: new Date(Number(row.created_at)).toISOString(),
+      waitingFor: row.waitingFor,
+      createdAt: new Date(row.createdAt).toISOString(),
       counts,
       total: Object.values(counts).reduce((a, b) => a + b, 0),
+      countsByUpdate: Object.fromEntries(byUpdate),
       phases,
       plan,
     };

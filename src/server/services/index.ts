@@ -32,10 +32,10 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(repos: Repositories, options: ServiceOptions) {
   const { clock, coordination } = options;
   const hub = new WakeHub();
-  const wake = new WakeService(hub, repos.rollout, coordination, (e) =>
+  const wake = new WakeService(hub, repos.deployments, coordination, (e) =>
     options.logError(e, 'wake-up failed'),
   );
-  const driver = new RolloutDriver(repos.deployments, repos.rollout, repos.events, wake, clock);
+  const driver = new RolloutDriver(repos.deployments, repos.events, wake, clock);
   const engine = new EngineLoop(driver, coordination, {
     intervalMs: options.engineIntervalMs,
     nudgeQuietMs: 250,
@@ -55,7 +55,6 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const groups = new GroupService(repos.groups, computers, membership, clock);
   const deployments = new DeploymentService(
     repos.deployments,
-    repos.rollout,
     repos.events,
     repos.updates,
     groups,
@@ -81,7 +80,6 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     deployments,
     deploymentActions: new DeploymentActionsService(
       repos.deployments,
-      repos.rollout,
       repos.events,
       repos.updates,
       repos.groups,
@@ -92,7 +90,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     ),
     agent: new AgentService(
       repos.computers,
-      repos.rollout,
+      repos.deployments,
       repos.updates,
       repos.statuses,
       repos.groups,

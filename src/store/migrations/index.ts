@@ -3,6 +3,9 @@ import * as foundation from './2026-11-25-0001-foundation.js';
 import * as phasedRollout from './2026-11-25-0002-phased-rollout.js';
 import * as groupPolicy from './2026-12-02-0001-group-policy.js';
 import * as absences from './2026-12-02-0002-absences.js';
+import * as placements from './2026-12-02-0003-placements.js';
+import * as deploymentUpdates from './2026-12-02-0004-deployment-updates.js';
+import * as deploymentPolicy from './2026-12-02-0005-deployment-policy.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +13,9 @@ const migrations: Record<string, Migration> = {
   '2026-11-25-0002-phased-rollout': phasedRollout,
   '2026-12-02-0001-group-policy': groupPolicy,
   '2026-12-02-0002-absences': absences,
+  '2026-12-02-0003-placements': placements,
+  '2026-12-02-0004-deployment-updates': deploymentUpdates,
+  '2026-12-02-0005-deployment-policy': deploymentPolicy,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,8 +1,12 @@
 import type { DeploymentPlan, MaintenanceWindow } from './plan.js';
+import type { ClientPolicy } from '../deployment/policy.js';
+import { uninstallableStates } from '../deployment/rollback.js';
 import type { FailureReason, StatusState } from '../status.js';
 import { applySupersedence, resolveConflicts } from './conflicts.js';
 import { retryDue } from './retry.js';
 import { installStart } from './windows.js';
+
+export { uninstallableStates } from '../deployment/rollback.js';
 
 /**
  * What one computer is told to do at check-in: one driving deployment per update,
@@ -10,14 +14,16 @@ import { installStart } from './windows.js';
  * retry, and installs that may not start in this computer's windows now.
  */
 
-export type ReachingOffer = {
+export type ReachingAssignment = {
   deploymentId: string;
   updateId: string;
   action: 'install' | 'uninstall';
   plan: DeploymentPlan;
+  /** The client policy in effect for this computer (effectivePolicy). */
+  policy: ClientPolicy;
   createdAt: number;
   deadline: number | null;
-  /** Failures reported before this are offered again now (redeploy). */
+  /** Failures reported before this are assigned again now (redeploy). */
   readvertisedAt: number | null;
 };
 
@@ -28,8 +34,8 @@ export type KnownStatus = {
   attempts: number;
 };
 
-export type OfferInput = {
-  reaching: readonly ReachingOffer[];
+export type AssignmentInput = {
+  reaching: readonly ReachingAssignment[];
   /** updateId → the ids it supersedes. */
   supersedes: ReadonlyMap<string, readonly string[]>;
   /** updateId → install timeout in seconds. */
@@ -39,68 +45,60 @@ export type OfferInput = {
   windows: readonly MaintenanceWindow[];
 };
 
-export type Offer = ReachingOffer;
+export type DecidedAssignment = ReachingAssignment;
 
-export type OfferDecision = {
-  offers: Offer[];
+export type AssignmentDecision = {
+  assignments: DecidedAssignment[];
   /** The earliest time a window opens for something held back now (for pacing). */
   nextStartAt: number | null;
 };
 
-/** States in which an update is (or may be) on the computer, so a rollback has work there. */
-export const uninstallableStates: ReadonlySet<StatusState> = new Set([
-  'installed',
-  'pending-reboot',
-  'uninstalling',
-  'installing',
-  'downloading',
-  'downloaded',
-  'awaiting-user',
-]);
-
 function failureDue(
-  offer: ReachingOffer,
+  assignment: ReachingAssignment,
   status: KnownStatus,
   groups: readonly string[],
   now: number,
 ): boolean {
-  if (offer.readvertisedAt !== null && status.updatedAt < offer.readvertisedAt) return true;
-  return retryDue(offer.plan, { ...status, groups }, now);
+  if (assignment.readvertisedAt !== null && status.updatedAt < assignment.readvertisedAt)
+    return true;
+  return retryDue(assignment.plan, { ...status, groups }, now);
 }
 
-export function decideOffers(input: OfferInput, now: number): OfferDecision {
-  const byId = new Map(input.reaching.map((r) => [r.deploymentId, r]));
+export function decideAssignments(input: AssignmentInput, now: number): AssignmentDecision {
+  // A deployment of several updates reaches the computer once per update.
+  const key = (deploymentId: string, updateId: string) => `${deploymentId}\u0000${updateId}`;
+  const byKey = new Map(input.reaching.map((r) => [key(r.deploymentId, r.updateId), r]));
   const driving = resolveConflicts(input.reaching);
-  const { offered } = applySupersedence(
+  const { assigned } = applySupersedence(
     driving,
     [...input.supersedes].map(([updateId, supersedes]) => ({ updateId, supersedes })),
   );
-  const offers: Offer[] = [];
+  const assignments: DecidedAssignment[] = [];
   let nextStartAt: number | null = null;
-  for (const d of offered) {
-    const offer = byId.get(d.deploymentId);
-    if (!offer) continue;
+  for (const d of assigned) {
+    const assignment = byKey.get(key(d.deploymentId, d.updateId));
+    if (!assignment) continue;
     const status = input.statuses.get(d.updateId);
-    if (offer.action === 'uninstall') {
-      if (status && uninstallableStates.has(status.state)) offers.push(offer);
+    if (assignment.action === 'uninstall') {
+      if (status && uninstallableStates.has(status.state)) assignments.push(assignment);
       continue;
     }
     if (status) {
       if (status.state === 'installed' || status.state === 'not-applicable') continue;
-      if (status.state === 'failed' && !failureDue(offer, status, input.groups, now)) continue;
+      if (status.state === 'failed' && !failureDue(assignment, status, input.groups, now)) continue;
       // Started already (or waiting for a restart): let the agent finish, windows or not.
       if (
         status.state !== 'pending' &&
         status.state !== 'failed' &&
         status.state !== 'uninstalled'
       ) {
-        offers.push(offer);
+        assignments.push(assignment);
         continue;
       }
     }
     const timeout = input.installTimeouts.get(d.updateId) ?? 0;
-    const start = installStart(offer.plan, offer.createdAt, input.windows, now, timeout);
-    if (start.canStartNow) offers.push(offer);
+    const start = installStart(assignment.plan, assignment.createdAt, input.windows, now, timeout);
+    if (start.canStartNow) assignments.push(assignment);
     else if (
       start.nextStartAt !== null &&
       (nextStartAt === null || start.nextStartAt < nextStartAt)
@@ -108,5 +106,5 @@ export function decideOffers(input: OfferInput, now: number): OfferDecision {
       nextStartAt = start.nextStartAt;
     }
   }
-  return { offers, nextStartAt };
+  return { assignments, nextStartAt };
 }
