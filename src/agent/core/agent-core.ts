@@ -85,6 +85,7 @@ export type CycleResult =
     };
 
 const CREDENTIAL_KEY = 'credential';
+const NONCE_KEY = 'enrollment-nonce';
 const MAX_MESSAGE = 2000;
 const MAX_OUTPUT = 8192;
 const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
@@ -139,7 +140,8 @@ export class AgentCore {
         return fail('enroll', false, 'not enrolled and no enrollment token given');
       }
       try {
-        auth = await client.enroll({ enrollmentToken: token, inventory });
+        const nonce = await this.enrollmentNonce();
+        auth = await client.enroll({ enrollmentToken: token, inventory, nonce });
       } catch (error) {
         await this.noteFailure(error);
         return fail('enroll', isTransient(error), `enrollment failed: ${messageOf(error)}`);
@@ -441,6 +443,16 @@ export class AgentCore {
     }
   }
 
+  /** Kept before the first try: the server knows a retry as this agent, not a re-image. */
+  private async enrollmentNonce(): Promise<string> {
+    const { storage } = this.options.host;
+    const kept = await storage.get(NONCE_KEY);
+    if (kept) return kept;
+    const nonce = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll('-', '');
+    await storage.put(NONCE_KEY, nonce);
+    return nonce;
+  }
+
   private async loadCredential(): Promise<AgentCredential | null> {
     const raw = await this.options.host.storage.get(CREDENTIAL_KEY);
     if (!raw) return null;
@@ -471,6 +483,8 @@ function fail(
 /** Unreachable, overloaded or failing servers are worth retrying; refusals are not. */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof ServerCallError)) return false;
+  // A claimed re-image waits for an admin: ask again next cycle.
+  if (error.code === 'reimage-pending') return true;
   return error.status === null || error.status === 429 || error.status >= 500;
 }
 
