@@ -197,6 +197,15 @@ for (const engine of ENGINES) {
       ).toContain('auto-approve');
     });
 
+    it('refuses a malformed nonce with a 400 naming the field', async () => {
+      const token = await createToken();
+      const res = await enroll(token.token, inventoryFactory(), 'short');
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ details: { issues: { field: string }[] } }>().details.issues).toEqual([
+        expect.objectContaining({ field: 'nonce' }),
+      ]);
+    });
+
     it('an old agent without a nonce cannot take over an enrolled computer', async () => {
       const token = await createToken();
       const inventory = inventoryFactory({ hostname: `legacy-${engine}` });

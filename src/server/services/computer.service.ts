@@ -25,6 +25,12 @@ export class ComputerService {
     return computerHealth(computer.lastSeenAt, this.checkinIntervalSeconds, this.clock.now());
   }
 
+  private async view(row: ComputerRecord): Promise<ComputerView> {
+    const groups = await this.groups.groupNamesOf([row.id]);
+    const absences = await this.absences.forComputer(row.id);
+    return toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]);
+  }
+
   async list(): Promise<ComputerView[]> {
     const rows = await this.computers.list();
     const groups = await this.groups.groupNamesOf(rows.map((r) => r.id));
@@ -70,8 +76,6 @@ export class ComputerService {
     await this.computers.revoke(found.id, by, this.clock.now());
     const row = await this.computers.find(found.id);
     if (!row) throw new NotFoundError('computer', idOrHostname);
-    const groups = await this.groups.groupNamesOf([row.id]);
-    const absences = await this.absences.forComputer(row.id);
-    return toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]);
+    return this.view(row);
   }
 }
