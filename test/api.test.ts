@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from './support/engines.js';
 import { injectChecked } from './support/declared-response.js';
+import { waitFor } from './support/wait.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { inventoryFactory, manifestFactory, sha256 } from './factories/update.factory.js';
 import type { Inventory } from '../src/contracts/inventory.js';
@@ -148,6 +149,15 @@ for (const engine of ENGINES) {
       });
       expect(dep.statusCode).toBe(201);
       const depId = dep.json<{ id: string }>().id;
+      // The request does not tick: the leader opens the first phase at its next tick.
+      await waitFor(
+        'the first phase to open',
+        async () =>
+          (await admin('GET', `/api/v1/deployments/${depId}`)).json<{
+            phases: { openedAt: string | null }[];
+          }>().phases[0]?.openedAt != null,
+        10_000,
+      );
 
       const checkin = await inject({
         method: 'POST',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCore } from '../src/agent/core/agent-core.js';
 import { ServerCallError, type ServerClient } from '../src/agent/core/server-client.js';
 import { HttpServerClient } from '../src/agent/http-client.js';
+import { runInstallCommand } from '../src/agent/installers/command-installer.js';
 import { ManifestIndex, SimComputer, SimHost } from '../src/sim/sim-host.js';
 import { createApiClient, type ApiClient } from '../src/client/api-client.js';
 import { ENGINES } from './support/engines.js';
@@ -62,6 +63,7 @@ for (const engine of ENGINES) {
       const core = new AgentCore({
         host,
         client,
+        installer: runInstallCommand,
         enrollmentToken: token.token ?? '',
         now: () => new Date(),
       });

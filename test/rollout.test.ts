@@ -45,6 +45,10 @@ for (const engine of ENGINES) {
         },
       });
       expect(created.status).toBe(201);
+      await server.services.engine.run(); // the next tick opens the first phase
+      created.body = (
+        await fleet.admin<Deployment>('GET', `/api/v1/deployments/${created.body.id}`)
+      ).body;
       expect(created.body.phases.map((p) => [p.name, p.size, p.openedAt !== null])).toEqual([
         ['pilot', 2, true],
         ['broad', 18, false],
@@ -84,6 +88,7 @@ for (const engine of ENGINES) {
         },
       });
       const id = created.body.id;
+      await server.services.engine.run(); // the next tick opens the first phase
       expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(2);
 
       // Healthy, but the soak has not passed: broad stays closed.
@@ -125,6 +130,7 @@ for (const engine of ENGINES) {
         update: manifest.id,
         group: `hr-${engine}`,
       });
+      await server.services.engine.run(); // the next tick opens the first phase
       const halted = await fleet.admin<Deployment>('POST', `/api/v1/deployments/${body.id}/halt`, {
         reason: 'checking a report',
       });
@@ -133,6 +139,7 @@ for (const engine of ENGINES) {
       const again = await fleet.admin('POST', `/api/v1/deployments/${body.id}/halt`, {});
       expect(again.status).toBe(409);
       await fleet.admin('POST', `/api/v1/deployments/${body.id}/resume`, {});
+      await server.services.engine.run(); // an action moves its deployment at the next tick
       expect(await fleet.cycle(computers.slice(0, 1), () => 'installed')).toHaveLength(1);
       const revoked = await fleet.admin<Deployment>(
         'POST',
@@ -152,6 +159,7 @@ for (const engine of ENGINES) {
         update: manifest.id,
         group: `re-${engine}`,
       });
+      await server.services.engine.run(); // the next tick opens the first phase
       const flaky = new Set(computers.slice(0, 2).map((c) => c.computerId));
       await fleet.cycle(computers, (c) => (flaky.has(c.computerId) ? 'failed' : 'installed'));
       now += hour;

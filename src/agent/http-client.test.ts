@@ -136,7 +136,7 @@ describe('HttpServerClient', () => {
   it('enrolls without a credential and checks in with the bearer credential', async () => {
     expect(await client.enroll({ enrollmentToken: 'good', inventory })).toEqual(AUTH);
     expect(seen[0]?.auth).toBeUndefined();
-    const events = [
+    const absences = [
       {
         kind: 'agent-stopped' as const,
         from: '2025-06-01T00:00:00.000Z',
@@ -144,10 +144,10 @@ describe('HttpServerClient', () => {
         detail: 'stopped by a user or service manager',
       },
     ];
-    const checkin = await client.checkin(AUTH, { inventory, events });
+    const checkin = await client.checkin(AUTH, { inventory, absences });
     expect(checkin).toMatchObject({ ackedSeq: 7, nextCheckinSeconds: 60 });
     expect(seen[1]).toMatchObject({ method: 'POST', auth: 'Bearer secret' });
-    expect(JSON.parse(seen[1]?.body ?? '{}')).toEqual({ inventory, events });
+    expect(JSON.parse(seen[1]?.body ?? '{}')).toEqual({ inventory, absences });
   });
 
   it('turns error bodies into ServerCallError with status and code', async () => {
@@ -191,7 +191,7 @@ describe('HttpServerClient', () => {
 
   it('reports an unreachable server with a null status', async () => {
     const dead = new HttpServerClient({ serverUrl: 'http://127.0.0.1:1' });
-    const error = await dead.checkin(AUTH, { inventory, events: [] }).catch((e: unknown) => e);
+    const error = await dead.checkin(AUTH, { inventory, absences: [] }).catch((e: unknown) => e);
     await dead.close();
     expect(error).toBeInstanceOf(ServerCallError);
     expect((error as ServerCallError).unreachable).toBe(true);

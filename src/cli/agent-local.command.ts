@@ -1,6 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PendingUpdateView, WaitingFor } from '../agent/core/local-user.js';
+import { Outbox } from '../agent/core/outbox.js';
+import { FileStore } from '../agent/host/fs-store.js';
 import {
   approvalName,
   PENDING_FILE,
@@ -36,6 +38,8 @@ export async function showPending(options: LocalOptions): Promise<void> {
   const stateDir = requireStateDir(options);
   const view = await readLocalView(stateDir);
   const requests = await readRequests(stateDir);
+  // Reports the server refused: set aside by the agent, worth a person's look.
+  const quarantined = await new Outbox(new FileStore(stateDir)).quarantined();
   if (options.json) {
     printJson({
       updatedAt: view?.updatedAt ?? null,
@@ -43,8 +47,14 @@ export async function showPending(options: LocalOptions): Promise<void> {
       updates: view?.updates ?? [],
       restart: view?.restart ?? null,
       requests,
+      quarantined,
     });
     return;
+  }
+  for (const q of quarantined) {
+    print(
+      `report ${q.report.seq} (${q.report.updateId}: ${q.report.state}) refused by the server (HTTP ${q.status}): ${q.message}`,
+    );
   }
   if (!view) {
     print(`nothing published yet: the agent has not finished a cycle with --state-dir ${stateDir}`);

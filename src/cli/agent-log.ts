@@ -68,17 +68,27 @@ export function describeEvent(event: CycleEvent): LogLine {
         message: event.message,
         text: `reports kept for later: ${event.message}`,
       };
+    case 'quarantined':
+      return {
+        event: event.type,
+        updateId: event.report.updateId,
+        seq: event.report.seq,
+        state: event.report.state,
+        status: event.status,
+        message: event.message,
+        text: `report ${event.report.seq} (${event.report.updateId}: ${event.report.state}) refused by the server, set aside in outbox.json: ${event.message}`,
+      };
     case 'credential-rejected':
       return {
         event: event.type,
         message: event.message,
         text: `the server refused our credential; enrolling again next cycle (${event.message})`,
       };
-    case 'events-sent':
+    case 'absences-sent':
       return {
         event: event.type,
-        events: event.events,
-        text: `told the server: ${event.events.map((e) => `${e.kind} ${e.from} → ${e.to}`).join('; ')}`,
+        absences: event.absences,
+        text: `told the server: ${event.absences.map((e) => `${e.kind} ${e.from} → ${e.to}`).join('; ')}`,
       };
     case 'user-request':
       return {

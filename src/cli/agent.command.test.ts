@@ -1,10 +1,11 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import type { Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PendingView } from '../agent/core/local-user.js';
 import { FsLocalUser, readRequests } from '../agent/host/local-user-files.js';
-import { registerAgentCommand } from './agent.command.js';
+import { waitFor } from '../../test/support/agents.js';
+import { registerAgentCommand, serverUrl } from './agent.command.js';
 import {
   captureOutput,
   close,
@@ -62,6 +63,32 @@ describe('ringmaster agent pending / install / postpone-restart', () => {
     expect(io.out).toContain('nothing published yet');
     expect(await run('agent', 'install', 'app-1.2', '--state-dir', tmp.dir)).toBe(1);
     expect(io.err).toContain('pending.json does not exist');
+  });
+
+  it('shows the reports the server refused, which the agent set aside', async () => {
+    const report = {
+      seq: 7,
+      updateId: 'app-1.2',
+      deploymentId: 'd-1',
+      state: 'installed',
+      reason: null,
+      exitCode: null,
+      output: null,
+      message: null,
+      at: '2026-01-10T09:00:00.000Z',
+    };
+    const quarantined = [{ report, status: 404, message: 'unknown deployment', at: report.at }];
+    await writeFile(
+      join(tmp.dir, 'outbox.json'),
+      JSON.stringify({ lastSeq: 7, pending: [], quarantined }),
+    );
+    expect(await run('agent', 'pending', '--state-dir', tmp.dir)).toBe(0);
+    expect(io.out).toContain(
+      'report 7 (app-1.2: installed) refused by the server (HTTP 404): unknown deployment',
+    );
+    io.out = '';
+    expect(await run('agent', 'pending', '--state-dir', tmp.dir, '--json')).toBe(0);
+    expect((JSON.parse(io.out) as { quarantined: unknown }).quarantined).toEqual(quarantined);
   });
 
   it('lists what waits, as a table and as JSON', async () => {
@@ -129,7 +156,7 @@ describe('ringmaster agent pending / install / postpone-restart', () => {
 describe('ringmaster agent (loop mode)', () => {
   let server: Server;
   let url: string;
-  let checkins: { events: unknown[] }[];
+  let checkins: { absences: unknown[] }[];
   let wakeStream: ServerResponse | null;
 
   beforeEach(async () => {
@@ -140,7 +167,7 @@ describe('ringmaster agent (loop mode)', () => {
       if (path === '/agent/v1/enroll')
         return sendJson(res, { computerId: 'c-1', credential: 'cred' });
       if (path.endsWith('/checkin')) {
-        checkins.push(JSON.parse(text) as { events: unknown[] });
+        checkins.push(JSON.parse(text) as { absences: unknown[] });
         return sendJson(res, {
           computerId: 'c-1',
           assignments: [],
@@ -164,11 +191,8 @@ describe('ringmaster agent (loop mode)', () => {
     await close(server);
   });
 
-  const until = async (check: () => boolean, ms = 3000): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect(check()).toBe(true);
-  };
+  const until = (check: () => boolean): Promise<boolean> =>
+    waitFor('the agent', () => Promise.resolve(check()), 20_000, 20);
 
   it('checks in on a push wake-up and on a local request, and records a clean stop', async () => {
     const agent = run(
@@ -197,12 +221,59 @@ describe('ringmaster agent (loop mode)', () => {
 
     process.emit('SIGTERM');
     expect(await agent).toBe(0);
-    const away = JSON.parse(await readFile(join(tmp.dir, 'away.json'), 'utf8')) as {
+    const absences = JSON.parse(await readFile(join(tmp.dir, 'absences.json'), 'utf8')) as {
       stop: { detail: string } | null;
     };
-    expect(away.stop?.detail).toBe('stopped for the test');
+    expect(absences.stop?.detail).toBe('stopped for the test');
     expect(JSON.parse(await readFile(join(tmp.dir, 'memory.json'), 'utf8'))).toMatchObject({
       restart: { postponedUntil: expect.any(String) as unknown },
     });
+  });
+});
+
+describe('the agent finds its server', () => {
+  it('reads --server, then RINGMASTER_URL as the admin commands do', () => {
+    const warned: string[] = [];
+    const warn = (line: string) => warned.push(line);
+    const env = { RINGMASTER_URL: 'http://new:8080', RINGMASTER_SERVER: 'http://old:8080' };
+    expect(serverUrl('http://flag:1', env, warn)).toBe('http://flag:1');
+    expect(serverUrl(undefined, env, warn)).toBe('http://new:8080');
+    expect(warned).toEqual([]);
+  });
+
+  it('still takes RINGMASTER_SERVER, saying it is deprecated', () => {
+    const warned: string[] = [];
+    expect(
+      serverUrl(undefined, { RINGMASTER_SERVER: 'http://old:8080' }, (l) => warned.push(l)),
+    ).toBe('http://old:8080');
+    expect(warned).toEqual(['RINGMASTER_SERVER is deprecated: set RINGMASTER_URL instead']);
+  });
+
+  it('runs against RINGMASTER_URL, and names it when no server is given', async () => {
+    vi.stubEnv('RINGMASTER_URL', '');
+    vi.stubEnv('RINGMASTER_SERVER', '');
+    expect(await run('agent', '--state-dir', tmp.dir, '--once')).toBe(2);
+    expect(io.err).toContain('RINGMASTER_URL');
+
+    const server = textServer((req, res) => {
+      if (req.url === '/agent/v1/enroll')
+        return sendJson(res, { computerId: 'c-9', credential: 'x' });
+      return sendJson(res, {
+        computerId: 'c-9',
+        assignments: [],
+        nextCheckinSeconds: 60,
+        ackedSeq: 0,
+      });
+    });
+    const url = await listen(server);
+    try {
+      vi.stubEnv('RINGMASTER_URL', url);
+      const code = await run('agent', '--state-dir', tmp.dir, '--once', '--enrollment-token', 't');
+      expect(code).toBe(0);
+      expect(io.out).toContain('enrolled as c-9');
+    } finally {
+      vi.unstubAllEnvs();
+      await close(server);
+    }
   });
 });

@@ -1,11 +1,21 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { AgentCore, type CycleResult } from '../agent/core/agent-core.js';
-import type { ServerClient } from '../agent/core/server-client.js';
+import { AgentCore } from '../agent/core/agent-core.js';
 import { RealHost } from '../agent/host/real-host.js';
+import { runInstallCommand } from '../agent/installers/command-installer.js';
 import { HttpServerClient } from '../agent/http-client.js';
+import { holdPush, PUSH_RETRY_MS } from '../agent/push-holder.js';
+import {
+  initialRunnerState,
+  runLoop,
+  type PushPort,
+  type RunnerStep,
+  type Waiter,
+} from '../agent/runner.js';
 import { formatDuration } from '../domain/rollout/duration.js';
 import { CliError } from './output.js';
+import { serverUrl } from './server-url.js';
+
+export { serverUrl } from './server-url.js';
 import {
   approve,
   postponeRestart,
@@ -18,8 +28,7 @@ import {
   describeResult,
   describeWake,
   makeLogger,
-  messageOf,
-  type Logger,
+  type LogLine,
 } from './agent-log.js';
 
 interface AgentCommandOptions {
@@ -37,20 +46,13 @@ interface AgentCommandOptions {
   stopReason: string;
 }
 
-/** Before the server has said when to come back, and the first backoff step. */
-const DEFAULT_INTERVAL_SECONDS = 60;
-const FIRST_BACKOFF_SECONDS = 5;
 const DEFAULT_STOP_REASON = 'stopped by a user or service manager';
-/** After the server refused the push channel (or before enrollment): try again then. */
-const PUSH_RETRY_MS = 5 * 60_000;
-/** The credential went away (enrolling again): look for the new one then. */
-const PUSH_WAIT_FOR_ENROLLMENT_MS = 5_000;
 
 export function registerAgentCommand(program: Command): void {
   const agent = program
     .command('agent')
     .description('run the agent on this computer: enroll, check in, install what is assigned')
-    .option('--server <url>', 'server URL (default: $RINGMASTER_SERVER)')
+    .option('--server <url>', 'server URL (default: $RINGMASTER_URL)')
     .option(
       '--enrollment-token <token>',
       'token to enroll with, needed once (default: $RINGMASTER_ENROLLMENT_TOKEN)',
@@ -114,8 +116,7 @@ export function registerAgentCommand(program: Command): void {
 
 async function runAgent(options: AgentCommandOptions): Promise<void> {
   const stateDir = requireStateDir(options);
-  const server = options.server ?? process.env.RINGMASTER_SERVER;
-  if (!server) throw new CliError('no server: give --server or set RINGMASTER_SERVER', 2);
+  const server = serverUrl(options.server);
   const log = makeLogger(options.json === true);
   const host = new RealHost({
     stateDir,
@@ -128,6 +129,7 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
   const stop = new StopSignal();
   const core = new AgentCore({
     host,
+    installer: runInstallCommand,
     client,
     enrollmentToken: options.enrollmentToken ?? process.env.RINGMASTER_ENROLLMENT_TOKEN,
     now: () => new Date(),
@@ -145,19 +147,46 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     }
     const unwatch = host.user.watch(() => stop.nudge());
     // The push channel starts once the computer has enrolled (it needs the credential).
-    const push: { holding: Promise<void> | null } = { holding: null };
-    const afterCycle = (result: CycleResult): void => {
-      if (options.push && push.holding === null && result.outcome === 'ok') {
-        push.holding = holdPush(core, client, stop, log);
-      }
+    const held: { holding: Promise<void> | null } = { holding: null };
+    const push: PushPort = {
+      ready: () => {
+        if (!options.push || held.holding) return;
+        held.holding = holdPush({
+          client,
+          credential: () => core.credential(),
+          signal: stop.pushSignal,
+          onWake: () => {
+            log({ event: 'wake', text: 'the server asked for a check-in now' });
+            stop.nudge();
+          },
+          onStatus: (status) => log(describeWake(status)),
+          onRefused: (message) => {
+            const text = `push channel refused: ${message}; trying again in ${formatDuration(PUSH_RETRY_MS / 1000)}`;
+            log({ event: 'push-refused', text });
+          },
+        });
+      },
     };
+    log({ event: 'started', text: 'agent started' });
+    let fatal: string | null;
     try {
-      await loop(core, log, stop, afterCycle);
+      fatal = await runLoop(
+        {
+          core,
+          state: initialRunnerState(),
+          now: () => Date.now(),
+          random: Math.random,
+          push,
+        },
+        stop,
+        (step) => log(describeStep(step)),
+      );
     } finally {
       unwatch();
       stop.abortPush();
-      await push.holding;
+      await held.holding;
     }
+    if (fatal !== null) throw new CliError(fatal);
     if (stop.stopped) await core.stopped(options.stopReason);
     log({ event: 'stopped', text: 'agent stopped' });
   } finally {
@@ -166,82 +195,14 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
   }
 }
 
-async function loop(
-  core: AgentCore,
-  log: Logger,
-  stop: StopSignal,
-  afterCycle: (result: CycleResult) => void,
-): Promise<void> {
-  log({ event: 'started', text: 'agent started' });
-  let interval = DEFAULT_INTERVAL_SECONDS;
-  let backoff = FIRST_BACKOFF_SECONDS;
-  while (!stop.stopped) {
-    // This cycle answers every wake-up so far; one during it earns one more cycle.
-    stop.nudged = false;
-    let delaySeconds: number;
-    try {
-      const result = await core.runCycle();
-      log(describeResult(result));
-      afterCycle(result);
-      if (result.outcome === 'ok') {
-        interval = result.nextCheckinSeconds;
-        backoff = FIRST_BACKOFF_SECONDS;
-        delaySeconds = interval * (0.8 + Math.random() * 0.4);
-        if (result.nextDueAt !== null) {
-          // A scheduled install, a deadline or a postponement ends before that.
-          const due = (Date.parse(result.nextDueAt) - Date.now()) / 1000 + 1;
-          delaySeconds = Math.max(1, Math.min(delaySeconds, due));
-        }
-      } else if (result.stage === 'enroll' && !result.transient) {
-        throw new CliError(result.message);
-      } else {
-        delaySeconds = Math.min(backoff, interval) * (0.8 + Math.random() * 0.4);
-        backoff = Math.min(backoff * 2, interval);
-      }
-    } catch (error) {
-      if (error instanceof CliError) throw error;
+function describeStep(step: RunnerStep): LogLine {
+  switch (step.kind) {
+    case 'cycle':
+    case 'fatal':
+      return describeResult(step.result);
+    case 'error':
       // Local trouble (a full disk, a damaged file): say so, and try again later.
-      log({ event: 'error', text: `cycle failed: ${messageOf(error)}` });
-      delaySeconds = interval;
-    }
-    if (!stop.nudged) await stop.sleep(delaySeconds * 1000);
-  }
-}
-
-/** Holds the push channel while the agent runs; every "check in now" starts a cycle. */
-async function holdPush(
-  core: AgentCore,
-  client: ServerClient,
-  stop: StopSignal,
-  log: Logger,
-): Promise<void> {
-  const wake = client.wake?.bind(client);
-  if (!wake) return;
-  const signal = stop.pushSignal;
-  const pause = async (ms: number): Promise<void> => {
-    await delay(ms, undefined, { signal }).catch(() => undefined);
-  };
-  while (!signal.aborted) {
-    const auth = await core.credential().catch(() => null);
-    if (!auth) {
-      await pause(PUSH_WAIT_FOR_ENROLLMENT_MS);
-      continue;
-    }
-    try {
-      await wake(
-        auth,
-        () => {
-          log({ event: 'wake', text: 'the server asked for a check-in now' });
-          stop.nudge();
-        },
-        signal,
-        (status) => log(describeWake(status)),
-      );
-    } catch (error) {
-      const text = `push channel refused: ${messageOf(error)}; trying again in ${formatDuration(PUSH_RETRY_MS / 1000)}`;
-      log({ event: 'push-refused', text });
-      await pause(PUSH_RETRY_MS);
-    }
+      return { event: 'error', text: `cycle failed: ${step.message}` };
   }
 }
 
@@ -249,7 +210,7 @@ async function holdPush(
  * SIGTERM/SIGINT: let the current step finish, skip the wait, stop. A second signal
  * does not wait any more. `nudge()` ends a wait early (a wake-up or a local request).
  */
-class StopSignal {
+class StopSignal implements Waiter {
   stopped = false;
   nudged = false;
   private wake: (() => void) | null = null;

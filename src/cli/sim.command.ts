@@ -3,6 +3,7 @@ import { parseFaults } from '../sim/faults.js';
 import { describeStats, startSim } from '../sim/run.js';
 import type { FleetStats } from '../sim/fleet.js';
 import { CliError } from './output.js';
+import { serverUrl } from './server-url.js';
 
 interface SimFlags {
   server?: string;
@@ -34,7 +35,7 @@ export function registerSimCommand(program: Command): void {
       'simulate a fleet: N virtual computers, each the real agent logic on a simulated host, ' +
         'over real HTTP to a server, with injected faults',
     )
-    .option('--server <url>', 'server URL (default: $RINGMASTER_SERVER)')
+    .option('--server <url>', 'server URL (default: $RINGMASTER_URL)')
     .option(
       '--enrollment-token <token>',
       'token the computers enroll with (default: $RINGMASTER_ENROLLMENT_TOKEN)',
@@ -86,8 +87,7 @@ export function registerSimCommand(program: Command): void {
 }
 
 async function runSim(flags: SimFlags): Promise<void> {
-  const server = flags.server ?? process.env.RINGMASTER_SERVER;
-  if (!server) throw new CliError('no server: give --server or set RINGMASTER_SERVER', 2);
+  const server = serverUrl(flags.server);
   const token = flags.enrollmentToken ?? process.env.RINGMASTER_ENROLLMENT_TOKEN;
   if (!token) throw new CliError('no enrollment token: give --enrollment-token', 2);
   let faults;

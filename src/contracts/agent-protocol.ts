@@ -59,25 +59,33 @@ export const assignment = z.object({
 export type Assignment = z.infer<typeof assignment>;
 
 /**
- * What the agent saw while it could not check in, told at the next check-in so the
- * server can tell a stopped agent or a network cut apart from a computer that was off.
+ * An absence: a time the agent could not check in, and why (it was stopped, or the
+ * server was unreachable), told at the next check-in so the server can tell a stopped
+ * agent or a network cut apart from a computer that was off.
  */
-export const agentEventKinds = ['agent-stopped', 'server-unreachable'] as const;
-export const agentEvent = z.object({
-  kind: z.enum(agentEventKinds),
+export const absenceKinds = ['agent-stopped', 'server-unreachable'] as const;
+export const absence = z.object({
+  kind: z.enum(absenceKinds),
   from: z.iso.datetime({ offset: true }),
   to: z.iso.datetime({ offset: true }),
   /** e.g. "stopped by a user", "stopped for maintenance", the network error. */
   detail: z.string().max(500).nullable().default(null),
 });
-export type AgentEvent = z.infer<typeof agentEvent>;
-export type AgentEventInput = z.input<typeof agentEvent>;
+export type Absence = z.infer<typeof absence>;
+export type AbsenceInput = z.input<typeof absence>;
 
 export const checkinRequest = z.object({
   inventory,
-  events: z.array(agentEvent).max(100).default([]),
+  absences: z.array(absence).max(100).default([]),
+  /** The older name of `absences`, still sent by agents before 0.2; read when given. */
+  events: z.array(absence).max(100).optional(),
 });
 export type CheckinRequest = z.infer<typeof checkinRequest>;
+
+/** The absences a check-in tells, under either name. */
+export function absencesOf(request: CheckinRequest): Absence[] {
+  return request.events === undefined ? request.absences : [...request.absences, ...request.events];
+}
 
 export const checkinResponse = z.object({
   computerId: z.string(),

@@ -37,7 +37,7 @@ export class Fleet {
     reports: {},
     downloads: 0,
     unreachable: 0,
-    events: 0,
+    absences: 0,
   };
   private active = 0;
   private cycles = 0;
@@ -270,7 +270,7 @@ export class Fleet {
     } catch (error) {
       this.lastError = `${c.hostname}: ${error instanceof Error ? error.message : String(error)}`;
       this.seen[c.index] = Seen.Error;
-      next = this.options.clock.now() + this.lifecycle.interval * 1000;
+      next = this.options.clock.now() + c.intervalSeconds * 1000;
     }
     this.active--;
     this.cycles++;

@@ -1,4 +1,6 @@
 import { AgentCore } from '../agent/core/agent-core.js';
+import { runInstallCommand } from '../agent/installers/command-installer.js';
+import { runStep } from '../agent/runner.js';
 import { onlineAt } from './faults.js';
 import type { ComputerFaults } from './faults.js';
 import type { FleetOptions } from './options.js';
@@ -8,8 +10,6 @@ import { SimServerClient, type CallCounters } from './sim-client.js';
 import { SimComputer, SimHost, type SimContext } from './sim-host.js';
 import { Seen } from './stats.js';
 
-const FIRST_BACKOFF_SECONDS = 5;
-const DEFAULT_INTERVAL_SECONDS = 300;
 /** An agent starts this long after its computer boots (virtual seconds). */
 const BOOT_DELAY = [30, 120] as const;
 
@@ -70,8 +70,6 @@ export interface LifecycleDeps {
  * agent stopped) and its check-in cycle through the real AgentCore.
  */
 export class Lifecycle {
-  /** The check-in interval the server asked for last (seconds). */
-  interval = DEFAULT_INTERVAL_SECONDS;
   /** Computers re-imaged so far. */
   reimaged = 0;
 
@@ -113,6 +111,7 @@ export class Lifecycle {
     const core = (now: () => number) =>
       new AgentCore({
         host,
+        installer: runInstallCommand,
         client: new SimServerClient(options.client, c, this.deps.ctx, this.deps.counters, startMs),
         enrollmentToken: options.enrollmentToken,
         now: () => new Date(now()),
@@ -144,28 +143,43 @@ export class Lifecycle {
       }
     }
 
-    const result = await core(() => clock.now()).runCycle();
+    // The shipped agent's runner decides the pace; the computer's own events (a
+    // restart, the person's answer) may bring the next cycle forward, as the real
+    // host's restart and local-user watch do.
+    const step = await runStep({
+      core: core(() => clock.now()),
+      state: c,
+      now: () => clock.now(),
+      random: () => random(c),
+      push: {
+        ready: () => {
+          if (channel && !c.push && c.index < channel.limit) channel.open(c);
+        },
+      },
+    });
     const end = clock.now();
-    if (result.outcome === 'ok') {
-      seen[c.index] = Seen.Online;
-      if (channel && !c.push && c.index < channel.limit) channel.open(c);
-      this.interval = result.nextCheckinSeconds;
-      c.backoff = 0;
-      let next = end + result.nextCheckinSeconds * 1000 * (0.8 + 0.4 * random(c));
-      if (c.restartAt !== 0) next = Math.min(next, c.restartAt + boot());
-      const due = result.nextDueAt === null ? Number.NaN : Date.parse(result.nextDueAt);
-      if (due > end) next = Math.min(next, due);
-      // The agent notices the person's answer at its next cycle.
-      for (const a of c.approvals ?? []) next = Math.min(next, Math.max(a.at, end + 1000));
-      return next;
+    switch (step.kind) {
+      case 'fatal':
+        this.deps.error(`${c.hostname}: ${step.message}`);
+        seen[c.index] = Seen.Error;
+        return Number.POSITIVE_INFINITY;
+      case 'error':
+        this.deps.error(`${c.hostname}: ${step.message}`);
+        seen[c.index] = Seen.Error;
+        return step.nextAt;
+      case 'cycle':
+        break;
     }
-    this.deps.error(`${c.hostname}: ${result.message}`);
-    if (!result.transient) {
-      seen[c.index] = Seen.Error;
-      return end + this.interval * 1000;
+    if (step.result.outcome === 'failed') {
+      this.deps.error(`${c.hostname}: ${step.result.message}`);
+      seen[c.index] = step.result.transient ? Seen.Unreachable : Seen.Error;
+      return step.nextAt;
     }
-    seen[c.index] = Seen.Unreachable;
-    c.backoff = c.backoff === 0 ? FIRST_BACKOFF_SECONDS : Math.min(c.backoff * 2, this.interval);
-    return end + c.backoff * 1000 * (0.8 + 0.4 * random(c));
+    seen[c.index] = Seen.Online;
+    let next = step.nextAt;
+    if (c.restartAt !== 0) next = Math.min(next, c.restartAt + boot());
+    // The agent notices the person's answer at its next cycle.
+    for (const a of c.approvals ?? []) next = Math.min(next, Math.max(a.at, end + 1000));
+    return next;
   }
 }

@@ -22,8 +22,8 @@ export interface CallCounters {
   reports: Record<string, number>;
   downloads: number;
   unreachable: number;
-  /** agent-stopped / server-unreachable events carried by check-ins. */
-  events: number;
+  /** Absences (agent-stopped / server-unreachable) carried by check-ins. */
+  absences: number;
 }
 
 /**
@@ -52,7 +52,7 @@ export class SimServerClient implements ServerClient {
     this.reach();
     const response = await this.real.checkin(auth, request);
     this.counters.checkins++;
-    if (request.events.length > 0) this.counters.events += request.events.length;
+    this.counters.absences += request.absences.length;
     for (const assignment of response.assignments) this.ctx.index.learn(assignment);
     return response;
   }

@@ -31,8 +31,8 @@ export interface FleetStats {
   enrolls: number;
   reimaged: number;
   unreachableCalls: number;
-  /** agent-stopped / server-unreachable events the check-ins carried. */
-  events: number;
+  /** Absences (agent-stopped / server-unreachable) the check-ins carried. */
+  absences: number;
   /** Reports the server acknowledged, by state. */
   reports: Record<string, number>;
   lastError: string | null;
@@ -98,7 +98,7 @@ export class StatsMeter {
       enrolls: f.counters.enrolls,
       reimaged: f.reimaged,
       unreachableCalls: f.counters.unreachable,
-      events: f.counters.events,
+      absences: f.counters.absences,
       reports: { ...f.counters.reports },
       lastError: f.lastError,
     };

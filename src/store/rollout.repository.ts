@@ -185,4 +185,105 @@ export class RolloutRepository {
     if (upToPhase !== undefined) query = query.where('phase', '<=', upToPhase);
     return (await query.execute()).map((r) => r.computer_id);
   }
+  // ---- Engine scheduling and joiner placement (helper "engine"; move as one block) ----
+
+  /** Deployments the engine must evaluate now: their next evaluation time has come. */
+  async dueDeploymentIds(now: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('deployments')
+      .select('id')
+      .where('state', 'in', [...liveStates])
+      .where('next_evaluation_at', '<=', now)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Brings deployments' next evaluation forward to now (a report, an action, a
+   * joiner). Any replica may call it; the leader's next tick sees it. A deployment
+   * already due is not written again.
+   */
+  async markDue(deploymentIds: readonly string[], now: number): Promise<void> {
+    if (deploymentIds.length === 0) return;
+    await this.db
+      .updateTable('deployments')
+      .set({ next_evaluation_at: now })
+      .where('id', 'in', [...deploymentIds])
+      .where('state', 'in', [...liveStates])
+      .where((eb) =>
+        eb.or([eb('next_evaluation_at', 'is', null), eb('next_evaluation_at', '>', now)]),
+      )
+      .execute();
+  }
+
+  /** Marks due the live deployments of these updates that placed this computer. */
+  async markReportedDue(
+    computerId: string,
+    updateIds: readonly string[],
+    now: number,
+  ): Promise<void> {
+    if (updateIds.length === 0) return;
+    await this.db
+      .updateTable('deployments')
+      .set({ next_evaluation_at: now })
+      .where('update_id', 'in', [...updateIds])
+      .where('state', 'in', [...liveStates])
+      .where((eb) =>
+        eb.or([eb('next_evaluation_at', 'is', null), eb('next_evaluation_at', '>', now)]),
+      )
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('deployment_computers')
+          .select('deployment_id')
+          .where('computer_id', '=', computerId),
+      )
+      .execute();
+  }
+
+  /**
+   * Stores an evaluation's next time and what the deployment waits for, unless the
+   * row was marked due since it was read (`seen`): then it stays due and the next
+   * tick evaluates it again. Callers write only when something changed.
+   */
+  async reschedule(
+    deploymentId: string,
+    seen: number | null,
+    next: number | null,
+    waitingFor: string | null,
+  ): Promise<void> {
+    await this.db
+      .updateTable('deployments')
+      .set({ next_evaluation_at: next, waiting_for: waitingFor })
+      .where('id', '=', deploymentId)
+      .where((eb) =>
+        seen === null ? eb('next_evaluation_at', 'is', null) : eb('next_evaluation_at', '=', seen),
+      )
+      .execute();
+  }
+
+  /** Computers placed per phase: what placing a joiner needs instead of the whole target. */
+  async placedPerPhase(deploymentId: string): Promise<Map<number, number>> {
+    const rows = await this.db
+      .selectFrom('deployment_computers')
+      .select((eb) => ['phase', eb.fn.countAll<number>().as('n')])
+      .where('deployment_id', '=', deploymentId)
+      .groupBy('phase')
+      .execute();
+    return new Map(rows.map((r) => [Number(r.phase), Number(r.n)]));
+  }
+
+  /** The names of one computer's groups. */
+  async groupNamesOfComputer(computerId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('group_members as m')
+      .innerJoin('groups as g', 'g.id', 'm.group_id')
+      .select('g.name')
+      .where('m.computer_id', '=', computerId)
+      .execute();
+    return rows.map((r) => r.name);
+  }
 }
+
+/** Deployments the engine evaluates (helper "engine"'s block). */
+const liveStates = ['active', 'completed', 'rolling-back'] as const;

@@ -1,28 +1,39 @@
-import type { AgentEvent, Assignment, StatusReport } from '../../contracts/agent-protocol.js';
+import type { Assignment, StatusReport } from '../../contracts/agent-protocol.js';
 import { handleAssignment, type AssignmentEnd, type Step } from './assignment.js';
 import {
-  eventsToSend,
-  loadAway,
+  absencesToSend,
+  loadAbsences,
   noteCheckinOk,
   noteStart,
   noteStop,
   noteUnreachable,
-  saveAway,
-  type AwayState,
-} from './away.js';
+  saveAbsences,
+  type AbsenceState,
+} from './absence.js';
 import type { Host } from './host.js';
-import {
-  applyUserRequests,
-  pendingUpdates,
-  type PendingRestartView,
-  type RequestOutcome,
-} from './local-user.js';
+import type { Installer } from './installer.js';
+import { applyUserRequests, pendingUpdates, type PendingRestartView } from './local-user.js';
 import { loadMemory, saveMemory, type AgentMemory } from './memory.js';
 import { Outbox } from './outbox.js';
+import {
+  fail,
+  isOutage,
+  isTransient,
+  messageOf,
+  type CycleEvent,
+  type CycleResult,
+  type RestartOutcome,
+} from './cycle.js';
+import { bootKey, decideRestart, runRestart } from './restart.js';
 import { ServerCallError, type AgentCredential, type ServerClient } from './server-client.js';
+
+export type { CycleEvent, CycleResult, RestartOutcome } from './cycle.js';
+export { isTransient } from './cycle.js';
 
 export interface AgentCoreOptions {
   host: Host;
+  /** Runs install and uninstall commands (e.g. installers/command-installer). */
+  installer: Installer;
   client: ServerClient;
   /** Needed only until the computer has enrolled. */
   enrollmentToken?: string | undefined;
@@ -39,53 +50,10 @@ export interface AgentCoreOptions {
   onEvent?: (event: CycleEvent) => void;
 }
 
-export type RestartOutcome =
-  /** No reboot command: the agent waits for someone to restart the computer. */
-  | 'manual'
-  | 'postponed'
-  | 'blocked-by-logged-on-user'
-  /** The reboot command already ran in this boot; the agent does not repeat it. */
-  | 'already-requested'
-  | 'restarting'
-  | 'failed';
-
-export type CycleEvent =
-  | { type: 'enrolled'; computerId: string }
-  | { type: 'checked-in'; computerId: string; assignments: number }
-  | { type: 'report'; report: StatusReport }
-  | { type: 'awaiting-reboot'; updateId: string }
-  | { type: 'flushed'; sent: number }
-  | { type: 'flush-failed'; message: string }
-  | { type: 'credential-rejected'; message: string }
-  | { type: 'events-sent'; events: AgentEvent[] }
-  | { type: 'user-request'; outcome: RequestOutcome }
-  /** An update waiting for the user left the check-in (halted or revoked): dropped. */
-  | { type: 'dropped'; updateId: string }
-  | { type: 'restart'; outcome: RestartOutcome; updates: string[]; message: string };
-
-export type CycleResult =
-  | {
-      outcome: 'ok';
-      computerId: string;
-      nextCheckinSeconds: number;
-      assignments: { updateId: string; action: Assignment['action']; end: AssignmentEnd }[];
-      /**
-       * The earliest future time something may change without the server (a scheduled
-       * install, a deadline, the end of a postponed restart): worth a cycle then, even
-       * before the next check-in the server asked for. Null when nothing is due.
-       */
-      nextDueAt: string | null;
-    }
-  | {
-      outcome: 'failed';
-      stage: 'enroll' | 'checkin';
-      /** Worth retrying as is: the server was unreachable or had a passing fault. */
-      transient: boolean;
-      message: string;
-    };
-
 const CREDENTIAL_KEY = 'credential';
 const NONCE_KEY = 'enrollment-nonce';
+/** How soon to look again at an install a killed agent process left running. */
+const RUNNING_RECHECK_MS = 30_000;
 const MAX_MESSAGE = 2000;
 const MAX_OUTPUT = 8192;
 const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
@@ -96,7 +64,7 @@ const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
 
 /**
  * The agent's cycle, free of I/O: take the local user's requests, enroll if needed,
- * flush the outbox, check in (with what the agent saw while away), carry out each
+ * flush the outbox, check in (with its absences since the last one), carry out each
  * assignment under its client policy, restart if allowed, report, publish what waits
  * for the user. The real agent and every simulated computer run it.
  */
@@ -110,9 +78,9 @@ export class AgentCore {
   /** The agent process starts: a clean stop recorded earlier becomes an event. */
   async started(): Promise<void> {
     const { storage } = this.options.host;
-    const away = await loadAway(storage);
-    const next = noteStart(away, this.options.now());
-    if (next !== away) await saveAway(storage, next);
+    const state = await loadAbsences(storage);
+    const next = noteStart(state, this.options.now());
+    if (next !== state) await saveAbsences(storage, next);
   }
 
   /** The agent stops cleanly (SIGTERM/SIGINT): remember when and why, for the server. */
@@ -124,7 +92,8 @@ export class AgentCore {
       memory.restart.triedInBoot === boot
         ? `restarting the computer to finish installing updates (${detail})`
         : detail;
-    await saveAway(host.storage, noteStop(await loadAway(host.storage), this.options.now(), why));
+    const state = await loadAbsences(host.storage);
+    await saveAbsences(host.storage, noteStop(state, this.options.now(), why));
   }
 
   async runCycle(): Promise<CycleResult> {
@@ -152,27 +121,28 @@ export class AgentCore {
 
     let flushBroken = !(await this.flush(auth));
 
-    const away = await loadAway(host.storage);
-    const events = eventsToSend(away, this.options.now());
+    const absent = await loadAbsences(host.storage);
+    const absences = absencesToSend(absent, this.options.now());
     let checkin;
     try {
-      checkin = await client.checkin(auth, { inventory, events });
+      checkin = await client.checkin(auth, { inventory, absences });
     } catch (error) {
       await this.publish(auth, memory, null);
       if (error instanceof ServerCallError && (error.status === 401 || error.status === 403)) {
         // The server no longer knows this credential (computer deleted or re-imaged):
         // forget it, so the next cycle enrolls afresh.
+        // The identity is refused, not the reports: they wait in the outbox for the
+        // next enrollment (and are set aside if the server refuses them then).
         await host.storage.delete(CREDENTIAL_KEY);
-        await this.outbox.clear();
         this.emit({ type: 'credential-rejected', message: messageOf(error) });
         return fail('checkin', true, `check-in refused: ${messageOf(error)}`);
       }
-      await this.noteFailure(error, away);
+      await this.noteFailure(error, absent);
       return fail('checkin', isTransient(error), `check-in failed: ${messageOf(error)}`);
     }
-    const delivered = noteCheckinOk(away);
-    if (delivered !== away) await saveAway(host.storage, delivered);
-    if (events.length > 0) this.emit({ type: 'events-sent', events });
+    const delivered = noteCheckinOk(absent);
+    if (delivered !== absent) await saveAbsences(host.storage, delivered);
+    if (absences.length > 0) this.emit({ type: 'absences-sent', absences });
     await this.outbox.acknowledge(checkin.ackedSeq);
     this.emit({
       type: 'checked-in',
@@ -201,6 +171,7 @@ export class AgentCore {
         end = await handleAssignment(
           {
             host,
+            installer: this.options.installer,
             client,
             auth,
             inventory,
@@ -237,9 +208,11 @@ export class AgentCore {
           r.updateId === a.updateId && (r.end === 'pending-reboot' || r.end === 'awaiting-reboot'),
       ),
     );
-    const restart = await this.restartIfAllowed(memory, rebooting);
+    const say = (outcome: RestartOutcome, updates: string[], message: string): void =>
+      this.emit({ type: 'restart', outcome, updates, message });
+    const restart = await decideRestart(host, memory, rebooting, this.options.now(), say);
     await this.publish(auth, memory, restart);
-    if (restart?.run) await this.runRestart(restart.updates);
+    if (restart?.run) await runRestart(host, restart.updates, say);
 
     return {
       outcome: 'ok',
@@ -302,74 +275,6 @@ export class AgentCore {
     if (changed) await saveMemory(this.options.host.storage, memory);
   }
 
-  /**
-   * Decides about restarting the computer for the updates that need it. With a reboot
-   * command the agent restarts once per boot, unless a local admin postponed it or an
-   * update says "no automatic restart while a user is logged on" and someone is.
-   */
-  private async restartIfAllowed(
-    memory: AgentMemory,
-    rebooting: Assignment[],
-  ): Promise<(PendingRestartView & { run: boolean }) | null> {
-    if (rebooting.length === 0) return null;
-    const { host } = this.options;
-    const now = this.options.now();
-    const updates = rebooting.map((a) => a.updateId);
-    const automatic = host.restartComputer !== undefined;
-    const until = memory.restart.postponedUntil;
-    const postponed = until !== null && Date.parse(until) > now.getTime();
-    const view = {
-      updates,
-      automatic,
-      postponedUntil: postponed ? until : null,
-      blockedByLoggedOnUser: false,
-    };
-    const say = (outcome: RestartOutcome, message: string): void =>
-      this.emit({ type: 'restart', outcome, updates, message });
-
-    if (!automatic) {
-      say('manual', 'a restart is needed; no reboot command, so waiting for someone to restart');
-      return { ...view, run: false };
-    }
-    if (postponed) {
-      say('postponed', `restart postponed by a local admin until ${until}`);
-      return { ...view, run: false };
-    }
-    if (rebooting.some((a) => a.noAutoRestartWhileLoggedOn)) {
-      const users = (await host.loggedOnUsers?.()) ?? 0;
-      if (users > 0) {
-        say('blocked-by-logged-on-user', `not restarting: ${users} user(s) logged on`);
-        return { ...view, blockedByLoggedOnUser: true, run: false };
-      }
-    }
-    const boot = bootKey(await host.bootTime());
-    if (memory.restart.triedInBoot === boot) {
-      say('already-requested', 'the restart was already requested in this boot');
-      return { ...view, run: false };
-    }
-    memory.restart.triedInBoot = boot;
-    await saveMemory(host.storage, memory);
-    return { ...view, run: true };
-  }
-
-  private async runRestart(updates: string[]): Promise<void> {
-    const restart = this.options.host.restartComputer?.bind(this.options.host);
-    if (!restart) return;
-    const emit = (outcome: RestartOutcome, message: string): void =>
-      this.emit({ type: 'restart', outcome, updates, message });
-    try {
-      const result = await restart();
-      if (result.exitCode === 0 && !result.timedOut) {
-        emit('restarting', 'restarting the computer to finish installing updates');
-      } else {
-        const how = result.timedOut ? 'timed out' : `exited with ${result.exitCode}`;
-        emit('failed', `the reboot command ${how}: ${result.output.slice(-500)}`);
-      }
-    } catch (error) {
-      emit('failed', `the reboot command failed: ${messageOf(error)}`);
-    }
-  }
-
   private async publish(
     auth: AgentCredential,
     memory: AgentMemory,
@@ -401,6 +306,8 @@ export class AgentCore {
       if (item.policy === 'scheduled' && item.installAt) times.push(Date.parse(item.installAt));
       if (item.deadline) times.push(Date.parse(item.deadline));
     }
+    // An install left running by a killed agent process: look again soon.
+    if (Object.keys(memory.running).length > 0) times.push(now + RUNNING_RECHECK_MS);
     if (restart?.automatic && restart.postponedUntil) {
       times.push(Date.parse(restart.postponedUntil));
     }
@@ -409,12 +316,12 @@ export class AgentCore {
   }
 
   /** A check-in (or enrollment) that could not reach the server starts an outage. */
-  private async noteFailure(error: unknown, known?: AwayState): Promise<void> {
+  private async noteFailure(error: unknown, known?: AbsenceState): Promise<void> {
     if (!isOutage(error)) return;
     const { storage } = this.options.host;
-    const away = known ?? (await loadAway(storage));
-    const next = noteUnreachable(away, this.options.now(), messageOf(error));
-    if (next !== away) await saveAway(storage, next);
+    const state = known ?? (await loadAbsences(storage));
+    const next = noteUnreachable(state, this.options.now(), messageOf(error));
+    if (next !== state) await saveAbsences(storage, next);
   }
 
   private async record(assignment: Assignment, step: Step): Promise<void> {
@@ -434,7 +341,8 @@ export class AgentCore {
   /** Sends what the outbox holds; false when the server could not take it now. */
   private async flush(auth: AgentCredential): Promise<boolean> {
     try {
-      const sent = await this.outbox.flush(this.options.client, auth);
+      const { sent, quarantined } = await this.outbox.flush(this.options.client, auth);
+      for (const q of quarantined) this.emit({ type: 'quarantined', ...q });
       if (sent > 0) this.emit({ type: 'flushed', sent });
       return true;
     } catch (error) {
@@ -470,40 +378,4 @@ export class AgentCore {
   private emit(event: CycleEvent): void {
     this.options.onEvent?.(event);
   }
-}
-
-function fail(
-  stage: 'enroll' | 'checkin',
-  transient: boolean,
-  message: string,
-): Extract<CycleResult, { outcome: 'failed' }> {
-  return { outcome: 'failed', stage, transient, message };
-}
-
-/** Unreachable, overloaded or failing servers are worth retrying; refusals are not. */
-export function isTransient(error: unknown): boolean {
-  if (!(error instanceof ServerCallError)) return false;
-  // A claimed re-image waits for an admin: ask again next cycle.
-  if (error.code === 'reimage-pending') return true;
-  return error.status === null || error.status === 429 || error.status >= 500;
-}
-
-/**
- * The server could not be reached: no connection, or a proxy or load balancer in front
- * of it saying so (502/503/504).
- */
-function isOutage(error: unknown): boolean {
-  if (!(error instanceof ServerCallError)) return false;
-  return (
-    error.status === null || error.status === 502 || error.status === 503 || error.status === 504
-  );
-}
-
-/** The boot a restart was requested in; an unknown boot time counts as one boot. */
-function bootKey(bootTime: string | null): string {
-  return bootTime ?? 'unknown';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,37 +1,16 @@
 import type { Assignment } from '../../contracts/agent-protocol.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import type { DetectRule, InstallCommand, Platform } from '../../contracts/manifest.js';
-import type { FailureReason, StatusState } from '../../domain/status.js';
-import { runInstallCommand, type InstallRun } from '../installers/command-installer.js';
+import type { FailureReason } from '../../domain/status.js';
 import { describeRule, detect } from './detect.js';
 import { fetchFiles } from './download.js';
 import type { CommandResult, Host } from './host.js';
-import type { AgentMemory, PendingItem, PendingStage, ToldWait } from './memory.js';
-import type { AgentCredential, ServerClient } from './server-client.js';
+import type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
+import { applyPolicy } from './client-policy.js';
+import type { InstallRun } from './installer.js';
+import { recordRunning, stillRunning } from './running-install.js';
 
-/** What a handler says about one step; the cycle turns it into an outbox report. */
-export interface Step {
-  state: StatusState;
-  reason?: FailureReason;
-  exitCode?: number | null;
-  output?: string | null;
-  message?: string;
-}
-
-export interface AssignmentContext {
-  host: Host;
-  client: ServerClient;
-  auth: AgentCredential;
-  inventory: Inventory;
-  memory: AgentMemory;
-  saveMemory(): Promise<void>;
-  /** The injected clock: policies, schedules and deadlines are judged by it. */
-  now(): Date;
-  report(step: Step): Promise<void>;
-}
-
-/** How an assignment ended this cycle, for the log and for pruning content. */
-export type AssignmentEnd = StatusState | 'awaiting-reboot';
+export type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
 
 export async function handleAssignment(
   ctx: AssignmentContext,
@@ -58,6 +37,10 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
       return await finish(ctx, after.kind === 'installed', 'after the restart', null);
     });
   }
+
+  // An install begun by an agent process that was killed may still run: never start a
+  // second one. Once it has gone, the normal path below detects first, then decides.
+  if (await stillRunning(ctx, a.updateId)) return 'installing';
 
   if (!manifest.platforms.some((p) => platformMatches(p, ctx.inventory))) {
     const wanted = manifest.platforms.map((p) => (p.arch ? `${p.os}/${p.arch}` : p.os));
@@ -97,7 +80,9 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
     if (fetched) return await end(ctx, { state: 'failed', ...fetched });
 
     await ctx.report({ state: 'installing', ...(go.why ? { message: go.why } : {}) });
-    const run = await runInstallCommand(host, manifest.install, workDir, env);
+    const run = await recordRunning(ctx, a.updateId, (started) =>
+      ctx.installer(host, manifest.install, workDir, env, started),
+    );
     const tail = { exitCode: run.result.exitCode, output: run.result.output };
     switch (run.kind) {
       case 'success': {
@@ -164,7 +149,7 @@ async function uninstall(ctx: AssignmentContext, a: Assignment): Promise<Assignm
     const fetched = await fetchAndPlace(ctx, a, workDir, null);
     if (fetched) return await end(ctx, { state: 'uninstall-failed', ...fetched });
 
-    const run = await runInstallCommand(host, manifest.uninstall, workDir, env);
+    const run = await ctx.installer(host, manifest.uninstall, workDir, env);
     const tail = { exitCode: run.result.exitCode, output: run.result.output };
     if (run.kind === 'success' || run.kind === 'reboot') {
       const after = await detect(host, manifest.detect, workDir, env);
@@ -186,168 +171,6 @@ async function uninstall(ctx: AssignmentContext, a: Assignment): Promise<Assignm
       message: run.kind === 'timeout' ? timedOutMessage(manifest.uninstall) : exitMessage(run),
     });
   });
-}
-
-type PolicyOutcome = { kind: 'go'; why: string | null } | { kind: 'wait'; end: AssignmentEnd };
-
-/**
- * The client policy: whether the install goes ahead now, or waits (for a local admin's
- * approval of the download or the install, or for the scheduled time). A deadline that
- * has passed and an emergency override every policy. Downloads made while waiting stay
- * in the content store until the install or until the assignment goes away.
- */
-async function applyPolicy(ctx: AssignmentContext, a: Assignment): Promise<PolicyOutcome> {
-  const now = ctx.now();
-  let item = ctx.memory.pending[a.updateId];
-  if (item && !sameOffer(item, a)) {
-    // Another deployment or revision of the update: what was approved no longer holds.
-    delete ctx.memory.pending[a.updateId];
-    item = undefined;
-  } else if (item && (item.installAt !== a.installAt || item.deadline !== a.deadline)) {
-    // The admin moved the schedule or the deadline: keep the view right.
-    item.installAt = a.installAt;
-    item.deadline = a.deadline;
-    await ctx.saveMemory();
-  }
-  const forced = forcedBy(a, now);
-  if (forced !== null) return await go(ctx, a, forced);
-
-  switch (a.policy) {
-    case 'notify':
-      item ??= newItem(a, 'download', now);
-      if (item.stage === 'download') {
-        if (!item.approved) return await wait(ctx, a, item, 'awaiting-download');
-        if (!(await downloadWhileWaiting(ctx, a, item))) return { kind: 'wait', end: 'failed' };
-        moveToInstall(item, now);
-      }
-      if (!item.approved) return await wait(ctx, a, item, 'awaiting-install');
-      return await go(ctx, a, 'approved by a local admin');
-    case 'auto-download':
-      if (!item) {
-        item = newItem(a, 'install', now);
-        if (!(await downloadWhileWaiting(ctx, a, item))) return { kind: 'wait', end: 'failed' };
-      }
-      if (!item.approved) return await wait(ctx, a, item, 'awaiting-install');
-      return await go(ctx, a, 'approved by a local admin');
-    case 'scheduled': {
-      const due = a.installAt === null || Date.parse(a.installAt) <= now.getTime();
-      if (item?.approved) return await go(ctx, a, 'approved by a local admin before its time');
-      if (due) {
-        return await go(ctx, a, a.installAt === null ? null : `scheduled for ${a.installAt}`);
-      }
-      if (!item) {
-        item = newItem(a, 'install', now);
-        if (!(await downloadWhileWaiting(ctx, a, item))) return { kind: 'wait', end: 'failed' };
-      }
-      return await wait(ctx, a, item, 'scheduled');
-    }
-  }
-}
-
-/** Why an install goes ahead now whatever the policy, or null. */
-export function forcedBy(a: Assignment, now: Date): string | null {
-  if (a.emergency) return 'emergency deployment';
-  if (a.deadline !== null && Date.parse(a.deadline) <= now.getTime()) {
-    return `the deadline ${a.deadline} has passed`;
-  }
-  return null;
-}
-
-async function go(
-  ctx: AssignmentContext,
-  a: Assignment,
-  why: string | null,
-): Promise<PolicyOutcome> {
-  if (ctx.memory.pending[a.updateId]) {
-    delete ctx.memory.pending[a.updateId];
-    await ctx.saveMemory();
-  }
-  return { kind: 'go', why };
-}
-
-const waitStates: Record<ToldWait, { state: StatusState; message: (a: Assignment) => string }> = {
-  'awaiting-download': {
-    state: 'awaiting-user',
-    message: () => 'waiting for a local admin to approve the download',
-  },
-  'awaiting-install': {
-    state: 'awaiting-user',
-    message: () => 'downloaded; waiting for a local admin to approve the install',
-  },
-  scheduled: {
-    state: 'downloaded',
-    message: (a) => `downloaded; installs at ${a.installAt}, or earlier if a local admin says so`,
-  },
-};
-
-/** Holds the install back; tells the server once per transition, not every cycle. */
-async function wait(
-  ctx: AssignmentContext,
-  a: Assignment,
-  item: PendingItem,
-  told: ToldWait,
-): Promise<PolicyOutcome> {
-  const { state, message } = waitStates[told];
-  const isNew = ctx.memory.pending[a.updateId] !== item;
-  ctx.memory.pending[a.updateId] = item;
-  if (item.told !== told) {
-    const deadline = a.deadline ? `; enforced at the deadline ${a.deadline}` : '';
-    await ctx.report({ state, message: `${message(a)}${deadline}` });
-    item.told = told;
-    await ctx.saveMemory();
-  } else if (isNew) {
-    await ctx.saveMemory();
-  }
-  return { kind: 'wait', end: state };
-}
-
-/** Downloads (and verifies) ahead of the install; false after reporting a failure. */
-async function downloadWhileWaiting(
-  ctx: AssignmentContext,
-  a: Assignment,
-  item: PendingItem,
-): Promise<boolean> {
-  if (a.files.length === 0) return true;
-  const fetched = await fetchFiles(ctx.host.content, ctx.client, ctx.auth, a.files, () =>
-    ctx.report({ state: 'downloading' }),
-  );
-  if (fetched.kind === 'ok') return true;
-  await ctx.report({ state: 'failed', reason: fetched.kind, message: fetched.message });
-  // The failure was told; the next wait is told again once the download works.
-  item.told = null;
-  if (ctx.memory.pending[a.updateId] === item) await ctx.saveMemory();
-  return false;
-}
-
-function newItem(a: Assignment, stage: PendingStage, now: Date): PendingItem {
-  return {
-    deploymentId: a.deploymentId,
-    title: a.manifest.title,
-    policy: a.policy,
-    installAt: a.installAt,
-    deadline: a.deadline,
-    files: a.files.map((f) => f.sha256),
-    stage,
-    approved: false,
-    told: null,
-    since: now.toISOString(),
-  };
-}
-
-function moveToInstall(item: PendingItem, now: Date): void {
-  item.stage = 'install';
-  item.approved = false;
-  item.since = now.toISOString();
-}
-
-function sameOffer(item: PendingItem, a: Assignment): boolean {
-  const files = a.files.map((f) => f.sha256);
-  return (
-    item.deploymentId === a.deploymentId &&
-    item.policy === a.policy &&
-    item.files.length === files.length &&
-    item.files.every((sha, i) => sha === files[i])
-  );
 }
 
 /** Downloads and verifies the files, then places them; returns the failure, if any. */

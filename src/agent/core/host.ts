@@ -19,8 +19,16 @@ export interface Host {
    * A relative `path` is taken from `cwd`.
    */
   inspectFile(path: string, options: { cwd: string; hash: boolean }): Promise<FileInfo>;
-  /** Runs a command through the platform shell, killing its whole process group on timeout. */
-  runCommand(spec: CommandSpec): Promise<CommandResult>;
+  /**
+   * Runs a command through the platform shell, killing its whole process group on
+   * timeout; `started` learns the process id once it runs.
+   */
+  runCommand(spec: CommandSpec, started?: (pid: number) => void): Promise<CommandResult>;
+  /**
+   * Whether a process started by `runCommand` (maybe by an earlier agent process) still
+   * runs. Absent: taken as gone.
+   */
+  processRunning?(pid: number): Promise<boolean>;
   /** Small durable values: the credential, the outbox, the core's memory. */
   readonly storage: DurableStore;
   /** Downloaded content, addressed by SHA-256, and the work dirs commands run in. */

@@ -12,6 +12,16 @@ export interface AgentMemory {
   /** Install assignments held back by their client policy, by update id. */
   pending: Record<string, PendingItem>;
   restart: RestartMemory;
+  /** Installs started and not yet seen to end, by update id (the agent may be killed). */
+  running: Record<string, RunningInstall>;
+}
+
+export interface RunningInstall {
+  startedAt: string;
+  /** The boot it started in: after a restart the process is gone whatever its id. */
+  bootTime: string | null;
+  /** Null until the command has started. */
+  pid: number | null;
 }
 
 /** What a held-back install waits for next. */
@@ -46,7 +56,12 @@ export interface RestartMemory {
 const MEMORY_KEY = 'memory';
 
 export function emptyMemory(): AgentMemory {
-  return { reboots: {}, pending: {}, restart: { postponedUntil: null, triedInBoot: null } };
+  return {
+    reboots: {},
+    pending: {},
+    restart: { postponedUntil: null, triedInBoot: null },
+    running: {},
+  };
 }
 
 export async function loadMemory(store: DurableStore): Promise<AgentMemory> {
@@ -57,6 +72,7 @@ export async function loadMemory(store: DurableStore): Promise<AgentMemory> {
     const value = JSON.parse(raw) as Partial<AgentMemory>;
     if (isRecord(value.reboots)) memory.reboots = value.reboots;
     if (isRecord(value.pending)) memory.pending = value.pending;
+    if (isRecord(value.running)) memory.running = value.running;
     if (isRecord(value.restart)) {
       const r = value.restart as Partial<RestartMemory>;
       memory.restart = {

@@ -5,14 +5,32 @@ import { ServerCallError, type AgentCredential, type ServerClient } from './serv
 /** A report before the outbox gives it its sequence number. */
 export type ReportDraft = Omit<StatusReport, 'seq'>;
 
+/** A report the server refused as such (a 4xx naming it): kept aside, never resent. */
+export interface QuarantinedReport {
+  report: StatusReport;
+  status: number;
+  message: string;
+  at: string;
+}
+
 interface OutboxFile {
   /** The last sequence number handed out; never goes down, survives restarts. */
   lastSeq: number;
   pending: StatusReport[];
+  /** The latest refused reports, oldest first, for a person to look at. */
+  quarantined: QuarantinedReport[];
+}
+
+/** What one flush did. */
+export interface FlushResult {
+  sent: number;
+  quarantined: QuarantinedReport[];
 }
 
 const OUTBOX_KEY = 'outbox';
 export const MAX_BATCH = 500;
+/** Refused reports kept for diagnosis; the oldest go first. */
+export const MAX_QUARANTINED = 100;
 
 /**
  * The durable outbox: every report is stored (with its sequence number) before it is
@@ -36,7 +54,7 @@ export class Outbox {
   async add(draft: ReportDraft): Promise<StatusReport> {
     const state = await this.load();
     const report: StatusReport = { ...draft, seq: state.lastSeq + 1 };
-    await this.save({ lastSeq: report.seq, pending: [...state.pending, report] });
+    await this.save({ ...state, lastSeq: report.seq, pending: [...state.pending, report] });
     return report;
   }
 
@@ -50,41 +68,52 @@ export class Outbox {
     const pending = state.pending.filter((r) => r.seq > ackedSeq);
     const lastSeq = Math.max(state.lastSeq, ackedSeq);
     if (pending.length === state.pending.length && lastSeq === state.lastSeq) return;
-    await this.save({ lastSeq, pending });
+    await this.save({ ...state, lastSeq, pending });
   }
 
-  private async drop(seq: number): Promise<void> {
-    const state = await this.load();
-    await this.save({ ...state, pending: state.pending.filter((r) => r.seq !== seq) });
+  /** Reports the server refused, oldest first (shown by the log and kept in the outbox). */
+  async quarantined(): Promise<readonly QuarantinedReport[]> {
+    return (await this.load()).quarantined;
   }
 
-  /** Forgets unsent reports (the computer's identity is gone); the counter stays. */
-  async clear(): Promise<void> {
+  /** Moves one report out of the way of the others, keeping it and why it was refused. */
+  private async quarantine(
+    report: StatusReport,
+    error: ServerCallError,
+  ): Promise<QuarantinedReport> {
     const state = await this.load();
-    await this.save({ lastSeq: state.lastSeq, pending: [] });
+    const entry = { report, status: error.status ?? 0, message: error.message, at: report.at };
+    await this.save({
+      ...state,
+      pending: state.pending.filter((r) => r.seq !== report.seq),
+      quarantined: [...state.quarantined, entry].slice(-MAX_QUARANTINED),
+    });
+    return entry;
   }
 
   /**
-   * Sends pending reports in order, in batches. Returns how many the server
-   * acknowledged; a failed call throws and leaves the rest for the next flush.
+   * Sends pending reports in order, in batches. Says how many the server acknowledged
+   * and which it refused; a failed call throws and leaves the rest for the next flush.
    */
-  async flush(client: ServerClient, auth: AgentCredential): Promise<number> {
+  async flush(client: ServerClient, auth: AgentCredential): Promise<FlushResult> {
     let sent = 0;
+    const quarantined: QuarantinedReport[] = [];
     let batchSize = MAX_BATCH;
     for (;;) {
       const batch = (await this.load()).pending.slice(0, batchSize);
-      if (batch.length === 0) return sent;
+      const [first] = batch;
+      if (!first) return { sent, quarantined };
       let ackedSeq: number;
       try {
         ({ ackedSeq } = await client.reports(auth, { reports: batch }));
       } catch (error) {
         if (!isRefused(error)) throw error;
-        // One bad report must not block the outbox for ever: find it and drop it.
+        // One bad report must not block the outbox for ever: find it, and set it aside.
         if (batch.length > 1) {
           batchSize = 1;
           continue;
         }
-        await this.drop(batch[0]?.seq ?? 0);
+        quarantined.push(await this.quarantine(first, error));
         continue;
       }
       const before = (await this.load()).pending.length;
@@ -92,14 +121,14 @@ export class Outbox {
       const after = (await this.load()).pending.length;
       sent += before - after;
       // The server did not take the batch's first report: resending now would loop.
-      if (after === before) return sent;
+      if (after === before) return { sent, quarantined };
     }
   }
 
   private async load(): Promise<OutboxFile> {
     if (this.state) return this.state;
     const raw = await this.store.get(OUTBOX_KEY);
-    this.state = raw ? parseOutbox(raw) : { lastSeq: 0, pending: [] };
+    this.state = raw ? parseOutbox(raw) : { lastSeq: 0, pending: [], quarantined: [] };
     return this.state;
   }
 
@@ -109,9 +138,15 @@ export class Outbox {
   }
 }
 
-/** The server refused the reports themselves (validation), not the call. */
-function isRefused(error: unknown): boolean {
-  return error instanceof ServerCallError && (error.status === 400 || error.status === 422);
+/**
+ * The server refused the reports themselves (a 4xx), not the call: not the credential
+ * (401/403, enrolling again fixes it), not a timeout or a rate limit (408/429, worth
+ * retrying as is).
+ */
+function isRefused(error: unknown): error is ServerCallError {
+  if (!(error instanceof ServerCallError) || error.status === null) return false;
+  const { status } = error;
+  return status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
 }
 
 function parseOutbox(raw: string): OutboxFile {
@@ -121,10 +156,11 @@ function parseOutbox(raw: string): OutboxFile {
   } catch {
     // Writes are atomic, so this is outside damage. Starting over is safe: the next
     // check-in's ackedSeq moves the counter past everything the server has applied.
-    return { lastSeq: 0, pending: [] };
+    return { lastSeq: 0, pending: [], quarantined: [] };
   }
   return {
     lastSeq: typeof value.lastSeq === 'number' ? value.lastSeq : 0,
     pending: Array.isArray(value.pending) ? value.pending : [],
+    quarantined: Array.isArray(value.quarantined) ? value.quarantined : [],
   };
 }

@@ -2,22 +2,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutputTail, runShellCommand } from './command-runner.js';
+import { waitFor } from '../../../test/support/agents.js';
+import { OutputTail, processRunning, runShellCommand } from './command-runner.js';
 
-/** Running, and not a zombie waiting for a parent (in a container, PID 1 may never reap it). */
-async function alive(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== 'linux') return true;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
+/** Waits until the process has gone (killed and reaped), or fails after a generous while. */
+async function gone(pid: number): Promise<boolean> {
+  return await waitFor(
+    `process ${pid} to end`,
+    () => Promise.resolve(!processRunning(pid)),
+    20_000,
+    50,
+  );
 }
 
 describe('runShellCommand', () => {
@@ -58,7 +53,6 @@ describe('runShellCommand', () => {
 
   it('kills the whole process group on timeout', async () => {
     const pidFile = join(dir, 'child.pid');
-    const started = Date.now();
     const result = await runShellCommand(
       {
         command: `echo before; sleep 30 & echo $! > ${pidFile}; wait`,
@@ -71,18 +65,38 @@ describe('runShellCommand', () => {
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBeNull();
     expect(result.output).toContain('before');
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The child in the background (same group) goes too; the run did not wait 30 s for it.
     const childPid = Number((await readFile(pidFile, 'utf8')).trim());
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await alive(childPid)).toBe(false);
+    expect(await gone(childPid)).toBe(true);
   });
 
   it('escalates to SIGKILL when the command ignores SIGTERM', async () => {
+    const pidFile = join(dir, 'stubborn.pid');
     const result = await runShellCommand(
-      { command: 'trap "" TERM; sleep 30', cwd: dir, env: {}, timeoutSeconds: 1 },
+      {
+        command: `trap "" TERM; echo $$ > ${pidFile}; sleep 30`,
+        cwd: dir,
+        env: {},
+        timeoutSeconds: 1,
+      },
       { killGraceMs: 300 },
     );
     expect(result.timedOut).toBe(true);
+    expect(result.exitCode).toBeNull();
+    const shellPid = Number((await readFile(pidFile, 'utf8')).trim());
+    expect(await gone(shellPid)).toBe(true);
+  });
+
+  it('tells a running process from one that has ended', async () => {
+    let pid = 0;
+    const run = runShellCommand(
+      { command: 'sleep 30', cwd: dir, env: {}, timeoutSeconds: 1 },
+      { killGraceMs: 100, onStarted: (p) => (pid = p) },
+    );
+    expect(pid).toBeGreaterThan(0);
+    expect(processRunning(pid)).toBe(true);
+    await run;
+    expect(await gone(pid)).toBe(true);
   });
 
   it('rejects when the command cannot start at all', async () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { OUTPUT_TAIL_BYTES, type CommandResult, type CommandSpec } from '../core/host.js';
 
 export interface RunOptions {
@@ -7,6 +8,8 @@ export interface RunOptions {
   /** The environment the command's own variables are added to. */
   baseEnv?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** Learns the process id once the command runs. */
+  onStarted?: (pid: number) => void;
 }
 
 /** How long to wait for output pipes held open by a leftover background child. */
@@ -39,6 +42,7 @@ export function runShellCommand(
         stdio: ['ignore', 'pipe', 'pipe'],
       });
 
+  if (child.pid !== undefined) options.onStarted?.(child.pid);
   const tail = new OutputTail(OUTPUT_TAIL_BYTES);
   child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
@@ -120,5 +124,21 @@ export class OutputTail {
     const bytes = all.length > this.limit ? all.subarray(all.length - this.limit) : all;
     // A cut may land inside a multi-byte character; drop its leftover bytes.
     return bytes.toString('utf8').replace(/^\uFFFD+/, '');
+  }
+}
+
+/** The process runs (and is not a zombie waiting for its parent to reap it). */
+export function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }

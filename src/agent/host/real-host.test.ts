@@ -8,6 +8,7 @@ import type { StatusReport } from '../../contracts/agent-protocol.js';
 import { close, listen, sendJson, textServer } from '../../cli/cli.test-support.js';
 import { updateManifest } from '../../contracts/manifest.js';
 import { AgentCore } from '../core/agent-core.js';
+import { runInstallCommand as installer } from '../installers/command-installer.js';
 import { HttpServerClient } from '../http-client.js';
 import { readPendingView, writeRequest } from './local-user-files.js';
 import { RealHost } from './real-host.js';
@@ -95,7 +96,13 @@ describe('RealHost with the HTTP client', () => {
     const client = new HttpServerClient({ serverUrl: url });
     const host = new RealHost({ stateDir: state, hostname: 'test-pc', hardwareId: 'hw-test' });
     try {
-      const core = new AgentCore({ host, client, enrollmentToken: 't', now: () => new Date() });
+      const core = new AgentCore({
+        host,
+        installer,
+        client,
+        enrollmentToken: 't',
+        now: () => new Date(),
+      });
       return await core.runCycle();
     } finally {
       await client.close();

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { version } from '../../version.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import type { CommandResult, CommandSpec, FileInfo, Host } from '../core/host.js';
-import { runShellCommand } from './command-runner.js';
+import { processRunning, runShellCommand } from './command-runner.js';
 import { digestFile, FileStore, FsContentStore, isNotFound } from './fs-store.js';
 import { FsLocalUser } from './local-user-files.js';
 
@@ -122,8 +122,12 @@ export class RealHost implements Host {
     }
   }
 
-  runCommand(spec: CommandSpec): Promise<CommandResult> {
-    return runShellCommand(spec, { killGraceMs: this.options.killGraceMs });
+  runCommand(spec: CommandSpec, started?: (pid: number) => void): Promise<CommandResult> {
+    return runShellCommand(spec, { killGraceMs: this.options.killGraceMs, onStarted: started });
+  }
+
+  processRunning(pid: number): Promise<boolean> {
+    return Promise.resolve(processRunning(pid));
   }
 
   /** /etc/machine-id, else a random id kept in the state dir. */

@@ -1,30 +1,24 @@
 import type { InstallCommand } from '../../contracts/manifest.js';
 import type { CommandResult, Host } from '../core/host.js';
+import type { InstallRun } from '../core/installer.js';
+
+export type { InstallRun } from '../core/installer.js';
 
 /**
- * What the generic command installer made of a run, before the detect rule has its
- * say. Installers for real package formats (dpkg, msi, …) will return the same.
+ * The generic command installer (an `Installer`): runs an install (or uninstall)
+ * command in the update's work dir and classifies its exit.
  */
-export type InstallRun =
-  | { kind: 'success'; result: CommandResult }
-  | { kind: 'reboot'; result: CommandResult }
-  | { kind: 'retry'; result: CommandResult }
-  | { kind: 'timeout'; result: CommandResult }
-  | { kind: 'error'; result: CommandResult };
-
-/** Runs an install (or uninstall) command in the update's work dir and classifies its exit. */
 export async function runInstallCommand(
   host: Host,
   install: InstallCommand,
   workDir: string,
   env: Readonly<Record<string, string>>,
+  started?: (pid: number) => void,
 ): Promise<InstallRun> {
-  const result = await host.runCommand({
-    command: install.command,
-    cwd: workDir,
-    env,
-    timeoutSeconds: install.timeoutSeconds,
-  });
+  const result = await host.runCommand(
+    { command: install.command, cwd: workDir, env, timeoutSeconds: install.timeoutSeconds },
+    started,
+  );
   return { kind: classifyExit(install, result), result };
 }
 

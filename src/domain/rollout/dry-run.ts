@@ -1,5 +1,5 @@
 import { phaseGate, type DeploymentPlan, type MaintenanceWindow } from './plan.js';
-import { assignPhases } from './membership.js';
+import { placeComputers } from './placement.js';
 import { availableAtMs, phaseTiming } from './schedule.js';
 import { installStart } from './windows.js';
 
@@ -42,16 +42,16 @@ export type DryRun = { phases: DryRunPhase[]; unreached: DryRunComputer[] };
 export function dryRun(input: DryRunInput): DryRun {
   const { plan, now } = input;
   const byId = new Map(input.computers.map((c) => [c.id, c]));
-  const membership = assignPhases({
+  const placement = placeComputers({
     deploymentId: input.deploymentId,
     computerIds: input.computers.map((c) => c.id),
     phases: plan.phases,
     groupsOf: new Map(input.computers.map((c) => [c.id, c.groups])),
-    assigned: new Map(),
+    placed: new Map(),
   });
   const available = availableAtMs(plan, now);
   const members = plan.phases.map((): DryRunComputer[] => []);
-  for (const [id, phase] of membership.added) {
+  for (const [id, phase] of placement.added) {
     const c = byId.get(id);
     if (c) members[phase]?.push(c);
   }
@@ -92,7 +92,7 @@ export function dryRun(input: DryRunInput): DryRun {
       computers,
     });
   });
-  const unreached = membership.unreached.flatMap((id) => {
+  const unreached = placement.unreached.flatMap((id) => {
     const c = byId.get(id);
     return c ? [c] : [];
   });

@@ -3,7 +3,7 @@ import { planFactory } from '../../../test/factories/plan.factory.js';
 import type { DeploymentPlan } from './plan.js';
 import { countStates, type StatusState } from '../status.js';
 import { evaluateDeployment, type DeploymentStatus, type EngineEvent } from './engine.js';
-import { assignPhases, stableHash } from './membership.js';
+import { placeComputers, stableHash } from './placement.js';
 import { nextRetry } from './retry.js';
 
 /**
@@ -24,11 +24,11 @@ const t0 = Date.parse('2025-06-02T00:00:00Z');
 
 function simulate(plan: DeploymentPlan, n: number, fails: (c: Computer) => boolean, days: number) {
   const ids = Array.from({ length: n }, (_, i) => `pc-${i}`);
-  const m = assignPhases({
+  const m = placeComputers({
     deploymentId: 'dep-1',
     computerIds: ids,
     phases: plan.phases,
-    assigned: new Map(),
+    placed: new Map(),
   });
   const computers: Computer[] = [...m.added].map(([id, phase]) => ({
     id,

@@ -1,3 +1,5 @@
+import { systemClock } from '../../clock.js';
+import type { Clock } from '../../domain/clock.js';
 import type { Coordination } from '../../store/coordination.js';
 import type { RolloutDriver } from './rollout-driver.js';
 
@@ -8,13 +10,22 @@ export type EngineLoopOptions = {
   nudgeQuietMs: number;
   onError: (error: unknown) => void;
   onLeadership?: (leading: boolean) => void;
+  /** The real clock the quiet interval is measured on (default: the system clock). */
+  timerClock?: Clock;
 };
 
+/** What replicas tell the leader over the coordination channel (beside wake-ups). */
+type EngineMessage = { engine: 'tick' } | { engine: 'place'; computerIds: string[] };
+
+/** Computer ids per message: a NOTIFY payload must stay under 8,000 bytes. */
+const IDS_PER_MESSAGE = 100;
+
 /**
- * Runs the driver on a timer and soon after status changes, on the leader only:
- * with several replicas on PostgreSQL, the one holding the advisory lock. If it
- * dies, its connection drops, the lock frees, and another replica takes over at
- * its next tick.
+ * Runs the driver on a timer and soon after something marked a deployment due, on
+ * the leader only: with several replicas on PostgreSQL, the one holding the advisory
+ * lock. If it dies, its connection drops, the lock frees, and another replica takes
+ * over at its next tick. Requests never tick: they mark deployments due in the
+ * database (any replica) and nudge the leader.
  */
 export class EngineLoop {
   private timer: NodeJS.Timeout | null = null;
@@ -23,12 +34,16 @@ export class EngineLoop {
   private leading = false;
   private soon: NodeJS.Timeout | null = null;
   private lastRunAt = 0;
+  private readonly timerClock: Clock;
 
   constructor(
     private readonly driver: RolloutDriver,
     private readonly coordination: Coordination,
     private readonly options: EngineLoopOptions,
-  ) {}
+  ) {
+    this.timerClock = options.timerClock ?? systemClock;
+    coordination.onMessage((text) => this.receive(text));
+  }
 
   start(): void {
     if (this.timer) return;
@@ -36,25 +51,35 @@ export class EngineLoop {
     void this.run();
   }
 
-  /**
-   * Something changed (a report): evaluate soon, once. A fleet reporting all at
-   * once must not make the engine run back to back, so nudges wait for the rest
-   * of the quiet interval since the last tick.
-   */
-  nudge(): void {
-    if (this.soon || !this.timer) return;
-    const wait = Math.max(50, this.lastRunAt + this.options.nudgeQuietMs - Date.now());
-    this.soon = setTimeout(() => {
-      this.soon = null;
-      void this.run();
-    }, wait);
-  }
-
   get isLeader(): boolean {
     return this.leading;
   }
 
-  /** One tick now, waiting for it (and for one already running). */
+  /** An admin changed a deployment: the leader evaluates it at its next tick, soon. */
+  async nudge(deploymentId: string): Promise<void> {
+    await this.driver.markDue([deploymentId]);
+    this.wakeLeader();
+  }
+
+  /** A computer reported on these updates: their deployments that placed it are due. */
+  async reported(computerId: string, updateIds: readonly string[]): Promise<void> {
+    await this.driver.markReported(computerId, updateIds);
+    this.wakeLeader();
+  }
+
+  /** Computers may have joined a target: the leader places them (here, or told). */
+  async joined(computerIds: readonly string[]): Promise<void> {
+    if (computerIds.length === 0) return;
+    if (await this.lead()) {
+      for (const id of computerIds) await this.driver.placeComputer(id);
+      return;
+    }
+    for (let i = 0; i < computerIds.length; i += IDS_PER_MESSAGE) {
+      await this.tell({ engine: 'place', computerIds: computerIds.slice(i, i + IDS_PER_MESSAGE) });
+    }
+  }
+
+  /** One tick now, waiting for it (and for one already running). Tests and the timer call it. */
   async run(): Promise<void> {
     if (this.running) {
       this.again = true;
@@ -63,14 +88,9 @@ export class EngineLoop {
     this.running = (async () => {
       do {
         this.again = false;
-        this.lastRunAt = Date.now();
+        this.lastRunAt = this.timerClock.now();
         try {
-          const leading = await this.coordination.tryLead();
-          if (leading !== this.leading) {
-            this.leading = leading;
-            this.options.onLeadership?.(leading);
-          }
-          if (leading) await this.driver.tick();
+          if (await this.lead()) await this.driver.tick();
         } catch (error) {
           this.options.onError(error);
         }
@@ -89,5 +109,58 @@ export class EngineLoop {
     this.timer = null;
     this.soon = null;
     await this.running;
+  }
+
+  private async lead(): Promise<boolean> {
+    const leading = await this.coordination.tryLead();
+    if (leading !== this.leading) {
+      this.leading = leading;
+      if (leading) this.driver.takeOver();
+      this.options.onLeadership?.(leading);
+    }
+    return leading;
+  }
+
+  /** Here when leading, else over the channel to the replica that leads. */
+  private wakeLeader(): void {
+    if (this.leading) this.tickSoon();
+    else void this.tell({ engine: 'tick' }).catch(this.options.onError);
+  }
+
+  /**
+   * A tick soon, once. A fleet reporting all at once must not make the engine run
+   * back to back, so it waits for the rest of the quiet interval since the last tick.
+   */
+  private tickSoon(): void {
+    if (this.soon || !this.timer) return;
+    const wait = Math.max(50, this.lastRunAt + this.options.nudgeQuietMs - this.timerClock.now());
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      void this.run();
+    }, wait);
+  }
+
+  private tell(message: EngineMessage): Promise<void> {
+    return this.coordination.publish(JSON.stringify(message));
+  }
+
+  private receive(text: string): void {
+    let message: Partial<EngineMessage> & { computerIds?: unknown };
+    try {
+      message = JSON.parse(text) as typeof message;
+    } catch {
+      return;
+    }
+    if (message.engine === 'tick') {
+      if (this.leading) this.tickSoon();
+    } else if (message.engine === 'place' && Array.isArray(message.computerIds)) {
+      const ids = message.computerIds.filter((id): id is string => typeof id === 'string');
+      void this.placeIfLeading(ids).catch(this.options.onError);
+    }
+  }
+
+  private async placeIfLeading(computerIds: readonly string[]): Promise<void> {
+    if (!this.leading || !(await this.lead())) return;
+    for (const id of computerIds) await this.driver.placeComputer(id);
   }
 }

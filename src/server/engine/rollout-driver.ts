@@ -1,7 +1,6 @@
 import { planSchema, type DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { evaluateDeployment, type PhaseState } from '../../domain/rollout/engine.js';
-import { assignPhases } from '../../domain/rollout/membership.js';
 import { uninstallableStates } from '../../domain/rollout/offer.js';
 import type { StatusState } from '../../domain/status.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
@@ -9,8 +8,12 @@ import type { EventRepository } from '../../store/event.repository.js';
 import type { RolloutRepository } from '../../store/rollout.repository.js';
 import type { WakeService } from '../notify/wake.service.js';
 import { newSortableId } from '../services/secrets.js';
+import { Placer } from './placer.js';
 
-const FULL_PLACEMENT_EVERY_MS = 30_000;
+/** Clock time between safety-net sweeps: every live deployment placed over its whole target and evaluated. */
+export const SWEEP_EVERY_MS = 10 * 60_000;
+
+const liveStates = ['active', 'completed', 'rolling-back'];
 
 const planCache = new Map<string, DeploymentPlan>();
 
@@ -30,46 +33,93 @@ export function storedPlan(row: Pick<DeploymentRecord, 'plan'>): DeploymentPlan 
 }
 
 /**
- * Applies the pure engine to stored deployments: assigns new target computers to
+ * Applies the pure engine to stored deployments: places new target computers in
  * phases, reads each phase's figures, evaluates, and applies the actions with an
  * event for each. Runs on the leader only.
+ *
+ * A tick evaluates only the deployments that are due: their next evaluation time
+ * (computed by the pure engine: a soak's end, a phase's start time) has come, or a
+ * report, an action or a joiner marked them due (`markDue`, from any replica). An
+ * idle deployment costs one query per tick and no writes.
  */
 export class RolloutDriver {
+  private lastSweepAt: number | null = null;
+  /** Deployments whose evaluation stored its next time (see `evaluateDue`). */
+  private readonly rescheduled = new Set<string>();
+
   constructor(
     private readonly deployments: DeploymentRepository,
     private readonly rollout: RolloutRepository,
     private readonly events: EventRepository,
     private readonly wake: WakeService,
     private readonly clock: Clock,
+    private readonly placer = new Placer(rollout, clock),
   ) {}
 
+  /** This process just became the leader: trust nothing kept from before, sweep at the next tick. */
+  takeOver(): void {
+    this.placer.forget();
+    this.lastSweepAt = null;
+  }
+
   async tick(): Promise<void> {
-    for (const deployment of await this.deployments.inStates([
-      'active',
-      'completed',
-      'rolling-back',
-    ])) {
-      await this.evaluate(deployment);
+    const now = this.clock.now();
+    if (this.lastSweepAt === null || now - this.lastSweepAt >= SWEEP_EVERY_MS) {
+      // The safety net, rare: a mark lost (a leader change) or a computer that left a
+      // target only shows in a full pass.
+      this.lastSweepAt = now;
+      this.placer.forget();
+      for (const d of await this.deployments.inStates(liveStates)) await this.evaluateDue(d, now);
+      return;
     }
+    for (const id of await this.rollout.dueDeploymentIds(now)) {
+      const deployment = await this.deployments.find(id);
+      if (deployment) await this.evaluateDue(deployment, now);
+    }
+  }
+
+  /** Evaluates, then clears a due mark the evaluation left (it stopped early: not active). */
+  private async evaluateDue(deployment: DeploymentRecord, now: number): Promise<void> {
+    this.rescheduled.delete(deployment.id);
+    await this.evaluate(deployment);
+    const seen = deployment.next_evaluation_at;
+    if (!this.rescheduled.has(deployment.id) && seen !== null && Number(seen) <= now) {
+      await this.reschedule(deployment, null, deployment.waiting_for);
+    }
+    this.rescheduled.delete(deployment.id);
+  }
+
+  /** Brings these deployments' next evaluation forward to now (an admin action). */
+  markDue(deploymentIds: readonly string[]): Promise<void> {
+    return this.rollout.markDue(deploymentIds, this.clock.now());
+  }
+
+  /** A computer reported on these updates: its live deployments of them are due. */
+  markReported(computerId: string, updateIds: readonly string[]): Promise<void> {
+    return this.rollout.markReportedDue(computerId, updateIds, this.clock.now());
   }
 
   /**
    * Places a computer that just joined a target (enrolled, added to a group, moved
-   * into a query group) in its phases now, so its next check-in already counts.
+   * into a query group) in its phases now, so its next check-in already counts. Costs
+   * O(its deployments): the phase sizes are kept between full passes.
    */
   async placeComputer(computerId: string): Promise<void> {
-    for (const id of await this.rollout.unassignedDeploymentIds(computerId)) {
+    const ids = await this.rollout.unassignedDeploymentIds(computerId);
+    if (ids.length === 0) return;
+    const groups = await this.rollout.groupNamesOfComputer(computerId);
+    for (const id of ids) {
       const deployment = await this.deployments.find(id);
-      if (!deployment) continue;
-      this.placedAt.delete(id);
-      await this.assignNewComputers(deployment, storedPlan(deployment));
+      if (deployment)
+        await this.placer.placeJoiner(deployment, storedPlan(deployment), computerId, groups);
     }
+    await this.rollout.markDue(ids, this.clock.now());
   }
 
   async evaluate(deployment: DeploymentRecord): Promise<void> {
     const plan = storedPlan(deployment);
     if (deployment.state === 'rolling-back') return this.checkRollback(deployment);
-    await this.assignNewComputers(deployment, plan);
+    await this.placer.placeTarget(deployment, plan);
     if (deployment.state !== 'active') return;
 
     const now = this.clock.now();
@@ -117,35 +167,19 @@ export class RolloutDriver {
         actor: 'engine',
       })),
     );
-    await this.deployments.update(deployment.id, {
-      next_evaluation_at: evaluation.nextEvaluationAt,
-      waiting_for: evaluation.waitingFor,
-    });
+    await this.reschedule(deployment, evaluation.nextEvaluationAt, evaluation.waitingFor);
   }
 
-  /** When each deployment's whole target was last placed (real time). */
-  private readonly placedAt = new Map<string, number>();
-
-  private async assignNewComputers(
+  /** Writes the next evaluation time and what the deployment waits for, only when they change. */
+  private async reschedule(
     deployment: DeploymentRecord,
-    plan: DeploymentPlan,
+    next: number | null,
+    waitingFor: string | null,
   ): Promise<void> {
-    // Joiners are placed at once as they join (placeComputer); this full pass over
-    // the target is the safety net, and need not run at every tick.
-    const last = this.placedAt.get(deployment.id);
-    if (last !== undefined && Date.now() - last < FULL_PLACEMENT_EVERY_MS) return;
-    this.placedAt.set(deployment.id, Date.now());
-    const target = await this.rollout.targetComputers(deployment.id);
-    const assigned = await this.rollout.assigned(deployment.id);
-    if ([...target.keys()].every((id) => assigned.has(id))) return;
-    const membership = assignPhases({
-      deploymentId: deployment.id,
-      computerIds: [...target.keys()],
-      phases: plan.phases,
-      groupsOf: target,
-      assigned,
-    });
-    await this.rollout.assign(deployment.id, membership.added);
+    const seen =
+      deployment.next_evaluation_at === null ? null : Number(deployment.next_evaluation_at);
+    if (seen === next && deployment.waiting_for === waitingFor) return;
+    await this.rollout.reschedule(deployment.id, seen, next, waitingFor);
   }
 
   private async phaseStates(

@@ -28,7 +28,8 @@ export class WakeService {
 
   private async deliver(text: string): Promise<void> {
     if (this.hub.connected === 0) return;
-    const message = JSON.parse(text) as WakeMessage;
+    const message = JSON.parse(text) as WakeMessage | { engine: string };
+    if ('engine' in message) return; // for the rollout engine (see engine-loop.ts)
     const ids = await this.rollout.computerIds(
       message.deploymentId,
       message.upToPhase ?? undefined,

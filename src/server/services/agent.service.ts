@@ -1,11 +1,12 @@
 import type {
-  AgentEvent,
+  Absence,
   Assignment,
   CheckinRequest,
   CheckinResponse,
   ReportsResponse,
   StatusReport,
 } from '../../contracts/agent-protocol.js';
+import { absencesOf } from '../../contracts/agent-protocol.js';
 import type { MaintenanceWindow } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
@@ -26,7 +27,7 @@ import { newId } from './secrets.js';
 export type AgentServiceOptions = {
   checkinIntervalSeconds: number;
   /** Called after reports are stored, so the engine can re-evaluate soon. */
-  onReports?: () => void;
+  onReports?: (computerId: string, updateIds: readonly string[]) => Promise<void>;
 };
 
 /** The server's side of the agent protocol: check-ins and status reports. */
@@ -65,10 +66,11 @@ export class AgentService {
       now,
     );
     if (changed) await this.membership.refreshComputer(computerId, inventory);
-    await this.recordAbsences(computerId, request.events, now);
+    const told = absencesOf(request);
+    await this.recordAbsences(computerId, told, now);
     const silence = silentAbsence(
       computer.lastSeenAt,
-      request.events.length > 0,
+      told.length > 0,
       this.options.checkinIntervalSeconds,
       now,
     );
@@ -140,8 +142,8 @@ export class AgentService {
     );
   }
 
-  /** What the agent tells of its time away (the check-in's `events`) is stored as absences. */
-  private async recordAbsences(computerId: string, told: AgentEvent[], now: number): Promise<void> {
+  /** What the agent tells of its time away (the check-in's `absences`) is stored as absences. */
+  private async recordAbsences(computerId: string, told: Absence[], now: number): Promise<void> {
     await this.absences.add(
       told.map((e) => ({
         id: newId('abs'),
@@ -161,7 +163,7 @@ export class AgentService {
       if (await this.entry(id)) known.add(id);
     }
     const ackedSeq = await this.statuses.applyReports(computerId, reports, known, this.clock.now());
-    this.options.onReports?.();
+    await this.options.onReports?.(computerId, [...known]);
     return { ackedSeq };
   }
 }

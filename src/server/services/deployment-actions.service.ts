@@ -37,7 +37,7 @@ export class DeploymentActionsService {
     private readonly groups: GroupRepository,
     private readonly reader: DeploymentService,
     private readonly wake: WakeService,
-    private readonly engine: Pick<EngineLoop, 'run'>,
+    private readonly engine: Pick<EngineLoop, 'nudge'>,
     private readonly clock: Clock,
   ) {}
 
@@ -101,7 +101,7 @@ export class DeploymentActionsService {
     await this.event(id, action, `${past}: ${why}`, actor);
     // Agents drop pending installs (halt, revoke) or start at once (resume, rollback).
     await this.wake.wakeDeployment(id, `${action}: ${why}`);
-    await this.engine.run();
+    await this.engine.nudge(id);
     return this.reader.show(id);
   }
 
@@ -132,7 +132,7 @@ export class DeploymentActionsService {
       actor,
       current.name,
     );
-    await this.engine.run();
+    await this.engine.nudge(id);
     return this.reader.show(id);
   }
 
@@ -168,7 +168,7 @@ export class DeploymentActionsService {
         actor,
       );
       await this.wake.wakeDeployment(id, why);
-      await this.engine.run();
+      await this.engine.nudge(id);
       return this.reader.show(id);
     }
     if (!(await this.updates.find(request.update)))

@@ -41,7 +41,7 @@ export class DeploymentService {
     private readonly events: EventRepository,
     private readonly updates: UpdateRepository,
     private readonly groups: GroupService,
-    private readonly engine: Pick<EngineLoop, 'run'>,
+    private readonly engine: Pick<EngineLoop, 'nudge'>,
     private readonly clock: Clock,
   ) {}
 
@@ -121,8 +121,8 @@ export class DeploymentService {
         actor,
       },
     ]);
-    // The first phase may open now; an emergency wakes its computers at once.
-    await this.engine.run();
+    // The leader opens the first phase at its next tick; an emergency wakes its computers then.
+    await this.engine.nudge(id);
     return this.show(id);
   }
 

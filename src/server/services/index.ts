@@ -46,9 +46,9 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     nudgeQuietMs: 250,
     onError: (e) => options.logError(e, 'rollout engine tick failed'),
   });
-  const membership = new MembershipService(repos.groups, repos.computers, async (ids) => {
-    for (const id of ids) await driver.placeComputer(id);
-  });
+  const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
+    engine.joined(ids),
+  );
   const computers = new ComputerService(
     repos.computers,
     repos.groups,
@@ -101,7 +101,10 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       repos.absences,
       membership,
       clock,
-      { checkinIntervalSeconds: options.checkinIntervalSeconds, onReports: () => engine.nudge() },
+      {
+        checkinIntervalSeconds: options.checkinIntervalSeconds,
+        onReports: (computerId, updateIds) => engine.reported(computerId, updateIds),
+      },
     ),
   };
 }

@@ -1,0 +1,31 @@
+import type { Inventory } from '../../contracts/inventory.js';
+import type { FailureReason, StatusState } from '../../domain/status.js';
+import type { Host } from './host.js';
+import type { Installer } from './installer.js';
+import type { AgentMemory } from './memory.js';
+import type { AgentCredential, ServerClient } from './server-client.js';
+
+/** What a handler says about one step; the cycle turns it into an outbox report. */
+export interface Step {
+  state: StatusState;
+  reason?: FailureReason;
+  exitCode?: number | null;
+  output?: string | null;
+  message?: string;
+}
+
+export interface AssignmentContext {
+  host: Host;
+  installer: Installer;
+  client: ServerClient;
+  auth: AgentCredential;
+  inventory: Inventory;
+  memory: AgentMemory;
+  saveMemory(): Promise<void>;
+  /** The injected clock: policies, schedules and deadlines are judged by it. */
+  now(): Date;
+  report(step: Step): Promise<void>;
+}
+
+/** How an assignment ended this cycle, for the log and for pruning content. */
+export type AssignmentEnd = StatusState | 'awaiting-reboot';

@@ -1,0 +1,73 @@
+import type { Assignment } from '../contracts/agent-protocol.js';
+import type { DetectRule, InstallCommand, UpdateManifest } from '../contracts/manifest.js';
+
+/**
+ * What the simulated host says about commands and files: the agent core only runs a
+ * manifest's commands and looks at its files, so the simulator learns each update's
+ * manifest from the assignments it sees, and answers from the computer's state.
+ * Shared by the whole fleet (manifests are the same for everyone).
+ */
+export class ManifestIndex {
+  private readonly roles = new Map<string, Role>();
+  private readonly learned = new Map<string, string>();
+  private readonly sizes = new Map<string, number>();
+
+  learn(assignment: Assignment): void {
+    const { manifest, updateId } = assignment;
+    for (const f of assignment.files) this.sizes.set(f.sha256, f.size);
+    const key = JSON.stringify(manifest);
+    if (this.learned.get(updateId) === key) return;
+    this.learned.set(updateId, key);
+    this.learnManifest(updateId, manifest);
+  }
+
+  private learnManifest(updateId: string, manifest: UpdateManifest): void {
+    for (const rule of manifest.requires.prerequisites) {
+      this.roles.set(ruleKey(updateId, rule), { kind: 'prereq', updateId, rule });
+    }
+    if (manifest.uninstall) {
+      this.roles.set(commandKey(updateId, manifest.uninstall.command), {
+        kind: 'uninstall',
+        updateId,
+        command: manifest.uninstall,
+      });
+    }
+    this.roles.set(commandKey(updateId, manifest.install.command), {
+      kind: 'install',
+      updateId,
+      command: manifest.install,
+    });
+    // The detect rule wins when a command plays two parts.
+    this.roles.set(ruleKey(updateId, manifest.detect), {
+      kind: 'detect',
+      updateId,
+      rule: manifest.detect,
+    });
+  }
+
+  commandRole(updateId: string, command: string): Role | undefined {
+    return this.roles.get(commandKey(updateId, command));
+  }
+
+  fileRole(updateId: string, path: string): Role | undefined {
+    return this.roles.get(`${updateId}\u0000file\u0000${path}`);
+  }
+
+  size(sha256: string): number | undefined {
+    return this.sizes.get(sha256);
+  }
+}
+
+export type Role =
+  | { kind: 'detect' | 'prereq'; updateId: string; rule: DetectRule }
+  | { kind: 'install' | 'uninstall'; updateId: string; command: InstallCommand };
+
+function commandKey(updateId: string, command: string): string {
+  return `${updateId}\u0000command\u0000${command}`;
+}
+
+function ruleKey(updateId: string, rule: DetectRule): string {
+  return rule.type === 'file'
+    ? `${updateId}\u0000file\u0000${rule.path}`
+    : commandKey(updateId, rule.command);
+}
