@@ -46,11 +46,19 @@ for (const engine of ENGINES) {
       const token = await fleet.admin<{ token: string }>('POST', '/api/v1/enrollments', { group });
       const first = computers[0];
       if (!first) throw new Error('no computer');
-      const reimaged = await server.app.inject({
-        method: 'POST',
-        url: '/agent/v1/enroll',
-        payload: { enrollmentToken: token.body.token, inventory: first.inventory },
-      });
+      // A re-image is claimed by the new agent (its nonce) and approved by an admin.
+      const nonce = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll('-', '');
+      const enroll = () =>
+        server.app.inject({
+          method: 'POST',
+          url: '/agent/v1/enroll',
+          payload: { enrollmentToken: token.body.token, inventory: first.inventory, nonce },
+        });
+      const claim = await enroll();
+      const requestId = claim.json<{ details: { reimageRequestId: string } }>().details
+        .reimageRequestId;
+      await fleet.admin('POST', `/api/v1/reimage-requests/${requestId}/approve`);
+      const reimaged = await enroll();
       expect(reimaged.json<{ computerId: string }>().computerId).toBe(first.computerId);
       first.credential = reimaged.json<{ credential: string }>().credential;
       const [joiner] = await fleet.enroll(1, group, `${group}-new`);

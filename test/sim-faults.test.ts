@@ -46,7 +46,10 @@ describe('simulated faults as the server sees them', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'ringmaster-sim-'));
-    server = await startTestServer('sqlite', scaledClock(SCALE, Date.now()));
+    // A re-imaged computer comes back with a token of its own group after minutes away.
+    server = await startTestServer('sqlite', scaledClock(SCALE, Date.now()), {
+      reimageAutoApproveAfterSeconds: 60,
+    });
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const address = server.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -76,7 +79,11 @@ describe('simulated faults as the server sees them', () => {
     // Download at once, install once the (simulated) person at the computer approves.
     const plan = { phases: [{ name: 'all', percent: 100 }], policy: 'auto-download' };
     deploymentId = (await api.createDeployment({ update: 'SIM-U1', group: 'everyone', plan })).id;
-    const enrollment = await api.createEnrollment({ expiresInSeconds: 86_400 * 30 });
+    await api.createGroup({ name: 'sim-fleet' });
+    const enrollment = await api.createEnrollment({
+      group: 'sim-fleet',
+      expiresInSeconds: 86_400 * 30,
+    });
 
     const truthFile = path.join(work, 'truth.json');
     const run = await startSim({

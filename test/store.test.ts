@@ -50,6 +50,8 @@ for (const engine of ENGINES) {
         reportSeq: 0,
         reimagedAt: null,
         reimageCount: 0,
+        revokedAt: null,
+        revokedBy: null,
       });
 
       await repos.computers.reimage('cmp_a', 'hash-b', { ...inventory, freeDiskMB: 12.5 }, 2_000);
@@ -134,6 +136,14 @@ for (const engine of ENGINES) {
         usesLeft: 0,
         uses: 1,
         createdAt: 9,
+        revokedAt: null,
+        revokedBy: null,
+      });
+      await repos.enrollments.revoke('enr_1', 'ops', 9_500);
+      await repos.enrollments.revoke('enr_1', 'someone later', 9_600);
+      expect(await repos.enrollments.find('enr_1')).toMatchObject({
+        revokedAt: 9_500,
+        revokedBy: 'ops',
       });
     });
 

@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
-import type { AbsenceView, ComputerDetailView, ComputerView } from '../contracts/api.js';
+import type {
+  AbsenceView,
+  ComputerDetailView,
+  ComputerView,
+  ReimageRequestView,
+} from '../contracts/api.js';
 import { formatDuration } from '../domain/rollout/duration.js';
 import { asSent } from '../client/api-client.js';
 import { adminCommand, connect } from './connection.js';
+import { formatRevoked } from './enrollment.command.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
 
 /** `online`, `offline since 2026-11-25 10:00:00Z`, `never-seen`. */
@@ -77,6 +83,67 @@ export function registerComputerCommand(program: Command): void {
     if (json) return printJson(asSent(found));
     printComputer(found);
   });
+
+  adminCommand(
+    computer,
+    'revoke <id-or-hostname>',
+    "revoke a computer's credential: its next call to the server is refused",
+  ).action(async (idOrHostname: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = connect(cmd);
+    const revoked = await client.revokeComputer(idOrHostname);
+    if (json) return printJson(asSent(revoked));
+    print(`Credential of ${revoked.hostname} (${revoked.id}) revoked (${formatRevoked(revoked)}).`);
+  });
+
+  registerReimageCommand(computer);
+}
+
+function registerReimageCommand(computer: Command): void {
+  const reimage = computer
+    .command('reimage')
+    .description('claimed re-images: an agent enrolled with an enrolled computer’s identity');
+
+  adminCommand(reimage, 'list', 'list claimed re-images, newest first').action(
+    async (_opts: unknown, cmd: Command) => {
+      const { client, json } = connect(cmd);
+      const list = await client.listReimageRequests();
+      if (json) return printJson(asSent(list));
+      printReimageRequests(list, 'No re-image requests.');
+    },
+  );
+
+  for (const [verb, description] of [
+    ['approve', 'approve a re-image: the computer takes the new credential and loses its statuses'],
+    ['refuse', 'refuse a re-image: the computer keeps its credential and statuses'],
+  ] as const) {
+    adminCommand(reimage, `${verb} <id>`, description).action(
+      async (id: string, _opts: unknown, cmd: Command) => {
+        const { client, json } = connect(cmd);
+        const decided =
+          verb === 'approve' ? await client.approveReimage(id) : await client.refuseReimage(id);
+        if (json) return printJson(asSent(decided));
+        print(
+          `Re-image ${decided.id} of ${decided.hostname} (${decided.computerId}) ${decided.state}.`,
+        );
+      },
+    );
+  }
+}
+
+function printReimageRequests(list: ReimageRequestView[], empty: string): void {
+  printTable(
+    ['ID', 'COMPUTER', 'HOSTNAME', 'STATE', 'REQUESTED', 'DECIDED BY', 'TOKEN'],
+    list.map((r) => [
+      r.id,
+      r.computerId,
+      r.hostname,
+      r.state,
+      formatTime(r.requestedAt),
+      orDash(r.decidedBy),
+      r.enrollmentId,
+    ]),
+    empty,
+  );
 }
 
 function printComputer(c: ComputerDetailView): void {
@@ -97,8 +164,14 @@ function printComputer(c: ComputerDetailView): void {
       ['Last seen', formatTime(c.lastSeenAt)],
       ['Health', formatHealth(c.health)],
       ['Re-imaged', formatReimage(c)],
+      ['Revoked', formatRevoked(c)],
     ]),
   );
+  if (c.reimageRequests.length > 0) {
+    print();
+    print('Re-image requests:');
+    printReimageRequests(c.reimageRequests, '(none)');
+  }
   print();
   print('Recent absences:');
   printTable(

@@ -15,7 +15,8 @@ export function parseDuration(text: string): number | null {
   return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : null;
 }
 
-function durationOption(text: string): number {
+/** Commander's parser for a duration flag (at most 366 days). */
+export function durationOption(text: string): number {
   const seconds = parseDuration(text);
   if (seconds === null) {
     throw new InvalidArgumentError('expected a duration like 30m, 12h, 7d, 2w or seconds.');
@@ -75,7 +76,7 @@ export function registerEnrollmentCommand(program: Command): void {
       const list = await client.listEnrollments();
       if (json) return printJson(asSent(list));
       printTable(
-        ['ID', 'GROUP', 'EXPIRES', 'USES', 'USES LEFT', 'CREATED'],
+        ['ID', 'GROUP', 'EXPIRES', 'USES', 'USES LEFT', 'CREATED', 'REVOKED'],
         list.map((e) => [
           e.id,
           orDash(e.group),
@@ -83,9 +84,27 @@ export function registerEnrollmentCommand(program: Command): void {
           String(e.uses),
           e.usesLeft === null ? 'unlimited' : String(e.usesLeft),
           formatTime(e.createdAt),
+          formatRevoked(e),
         ]),
         'No enrollment tokens.',
       );
     },
   );
+
+  adminCommand(
+    enrollment,
+    'revoke <id>',
+    'revoke an enrollment token: no computer can enroll with it from now on',
+  ).action(async (id: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = connect(cmd);
+    const revoked = await client.revokeEnrollment(id);
+    if (json) return printJson(asSent(revoked));
+    print(`Enrollment token ${revoked.id} revoked (${formatRevoked(revoked)}).`);
+  });
+}
+
+/** `2026-12-02 15:00:00Z by first admin`; `-` when not revoked. */
+export function formatRevoked(r: { revokedAt: string | null; revokedBy: string | null }): string {
+  if (r.revokedAt === null) return '-';
+  return `${formatTime(r.revokedAt)} by ${r.revokedBy ?? '?'}`;
 }

@@ -149,6 +149,8 @@ describe('ringmaster CLI', () => {
             usesLeft: 5,
             uses: 0,
             createdAt: '2026-11-25T09:00:00.000Z',
+            revokedAt: null,
+            revokedBy: null,
           },
           201,
         );

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { scaledClock } from '../clock.js';
+import { durationOption } from './enrollment.command.js';
 
 type ServerFlags = {
   port: string;
@@ -9,6 +10,7 @@ type ServerFlags = {
   checkinInterval: string;
   timeScale: string;
   clockOrigin?: string;
+  reimageAutoApproveAfter?: number;
 };
 
 function positiveInt(name: string, value: string): number {
@@ -41,6 +43,12 @@ export function registerServerCommand(program: Command): void {
       '1',
     )
     .option('--clock-origin <iso>', 'with --time-scale: the moment the virtual clock starts from')
+    .option(
+      '--reimage-auto-approve-after <duration>',
+      'approve a claimed re-image without an admin when its token enrolls into a group the ' +
+        'computer is in and the computer has been silent this long (default: never)',
+      durationOption,
+    )
     .action(async (flags: ServerFlags) => {
       const port = positiveInt('port', flags.port);
       const timeScale = Number(flags.timeScale);
@@ -57,6 +65,7 @@ export function registerServerCommand(program: Command): void {
         checkinIntervalSeconds: positiveInt('checkin-interval', flags.checkinInterval),
         adminTokenFromEnv: process.env.RINGMASTER_ADMIN_TOKEN,
         clock: scaledClock(timeScale, origin),
+        reimageAutoApproveAfterSeconds: flags.reimageAutoApproveAfter ?? null,
         logger: true,
       });
       const log = server.app.log;

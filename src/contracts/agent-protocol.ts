@@ -12,6 +12,16 @@ import { clientPolicies } from './plan.js';
 export const enrollRequest = z.object({
   enrollmentToken: z.string().min(1),
   inventory,
+  /**
+   * A random secret the agent keeps on disk before its first try: a retry with the
+   * same nonce gets the same computer and credential, and spends no token use.
+   */
+  nonce: z
+    .string()
+    .min(32)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'only letters, digits, "-" and "_"' })
+    .optional(),
 });
 export type EnrollRequest = z.infer<typeof enrollRequest>;
 

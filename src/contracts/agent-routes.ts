@@ -22,6 +22,11 @@ export const agentRoutes = {
     body: enrollRequest,
     response: enrollResponse,
     status: 201,
+    otherResponses: {
+      401: 'the token is unknown, expired, used up or revoked, or this computer was revoked',
+      403: 'this claimed re-image was refused by an admin',
+      409: 'reimage-pending: a claimed re-image waits for an admin; already-enrolled: no nonce',
+    },
   }),
   checkin: route({
     method: 'POST',

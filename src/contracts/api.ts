@@ -58,6 +58,9 @@ export const enrollmentView = z.object({
   usesLeft: z.number().nullable(),
   uses: z.number(),
   createdAt: z.string(),
+  /** Revoked tokens stay listed: when, and by whom. */
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
 });
 export type EnrollmentView = z.infer<typeof enrollmentView>;
 
@@ -101,13 +104,33 @@ export const computerView = inventory.extend({
   lastAbsence: absenceView.nullable(),
   reimagedAt: z.string().nullable(),
   reimageCount: z.number(),
+  /** When its credential was revoked, and by whom (every call with it then gets a 401). */
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
 });
 export type ComputerView = z.infer<typeof computerView>;
+
+/** A claimed re-image: an agent enrolled with this computer's hostname and hardware id. */
+export const reimageRequestView = z.object({
+  id: z.string(),
+  computerId: z.string(),
+  hostname: z.string(),
+  hardwareId: z.string(),
+  enrollmentId: z.string(),
+  state: z.enum(['pending', 'approved', 'refused']),
+  requestedAt: z.string(),
+  decidedAt: z.string().nullable(),
+  /** An admin token's name, or `auto-approve` (see docs/operations.md). */
+  decidedBy: z.string().nullable(),
+});
+export type ReimageRequestView = z.infer<typeof reimageRequestView>;
 
 export const computerDetailView = computerView.extend({
   statuses: z.array(statusView),
   /** Recent absences, newest first. */
   absences: z.array(absenceView),
+  /** Claimed re-images of it, newest first. */
+  reimageRequests: z.array(reimageRequestView),
 });
 export type ComputerDetailView = z.infer<typeof computerDetailView>;
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../clock.js';
 import { createCoordination } from '../store/coordination.js';
 import { migrateToLatest, openStore, type Store } from '../store/db.js';
-import { createRepositories } from '../store/repositories.js';
+import { createRepositories, transactor } from '../store/repositories.js';
 import { version } from '../version.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
@@ -19,6 +19,8 @@ export type ServerOptions = {
   logger?: boolean;
   /** Real milliseconds between rollout engine ticks; 0 = no timer (tests call run()). */
   engineIntervalMs?: number;
+  /** Auto-approve a claimed re-image after this much silence (same group only); default never. */
+  reimageAutoApproveAfterSeconds?: number | null;
 };
 
 export type RunningServer = {
@@ -52,6 +54,8 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     coordination,
     engineIntervalMs: options.engineIntervalMs ?? 1000,
     logError: (err, message) => log?.error({ err }, message),
+    transaction: transactor(store.db),
+    reimageAutoApproveAfterSeconds: options.reimageAutoApproveAfterSeconds ?? null,
   });
   const firstAdminToken = await services.auth.bootstrapAdmin(
     options.dataDir,

@@ -90,6 +90,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     dataDir,
     clock: scaledClock(options.timeScale, Date.now()),
     checkinIntervalSeconds: options.checkinIntervalSeconds,
+    // Re-imaged demo computers come back with their group's token after minutes away.
+    reimageAutoApproveAfterSeconds: 60,
     logger: false,
   });
   let sim: SimRun | null = null;
@@ -117,7 +119,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       if (!existing.has(g.name)) await api.createGroup(g);
       log(`group ${g.name}: ${g.query}`);
     }
-    const enrollment = await api.createEnrollment({ expiresInSeconds: 366 * 86_400 });
+    if (!existing.has('demo-fleet')) await api.createGroup({ name: 'demo-fleet' });
+    const enrollment = await api.createEnrollment({
+      group: 'demo-fleet',
+      expiresInSeconds: 366 * 86_400,
+    });
     const enrollmentToken = enrollment.token ?? '';
 
     sim = await startSim({

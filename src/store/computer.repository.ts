@@ -13,6 +13,9 @@ export type ComputerRecord = Inventory & {
   reportSeq: number;
   reimagedAt: number | null;
   reimageCount: number;
+  /** When an admin revoked its credential (epoch ms), and who; null: not revoked. */
+  revokedAt: number | null;
+  revokedBy: string | null;
 };
 
 export type NewComputer = Inventory & {
@@ -20,6 +23,8 @@ export type NewComputer = Inventory & {
   credentialHash: string;
   enrolledAt: number;
   lastSeenAt: number | null;
+  /** Hash of the agent's enrollment nonce, when it sent one. */
+  enrollmentNonceHash?: string | null;
 };
 
 type InventoryColumns = Pick<
@@ -70,6 +75,8 @@ function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
     reportSeq: Number(row.report_seq),
     reimagedAt: row.reimaged_at === null ? null : Number(row.reimaged_at),
     reimageCount: Number(row.reimage_count),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    revokedBy: row.revoked_by,
   };
 }
 
@@ -80,6 +87,7 @@ function toRow(computer: NewComputer) {
     ...inventoryColumns(computer),
     enrolled_at: computer.enrolledAt,
     last_seen_at: computer.lastSeenAt,
+    enrollment_nonce_hash: computer.enrollmentNonceHash ?? null,
   };
 }
 
@@ -119,6 +127,26 @@ export class ComputerRepository {
     return row && toRecord(row);
   }
 
+  /** The computer an agent enrolled with this nonce: its retry, not a new computer. */
+  async findByNonceHash(hash: string): Promise<ComputerRecord | undefined> {
+    const row = await this.db
+      .selectFrom('computers')
+      .selectAll()
+      .where('enrollment_nonce_hash', '=', hash)
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Its credential stops working at once; the row says who revoked it and when. */
+  async revoke(id: string, by: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('computers')
+      .set({ revoked_at: now, revoked_by: by })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
   /** Computers whose id or hostname is the given text (hostnames need not be unique). */
   async findByIdOrHostname(idOrHostname: string): Promise<ComputerRecord[]> {
     const rows = await this.db
@@ -140,7 +168,7 @@ export class ComputerRepository {
     return rows.map(toRecord);
   }
 
-  /** An enrolled computer with this hostname and hardware id: a re-image of it. */
+  /** An enrolled computer with this hostname and hardware id: what a re-image claims to be. */
   async findReimaged(hostname: string, hardwareId: string): Promise<ComputerRecord | undefined> {
     const row = await this.db
       .selectFrom('computers')
@@ -153,30 +181,39 @@ export class ComputerRepository {
   }
 
   /**
-   * A re-imaged computer keeps its id and history but gets a new credential and
-   * loses its statuses: none of its updates survived. Its report sequence goes on,
-   * so the new agent's first reports are not taken for resent ones.
+   * A re-imaged computer keeps its id and history but gets a new credential (and the
+   * new agent's nonce) and loses its statuses: none of its updates survived. Its report
+   * sequence goes on, so the new agent's first reports are not taken for resent ones.
+   * Two statements: callers run it inside their transaction. Returns how many statuses
+   * it cleared, for the event that says so.
    */
   async reimage(
     id: string,
     credentialHash: string,
     inventory: Inventory,
     now: number,
-  ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('computers')
-        .set((eb) => ({
-          ...inventoryColumns(inventory),
-          credential_hash: credentialHash,
-          last_seen_at: now,
-          reimaged_at: now,
-          reimage_count: eb('reimage_count', '+', 1),
-        }))
-        .where('id', '=', id)
-        .execute();
-      await trx.deleteFrom('statuses').where('computer_id', '=', id).execute();
-    });
+    nonceHash: string | null = null,
+  ): Promise<number> {
+    await this.db
+      .updateTable('computers')
+      .set((eb) => ({
+        ...inventoryColumns(inventory),
+        credential_hash: credentialHash,
+        enrollment_nonce_hash: nonceHash,
+        // An admin approved this re-image: a credential revoked before is replaced.
+        revoked_at: null,
+        revoked_by: null,
+        last_seen_at: now,
+        reimaged_at: now,
+        reimage_count: eb('reimage_count', '+', 1),
+      }))
+      .where('id', '=', id)
+      .execute();
+    const result = await this.db
+      .deleteFrom('statuses')
+      .where('computer_id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   /** Records a check-in: the time, and the inventory when it changed (null: unchanged). */

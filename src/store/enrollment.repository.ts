@@ -13,9 +13,15 @@ export type EnrollmentRecord = {
   usesLeft: number | null;
   uses: number;
   createdAt: number;
+  /** When an admin revoked it (epoch ms), and who; null: not revoked. */
+  revokedAt: number | null;
+  revokedBy: string | null;
 };
 
-export type NewEnrollment = Omit<EnrollmentRecord, 'uses' | 'groupName'>;
+export type NewEnrollment = Omit<
+  EnrollmentRecord,
+  'uses' | 'groupName' | 'revokedAt' | 'revokedBy'
+>;
 
 type Row = Selectable<EnrollmentTokenTable> & { group_name: string | null };
 
@@ -29,6 +35,8 @@ function toRecord(row: Row): EnrollmentRecord {
     usesLeft: row.uses_left === null ? null : Number(row.uses_left),
     uses: Number(row.uses),
     createdAt: Number(row.created_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    revokedBy: row.revoked_by,
   };
 }
 
@@ -72,8 +80,8 @@ export class EnrollmentRepository {
   }
 
   /**
-   * Takes one use of a token, atomically: false when it has expired or has no
-   * uses left, so two agents cannot both spend the last use.
+   * Takes one use of a token, atomically: false when it has expired, has no uses
+   * left or was revoked, so two agents cannot both spend the last use.
    */
   async consume(id: string, now: number): Promise<boolean> {
     const result = await this.db
@@ -90,7 +98,18 @@ export class EnrollmentRepository {
       .where('id', '=', id)
       .where((eb) => eb.or([eb('uses_left', 'is', null), eb('uses_left', '>', 0)]))
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** No agent can enroll with it any more; the row says who revoked it and when. */
+  async revoke(id: string, by: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('enrollment_tokens')
+      .set({ revoked_at: now, revoked_by: by })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 }

@@ -6,12 +6,20 @@ import { DeploymentRepository } from './deployment.repository.js';
 import { EnrollmentRepository } from './enrollment.repository.js';
 import { EventRepository } from './event.repository.js';
 import { GroupRepository } from './group.repository.js';
+import { ReimageRepository } from './reimage.repository.js';
 import type { Database } from './schema.js';
 import { StatusRepository } from './status.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UpdateRepository } from './update.repository.js';
 
 export type Repositories = ReturnType<typeof createRepositories>;
+
+/** Runs `work` in one transaction over repositories bound to it: all of it, or none. */
+export type Transactor = <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>;
+
+export function transactor(db: Kysely<Database>): Transactor {
+  return (work) => db.transaction().execute((trx) => work(createRepositories(trx)));
+}
 
 export function createRepositories(db: Kysely<Database>) {
   return {
@@ -22,6 +30,7 @@ export function createRepositories(db: Kysely<Database>) {
     enrollments: new EnrollmentRepository(db),
     events: new EventRepository(db),
     groups: new GroupRepository(db),
+    reimages: new ReimageRepository(db),
     statuses: new StatusRepository(db),
     tokens: new TokenRepository(db),
     updates: new UpdateRepository(db),

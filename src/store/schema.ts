@@ -41,6 +41,8 @@ export type EnrollmentTokenTable = {
   uses_left: number | null;
   uses: Generated<number>;
   created_at: number;
+  revoked_at: number | null;
+  revoked_by: string | null;
 };
 
 export type ComputerTable = {
@@ -61,6 +63,27 @@ export type ComputerTable = {
   report_seq: Generated<number>;
   reimaged_at: number | null;
   reimage_count: Generated<number>;
+  /** Hash of the nonce the agent enrolled with: its retry finds this computer. */
+  enrollment_nonce_hash: string | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+};
+
+/** A claimed re-image of `computer_id`, waiting for (or given) an admin's decision. */
+export type ReimageRequestTable = {
+  id: string;
+  computer_id: string;
+  nonce_hash: string;
+  enrollment_id: string;
+  /** The credential the agent gets once an admin approves. */
+  credential_hash: string;
+  /** The claiming agent's inventory, as JSON. */
+  inventory: string;
+  /** pending | approved | refused */
+  state: string;
+  requested_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
 };
 
 export type GroupTable = {
@@ -186,6 +209,7 @@ export type Database = {
   update_files: UpdateFileTable;
   enrollment_tokens: EnrollmentTokenTable;
   computers: ComputerTable;
+  reimage_requests: ReimageRequestTable;
   groups: GroupTable;
   group_members: GroupMemberTable;
   deployments: DeploymentTable;

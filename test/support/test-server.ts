@@ -14,7 +14,11 @@ export type TestServer = RunningServer & {
 export async function startTestServer(
   engine: EngineName,
   clock?: Clock,
-  options: { engineIntervalMs?: number; checkinIntervalSeconds?: number } = {},
+  options: {
+    engineIntervalMs?: number;
+    checkinIntervalSeconds?: number;
+    reimageAutoApproveAfterSeconds?: number;
+  } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(engine);
   const server = await createServer({

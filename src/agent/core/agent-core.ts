@@ -51,6 +51,7 @@ export interface AgentCoreOptions {
 }
 
 const CREDENTIAL_KEY = 'credential';
+const NONCE_KEY = 'enrollment-nonce';
 /** How soon to look again at an install a killed agent process left running. */
 const RUNNING_RECHECK_MS = 30_000;
 const MAX_MESSAGE = 2000;
@@ -108,7 +109,8 @@ export class AgentCore {
         return fail('enroll', false, 'not enrolled and no enrollment token given');
       }
       try {
-        auth = await client.enroll({ enrollmentToken: token, inventory });
+        const nonce = await this.enrollmentNonce();
+        auth = await client.enroll({ enrollmentToken: token, inventory, nonce });
       } catch (error) {
         await this.noteFailure(error);
         return fail('enroll', isTransient(error), `enrollment failed: ${messageOf(error)}`);
@@ -347,6 +349,16 @@ export class AgentCore {
       this.emit({ type: 'flush-failed', message: messageOf(error) });
       return false;
     }
+  }
+
+  /** Kept before the first try: the server knows a retry as this agent, not a re-image. */
+  private async enrollmentNonce(): Promise<string> {
+    const { storage } = this.options.host;
+    const kept = await storage.get(NONCE_KEY);
+    if (kept) return kept;
+    const nonce = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll('-', '');
+    await storage.put(NONCE_KEY, nonce);
+    return nonce;
   }
 
   private async loadCredential(): Promise<AgentCredential | null> {

@@ -63,6 +63,8 @@ export function fail(
 /** Unreachable, overloaded or failing servers are worth retrying; refusals are not. */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof ServerCallError)) return false;
+  // A claimed re-image waits for an admin: ask again next cycle.
+  if (error.code === 'reimage-pending') return true;
   return error.status === null || error.status === 429 || error.status >= 500;
 }
 

@@ -44,9 +44,22 @@ export class AuthService implements Authenticator {
     if (!row || row.role !== 'admin') throw new UnauthorizedError('the admin token is not valid');
   }
 
+  /** Who an admin token is, for the rows that record who did what. */
+  async adminName(token: string): Promise<string> {
+    const row = await this.tokens.findByHash(hashSecret(token));
+    if (!row || row.role !== 'admin') throw new UnauthorizedError('the admin token is not valid');
+    return row.name;
+  }
+
   async computer(token: string): Promise<ComputerRecord> {
     const row = await this.computers.findByCredentialHash(hashSecret(token));
     if (!row) throw new UnauthorizedError('the computer credential is not valid');
+    if (row.revokedAt !== null) {
+      throw new UnauthorizedError(
+        `the credential of computer ${row.id} was revoked at ` +
+          `${new Date(row.revokedAt).toISOString()} by ${row.revokedBy ?? 'an admin'}`,
+      );
+    }
     return row;
   }
 }

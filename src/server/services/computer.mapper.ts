@@ -63,6 +63,8 @@ export function toComputerView(
     lastAbsence: lastAbsence ? toAbsenceView(lastAbsence) : null,
     reimagedAt: iso(computer.reimagedAt),
     reimageCount: computer.reimageCount,
+    revokedAt: iso(computer.revokedAt),
+    revokedBy: computer.revokedBy,
   };
 }
 

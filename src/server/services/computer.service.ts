@@ -5,8 +5,10 @@ import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { AbsenceRepository } from '../../store/absence.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
+import type { ReimageRepository } from '../../store/reimage.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
 import { toAbsenceView, toComputerView, toStatusView } from './computer.mapper.js';
+import { toReimageRequestView } from './reimage.service.js';
 
 export class ComputerService {
   constructor(
@@ -14,12 +16,19 @@ export class ComputerService {
     private readonly groups: GroupRepository,
     private readonly statuses: StatusRepository,
     private readonly absences: AbsenceRepository,
+    private readonly reimages: ReimageRepository,
     private readonly clock: Clock,
     private readonly checkinIntervalSeconds: number,
   ) {}
 
   private health(computer: ComputerRecord) {
     return computerHealth(computer.lastSeenAt, this.checkinIntervalSeconds, this.clock.now());
+  }
+
+  private async view(row: ComputerRecord): Promise<ComputerView> {
+    const groups = await this.groups.groupNamesOf([row.id]);
+    const absences = await this.absences.forComputer(row.id);
+    return toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]);
   }
 
   async list(): Promise<ComputerView[]> {
@@ -52,10 +61,21 @@ export class ComputerService {
     const groups = await this.groups.groupNamesOf([row.id]);
     const statuses = await this.statuses.forComputer(row.id);
     const absences = await this.absences.forComputer(row.id);
+    const reimages = await this.reimages.list(row.id);
     return {
       ...toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]),
       statuses: statuses.map((s) => toStatusView({ ...s, hostname: row.hostname })),
       absences: absences.map(toAbsenceView),
+      reimageRequests: reimages.map(toReimageRequestView),
     };
+  }
+
+  /** Its credential stops working at once; revoking twice keeps the first who and when. */
+  async revoke(idOrHostname: string, by: string): Promise<ComputerView> {
+    const found = await this.resolve(idOrHostname);
+    await this.computers.revoke(found.id, by, this.clock.now());
+    const row = await this.computers.find(found.id);
+    if (!row) throw new NotFoundError('computer', idOrHostname);
+    return this.view(row);
   }
 }

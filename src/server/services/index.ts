@@ -1,6 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Coordination } from '../../store/coordination.js';
-import type { Repositories } from '../../store/repositories.js';
+import type { Repositories, Transactor } from '../../store/repositories.js';
 import { ContentStore } from '../content/content-store.js';
 import { EngineLoop } from '../engine/engine-loop.js';
 import { RolloutDriver } from '../engine/rollout-driver.js';
@@ -15,6 +15,7 @@ import { DeploymentService } from './deployment.service.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
+import { ReimageService } from './reimage.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -24,6 +25,10 @@ export type ServiceOptions = {
   /** Real milliseconds between engine ticks. */
   engineIntervalMs: number;
   logError: (error: unknown, message: string) => void;
+  /** Runs work in one transaction (enrollment, re-image approval). */
+  transaction: Transactor;
+  /** See EnrollmentOptions; null or absent: every re-image waits for an admin. */
+  reimageAutoApproveAfterSeconds?: number | null;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -49,6 +54,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     repos.groups,
     repos.statuses,
     repos.absences,
+    repos.reimages,
     clock,
     options.checkinIntervalSeconds,
   );
@@ -69,14 +75,10 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     content: new ContentStore(options.contentDir),
     computers,
     groups,
-    enrollments: new EnrollmentService(
-      repos.enrollments,
-      repos.computers,
-      repos.groups,
-      repos.absences,
-      membership,
-      clock,
-    ),
+    enrollments: new EnrollmentService(repos, options.transaction, membership, clock, {
+      reimageAutoApproveAfterSeconds: options.reimageAutoApproveAfterSeconds ?? null,
+    }),
+    reimages: new ReimageService(repos, options.transaction, membership, clock),
     deployments,
     deploymentActions: new DeploymentActionsService(
       repos.deployments,

@@ -13,6 +13,15 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+/**
+ * The credential of the agent that enrolled with this nonce. Derived, so that a retry
+ * with the same nonce gets the same credential without the server keeping either.
+ */
+export function credentialFromNonce(nonce: string): string {
+  const digest = createHash('sha256').update(`ringmaster credential\0${nonce}`).digest();
+  return `rm_computer_${digest.toString('base64url')}`;
+}
+
 /** A short id for people to type: `<prefix>_<10 base32 chars>`. */
 export function newId(prefix: string): string {
   const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
