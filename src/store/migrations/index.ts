@@ -3,6 +3,7 @@ import * as foundation from './2026-11-25-0001-foundation.js';
 import * as phasedRollout from './2026-11-25-0002-phased-rollout.js';
 import * as groupPolicy from './2026-12-02-0001-group-policy.js';
 import * as absences from './2026-12-02-0002-absences.js';
+import * as wideIntegers from './2026-12-02-0020-wide-integers.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-25-0002-phased-rollout': phasedRollout,
   '2026-12-02-0001-group-policy': groupPolicy,
   '2026-12-02-0002-absences': absences,
+  '2026-12-02-0020-wide-integers': wideIntegers,
 };
 
 export const migrationProvider: MigrationProvider = {
