@@ -1,7 +1,10 @@
+import Fastify from 'fastify';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../src/contracts/inventory.js';
+import { installErrorHandler } from '../src/server/http/error-handler.js';
 import { inventoryFactory, manifestFactory, sha256 } from './factories/update.factory.js';
-import { ENGINES } from './support/engines.js';
+import { ENGINES, postgresUrl } from './support/engines.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 /**
@@ -160,3 +163,28 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('a value PostgreSQL refuses, past every input check', () => {
+  it('is a 400 the agent can set aside, not a 500 it resends for ever; a bug stays a 500', async () => {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    const app = Fastify();
+    installErrorHandler(app);
+    app.get('/refused', async () => {
+      await client.query('select $1::integer', [String(accessViolation)]);
+      return {};
+    });
+    app.get('/bug', () => {
+      throw new Error('a bug');
+    });
+    try {
+      const refused = await app.inject({ method: 'GET', url: '/refused' });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ error: 'unstorable' });
+      expect((await app.inject({ method: 'GET', url: '/bug' })).statusCode).toBe(500);
+    } finally {
+      await app.close();
+      await client.end();
+    }
+  });
+});
