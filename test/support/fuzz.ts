@@ -131,14 +131,36 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((
   ),
 })).value;
 
-type Mutation = { at: number; kind: 'set' | 'delete' | 'add'; key: string; value: unknown };
+/**
+ * `tweak` keeps a leaf's type (a string gets a NUL or another nasty string, a number an
+ * edge value), so the rest of the body stays valid and the value reaches the database.
+ */
+type Mutation = {
+  at: number;
+  kind: 'set' | 'delete' | 'add' | 'tweak';
+  key: string;
+  value: unknown;
+  text: string;
+  number: number;
+  nul: boolean;
+};
 
 const mutation: fc.Arbitrary<Mutation> = fc.record({
   at: fc.nat(),
-  kind: fc.constantFrom('set', 'set', 'delete', 'add'),
+  kind: fc.constantFrom('set', 'set', 'delete', 'add', 'tweak', 'tweak', 'tweak'),
   key: fc.oneof(fc.constantFrom('extra', '__proto__', 'id'), nastyString),
   value: nastyValue,
+  text: nastyString,
+  number: nastyNumber,
+  nul: fc.boolean(),
 });
+
+/** The leaf a tweak puts in place of `value`, or the mutation's own value. */
+function tweaked(value: unknown, m: Mutation): unknown {
+  if (typeof value === 'string') return m.nul ? `${value}\u0000` : m.text;
+  if (typeof value === 'number') return m.number;
+  return m.value;
+}
 
 type Node = { parent: Record<string, unknown> | unknown[] | null; key: string | number };
 
@@ -182,19 +204,20 @@ function apply(root: unknown, mutation: Mutation): unknown {
     else put(value as Record<string, unknown>, m.key, m.value);
     return root;
   }
-  if (node.parent === null) return m.kind === 'delete' ? undefined : m.value;
+  const next = m.kind === 'tweak' ? tweaked(value, m) : m.value;
+  if (node.parent === null) return m.kind === 'delete' ? undefined : next;
   if (Array.isArray(node.parent)) {
     if (m.kind === 'delete') node.parent.splice(Number(node.key), 1);
-    else node.parent[Number(node.key)] = m.value;
+    else node.parent[Number(node.key)] = next;
   } else if (m.kind === 'delete') {
     delete node.parent[String(node.key)];
   } else {
-    put(node.parent, String(node.key), m.value);
+    put(node.parent, String(node.key), next);
   }
   return root;
 }
 
-/** A valid sample with up to three fields replaced, removed or added; sometimes none. */
+/** A valid sample with up to three fields tweaked, replaced, removed or added; or none. */
 export function mutated(sample: unknown): fc.Arbitrary<unknown> {
   return fc
     .array(mutation, { maxLength: 3 })
