@@ -16,7 +16,7 @@ export function markNul(text: string): string {
 }
 
 /** A string kept as evidence (an install's output): NUL bytes replaced by `nulMark`. */
-export const evidenceText = (maxLength: number) => z.string().max(maxLength).transform(markNul);
+export const evidenceText = (maxLength: number) => z.string().max(maxLength).overwrite(markNul);
 
 /**
  * Every schema is far shallower; what is deeper (free-form JSON) is refused by its own
