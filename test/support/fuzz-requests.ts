@@ -52,6 +52,28 @@ const query = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('?%', '?a=%zz', '?__proto__[x]=1', '?a[]=1&a[]=2') },
 );
 
+/** Range headers as a downloader might send them, and as none should. */
+const range = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(undefined) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'bytes=0-',
+      'bytes=2-3',
+      'bytes=-2',
+      'bytes=3-1',
+      'bytes=0-1,2-3',
+      'bytes=99999999999999999999-',
+      'bytes=-0',
+      'bytes=abc',
+      'bits=0-1',
+      'bytes=9007199254740993-9007199254740995',
+    ),
+  },
+  { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => `bytes=${a}-${b}`) },
+  { weight: 1, arbitrary: nastyString.map((s) => `bytes=${encodeSegment(s)}`) },
+);
+
 type Body = { payload?: string | Buffer; contentType?: string };
 
 function body(r: RouteDeclaration, sample: unknown): fc.Arbitrary<Body> {
@@ -125,13 +147,15 @@ function requestTo(
       query,
       body: r.body === undefined ? fc.constant<Body>({}) : body(r, context.samples[name]),
       authorization: authorization(r, context.tokens),
+      range: r.method === 'GET' ? range : fc.constant(undefined),
     })
-    .map(({ values, query: q, body: b, authorization: auth }) => {
+    .map(({ values, query: q, body: b, authorization: auth, range: bytes }) => {
       let i = 0;
       const path = r.path.replace(/:([A-Za-z0-9_]+)/g, () => values[i++] ?? '');
       const headers: Record<string, string> = {};
       if (auth !== undefined) headers.authorization = auth;
       if (b.contentType) headers['content-type'] = b.contentType;
+      if (bytes !== undefined) headers.range = bytes;
       return {
         route: name,
         method: r.method,
