@@ -3,6 +3,7 @@ import { statusStates, failureReasons } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
 import { clientPolicies } from './plan.js';
+import { evidenceText } from './text.js';
 
 /**
  * The agent protocol, under /agent/v1. Every call but enrollment carries the
@@ -105,8 +106,8 @@ export const statusReport = z.object({
   state: z.enum(statusStates),
   reason: z.enum(failureReasons).nullable().default(null),
   exitCode: z.number().int().nullable().default(null),
-  /** The tail of the command's output (the agent keeps at most the last 4 KiB). */
-  output: z.string().max(8192).nullable().default(null),
+  /** The tail of the command's output (the agent keeps at most the last 4 KiB); NULs marked. */
+  output: evidenceText(8192).nullable().default(null),
   message: z.string().max(2000).nullable().default(null),
   /** When the agent observed it (ISO 8601). */
   at: z.iso.datetime({ offset: true }),

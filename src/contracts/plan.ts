@@ -30,6 +30,14 @@ const isoTime = z.iso.datetime({
 /** Phases in a plan, groups in a phase or in recurrenceByGroup: bounded, as every input is. */
 const maxListed = 100;
 const groupName = z.string().min(1).max(128);
+/**
+ * Durations and attempts are bounded too: a soak of 2^52 s put a phase's opening past
+ * the last date JavaScript can hold (a 500), and maxAttempts past 2^31 broke the query
+ * that counts attempts on PostgreSQL. Ten years is longer than any rollout waits.
+ */
+const maxSeconds = 10 * 366 * 86_400;
+const seconds = () => z.number().int().max(maxSeconds, { message: 'at most ten years' });
+const maxAttemptsBound = 1000;
 
 export const phaseName = z
   .string()
@@ -56,7 +64,7 @@ export const gateOverrideSchema = z.strictObject({
 });
 
 export const phaseStart = z.union([
-  z.strictObject({ afterSeconds: z.number().int().nonnegative() }),
+  z.strictObject({ afterSeconds: seconds().nonnegative() }),
   z.strictObject({ at: isoTime }),
 ]);
 
@@ -78,7 +86,7 @@ export const planSchema = z.strictObject({
     .min(1, { message: 'a plan needs at least one phase' })
     .max(maxListed, { message: `a plan has at most ${maxListed} phases` }),
   gate: gateSchema.default({ minSuccessPercent: 95, manual: false }),
-  soakSeconds: z.number().int().nonnegative().default(86_400),
+  soakSeconds: seconds().nonnegative().default(86_400),
   availableAt: isoTime.optional(),
   deadline: isoTime.optional(),
   emergency: z
@@ -87,19 +95,17 @@ export const planSchema = z.strictObject({
       skipSoak: z.boolean().default(true),
     })
     .optional(),
-  recurrenceSeconds: z
-    .number()
-    .int()
+  recurrenceSeconds: seconds()
     .positive()
     .default(7 * 86_400),
   recurrenceByGroup: z
-    .record(groupName, z.number().int().positive())
+    .record(groupName, seconds().positive())
     .refine((r) => Object.keys(r).length <= maxListed, {
       message: `at most ${maxListed} groups`,
     })
     .default({}),
-  maxAttempts: z.number().int().positive().default(5),
-  retryBackoffSeconds: z.number().int().positive().default(600),
+  maxAttempts: z.number().int().positive().max(maxAttemptsBound).default(5),
+  retryBackoffSeconds: seconds().positive().default(600),
   // Managed fleets install without asking by default (download, install at the scheduled time).
   policy: z.enum(clientPolicies).default('scheduled'),
   noAutoRestartWhileLoggedOn: z.boolean().default(false),

@@ -18,6 +18,18 @@ function statusOf(error: DomainError): number {
   return 400;
 }
 
+/**
+ * A value the database refused as data (PostgreSQL's SQLSTATE class 22: out of range,
+ * invalid text, a NUL byte), duck-typed so HTTP needs no driver. The input checks in
+ * register.ts should stop each one first; one that slips through is the caller's value
+ * all the same, and a 500 would make an agent resend its report for ever.
+ */
+function isDataException(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === 'string';
+}
+
 /** The one place where errors become HTTP: domain errors by code, 500 for the unknown. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((fastifyError: FastifyError, request, reply) => {
@@ -30,6 +42,16 @@ export function installErrorHandler(app: FastifyInstance): void {
         requestId: request.id,
       };
       return reply.status(statusOf(error)).send(body);
+    }
+    if (isDataException(error)) {
+      // Logged as an error: the input check that should have named the field is missing.
+      request.log.error({ err: error }, 'the database refused a value of the request');
+      const body: ErrorBody = {
+        error: 'unstorable',
+        message: `a value of the request cannot be stored: ${fastifyError.message}`,
+        requestId: request.id,
+      };
+      return reply.status(400).send(body);
     }
     const status = fastifyError.statusCode ?? 500;
     if (status >= 400 && status < 500) {
