@@ -61,7 +61,11 @@ export const agentRoutes = {
     auth: 'computer',
     params: sha256Params,
     response: 'octet-stream',
-    otherResponses: { 206: 'the requested range', 416: 'the range is outside the file' },
+    otherResponses: {
+      206: 'the requested range',
+      404: "not a file of this computer's assignments (or no such file): the same answer",
+      416: 'the range is outside the file',
+    },
   }),
 };
 export type AgentRoutes = typeof agentRoutes;

@@ -12,6 +12,7 @@ import {
   type ReachingDeployment,
   type TargetStatus,
 } from './deployment.records.js';
+import { contentReachesComputer } from './content-scope.queries.js';
 import * as placement from './placement.queries.js';
 import * as progress from './progress.queries.js';
 import * as schedule from './schedule.queries.js';
@@ -283,6 +284,11 @@ export class DeploymentRepository {
    */
   reachingForComputer(computerId: string): Promise<ReachingDeployment[]> {
     return progress.reachingForComputer(this.db, computerId, this.plans);
+  }
+
+  /** Whether a file (by SHA-256) is of an update a deployment gives this computer. */
+  contentReachesComputer(computerId: string, sha256: string): Promise<boolean> {
+    return contentReachesComputer(this.db, computerId, sha256);
   }
 
   // ---- the engine's schedule ----

@@ -72,3 +72,10 @@ export const liveStates: readonly DeploymentState[] = ['active', 'halted', 'comp
 
 /** States in which a deployment's open phases hand out assignments at check-in. */
 export const assigningStates: readonly DeploymentState[] = ['active', 'completed'];
+
+/**
+ * States in which the computers of a deployment's open phases may still download
+ * its updates' files: those it assigns, and halted, so a download begun before
+ * the halt can finish (and resume) without becoming a false failure.
+ */
+export const contentStates: readonly DeploymentState[] = [...assigningStates, 'halted'];

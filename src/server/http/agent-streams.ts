@@ -43,13 +43,21 @@ export function openWakeStream(
   req.raw.on('close', stop);
 }
 
-/** Content by hash, with Range for resumed downloads. The agent verifies the hash. */
+/**
+ * Content by hash, with Range for resumed downloads. The agent verifies the hash.
+ * A computer gets only the files of updates its deployments give it; any other
+ * hash is a 404 like a missing one, so an answer never confirms a file exists.
+ */
 export async function sendContent(
   services: Services,
+  computerId: string,
   sha256: string,
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  if (!(await services.agent.mayDownload(computerId, sha256))) {
+    throw new NotFoundError('content', sha256);
+  }
   const size = await services.content.size(sha256);
   if (size === null) throw new NotFoundError('content', sha256);
   reply.header('accept-ranges', 'bytes').type('application/octet-stream');

@@ -11,7 +11,8 @@ function agentHandlers(services: Services): RouteHandlers<typeof agentRoutes> {
     checkin: ({ computer, body }) => agent.checkin(computer, body),
     reports: ({ computer, body }) => agent.report(computer.id, body.reports),
     wake: ({ computer, request, reply }) => openWakeStream(services, computer.id, request, reply),
-    content: ({ params, request, reply }) => sendContent(services, params.sha256, request, reply),
+    content: ({ computer, params, request, reply }) =>
+      sendContent(services, computer.id, params.sha256, request, reply),
   };
 }
 

@@ -40,7 +40,10 @@ export type AgentServiceOptions = {
 export class AgentService {
   constructor(
     private readonly computers: ComputerRepository,
-    private readonly deployments: Pick<DeploymentRepository, 'reachingForComputer'>,
+    private readonly deployments: Pick<
+      DeploymentRepository,
+      'reachingForComputer' | 'contentReachesComputer'
+    >,
     private readonly updates: UpdateRepository,
     private readonly statuses: StatusRepository,
     private readonly groups: GroupRepository,
@@ -53,6 +56,14 @@ export class AgentService {
   /** The repository keeps each update once read: updates never change. */
   private entry(updateId: string): Promise<UpdateRecord | undefined> {
     return this.updates.find(updateId);
+  }
+
+  /**
+   * Whether this computer may download a file: only the files of updates its
+   * deployments give it (see contentReachesComputer). One indexed query.
+   */
+  mayDownload(computerId: string, sha256: string): Promise<boolean> {
+    return this.deployments.contentReachesComputer(computerId, sha256);
   }
 
   /** A check-in by an authenticated computer (the route has loaded its row already). */
