@@ -1,5 +1,11 @@
 import { Rng } from './rng.js';
 
+/** A realistic mix: most computers are fine, each cause of failure shows up a few times. */
+export const DEMO_FAULTS =
+  'offline=0.1,disk-space=0.03,install-error=0.04:1603,prerequisite-missing=0.03,' +
+  'reboot-required=0.05,agent-stopped=0.02,server-unreachable=0.03,reimage=0.01,' +
+  'slow-download=0.05';
+
 /**
  * The fault models of the simulator, one per cause of failure an administrator must tell
  * apart (offline, re-imaged, disk, prerequisite, stopped agent, unreachable server…). A
