@@ -18,7 +18,7 @@ export function formatHealth(h: ComputerView['health']): string {
     : h.state;
 }
 
-function awayFor(a: AbsenceView): string {
+function absenceLength(a: AbsenceView): string {
   const ms = Date.parse(a.to) - Date.parse(a.from);
   return Number.isNaN(ms) ? '' : formatDuration(ms / 1000);
 }
@@ -26,8 +26,8 @@ function awayFor(a: AbsenceView): string {
 /** `offline 2026-11-25 08:00:00Z for 2h`; `-` if never away. */
 export function formatAbsence(a: AbsenceView | null): string {
   if (a === null) return '-';
-  const away = awayFor(a);
-  return `${a.kind} ${formatTime(a.from)}${away !== '' ? ` for ${away}` : ''}`;
+  const length = absenceLength(a);
+  return `${a.kind} ${formatTime(a.from)}${length !== '' ? ` for ${length}` : ''}`;
 }
 
 function formatReimage(c: ComputerView): string {
@@ -180,7 +180,7 @@ function printComputer(c: ComputerDetailView): void {
       a.kind,
       formatTime(a.from),
       formatTime(a.to),
-      awayFor(a),
+      absenceLength(a),
       orDash(a.detail),
     ]),
     '(none)',

@@ -326,8 +326,8 @@ export function downAt(
 ): number {
   if (!faults) return Number.POSITIVE_INFINITY;
   let at = Number.POSITIVE_INFINITY;
-  /** Away from `from` until `to` (null: for good). */
-  const away = (from: number, to: number | null): void => {
+  /** An absence from `from` until `to` (null: for good). */
+  const absent = (from: number, to: number | null): void => {
     if (to !== null && seconds >= to) return;
     const t = Math.max(seconds, from);
     if (t < at) at = t;
@@ -335,18 +335,18 @@ export function downAt(
   const { offline, reimage, agentStopped: stop, serverUnreachable: cut } = faults;
   if (offline?.schedule === 'nights') {
     const now = startEpochMs + seconds * 1000;
-    if (nightsOnlineAt(now) !== now) away(seconds, null);
+    if (nightsOnlineAt(now) !== now) absent(seconds, null);
     else {
       // On, so on a weekday before 19:00 UTC: off at 19:00 the same day.
       const d = new Date(now);
       const off = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 19);
-      away(seconds + (off - now) / 1000, null);
+      absent(seconds + (off - now) / 1000, null);
     }
   } else if (offline) {
-    for (const w of offline.windows) away(w.from, w.to);
+    for (const w of offline.windows) absent(w.from, w.to);
   }
-  if (reimage) away(reimage.atSeconds, reimage.atSeconds + reimage.downSeconds);
-  if (stop) away(stop.from, stop.to);
-  if (cut) away(cut.from, cut.to);
+  if (reimage) absent(reimage.atSeconds, reimage.atSeconds + reimage.downSeconds);
+  if (stop) absent(stop.from, stop.to);
+  if (cut) absent(cut.from, cut.to);
   return at;
 }
