@@ -1,55 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { manifestFactory } from './factories/update.factory.js';
-import { fleetDriver } from './support/fleet.js';
 import { ENGINES } from './support/engines.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { virtualTimeServer, type DeploymentAnswer } from './support/virtual-time.js';
 
 const hour = 3600_000;
 
-type Deployment = {
-  id: string;
-  state: string;
-  stateReason: string | null;
-  counts: Record<string, number>;
-  phases: { name: string; openedAt: string | null; size: number }[];
-};
-
 for (const engine of ENGINES) {
   describe(`the deployment rules on ${engine}, in virtual time`, () => {
-    let server: TestServer;
-    let now = Date.parse('2026-06-01T00:00:00Z');
-    let fleet: ReturnType<typeof fleetDriver>;
-
-    beforeAll(async () => {
-      server = await startTestServer(engine, { now: () => now }, { engineIntervalMs: 0 });
-      fleet = fleetDriver(server, () => now);
-    });
-    afterAll(async () => {
-      await server.stop();
-    });
+    const vt = virtualTimeServer(engine);
     it('keeps enforcing a completed deployment: a joiner and a re-imaged computer get the update', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
+      await vt.fleet.importUpdate(manifest);
       const group = `keep-${engine}`;
-      await fleet.admin('POST', '/api/v1/groups', { name: group });
-      const computers = await fleet.enroll(2, group, group);
-      const { body } = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: group });
+      const computers = await vt.fleet.enroll(2, group, group);
+      const { body } = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group,
       });
-      await server.services.engine.run(); // the next tick acts on it
-      expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(2);
-      const done = await fleet.admin<Deployment>('GET', `/api/v1/deployments/${body.id}`);
+      await vt.server.services.engine.run(); // the next tick acts on it
+      expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(2);
+      const done = await vt.fleet.admin<DeploymentAnswer>('GET', `/api/v1/deployments/${body.id}`);
       expect(done.body.state).toBe('completed');
 
       // One computer is re-imaged (same hostname and hardware), and a new one joins.
-      const token = await fleet.admin<{ token: string }>('POST', '/api/v1/enrollments', { group });
+      const token = await vt.fleet.admin<{ token: string }>('POST', '/api/v1/enrollments', {
+        group,
+      });
       const first = computers[0];
       if (!first) throw new Error('no computer');
       // A re-image is claimed by the new agent (its nonce) and approved by an admin.
       const nonce = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll('-', '');
       const enroll = () =>
-        server.app.inject({
+        vt.server.app.inject({
           method: 'POST',
           url: '/agent/v1/enroll',
           payload: { enrollmentToken: token.body.token, inventory: first.inventory, nonce },
@@ -57,118 +40,119 @@ for (const engine of ENGINES) {
       const claim = await enroll();
       const requestId = claim.json<{ details: { reimageRequestId: string } }>().details
         .reimageRequestId;
-      await fleet.admin('POST', `/api/v1/reimage-requests/${requestId}/approve`);
+      await vt.fleet.admin('POST', `/api/v1/reimage-requests/${requestId}/approve`);
       const reimaged = await enroll();
       expect(reimaged.json<{ computerId: string }>().computerId).toBe(first.computerId);
       first.credential = reimaged.json<{ credential: string }>().credential;
-      const [joiner] = await fleet.enroll(1, group, `${group}-new`);
+      const [joiner] = await vt.fleet.enroll(1, group, `${group}-new`);
       if (!joiner) throw new Error('no joiner');
-      await server.services.engine.run();
-      const reopened = await fleet.admin<Deployment>('GET', `/api/v1/deployments/${body.id}`);
+      await vt.server.services.engine.run();
+      const reopened = await vt.fleet.admin<DeploymentAnswer>(
+        'GET',
+        `/api/v1/deployments/${body.id}`,
+      );
       expect(reopened.body.state).toBe('active');
       expect(reopened.body.counts.pending).toBe(2);
 
-      const ran = await fleet.cycle([...computers, joiner], () => 'installed');
+      const ran = await vt.fleet.cycle([...computers, joiner], () => 'installed');
       expect(new Set(ran)).toEqual(new Set([first.computerId, joiner.computerId]));
-      const again = await fleet.admin<Deployment>('GET', `/api/v1/deployments/${body.id}`);
+      const again = await vt.fleet.admin<DeploymentAnswer>('GET', `/api/v1/deployments/${body.id}`);
       expect(again.body.state).toBe('completed');
       expect(again.body.stateReason).toMatch(/completed: 3 of 3/);
     });
 
     it('refuses to promote a phase whose gate is not manual', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
+      await vt.fleet.importUpdate(manifest);
       const group = `promote-${engine}`;
-      await fleet.admin('POST', '/api/v1/groups', { name: group });
-      await fleet.enroll(4, group, group);
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: group });
+      await vt.fleet.enroll(4, group, group);
       const plan = {
         phases: [
           { name: 'pilot', percent: 50 },
           { name: 'rest', percent: 100 },
         ],
       };
-      const auto = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      const auto = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group,
         plan,
       });
-      await server.services.engine.run(); // the next tick acts on it
-      const refused = await fleet.admin<{ error: string; message: string }>(
+      await vt.server.services.engine.run(); // the next tick acts on it
+      const refused = await vt.fleet.admin<{ error: string; message: string }>(
         'POST',
         `/api/v1/deployments/${auto.body.id}/promote`,
         {},
       );
-      await server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the next tick acts on it
       expect(refused.status).toBe(409);
       expect(refused.body.message).toMatch(/gate of phase pilot is not manual/);
 
-      const manual = await fleet.admin<Deployment & { phases: { promotedAt: string | null }[] }>(
-        'POST',
-        '/api/v1/deployments',
-        {
-          update: manifest.id,
-          group,
-          plan: { ...plan, gate: { manual: true } },
-          allowDuplicate: true,
-        },
-      );
-      await server.services.engine.run(); // the next tick acts on it
-      const promoted = await fleet.admin<{ phases: { promotedAt: string | null }[] }>(
+      const manual = await vt.fleet.admin<
+        DeploymentAnswer & { phases: { promotedAt: string | null }[] }
+      >('POST', '/api/v1/deployments', {
+        update: manifest.id,
+        group,
+        plan: { ...plan, gate: { manual: true } },
+        allowDuplicate: true,
+      });
+      await vt.server.services.engine.run(); // the next tick acts on it
+      const promoted = await vt.fleet.admin<{ phases: { promotedAt: string | null }[] }>(
         'POST',
         `/api/v1/deployments/${manual.body.id}/promote`,
         {},
       );
-      await server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the next tick acts on it
       expect(promoted.status).toBe(200);
       expect(promoted.body.phases[0]?.promotedAt).not.toBeNull();
     });
 
     it('refuses a second live deployment of the same update to the same group unless allowed', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
+      await vt.fleet.importUpdate(manifest);
       const group = `dup-${engine}`;
-      await fleet.admin('POST', '/api/v1/groups', { name: group });
-      const first = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: group });
+      const first = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group,
       });
-      await server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the next tick acts on it
       expect(first.status).toBe(201);
-      const second = await fleet.admin<{ error: string; message: string; details: unknown }>(
+      const second = await vt.fleet.admin<{ error: string; message: string; details: unknown }>(
         'POST',
         '/api/v1/deployments',
         { update: manifest.id, groups: [group] },
       );
-      await server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the next tick acts on it
       expect(second.status).toBe(409);
       expect(second.body.error).toBe('duplicate-deployment');
       expect(second.body.message).toContain(first.body.id);
-      const allowed = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      const allowed = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group,
         allowDuplicate: true,
       });
-      await server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the next tick acts on it
       expect(allowed.status).toBe(201);
       // A revoked deployment is not live: deploying again needs no override.
       for (const id of [first.body.id, allowed.body.id]) {
-        await fleet.admin('POST', `/api/v1/deployments/${id}/revoke`, {});
-        await server.services.engine.run(); // the next tick acts on it
+        await vt.fleet.admin('POST', `/api/v1/deployments/${id}/revoke`, {});
+        await vt.server.services.engine.run(); // the next tick acts on it
       }
-      const fresh = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      const fresh = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group,
       });
-      await server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the next tick acts on it
       expect(fresh.status).toBe(201);
     });
 
     it('rejects a recurrenceByGroup naming a group that does not exist, naming the field', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
+      await vt.fleet.importUpdate(manifest);
       const group = `rec-${engine}`;
-      await fleet.admin('POST', '/api/v1/groups', { name: group });
-      const res = await fleet.admin<{ details: { issues: { field: string }[] } }>(
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: group });
+      const res = await vt.fleet.admin<{ details: { issues: { field: string }[] } }>(
         'POST',
         '/api/v1/deployments',
         {
@@ -177,7 +161,7 @@ for (const engine of ENGINES) {
           plan: { phases: [{ name: 'all', percent: 100 }], recurrenceByGroup: { nosuch: 3600 } },
         },
       );
-      await server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the next tick acts on it
       expect(res.status).toBe(400);
       expect(res.body.details.issues.map((i) => i.field)).toEqual([
         'plan.recurrenceByGroup.nosuch',
@@ -186,31 +170,31 @@ for (const engine of ENGINES) {
 
     it('completes once every computer is done, counting failures before the install as attempts', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
+      await vt.fleet.importUpdate(manifest);
       const group = `final-${engine}`;
-      await fleet.admin('POST', '/api/v1/groups', { name: group });
-      const computers = await fleet.enroll(3, group, group);
-      const { body } = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: group });
+      const computers = await vt.fleet.enroll(3, group, group);
+      const { body } = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group,
         plan: { phases: [{ name: 'all', percent: 100 }], maxAttempts: 2, recurrenceSeconds: 3600 },
       });
-      await server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the next tick acts on it
       const [broken, ...good] = computers;
       if (!broken) throw new Error('no computer');
-      await fleet.cycle(good, () => 'installed');
+      await vt.fleet.cycle(good, () => 'installed');
       // The download fails each time: no install ever starts on this computer.
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        for (const a of (await fleet.checkin(broken)).assignments) {
-          await fleet.report(broken, a.updateId, a.deploymentId, 'downloading');
-          await fleet.report(broken, a.updateId, a.deploymentId, 'failed', {
+        for (const a of (await vt.fleet.checkin(broken)).assignments) {
+          await vt.fleet.report(broken, a.updateId, a.deploymentId, 'downloading');
+          await vt.fleet.report(broken, a.updateId, a.deploymentId, 'failed', {
             reason: 'download-failed',
           });
         }
-        now += 2 * hour;
-        await server.services.engine.run();
+        vt.advance(2 * hour);
+        await vt.server.services.engine.run();
       }
-      const shown = await fleet.admin<Deployment & { computers: { attempts: number }[] }>(
+      const shown = await vt.fleet.admin<DeploymentAnswer & { computers: { attempts: number }[] }>(
         'GET',
         `/api/v1/deployments/${body.id}`,
       );

@@ -1,39 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { manifestFactory } from './factories/update.factory.js';
-import { fleetDriver } from './support/fleet.js';
 import { ENGINES } from './support/engines.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { virtualTimeServer, type DeploymentAnswer } from './support/virtual-time.js';
 
 const hour = 3600_000;
 
-type Deployment = {
-  id: string;
-  state: string;
-  stateReason: string | null;
-  counts: Record<string, number>;
-  phases: { name: string; openedAt: string | null; size: number }[];
-};
-
 for (const engine of ENGINES) {
   describe(`the phased rollout engine on ${engine}, in virtual time`, () => {
-    let server: TestServer;
-    let now = Date.parse('2026-06-01T00:00:00Z');
-    let fleet: ReturnType<typeof fleetDriver>;
-
-    beforeAll(async () => {
-      server = await startTestServer(engine, { now: () => now }, { engineIntervalMs: 0 });
-      fleet = fleetDriver(server, () => now);
-    });
-    afterAll(async () => {
-      await server.stop();
-    });
+    const vt = virtualTimeServer(engine);
 
     it('halts a bad update in its first phase: no computer of the next phase ever gets it', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
-      await fleet.admin('POST', '/api/v1/groups', { name: `bad-${engine}` });
-      const computers = await fleet.enroll(20, `bad-${engine}`, `bad-${engine}`);
-      const created = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      await vt.fleet.importUpdate(manifest);
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: `bad-${engine}` });
+      const computers = await vt.fleet.enroll(20, `bad-${engine}`, `bad-${engine}`);
+      const created = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group: `bad-${engine}`,
         plan: {
@@ -45,26 +26,29 @@ for (const engine of ENGINES) {
         },
       });
       expect(created.status).toBe(201);
-      await server.services.engine.run(); // the next tick opens the first phase
+      await vt.server.services.engine.run(); // the next tick opens the first phase
       created.body = (
-        await fleet.admin<Deployment>('GET', `/api/v1/deployments/${created.body.id}`)
+        await vt.fleet.admin<DeploymentAnswer>('GET', `/api/v1/deployments/${created.body.id}`)
       ).body;
       expect(created.body.phases.map((p) => [p.name, p.size, p.openedAt !== null])).toEqual([
         ['pilot', 2, true],
         ['broad', 18, false],
       ]);
 
-      const ran = await fleet.cycle(computers, () => 'failed');
+      const ran = await vt.fleet.cycle(computers, () => 'failed');
       expect(ran).toHaveLength(2);
-      const shown = await fleet.admin<Deployment>('GET', `/api/v1/deployments/${created.body.id}`);
+      const shown = await vt.fleet.admin<DeploymentAnswer>(
+        'GET',
+        `/api/v1/deployments/${created.body.id}`,
+      );
       expect(shown.body.state).toBe('halted');
       expect(shown.body.stateReason).toMatch(/halted: failures 100(\.0)?% > 20% in pilot/);
 
       // Days later nothing more has run anywhere.
-      now += 10 * 24 * hour;
-      await server.services.engine.run();
-      expect(await fleet.cycle(computers, () => 'failed')).toHaveLength(0);
-      const events = await fleet.admin<{ type: string; message: string }[]>(
+      vt.advance(10 * 24 * hour);
+      await vt.server.services.engine.run();
+      expect(await vt.fleet.cycle(computers, () => 'failed')).toHaveLength(0);
+      const events = await vt.fleet.admin<{ type: string; message: string }[]>(
         'GET',
         `/api/v1/deployments/${created.body.id}/events`,
       );
@@ -73,10 +57,10 @@ for (const engine of ENGINES) {
 
     it('opens the next phase after the soak when the gate is met, then rolls back everywhere', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
-      await fleet.admin('POST', '/api/v1/groups', { name: `good-${engine}` });
-      const computers = await fleet.enroll(20, `good-${engine}`, `good-${engine}`);
-      const created = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      await vt.fleet.importUpdate(manifest);
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: `good-${engine}` });
+      const computers = await vt.fleet.enroll(20, `good-${engine}`, `good-${engine}`);
+      const created = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group: `good-${engine}`,
         plan: {
@@ -88,31 +72,35 @@ for (const engine of ENGINES) {
         },
       });
       const id = created.body.id;
-      await server.services.engine.run(); // the next tick opens the first phase
-      expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(2);
+      await vt.server.services.engine.run(); // the next tick opens the first phase
+      expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(2);
 
       // Healthy, but the soak has not passed: broad stays closed.
-      now += 23 * hour;
-      await server.services.engine.run();
-      expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(0);
+      vt.advance(23 * hour);
+      await vt.server.services.engine.run();
+      expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(0);
 
-      now += 2 * hour;
-      await server.services.engine.run();
-      expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(18);
-      const done = await fleet.admin<Deployment>('GET', `/api/v1/deployments/${id}`);
+      vt.advance(2 * hour);
+      await vt.server.services.engine.run();
+      expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(18);
+      const done = await vt.fleet.admin<DeploymentAnswer>('GET', `/api/v1/deployments/${id}`);
       expect(done.body.counts.installed).toBe(20);
       expect(done.body.state).toBe('completed');
 
-      const rollback = await fleet.admin<Deployment>('POST', `/api/v1/deployments/${id}/rollback`, {
-        reason: 'breaks printing',
-      });
+      const rollback = await vt.fleet.admin<DeploymentAnswer>(
+        'POST',
+        `/api/v1/deployments/${id}/rollback`,
+        {
+          reason: 'breaks printing',
+        },
+      );
       expect(rollback.status).toBe(200);
       expect(rollback.body.state).toBe('rolling-back');
-      expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(20);
-      const rolled = await fleet.admin<Deployment>('GET', `/api/v1/deployments/${id}`);
+      expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(20);
+      const rolled = await vt.fleet.admin<DeploymentAnswer>('GET', `/api/v1/deployments/${id}`);
       expect(rolled.body.counts.uninstalled).toBe(20);
       expect(rolled.body.state).toBe('rolled-back');
-      const events = await fleet.admin<{ type: string; message: string }[]>(
+      const events = await vt.fleet.admin<{ type: string; message: string }[]>(
         'GET',
         `/api/v1/deployments/${id}/events`,
       );
@@ -123,50 +111,54 @@ for (const engine of ENGINES) {
 
     it('halts, resumes and revokes in one action each; halted computers get nothing', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
-      await fleet.admin('POST', '/api/v1/groups', { name: `hr-${engine}` });
-      const computers = await fleet.enroll(3, `hr-${engine}`, `hr-${engine}`);
-      const { body } = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      await vt.fleet.importUpdate(manifest);
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: `hr-${engine}` });
+      const computers = await vt.fleet.enroll(3, `hr-${engine}`, `hr-${engine}`);
+      const { body } = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group: `hr-${engine}`,
       });
-      await server.services.engine.run(); // the next tick opens the first phase
-      const halted = await fleet.admin<Deployment>('POST', `/api/v1/deployments/${body.id}/halt`, {
-        reason: 'checking a report',
-      });
+      await vt.server.services.engine.run(); // the next tick opens the first phase
+      const halted = await vt.fleet.admin<DeploymentAnswer>(
+        'POST',
+        `/api/v1/deployments/${body.id}/halt`,
+        {
+          reason: 'checking a report',
+        },
+      );
       expect(halted.body).toMatchObject({ state: 'halted', stateReason: 'checking a report' });
-      expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(0);
-      const again = await fleet.admin('POST', `/api/v1/deployments/${body.id}/halt`, {});
+      expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(0);
+      const again = await vt.fleet.admin('POST', `/api/v1/deployments/${body.id}/halt`, {});
       expect(again.status).toBe(409);
-      await fleet.admin('POST', `/api/v1/deployments/${body.id}/resume`, {});
-      await server.services.engine.run(); // an action moves its deployment at the next tick
-      expect(await fleet.cycle(computers.slice(0, 1), () => 'installed')).toHaveLength(1);
-      const revoked = await fleet.admin<Deployment>(
+      await vt.fleet.admin('POST', `/api/v1/deployments/${body.id}/resume`, {});
+      await vt.server.services.engine.run(); // an action moves its deployment at the next tick
+      expect(await vt.fleet.cycle(computers.slice(0, 1), () => 'installed')).toHaveLength(1);
+      const revoked = await vt.fleet.admin<DeploymentAnswer>(
         'POST',
         `/api/v1/deployments/${body.id}/revoke`,
         {},
       );
       expect(revoked.body.state).toBe('revoked');
-      expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(0);
+      expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(0);
     });
 
     it('re-advertises to the computers that failed', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
-      await fleet.admin('POST', '/api/v1/groups', { name: `re-${engine}` });
-      const computers = await fleet.enroll(4, `re-${engine}`, `re-${engine}`);
-      const { body } = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      await vt.fleet.importUpdate(manifest);
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: `re-${engine}` });
+      const computers = await vt.fleet.enroll(4, `re-${engine}`, `re-${engine}`);
+      const { body } = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group: `re-${engine}`,
       });
-      await server.services.engine.run(); // the next tick opens the first phase
+      await vt.server.services.engine.run(); // the next tick opens the first phase
       const flaky = new Set(computers.slice(0, 2).map((c) => c.computerId));
-      await fleet.cycle(computers, (c) => (flaky.has(c.computerId) ? 'failed' : 'installed'));
-      now += hour;
-      expect(await fleet.cycle(computers, () => 'installed')).toHaveLength(0);
-      await fleet.admin('POST', `/api/v1/deployments/${body.id}/redeploy`, { failedOnly: true });
-      now += 1000;
-      const ran = await fleet.cycle(computers, () => 'installed');
+      await vt.fleet.cycle(computers, (c) => (flaky.has(c.computerId) ? 'failed' : 'installed'));
+      vt.advance(hour);
+      expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(0);
+      await vt.fleet.admin('POST', `/api/v1/deployments/${body.id}/redeploy`, { failedOnly: true });
+      vt.advance(1000);
+      const ran = await vt.fleet.cycle(computers, () => 'installed');
       expect(new Set(ran)).toEqual(flaky);
     });
 
@@ -175,10 +167,10 @@ for (const engine of ENGINES) {
         uninstall: undefined,
         install: { command: 'sh install.sh', timeoutSeconds: 3600 },
       });
-      await fleet.importUpdate(manifest);
-      await fleet.admin('POST', '/api/v1/groups', { name: `plans-${engine}` });
+      await vt.fleet.importUpdate(manifest);
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: `plans-${engine}` });
       const bad = async (plan: unknown) => {
-        const res = await fleet.admin<{ error: string; message: string }>(
+        const res = await vt.fleet.admin<{ error: string; message: string }>(
           'POST',
           '/api/v1/deployments',
           {
@@ -199,38 +191,38 @@ for (const engine of ENGINES) {
           ],
         }),
       ).toContain('phases out of order');
-      await fleet.admin('PUT', `/api/v1/groups/plans-${engine}/windows`, {
+      await vt.fleet.admin('PUT', `/api/v1/groups/plans-${engine}/windows`, {
         windows: [{ cron: '0 1 * * 6', durationMinutes: 30, timezone: 'Asia/Tokyo' }],
       });
       expect(await bad({ phases: [{ name: 'all', percent: 100 }] })).toContain(
         'shorter than the install timeout',
       );
-      await fleet.admin('PUT', `/api/v1/groups/plans-${engine}/windows`, { windows: [] });
-      const list = await fleet.admin<unknown[]>('GET', '/api/v1/deployments');
+      await vt.fleet.admin('PUT', `/api/v1/groups/plans-${engine}/windows`, { windows: [] });
+      const list = await vt.fleet.admin<unknown[]>('GET', '/api/v1/deployments');
       const before = list.body.length;
-      const ok = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+      const ok = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group: `plans-${engine}`,
       });
       expect(ok.status).toBe(201);
-      const rollback = await fleet.admin<{ error: string; message: string }>(
+      const rollback = await vt.fleet.admin<{ error: string; message: string }>(
         'POST',
         `/api/v1/deployments/${ok.body.id}/rollback`,
         {},
       );
       expect(rollback.status).toBe(409);
       expect(rollback.body).toMatchObject({ error: 'not-uninstallable' });
-      expect((await fleet.admin<unknown[]>('GET', '/api/v1/deployments')).body.length).toBe(
+      expect((await vt.fleet.admin<unknown[]>('GET', '/api/v1/deployments')).body.length).toBe(
         before + 1,
       );
     });
 
     it('previews phases with a dry run', async () => {
       const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
-      await fleet.admin('POST', '/api/v1/groups', { name: `dry-${engine}` });
-      await fleet.enroll(10, `dry-${engine}`, `dry-${engine}`);
-      const res = await fleet.admin<{ phases: { name: string; computers: unknown[] }[] }>(
+      await vt.fleet.importUpdate(manifest);
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: `dry-${engine}` });
+      await vt.fleet.enroll(10, `dry-${engine}`, `dry-${engine}`);
+      const res = await vt.fleet.admin<{ phases: { name: string; computers: unknown[] }[] }>(
         'POST',
         '/api/v1/deployments/dry-run',
         {

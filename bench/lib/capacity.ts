@@ -38,6 +38,18 @@ type StepRow = Omit<StepReport, 'latency' | 'scheduled'> & {
   verdict: string;
 };
 
+/** A closed-loop run's rate, latency and where the CPU went. */
+export type ClosedLoopRun = {
+  ratePerSecond: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  serverCpuCores: number | null;
+  databaseCpuCores: number | null;
+  otherCpuCores: number | null;
+  /** Server CPU time per request: the figure least disturbed by other processes. */
+  serverCpuMsPerRequest: number | null;
+};
+
 export type SizeResult = {
   computers: number;
   seedSeconds: number;
@@ -48,27 +60,9 @@ export type SizeResult = {
     p99Ms: number | null;
   } | null;
   /** GET /healthz, closed loop, same server, same load processes. */
-  httpCeiling: {
-    ratePerSecond: number;
-    p50Ms: number | null;
-    p99Ms: number | null;
-    serverCpuCores: number | null;
-    databaseCpuCores: number | null;
-    otherCpuCores: number | null;
-    /** Server CPU time per request: the figure least disturbed by other processes. */
-    serverCpuMsPerRequest: number | null;
-  };
+  httpCeiling: ClosedLoopRun;
   /** Check-ins, closed loop, no latency limit: the raw maximum. */
-  checkinClosedLoopMax: {
-    ratePerSecond: number;
-    p50Ms: number | null;
-    p99Ms: number | null;
-    serverCpuCores: number | null;
-    databaseCpuCores: number | null;
-    otherCpuCores: number | null;
-    /** Server CPU time per request: the figure least disturbed by other processes. */
-    serverCpuMsPerRequest: number | null;
-  };
+  checkinClosedLoopMax: ClosedLoopRun;
   /** checkinCapacity / httpCeiling. */
   capacityToCeilingRatio: number | null;
   steps: StepRow[];

@@ -17,11 +17,32 @@ import type {
   UserRequest,
   UserRequestBody,
 } from './core/local-user.js';
+import { AgentCore, type AgentCoreOptions } from './core/agent-core.js';
 import { ServerCallError, type ServerClient } from './core/server-client.js';
 import { runInstallCommand } from './installers/command-installer.js';
 
 /** The installer the agent ships with: the tests run the core with it. */
 export const installer = runInstallCommand;
+
+/**
+ * An agent core on a fake host and server with the shipped installer and a test
+ * enrollment token; `now` is its clock (a test's ticking one, usually).
+ */
+export function fakeCore(
+  host: FakeHost,
+  server: FakeServer,
+  now: () => Date,
+  more: Partial<AgentCoreOptions> = {},
+): AgentCore {
+  return new AgentCore({
+    host,
+    installer,
+    client: server,
+    enrollmentToken: 'enroll-me',
+    now,
+    ...more,
+  });
+}
 
 /** The in-memory host and server the agent core's tests (and the runner's) run on. */
 

@@ -6,7 +6,7 @@ import type {
   ReimageRequestView,
 } from '../contracts/api.js';
 import { formatDuration } from '../domain/rollout/duration.js';
-import { asSent } from '../client/api-client.js';
+import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { formatRevoked } from './enrollment.command.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
@@ -18,7 +18,7 @@ export function formatHealth(h: ComputerView['health']): string {
     : h.state;
 }
 
-function awayFor(a: AbsenceView): string {
+function absenceLength(a: AbsenceView): string {
   const ms = Date.parse(a.to) - Date.parse(a.from);
   return Number.isNaN(ms) ? '' : formatDuration(ms / 1000);
 }
@@ -26,8 +26,8 @@ function awayFor(a: AbsenceView): string {
 /** `offline 2026-11-25 08:00:00Z for 2h`; `-` if never away. */
 export function formatAbsence(a: AbsenceView | null): string {
   if (a === null) return '-';
-  const away = awayFor(a);
-  return `${a.kind} ${formatTime(a.from)}${away !== '' ? ` for ${away}` : ''}`;
+  const length = absenceLength(a);
+  return `${a.kind} ${formatTime(a.from)}${length !== '' ? ` for ${length}` : ''}`;
 }
 
 function formatReimage(c: ComputerView): string {
@@ -40,7 +40,7 @@ export function registerComputerCommand(program: Command): void {
 
   adminCommand(computer, 'list', 'list enrolled computers').action(
     async (_opts: unknown, cmd: Command) => {
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const computers = await client.listComputers();
       if (json) return printJson(asSent(computers));
       printTable(
@@ -78,7 +78,7 @@ export function registerComputerCommand(program: Command): void {
     'show <id-or-hostname>',
     'show a computer: its inventory, health, absences and the state of each update',
   ).action(async (idOrHostname: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const found = await client.getComputer(idOrHostname);
     if (json) return printJson(asSent(found));
     printComputer(found);
@@ -89,7 +89,7 @@ export function registerComputerCommand(program: Command): void {
     'revoke <id-or-hostname>',
     "revoke a computer's credential: its next call to the server is refused",
   ).action(async (idOrHostname: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const revoked = await client.revokeComputer(idOrHostname);
     if (json) return printJson(asSent(revoked));
     print(`Credential of ${revoked.hostname} (${revoked.id}) revoked (${formatRevoked(revoked)}).`);
@@ -105,7 +105,7 @@ function registerReimageCommand(computer: Command): void {
 
   adminCommand(reimage, 'list', 'list claimed re-images, newest first').action(
     async (_opts: unknown, cmd: Command) => {
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const list = await client.listReimageRequests();
       if (json) return printJson(asSent(list));
       printReimageRequests(list, 'No re-image requests.');
@@ -118,7 +118,7 @@ function registerReimageCommand(computer: Command): void {
   ] as const) {
     adminCommand(reimage, `${verb} <id>`, description).action(
       async (id: string, _opts: unknown, cmd: Command) => {
-        const { client, json } = connect(cmd);
+        const { client, json } = await connect(cmd);
         const decided =
           verb === 'approve' ? await client.approveReimage(id) : await client.refuseReimage(id);
         if (json) return printJson(asSent(decided));
@@ -180,7 +180,7 @@ function printComputer(c: ComputerDetailView): void {
       a.kind,
       formatTime(a.from),
       formatTime(a.to),
-      awayFor(a),
+      absenceLength(a),
       orDash(a.detail),
     ]),
     '(none)',

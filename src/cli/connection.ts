@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { createApiClient, type ApiClient } from '../client/api-client.js';
+import type { ApiClient } from '../client/api-client.js';
 import { CliError } from './output.js';
 
 export const defaultUrl = 'http://127.0.0.1:8080';
@@ -16,8 +16,11 @@ export function adminCommand(parent: Command, nameAndArgs: string, description: 
     .option('--json', 'print JSON instead of a table');
 }
 
-/** The client and output mode for an admin command's action. */
-export function connect(command: Command): { client: ApiClient; json: boolean } {
+/**
+ * The client and output mode for an admin command's action. The client (with zod and
+ * the contracts) is loaded here, not when the command is registered, so `--help` is quick.
+ */
+export async function connect(command: Command): Promise<{ client: ApiClient; json: boolean }> {
   const opts = command.opts<ConnectionOptions>();
   const token = opts.token?.trim();
   if (!token) {
@@ -32,5 +35,6 @@ export function connect(command: Command): { client: ApiClient; json: boolean } 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new CliError(`--url: "${opts.url}" must start with http:// or https://`, 2);
   }
+  const { createApiClient } = await import('../client/api-client.js');
   return { client: createApiClient({ url: opts.url, token }), json: opts.json === true };
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { DEMO_FAULTS, startDemo } from '../sim/demo.js';
-import { describeStats } from '../sim/run.js';
+import { DEMO_FAULTS } from '../sim/faults.js';
 import { CliError } from './output.js';
 
 interface DemoFlags {
@@ -40,6 +39,9 @@ export function registerDemoCommand(program: Command): void {
         return n;
       };
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
+      // The server, the simulator and their dependencies load only when the demo runs.
+      const { startDemo } = await import('../sim/demo.js');
+      const { describeStats } = await import('../sim/run.js');
       const demo = await startDemo({
         agents: Math.floor(number('agents', flags.agents, 1)),
         port: Math.floor(number('port', flags.port, 0)),

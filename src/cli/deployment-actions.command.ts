@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DeploymentView, RedeployRequest } from '../contracts/api.js';
-import { asSent } from '../client/api-client.js';
+import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { formatEvents, formatSummary } from './deployment-format.js';
 import { CliError, print, printJson } from './output.js';
@@ -25,7 +25,7 @@ export function registerDeploymentActions(deployment: Command): void {
     adminCommand(deployment, `${action} <id>`, description)
       .option('--reason <text>', 'why; kept in the deployment state and its events')
       .action(async (id: string, opts: { reason?: string }, cmd: Command) => {
-        const { client, json } = connect(cmd);
+        const { client, json } = await connect(cmd);
         const changed = await client[`${action}Deployment`](
           id,
           opts.reason !== undefined ? { reason: opts.reason } : {},
@@ -45,7 +45,7 @@ export function registerDeploymentActions(deployment: Command): void {
     'promote <id>',
     'let the next phase open now (for a phase whose gate is manual)',
   ).action(async (id: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const promoted = await client.promoteDeployment(id);
     if (json) return printJson(asSent(promoted));
     printResult('promoted', promoted);
@@ -74,7 +74,7 @@ export function registerDeploymentActions(deployment: Command): void {
           ...(opts.update !== undefined && { update: opts.update }),
           ...(opts.reason !== undefined && { reason: opts.reason }),
         };
-        const { client, json } = connect(cmd);
+        const { client, json } = await connect(cmd);
         const result = await client.redeployDeployment(id, body);
         if (json) return printJson(asSent(result));
         if (result.id !== id) {
@@ -90,7 +90,7 @@ export function registerDeploymentActions(deployment: Command): void {
     'events <id>',
     'every decision of the deployment, with its reason, oldest first',
   ).action(async (id: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const events = await client.listDeploymentEvents(id);
     if (json) return printJson(asSent(events));
     print(formatEvents(events));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { asSent } from '../client/api-client.js';
+import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { registerDeploymentActions } from './deployment-actions.command.js';
 import {
@@ -11,7 +11,7 @@ import {
   formatSummary,
   updatesOf,
 } from './deployment-format.js';
-import { addPlanOptions, deploymentRequest, type PlanOptions } from './deployment-plan.js';
+import { addPlanOptions, type PlanOptions } from './deployment-plan.js';
 import { CliError, formatTime, print, printJson, printTable } from './output.js';
 
 export { formatCounts } from './deployment-format.js';
@@ -38,9 +38,10 @@ export function registerDeploymentCommand(program: Command): void {
     )
     .action(async (opts: PlanOptions & { allowDuplicate?: boolean }, cmd: Command) => {
       // The plan is built and checked before connecting: a bad flag sends nothing.
+      const { deploymentRequest } = await import('./deployment-request.js');
       const request = await deploymentRequest(opts);
       if (opts.allowDuplicate === true) request.allowDuplicate = true;
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const created = await client.createDeployment(request);
       if (json) return printJson(asSent(created));
       print(`Created deployment ${created.id}.`);
@@ -61,8 +62,9 @@ export function registerDeploymentCommand(program: Command): void {
     .option('--limit <n>', 'computers listed per phase (0: all)', '10')
     .action(async (opts: PlanOptions & { limit: string }, cmd: Command) => {
       const limit = parseLimit(opts.limit);
+      const { deploymentRequest } = await import('./deployment-request.js');
       const request = await deploymentRequest(opts);
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const run = await client.dryRunDeployment(request);
       if (json) return printJson(asSent(run));
       print(formatDryRun(run, limit));
@@ -70,7 +72,7 @@ export function registerDeploymentCommand(program: Command): void {
 
   adminCommand(deployment, 'list', 'list deployments').action(
     async (_opts: unknown, cmd: Command) => {
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const list = await client.listDeployments();
       if (json) return printJson(asSent(list));
       printTable(
@@ -94,7 +96,7 @@ export function registerDeploymentCommand(program: Command): void {
     'show <id>',
     'show a deployment: its state, phases and the state on each computer',
   ).action(async (id: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const found = await client.getDeployment(id);
     if (json) return printJson(asSent(found));
     print(formatSummary(found));

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { asSent } from '../client/api-client.js';
+import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
 
@@ -49,7 +49,7 @@ export function registerEnrollmentCommand(program: Command): void {
     )
     .option('--uses <n>', 'how many computers may use it (default: unlimited)', positiveInteger)
     .action(async (opts: CreateOptions, cmd: Command) => {
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const created = await client.createEnrollment({
         ...(opts.group !== undefined && { group: opts.group }),
         expiresInSeconds: opts.expires,
@@ -72,7 +72,7 @@ export function registerEnrollmentCommand(program: Command): void {
 
   adminCommand(enrollment, 'list', 'list enrollment tokens').action(
     async (_opts: unknown, cmd: Command) => {
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const list = await client.listEnrollments();
       if (json) return printJson(asSent(list));
       printTable(
@@ -96,7 +96,7 @@ export function registerEnrollmentCommand(program: Command): void {
     'revoke <id>',
     'revoke an enrollment token: no computer can enroll with it from now on',
   ).action(async (id: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const revoked = await client.revokeEnrollment(id);
     if (json) return printJson(asSent(revoked));
     print(`Enrollment token ${revoked.id} revoked (${formatRevoked(revoked)}).`);

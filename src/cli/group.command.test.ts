@@ -74,11 +74,13 @@ describe('group window', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('turns the flags into a window, UTC by default', () => {
-    expect(windowFromFlags({ cron: '0 2 * * 0', duration: '2h', timezone: 'UTC' })).toEqual(sunday);
-    expect(() => windowFromFlags({ cron: '0 2 * * 0', duration: 'soon', timezone: 'UTC' })).toThrow(
-      '--duration: "soon" is not a duration',
+  it('turns the flags into a window, UTC by default', async () => {
+    expect(await windowFromFlags({ cron: '0 2 * * 0', duration: '2h', timezone: 'UTC' })).toEqual(
+      sunday,
     );
+    await expect(
+      windowFromFlags({ cron: '0 2 * * 0', duration: 'soon', timezone: 'UTC' }),
+    ).rejects.toThrow('--duration: "soon" is not a duration');
   });
 });
 

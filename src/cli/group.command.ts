@@ -1,14 +1,10 @@
 import type { Command } from 'commander';
 import type { GroupView } from '../contracts/api.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
-import {
-  clientPolicies,
-  maintenanceWindowSchema,
-  type ClientPolicy,
-  type MaintenanceWindow,
-} from '../contracts/plan.js';
+import type { MaintenanceWindow } from '../contracts/plan.js';
+import { clientPolicies, type ClientPolicy } from '../domain/rollout/plan.js';
 import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
-import { asSent } from '../client/api-client.js';
+import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import {
   CliError,
@@ -23,8 +19,11 @@ import {
 
 type WindowOptions = { cron?: string; duration?: string; timezone: string; clear?: boolean };
 
-/** A maintenance window from the flags, checked here (field-named, exit 2) before it is sent. */
-export function windowFromFlags(opts: WindowOptions): MaintenanceWindow {
+/**
+ * A maintenance window from the flags, checked here (field-named, exit 2) before it is
+ * sent. The window schema (zod, cron-parser) loads here, not when the command registers.
+ */
+export async function windowFromFlags(opts: WindowOptions): Promise<MaintenanceWindow> {
   const missing = [
     opts.cron === undefined && '--cron',
     opts.duration === undefined && '--duration',
@@ -42,6 +41,7 @@ export function windowFromFlags(opts: WindowOptions): MaintenanceWindow {
       2,
     );
   }
+  const { maintenanceWindowSchema } = await import('../contracts/plan.js');
   const parsed = maintenanceWindowSchema.safeParse({
     cron: opts.cron,
     durationMinutes: Math.round(seconds / 60),
@@ -78,7 +78,7 @@ export function registerGroupCommand(program: Command): void {
     .option('--policy <policy>', `client policy for its computers: ${clientPolicies.join(', ')}`)
     .action(async (name: string, opts: { query?: string; policy?: string }, cmd: Command) => {
       const policy = opts.policy === undefined ? undefined : policyFromFlag(opts.policy);
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const created = await client.createGroup({
         name,
         ...(opts.query !== undefined && { query: opts.query }),
@@ -95,14 +95,14 @@ export function registerGroupCommand(program: Command): void {
     'add <name> <computers...>',
     'add computers (ids or hostnames) to a group',
   ).action(async (name: string, computers: string[], _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const answer = await client.addGroupMembers(name, { computers });
     if (json) return printJson(asSent(answer));
     print(`Group ${answer.name} now has ${answer.memberCount} member(s).`);
   });
 
   adminCommand(group, 'list', 'list groups').action(async (_opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const groups = await client.listGroups();
     if (json) return printJson(asSent(groups));
     printTable(
@@ -136,8 +136,8 @@ export function registerGroupCommand(program: Command): void {
       if (opts.clear && (opts.cron !== undefined || opts.duration !== undefined)) {
         throw new CliError('--clear removes all windows; it takes no --cron or --duration', 2);
       }
-      const added = opts.clear ? null : windowFromFlags(opts);
-      const { client, json } = connect(cmd);
+      const added = opts.clear ? null : await windowFromFlags(opts);
+      const { client, json } = await connect(cmd);
       const windows = added === null ? [] : [...(await client.getGroup(name)).windows, added];
       const saved = await client.setGroupWindows(name, { windows });
       if (json) return printJson(asSent(saved));
@@ -162,7 +162,7 @@ export function registerGroupCommand(program: Command): void {
           throw new CliError('nothing to set: give --policy <policy> or --clear-policy', 2);
         }
         const policy = opts.policy === undefined ? null : policyFromFlag(opts.policy);
-        const { client, json } = connect(cmd);
+        const { client, json } = await connect(cmd);
         const saved = await client.setGroupPolicy(name, { policy });
         if (json) return printJson(asSent(saved));
         print(
@@ -178,7 +178,7 @@ export function registerGroupCommand(program: Command): void {
     'show <name>',
     'show a group, its maintenance windows and its members',
   ).action(async (name: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
     const found = await client.getGroup(name);
     if (json) return printJson(asSent(found));
     printGroup(found);

@@ -109,10 +109,12 @@ describe('impossible plans are rejected with clear messages', () => {
       'deadline: the deadline (2025-06-01T00:00:00Z) is before the available time (2025-06-08T00:00:00Z)',
     ]);
   });
-  it('typos and bad types in a plan file', () => {
-    const r = parsePlanText('{"phases":[{"name":"all","percent":100}],"soak":"1d"}', 'json');
+  it('typos and bad types in a plan file', async () => {
+    const r = await parsePlanText('{"phases":[{"name":"all","percent":100}],"soak":"1d"}', 'json');
     expect(messages(r)[0]).toMatch(/soak/);
-    expect(messages(parsePlanText('{"phases": [', 'json'))[0]).toMatch(/^\(file\): not valid JSON/);
+    expect(messages(await parsePlanText('{"phases": [', 'json'))[0]).toMatch(
+      /^\(file\): not valid JSON/,
+    );
     expect(messages(validatePlan({ phases: [] }))).toEqual([
       'phases: a plan needs at least one phase',
     ]);
@@ -136,8 +138,8 @@ describe('impossible plans are rejected with clear messages', () => {
 });
 
 describe('plan files', () => {
-  it('reads YAML with per-phase gates and group recurrence', () => {
-    const r = parsePlanText(
+  it('reads YAML with per-phase gates and group recurrence', async () => {
+    const r = await parsePlanText(
       [
         'phases:',
         '  - { name: servers, groups: [srv], gate: { manual: true } }',

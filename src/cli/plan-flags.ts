@@ -1,4 +1,3 @@
-import { parse as parseYaml } from 'yaml';
 import { validatePlan, type DeploymentPlanInput, type PlanResult } from '../contracts/plan.js';
 import type { FieldIssue } from '../domain/errors.js';
 import { parseDuration } from '../domain/rollout/duration.js';
@@ -145,12 +144,18 @@ export function planFromFlags(flags: PlanFlags, now?: number): PlanResult {
   return validatePlan(plan);
 }
 
-/** A plan file's text; `format` from the file name, or `auto` (JSON if it looks like JSON). */
-export function parsePlanText(text: string, format: 'json' | 'yaml' | 'auto' = 'auto'): PlanResult {
+/**
+ * A plan file's text as data; `format` from the file name, or `auto` (JSON if it looks
+ * like JSON). The YAML parser is loaded only for a YAML plan.
+ */
+export async function parsePlanData(
+  text: string,
+  format: 'json' | 'yaml' | 'auto' = 'auto',
+): Promise<{ ok: true; data: unknown } | { ok: false; issues: FieldIssue[] }> {
   const asJson = format === 'json' || (format === 'auto' && /^\s*[{[]/.test(text));
-  let data: unknown;
   try {
-    data = asJson ? JSON.parse(text) : parseYaml(text);
+    const data: unknown = asJson ? JSON.parse(text) : (await import('yaml')).parse(text);
+    return { ok: true, data };
   } catch (e) {
     const kind = asJson ? 'JSON' : 'YAML';
     return {
@@ -158,5 +163,13 @@ export function parsePlanText(text: string, format: 'json' | 'yaml' | 'auto' = '
       issues: [{ field: '(file)', message: `not valid ${kind}: ${(e as Error).message}` }],
     };
   }
-  return validatePlan(data);
+}
+
+/** A plan file's text, parsed and checked as a plan. */
+export async function parsePlanText(
+  text: string,
+  format: 'json' | 'yaml' | 'auto' = 'auto',
+): Promise<PlanResult> {
+  const parsed = await parsePlanData(text, format);
+  return parsed.ok ? validatePlan(parsed.data) : parsed;
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { parseFaults } from '../sim/faults.js';
-import { describeStats, startSim } from '../sim/run.js';
 import type { FleetStats } from '../sim/fleet.js';
 import { CliError } from './output.js';
 import { serverUrl } from './server-url.js';
@@ -87,6 +86,8 @@ export function registerSimCommand(program: Command): void {
 }
 
 async function runSim(flags: SimFlags): Promise<void> {
+  // The simulator (the agent core, undici, the contracts) loads only when it runs.
+  const { describeStats, startSim } = await import('../sim/run.js');
   const server = serverUrl(flags.server);
   const token = flags.enrollmentToken ?? process.env.RINGMASTER_ENROLLMENT_TOKEN;
   if (!token) throw new CliError('no enrollment token: give --enrollment-token', 2);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { UpdateView } from '../contracts/api.js';
-import { asSent } from '../client/api-client.js';
+import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import {
   formatBytes,
@@ -11,7 +11,6 @@ import {
   printJson,
   printTable,
 } from './output.js';
-import { importUpdate, prepareUpdate } from '../client/update-import.js';
 
 export function registerUpdateCommand(program: Command): void {
   const update = program.command('update').description('the catalog of approved updates');
@@ -21,7 +20,8 @@ export function registerUpdateCommand(program: Command): void {
     'import <dir>',
     'check DIR/update.json and its files, then upload them',
   ).action(async (dir: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = connect(cmd);
+    const { client, json } = await connect(cmd);
+    const { importUpdate, prepareUpdate } = await import('../client/update-import.js');
     const prepared = await prepareUpdate(dir);
     const result = await importUpdate(client, prepared, (file) => {
       // Progress goes to stderr so `--json` output stays parseable.
@@ -39,7 +39,7 @@ export function registerUpdateCommand(program: Command): void {
 
   adminCommand(update, 'list', 'list the updates in the catalog').action(
     async (_opts: unknown, cmd: Command) => {
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const updates = await client.listUpdates();
       if (json) return printJson(asSent(updates));
       printTable(
@@ -59,7 +59,7 @@ export function registerUpdateCommand(program: Command): void {
 
   adminCommand(update, 'show <id>', 'show one update').action(
     async (id: string, _opts: unknown, cmd: Command) => {
-      const { client, json } = connect(cmd);
+      const { client, json } = await connect(cmd);
       const found = await client.getUpdate(id);
       if (json) return printJson(asSent(found));
       printUpdate(found);

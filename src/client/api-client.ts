@@ -10,18 +10,10 @@ import {
   type RouteDeclaration,
 } from '../contracts/route.js';
 import { ApiError, ConnectionError, describeCause } from './errors.js';
+import { keepSent } from './sent.js';
 
 export { ApiError, ConnectionError } from './errors.js';
-
-const sent = new WeakMap<object, unknown>();
-
-/**
- * The answer exactly as the server sent it (parsing adds defaults and drops unknown
- * fields), so `--json` prints the server's object unchanged.
- */
-export function asSent(value: unknown): unknown {
-  return typeof value === 'object' && value !== null && sent.has(value) ? sent.get(value) : value;
-}
+export { asSent } from './sent.js';
 
 export type ClientOptions = { url: string; token: string };
 
@@ -95,7 +87,7 @@ function check(r: RouteDeclaration, path: string, body: unknown): unknown {
     );
   }
   const data = result.data;
-  if (typeof data === 'object' && data !== null) sent.set(data, body);
+  keepSent(data, body);
   return data;
 }
 

@@ -60,3 +60,16 @@ export function countStates(states: Iterable<StatusState>): Record<StatusState, 
   for (const s of states) counts[s] += 1;
   return counts;
 }
+
+/** What a computer last reported for one update, as stored (nothing yet: state null). */
+export type ReportedStatus = {
+  deploymentId: string | null;
+  state: StatusState | null;
+  reason: FailureReason | null;
+  exitCode: number | null;
+  output: string | null;
+  message: string | null;
+  attempts: number;
+  updatedAt: number | null;
+  installedAt: number | null;
+};

@@ -37,11 +37,7 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-/** A realistic mix: most computers are fine, each cause of failure shows up a few times. */
-export const DEMO_FAULTS =
-  'offline=0.1,disk-space=0.03,install-error=0.04:1603,prerequisite-missing=0.03,' +
-  'reboot-required=0.05,agent-stopped=0.02,server-unreachable=0.03,reimage=0.01,' +
-  'slow-download=0.05';
+export { DEMO_FAULTS } from './faults.js';
 
 const SITES = ['tokyo', 'osaka', 'nagoya'];
 

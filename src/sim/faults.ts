@@ -1,5 +1,11 @@
 import { Rng } from './rng.js';
 
+/** A realistic mix: most computers are fine, each cause of failure shows up a few times. */
+export const DEMO_FAULTS =
+  'offline=0.1,disk-space=0.03,install-error=0.04:1603,prerequisite-missing=0.03,' +
+  'reboot-required=0.05,agent-stopped=0.02,server-unreachable=0.03,reimage=0.01,' +
+  'slow-download=0.05';
+
 /**
  * The fault models of the simulator, one per cause of failure an administrator must tell
  * apart (offline, re-imaged, disk, prerequisite, stopped agent, unreachable server…). A
@@ -320,8 +326,8 @@ export function downAt(
 ): number {
   if (!faults) return Number.POSITIVE_INFINITY;
   let at = Number.POSITIVE_INFINITY;
-  /** Away from `from` until `to` (null: for good). */
-  const away = (from: number, to: number | null): void => {
+  /** An absence from `from` until `to` (null: for good). */
+  const absent = (from: number, to: number | null): void => {
     if (to !== null && seconds >= to) return;
     const t = Math.max(seconds, from);
     if (t < at) at = t;
@@ -329,18 +335,18 @@ export function downAt(
   const { offline, reimage, agentStopped: stop, serverUnreachable: cut } = faults;
   if (offline?.schedule === 'nights') {
     const now = startEpochMs + seconds * 1000;
-    if (nightsOnlineAt(now) !== now) away(seconds, null);
+    if (nightsOnlineAt(now) !== now) absent(seconds, null);
     else {
       // On, so on a weekday before 19:00 UTC: off at 19:00 the same day.
       const d = new Date(now);
       const off = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 19);
-      away(seconds + (off - now) / 1000, null);
+      absent(seconds + (off - now) / 1000, null);
     }
   } else if (offline) {
-    for (const w of offline.windows) away(w.from, w.to);
+    for (const w of offline.windows) absent(w.from, w.to);
   }
-  if (reimage) away(reimage.atSeconds, reimage.atSeconds + reimage.downSeconds);
-  if (stop) away(stop.from, stop.to);
-  if (cut) away(cut.from, cut.to);
+  if (reimage) absent(reimage.atSeconds, reimage.atSeconds + reimage.downSeconds);
+  if (stop) absent(stop.from, stop.to);
+  if (cut) absent(cut.from, cut.to);
   return at;
 }

@@ -181,11 +181,10 @@ export class ComputerRepository {
   }
 
   /**
-   * A re-imaged computer keeps its id and history but gets a new credential (and the
-   * new agent's nonce) and loses its statuses: none of its updates survived. Its report
-   * sequence goes on, so the new agent's first reports are not taken for resent ones.
-   * Two statements: callers run it inside their transaction. Returns how many statuses
-   * it cleared, for the event that says so.
+   * Records a re-image: the computer keeps its id and history but gets a new credential
+   * (and the new agent's nonce) and inventory. Its report sequence goes on, so the new
+   * agent's first reports are not taken for resent ones. What else a re-image changes
+   * (its statuses) is the caller's to decide.
    */
   async reimage(
     id: string,
@@ -193,7 +192,7 @@ export class ComputerRepository {
     inventory: Inventory,
     now: number,
     nonceHash: string | null = null,
-  ): Promise<number> {
+  ): Promise<void> {
     await this.db
       .updateTable('computers')
       .set((eb) => ({
@@ -209,11 +208,6 @@ export class ComputerRepository {
       }))
       .where('id', '=', id)
       .execute();
-    const result = await this.db
-      .deleteFrom('statuses')
-      .where('computer_id', '=', id)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
   }
 
   /** Records a check-in: the time, and the inventory when it changed (null: unchanged). */

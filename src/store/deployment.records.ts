@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { planSchema, type DeploymentPlan } from '../contracts/plan.js';
 import type { ClientPolicy } from '../domain/deployment/policy.js';
 import { isDeploymentState, type DeploymentState } from '../domain/deployment/state.js';
-import type { FailureReason, StatusState } from '../domain/status.js';
+import type { ReportedStatus } from '../domain/status.js';
 import type { DeploymentTable } from './schema.js';
 
 /** The deployment aggregate's records, as the repository gives and takes them. */
@@ -77,16 +77,7 @@ export type TargetStatus = {
   computerId: string;
   hostname: string;
   phase: number | null;
-  deploymentId: string | null;
-  state: StatusState | null;
-  reason: FailureReason | null;
-  exitCode: number | null;
-  output: string | null;
-  message: string | null;
-  attempts: number;
-  updatedAt: number | null;
-  installedAt: number | null;
-};
+} & ReportedStatus;
 
 const defaultPlanText = '{"phases":[{"name":"all","percent":100}]}';
 

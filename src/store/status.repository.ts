@@ -1,6 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { StatusReport } from '../contracts/agent-protocol.js';
-import { countsAsAttempt } from '../domain/deployment/attempt.js';
 import type { FailureReason, StatusState } from '../domain/status.js';
 import type { Database, StatusTable } from './schema.js';
 
@@ -38,6 +37,15 @@ function toRecord(row: Selectable<StatusTable>): StatusRecord {
 export class StatusRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Deletes every status of a computer; returns how many there were. */
+  async deleteForComputer(computerId: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('statuses')
+      .where('computer_id', '=', computerId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async forComputer(computerId: string): Promise<StatusRecord[]> {
     const rows = await this.db
       .selectFrom('statuses')
@@ -52,13 +60,15 @@ export class StatusRepository {
    * Applies an agent's reports in one transaction, each sequence number once:
    * a resent report is acknowledged and ignored. A report about an update the
    * server does not hold is acknowledged without being stored, so it cannot block
-   * the agent's outbox. Returns the highest acknowledged seq.
+   * the agent's outbox. Whether a report adds an attempt is the caller's rule, asked
+   * with the state stored before it. Returns the highest acknowledged seq.
    */
   async applyReports(
     computerId: string,
     reports: readonly StatusReport[],
     knownUpdateIds: ReadonlySet<string>,
     now: number,
+    countsAsAttempt: (previous: StatusState | null, next: StatusState) => boolean,
   ): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const computer = await trx
@@ -68,7 +78,7 @@ export class StatusRepository {
         .executeTakeFirstOrThrow();
       let acked = Number(computer.report_seq);
       const fresh = [...reports].filter((r) => r.seq > acked).sort((a, b) => a.seq - b.seq);
-      // The state before each report, for the attempt rule (the domain's, not the store's).
+      // The state before each report, for the caller's attempt rule.
       const current = new Map<string, StatusState>();
       if (fresh.length > 0) {
         const rows = await trx

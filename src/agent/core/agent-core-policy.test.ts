@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Absence, Assignment } from '../../contracts/agent-protocol.js';
-import { AgentCore, type CycleEvent } from './agent-core.js';
+import type { CycleEvent } from './agent-core.js';
 import {
   FakeHost,
   FakeServer,
   makeAssignment,
   PAYLOAD,
   sha,
-  installer,
+  fakeCore,
 } from '../agent-core.test-support.js';
 
 describe('AgentCore client policies and the local user', () => {
@@ -18,14 +18,7 @@ describe('AgentCore client policies and the local user', () => {
   const T0 = Date.parse('2025-06-01T00:00:00Z');
   const at = (ms: number) => new Date(ms).toISOString();
   const core = () =>
-    new AgentCore({
-      host,
-      installer,
-      client: server,
-      enrollmentToken: 'enroll-me',
-      now: () => new Date((clock += 1000)),
-      onEvent: (e) => events.push(e),
-    });
+    fakeCore(host, server, () => new Date((clock += 1000)), { onEvent: (e) => events.push(e) });
   const told = () => server.applied.map((r) => [r.state, r.message]);
   const approve = (stage: 'download' | 'install', updateId = 'app-1.2') =>
     host.user.add({ kind: 'approve', updateId, stage, requestedAt: at(clock), by: 'admin' });
@@ -252,14 +245,7 @@ describe('AgentCore client policies and the local user', () => {
   });
 
   it('tells the server once how long it was unreachable, keeping the absences until then', async () => {
-    const still = () =>
-      new AgentCore({
-        host,
-        installer,
-        client: server,
-        enrollmentToken: 'e',
-        now: () => new Date(clock),
-      });
+    const still = () => fakeCore(host, server, () => new Date(clock), { enrollmentToken: 'e' });
     await still().runCycle();
     clock = T0 + 10_000;
     await still().stopped('service stopped');

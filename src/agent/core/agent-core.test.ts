@@ -8,6 +8,7 @@ import {
   PAYLOAD,
   sha,
   installer,
+  fakeCore,
 } from '../agent-core.test-support.js';
 import { ServerCallError } from './server-client.js';
 
@@ -15,14 +16,7 @@ describe('AgentCore', () => {
   let host: FakeHost;
   let server: FakeServer;
   let clock: number;
-  const core = () =>
-    new AgentCore({
-      host,
-      installer,
-      client: server,
-      enrollmentToken: 'enroll-me',
-      now: () => new Date((clock += 1000)),
-    });
+  const core = () => fakeCore(host, server, () => new Date((clock += 1000)));
   const states = () => server.applied.map((r) => r.state);
 
   beforeEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportsRequest, StatusReport } from '../../contracts/agent-protocol.js';
-import { AgentCore, type CycleEvent } from './agent-core.js';
+import type { CycleEvent } from './agent-core.js';
 import {
   FakeHost,
   FakeServer,
@@ -8,7 +8,7 @@ import {
   MemoryStore,
   PAYLOAD,
   sha,
-  installer,
+  fakeCore,
 } from '../agent-core.test-support.js';
 import { Outbox, type ReportDraft } from './outbox.js';
 import { ServerCallError, type ServerClient } from './server-client.js';
@@ -90,14 +90,7 @@ describe('AgentCore and a refused credential', () => {
     let clock = Date.parse('2026-01-10T09:00:00Z');
     const events: CycleEvent[] = [];
     const core = () =>
-      new AgentCore({
-        host,
-        installer,
-        client: server,
-        enrollmentToken: 'enroll-me',
-        now: () => new Date((clock += 1000)),
-        onEvent: (e) => events.push(e),
-      });
+      fakeCore(host, server, () => new Date((clock += 1000)), { onEvent: (e) => events.push(e) });
     const reports = server.reports.bind(server);
     const checkin = server.checkin.bind(server);
 

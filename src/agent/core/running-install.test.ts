@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AgentCore } from './agent-core.js';
 import {
   FakeHost,
   FakeServer,
   makeAssignment,
   PAYLOAD,
   sha,
-  installer,
+  fakeCore,
 } from '../agent-core.test-support.js';
 import type { CommandResult, CommandSpec } from './host.js';
 
@@ -17,14 +16,7 @@ describe('an install left running by a killed agent', () => {
     server.content.set(sha(PAYLOAD), PAYLOAD);
     server.assignments = [makeAssignment()];
     let clock = Date.parse('2026-01-10T09:00:00Z');
-    const core = () =>
-      new AgentCore({
-        host,
-        installer,
-        client: server,
-        enrollmentToken: 'enroll-me',
-        now: () => new Date((clock += 1000)),
-      });
+    const core = () => fakeCore(host, server, () => new Date((clock += 1000)));
     const alive = new Set<number>();
     const runs: CommandSpec[] = [];
     let started: ((pid: number) => void) | undefined;
@@ -79,13 +71,7 @@ describe('an install left running by a killed agent', () => {
       h.files.set('/opt/app/1.2', 'ok');
       return { exitCode: 0 };
     });
-    const core = new AgentCore({
-      host,
-      installer,
-      client: server,
-      enrollmentToken: 'enroll-me',
-      now: () => new Date('2026-01-10T09:00:00Z'),
-    });
+    const core = fakeCore(host, server, () => new Date('2026-01-10T09:00:00Z'));
     expect(await core.runCycle()).toMatchObject({
       assignments: [{ updateId: 'app-1.2', end: 'installed' }],
     });

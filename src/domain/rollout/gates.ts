@@ -4,7 +4,7 @@ import { formatPercent } from './duration.js';
 
 /** What the engine knows of one phase's computers. */
 export type PhaseHealth = {
-  /** Computers assigned to the phase. */
+  /** Computers placed in the phase. */
   size: number;
   /** Computers of the phase by status state; missing states count 0. */
   counts: Partial<Record<StatusState, number>>;

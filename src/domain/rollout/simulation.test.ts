@@ -8,7 +8,7 @@ import { placeComputers, stableHash } from './placement.js';
 import { nextRetry } from './retry.js';
 
 /**
- * A thin driver in virtual time, as the server's tick will be: assign members,
+ * A thin driver in virtual time, as the server's tick will be: place computers,
  * evaluate, apply actions, let computers in open phases install.
  */
 type Computer = {

@@ -8,6 +8,7 @@ import type {
 } from '../../contracts/agent-protocol.js';
 import { absencesOf } from '../../contracts/agent-protocol.js';
 import type { MaintenanceWindow } from '../../contracts/plan.js';
+import { countsAsAttempt } from '../../domain/deployment/attempt.js';
 import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
 import { effectivePolicy } from '../../domain/deployment/policy.js';
@@ -172,7 +173,13 @@ export class AgentService {
     for (const id of new Set(reports.map((r) => r.updateId))) {
       if (await this.entry(id)) known.add(id);
     }
-    const ackedSeq = await this.statuses.applyReports(computerId, reports, known, this.clock.now());
+    const ackedSeq = await this.statuses.applyReports(
+      computerId,
+      reports,
+      known,
+      this.clock.now(),
+      countsAsAttempt,
+    );
     await this.options.onReports?.(computerId, [...known]);
     return { ackedSeq };
   }

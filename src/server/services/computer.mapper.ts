@@ -1,7 +1,7 @@
 import type { AbsenceView, ComputerView, StatusView } from '../../contracts/api.js';
 import type { Absence, Health } from '../../domain/computer-health.js';
 import type { Inventory } from '../../contracts/inventory.js';
-import type { FailureReason, StatusState } from '../../domain/status.js';
+import type { ReportedStatus } from '../../domain/status.js';
 import type { ComputerRecord } from '../../store/computer.repository.js';
 
 /** The inventory of a computer record, without its credential and enrollment facts. */
@@ -73,16 +73,7 @@ export type StatusLike = {
   computerId: string;
   hostname: string;
   updateId: string;
-  deploymentId: string | null;
-  state: StatusState | null;
-  reason: FailureReason | null;
-  exitCode: number | null;
-  output: string | null;
-  message: string | null;
-  attempts: number;
-  updatedAt: number | null;
-  installedAt: number | null;
-};
+} & ReportedStatus;
 
 /** A status; no status yet means the computer is placed but has not reported: pending. */
 export function toStatusView(s: StatusLike): StatusView {

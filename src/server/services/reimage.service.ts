@@ -6,7 +6,10 @@ import type { Repositories, Transactor } from '../../store/repositories.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
 
-type Repos = Pick<Repositories, 'reimages' | 'computers' | 'absences' | 'enrollments' | 'groups'>;
+type Repos = Pick<
+  Repositories,
+  'reimages' | 'computers' | 'statuses' | 'absences' | 'enrollments' | 'groups'
+>;
 
 export function toReimageRequestView(request: ReimageRequestRecord): ReimageRequestView {
   return {
@@ -38,13 +41,15 @@ export async function approveReimage(
   }
   const computer = await repos.computers.find(request.computerId);
   if (!computer) throw new NotFoundError('computer', request.computerId);
-  const cleared = await repos.computers.reimage(
+  await repos.computers.reimage(
     computer.id,
     request.credentialHash,
     request.inventory,
     now,
     request.nonceHash,
   );
+  // None of its updates survived the new image: what it reported before no longer holds.
+  const cleared = await repos.statuses.deleteForComputer(computer.id);
   await repos.absences.add([
     {
       id: newId('abs'),
