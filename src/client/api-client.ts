@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { errorBody } from '../contracts/api.js';
 import { adminRoutes, type AdminRoutes } from '../contracts/admin-routes.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
@@ -10,6 +11,7 @@ import {
   type RouteDeclaration,
 } from '../contracts/route.js';
 import { ApiError, ConnectionError, describeCause } from './errors.js';
+import { untrustedServer } from './tls.js';
 
 export { ApiError, ConnectionError } from './errors.js';
 
@@ -23,7 +25,12 @@ export function asSent(value: unknown): unknown {
   return typeof value === 'object' && value !== null && sent.has(value) ? sent.get(value) : value;
 }
 
-export type ClientOptions = { url: string; token: string };
+export type ClientOptions = {
+  url: string;
+  token: string;
+  /** Trust only this CA (PEM) for an https:// server; default the system's CAs. */
+  ca?: string | undefined;
+};
 
 type Routes = Record<string, RouteDeclaration>;
 
@@ -48,6 +55,7 @@ type Payload = { json: unknown } | { stream: Readable; size: number } | undefine
 /** A typed client for a table of route declarations: every method comes from one. */
 export function createClient<T extends Routes>(routes: T, options: ClientOptions): Client<T> {
   const base = options.url.replace(/\/+$/, '');
+  const connection = { ca: options.ca, dispatcher: undefined as Dispatcher | undefined };
   const call = async (name: keyof T, ...args: unknown[]) => {
     const r: RouteDeclaration = routes[name] as RouteDeclaration;
     const count = paramNames(r.path).length;
@@ -60,7 +68,7 @@ export function createClient<T extends Routes>(routes: T, options: ClientOptions
         : r.body === 'octet-stream'
           ? (body as { stream: Readable; size: number })
           : { json: body };
-    const res = await send(options.token, r.method, url, base, payload);
+    const res = await send(options.token, r.method, url, base, payload, connection);
     return { status: res.status, body: check(r, path, res.body) };
   };
   const methods = Object.fromEntries(
@@ -105,6 +113,7 @@ async function send(
   url: string,
   base: string,
   body: Payload,
+  connection: { ca: string | undefined; dispatcher: Dispatcher | undefined },
 ): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${token}`,
@@ -121,11 +130,16 @@ async function send(
   }
 
   // Loaded on the first call, not with the module: `--help` of a command need not pay for it.
-  const { request } = await import('undici');
+  const { Agent, request } = await import('undici');
+  if (connection.ca !== undefined && connection.dispatcher === undefined) {
+    connection.dispatcher = new Agent({ connect: { ca: connection.ca } });
+  }
   let res;
   try {
-    res = await request(url, { method, headers, body: payload });
+    res = await request(url, { method, headers, body: payload, dispatcher: connection.dispatcher });
   } catch (error) {
+    const untrusted = untrustedServer(error, connection.ca !== undefined);
+    if (untrusted !== null) throw new ConnectionError(`refusing ${base}: ${untrusted}`);
     throw new ConnectionError(`cannot reach the server at ${base}: ${describeCause(error)}`);
   }
 
