@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from './support/processes.js';
+import { Agent, request } from 'undici';
+import { cliEntry, runCli, type CliResult } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 import { makePki, startHttpsServer, type HttpsServer, type Pki } from './support/tls.js';
 
 const adminToken = 'e2e-tls-admin-token-0123456789';
@@ -24,6 +27,16 @@ describe('TLS: the server serves HTTPS, agents and the CLI pin its CA', () => {
     const run = await admin('computer', 'list');
     expect(run.code, said(run)).toBe(0);
     return JSON.parse(run.stdout) as { hostname: string; lastSeenAt: string | null }[];
+  };
+
+  const health = async () => {
+    const dispatcher = new Agent({ connect: { ca: readFileSync(pki.caCert, 'utf8') } });
+    try {
+      const res = await request(`${server.url}/healthz`, { dispatcher });
+      return (await res.body.json()) as { pushConnected: number };
+    } finally {
+      await dispatcher.close();
+    }
   };
 
   beforeAll(async () => {
@@ -136,6 +149,23 @@ describe('TLS: the server serves HTTPS, agents and the CLI pin its CA', () => {
     expect(Date.parse(seen?.lastSeenAt ?? '')).toBeGreaterThanOrEqual(
       Date.parse(first[0]?.lastSeenAt ?? ''),
     );
+
+    // In loop mode the push channel (a long-lived stream) holds over TLS too.
+    const looping = spawn(
+      process.execPath,
+      [cliEntry, 'agent', '--server', server.url, '--state-dir', stateDir, '--json'],
+      { env: { ...process.env, RINGMASTER_URL: '', RINGMASTER_CA: '' }, stdio: 'ignore' },
+    );
+    try {
+      await waitFor(
+        'the agent to hold its push channel',
+        async () => (await health()).pushConnected === 1,
+        30_000,
+      );
+    } finally {
+      looping.kill('SIGTERM');
+      await new Promise((resolve) => looping.once('exit', resolve));
+    }
 
     // The kept pin is never dropped for plain HTTP.
     const downgraded = await runCli(
