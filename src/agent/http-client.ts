@@ -20,7 +20,7 @@ import {
   type ServerClient,
   type WakeStatus,
 } from './core/server-client.js';
-import { untrustedServer } from '../client/tls.js';
+import { tlsFailure } from '../client/tls.js';
 import { SseParser } from './sse.js';
 
 export interface HttpServerClientOptions {
@@ -277,8 +277,8 @@ function isRefusal(error: unknown): boolean {
 
 function unreachable(error: unknown): ServerCallError {
   if (error instanceof ServerCallError) return error;
-  const untrusted = untrustedServer(error);
-  if (untrusted !== null) return new ServerCallError(untrusted, null, 'untrusted-server');
+  const tls = tlsFailure(error);
+  if (tls !== null) return new ServerCallError(tls, null, 'tls-failure');
   const code = (error as { code?: unknown }).code;
   return new ServerCallError(
     `server unreachable: ${messageOf(error)}`,

@@ -11,7 +11,7 @@ import {
   type RouteDeclaration,
 } from '../contracts/route.js';
 import { ApiError, ConnectionError, describeCause } from './errors.js';
-import { untrustedServer } from './tls.js';
+import { tlsFailure } from './tls.js';
 
 export { ApiError, ConnectionError } from './errors.js';
 
@@ -138,8 +138,9 @@ async function send(
   try {
     res = await request(url, { method, headers, body: payload, dispatcher: connection.dispatcher });
   } catch (error) {
-    const untrusted = untrustedServer(error, connection.ca !== undefined);
-    if (untrusted !== null) throw new ConnectionError(`refusing ${base}: ${untrusted}`);
+    const tls = tlsFailure(error, connection.ca !== undefined);
+    if (tls !== null)
+      throw new ConnectionError(`cannot reach the server at ${base} over TLS: ${tls}`);
     throw new ConnectionError(`cannot reach the server at ${base}: ${describeCause(error)}`);
   }
 

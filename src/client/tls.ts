@@ -22,11 +22,15 @@ const UNTRUSTED = new Set([
 ]);
 
 /**
- * What to tell a person when the server's certificate was refused, or null when `error`
- * is not that. We never retry without verification: the message says what to fix.
+ * What to tell a person when the server's certificate was refused (or an https:// URL
+ * reached a plain HTTP server), or null when `error` is not that. We never retry
+ * without verification: the message says what to fix.
  */
-export function untrustedServer(error: unknown, pinned?: boolean): string | null {
+export function tlsFailure(error: unknown, pinned?: boolean): string | null {
   const code = codeOf(error) ?? codeOf((error as { cause?: unknown } | null)?.cause);
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    return `the server does not speak TLS (${code}): is it serving plain HTTP? then use http://, or start it with --tls-cert and --tls-key`;
+  }
   if (code === null || !UNTRUSTED.has(code)) return null;
   const message = error instanceof Error ? error.message : String(error);
   const trust =
