@@ -20,6 +20,7 @@ import {
   type ServerClient,
   type WakeStatus,
 } from './core/server-client.js';
+import { tlsFailure } from '../client/tls.js';
 import { SseParser } from './sse.js';
 
 export interface HttpServerClientOptions {
@@ -28,6 +29,8 @@ export interface HttpServerClientOptions {
   /** Our own dispatcher, or one shared by many clients (the simulator). */
   dispatcher?: Dispatcher;
   userAgent?: string;
+  /** Trust only this CA (PEM) for an https:// server; default the system's CAs. */
+  ca?: string;
   /** The push channel's reconnect backoff: doubling from `firstMs` up to `maxMs`, jittered. */
   wakeBackoff?: { firstMs: number; maxMs: number };
   /**
@@ -60,7 +63,7 @@ export class HttpServerClient implements ServerClient {
       options.dispatcher ??
       new Agent({
         keepAliveTimeout: 30_000,
-        connect: { timeout: 10_000 },
+        connect: { timeout: 10_000, ...(options.ca === undefined ? {} : { ca: options.ca }) },
         headersTimeout: 60_000,
         bodyTimeout: 120_000,
       });
@@ -274,6 +277,8 @@ function isRefusal(error: unknown): boolean {
 
 function unreachable(error: unknown): ServerCallError {
   if (error instanceof ServerCallError) return error;
+  const tls = tlsFailure(error);
+  if (tls !== null) return new ServerCallError(tls, null, 'tls-failure');
   const code = (error as { code?: unknown }).code;
   return new ServerCallError(
     `server unreachable: ${messageOf(error)}`,

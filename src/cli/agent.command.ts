@@ -3,6 +3,7 @@ import { AgentCore } from '../agent/core/agent-core.js';
 import { RealHost } from '../agent/host/real-host.js';
 import { runInstallCommand } from '../agent/installers/command-installer.js';
 import { HttpServerClient } from '../agent/http-client.js';
+import { pinnedCa } from '../agent/pinned-ca.js';
 import { holdPush, PUSH_RETRY_MS } from '../agent/push-holder.js';
 import {
   initialRunnerState,
@@ -33,6 +34,7 @@ import {
 
 interface AgentCommandOptions {
   server?: string;
+  ca?: string;
   enrollmentToken?: string;
   stateDir?: string;
   site?: string;
@@ -53,6 +55,11 @@ export function registerAgentCommand(program: Command): void {
     .command('agent')
     .description('run the agent on this computer: enroll, check in, install what is assigned')
     .option('--server <url>', 'server URL (default: $RINGMASTER_URL)')
+    .option(
+      '--ca <file>',
+      "trust only this CA (PEM) for the server's certificate; kept in the state dir, so " +
+        'later starts need it no more (default: $RINGMASTER_CA, else the one kept)',
+    )
     .option(
       '--enrollment-token <token>',
       'token to enroll with, needed once (default: $RINGMASTER_ENROLLMENT_TOKEN)',
@@ -125,7 +132,26 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     hardwareId: options.hardwareId,
     rebootCommand: options.rebootCommand,
   });
-  const client = new HttpServerClient({ serverUrl: server });
+  let ca;
+  try {
+    ca = await pinnedCa({
+      stateDir,
+      caFile: options.ca ?? process.env.RINGMASTER_CA,
+      serverUrl: server,
+    });
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
+  if (ca !== null) {
+    const how = ca.stored ? 'pinned (kept in the state dir)' : 'pinned at enrollment';
+    log({
+      event: 'ca-pinned',
+      text: `server CA ${how}: ${ca.subject}, SHA-256 ${ca.fingerprint}`,
+      subject: ca.subject,
+      fingerprint: ca.fingerprint,
+    });
+  }
+  const client = new HttpServerClient({ serverUrl: server, ...(ca ? { ca: ca.pem } : {}) });
   const stop = new StopSignal();
   const core = new AgentCore({
     host,

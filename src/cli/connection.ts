@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { ApiClient } from '../client/api-client.js';
+import { readCaFile } from '../client/tls.js';
 import { CliError } from './output.js';
 
 export const defaultUrl = 'http://127.0.0.1:8080';
 
-type ConnectionOptions = { url: string; token?: string; json?: boolean };
+type ConnectionOptions = { url: string; token?: string; ca?: string; json?: boolean };
 
 /** A subcommand that talks to the server: `--url`, `--token` and `--json` on every one. */
 export function adminCommand(parent: Command, nameAndArgs: string, description: string): Command {
@@ -13,6 +14,11 @@ export function adminCommand(parent: Command, nameAndArgs: string, description: 
     .description(description)
     .addOption(new Option('--url <url>', 'server URL').env('RINGMASTER_URL').default(defaultUrl))
     .addOption(new Option('--token <token>', 'admin bearer token').env('RINGMASTER_TOKEN'))
+    .addOption(
+      new Option('--ca <file>', "trust only this CA (PEM) for the server's certificate").env(
+        'RINGMASTER_CA',
+      ),
+    )
     .option('--json', 'print JSON instead of a table');
 }
 
@@ -36,5 +42,21 @@ export async function connect(command: Command): Promise<{ client: ApiClient; js
     throw new CliError(`--url: "${opts.url}" must start with http:// or https://`, 2);
   }
   const { createApiClient } = await import('../client/api-client.js');
-  return { client: createApiClient({ url: opts.url, token }), json: opts.json === true };
+  return {
+    client: createApiClient({ url: opts.url, token, ca: pinnedCa(opts.ca, url) }),
+    json: opts.json === true,
+  };
+}
+
+/** `--ca`/RINGMASTER_CA read and checked; only with an https:// URL, where it is used. */
+function pinnedCa(file: string | undefined, url: URL): string | undefined {
+  if (!file) return undefined;
+  if (url.protocol !== 'https:') {
+    throw new CliError(`--ca needs an https:// --url; "${url.origin}" would not check it`, 2);
+  }
+  try {
+    return readCaFile('--ca', file);
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { scaledClock } from '../clock.js';
 import { durationOption } from './enrollment.command.js';
+import { CliError } from './output.js';
 
 type ServerFlags = {
   port: string;
@@ -11,6 +12,8 @@ type ServerFlags = {
   timeScale: string;
   clockOrigin?: string;
   reimageAutoApproveAfter?: number;
+  tlsCert?: string;
+  tlsKey?: string;
 };
 
 function positiveInt(name: string, value: string): number {
@@ -49,6 +52,16 @@ export function registerServerCommand(program: Command): void {
         'computer is in and the computer has been silent this long (default: never)',
       durationOption,
     )
+    .option(
+      '--tls-cert <file>',
+      'serve HTTPS with this certificate (PEM, intermediates after it; default: plain HTTP)',
+      process.env.RINGMASTER_TLS_CERT,
+    )
+    .option(
+      '--tls-key <file>',
+      "the TLS certificate's private key (PEM)",
+      process.env.RINGMASTER_TLS_KEY,
+    )
     .action(async (flags: ServerFlags) => {
       const port = positiveInt('port', flags.port);
       const timeScale = Number(flags.timeScale);
@@ -58,6 +71,14 @@ export function registerServerCommand(program: Command): void {
       if (Number.isNaN(origin))
         throw new Error(`--clock-origin must be an ISO date-time, not "${flags.clockOrigin}"`);
       // Loaded here, not at the top: other commands need not pay for the server's modules.
+      const { readTlsFiles } = await import('../server/tls.js');
+      let tls;
+      try {
+        tls = await readTlsFiles(flags.tlsCert, flags.tlsKey);
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
+      const scheme = tls ? 'https' : 'http';
       const { createServer } = await import('../server/server.js');
       const server = await createServer({
         dataDir: flags.data,
@@ -67,13 +88,14 @@ export function registerServerCommand(program: Command): void {
         clock: scaledClock(timeScale, origin),
         reimageAutoApproveAfterSeconds: flags.reimageAutoApproveAfter ?? null,
         logger: true,
+        tls,
       });
       const log = server.app.log;
       if (server.firstAdminToken?.generated) {
         // Printed once, on the first start only; the file keeps it (mode 0600).
         process.stdout.write(
           `\nFirst admin token (also in ${server.firstAdminToken.file}):\n\n  ${server.firstAdminToken.token}\n\n` +
-            `  export RINGMASTER_URL=http://127.0.0.1:${port}\n  export RINGMASTER_TOKEN=${server.firstAdminToken.token}\n\n`,
+            `  export RINGMASTER_URL=${scheme}://127.0.0.1:${port}\n  export RINGMASTER_TOKEN=${server.firstAdminToken.token}\n\n`,
         );
       }
       let stopping = false;
@@ -92,6 +114,9 @@ export function registerServerCommand(program: Command): void {
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
       await server.app.listen({ port, host: flags.host });
-      log.info({ database: server.store.describe, data: flags.data }, 'ringmaster server ready');
+      log.info(
+        { database: server.store.describe, data: flags.data, scheme },
+        'ringmaster server ready',
+      );
     });
 }

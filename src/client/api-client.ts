@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { errorBody } from '../contracts/api.js';
 import { adminRoutes, type AdminRoutes } from '../contracts/admin-routes.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
@@ -11,11 +12,17 @@ import {
 } from '../contracts/route.js';
 import { ApiError, ConnectionError, describeCause } from './errors.js';
 import { keepSent } from './sent.js';
+import { tlsFailure } from './tls.js';
 
 export { ApiError, ConnectionError } from './errors.js';
 export { asSent } from './sent.js';
 
-export type ClientOptions = { url: string; token: string };
+export type ClientOptions = {
+  url: string;
+  token: string;
+  /** Trust only this CA (PEM) for an https:// server; default the system's CAs. */
+  ca?: string | undefined;
+};
 
 type Routes = Record<string, RouteDeclaration>;
 
@@ -40,6 +47,7 @@ type Payload = { json: unknown } | { stream: Readable; size: number } | undefine
 /** A typed client for a table of route declarations: every method comes from one. */
 export function createClient<T extends Routes>(routes: T, options: ClientOptions): Client<T> {
   const base = options.url.replace(/\/+$/, '');
+  const connection = { ca: options.ca, dispatcher: undefined as Dispatcher | undefined };
   const call = async (name: keyof T, ...args: unknown[]) => {
     const r: RouteDeclaration = routes[name] as RouteDeclaration;
     const count = paramNames(r.path).length;
@@ -52,7 +60,7 @@ export function createClient<T extends Routes>(routes: T, options: ClientOptions
         : r.body === 'octet-stream'
           ? (body as { stream: Readable; size: number })
           : { json: body };
-    const res = await send(options.token, r.method, url, base, payload);
+    const res = await send(options.token, r.method, url, base, payload, connection);
     return { status: res.status, body: check(r, path, res.body) };
   };
   const methods = Object.fromEntries(
@@ -97,6 +105,7 @@ async function send(
   url: string,
   base: string,
   body: Payload,
+  connection: { ca: string | undefined; dispatcher: Dispatcher | undefined },
 ): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${token}`,
@@ -113,11 +122,17 @@ async function send(
   }
 
   // Loaded on the first call, not with the module: `--help` of a command need not pay for it.
-  const { request } = await import('undici');
+  const { Agent, request } = await import('undici');
+  if (connection.ca !== undefined && connection.dispatcher === undefined) {
+    connection.dispatcher = new Agent({ connect: { ca: connection.ca } });
+  }
   let res;
   try {
-    res = await request(url, { method, headers, body: payload });
+    res = await request(url, { method, headers, body: payload, dispatcher: connection.dispatcher });
   } catch (error) {
+    const tls = tlsFailure(error, connection.ca !== undefined);
+    if (tls !== null)
+      throw new ConnectionError(`cannot reach the server at ${base} over TLS: ${tls}`);
     throw new ConnectionError(`cannot reach the server at ${base}: ${describeCause(error)}`);
   }
 

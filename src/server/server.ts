@@ -7,6 +7,7 @@ import { createRepositories, transactor } from '../store/repositories.js';
 import { version } from '../version.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
+import type { TlsFiles } from './tls.js';
 
 export type ServerOptions = {
   dataDir: string;
@@ -21,6 +22,8 @@ export type ServerOptions = {
   engineIntervalMs?: number;
   /** Auto-approve a claimed re-image after this much silence (same group only); default never. */
   reimageAutoApproveAfterSeconds?: number | null;
+  /** Serve HTTPS with this certificate and key (see readTlsFiles); default plain HTTP. */
+  tls?: TlsFiles | null;
 };
 
 export type RunningServer = {
@@ -65,6 +68,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     logger: options.logger ?? false,
     version,
     now: () => clock.now(),
+    tls: options.tls ?? null,
   });
   log = app.log;
   if ((options.engineIntervalMs ?? 1000) > 0) services.engine.start();

@@ -1,4 +1,10 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createServer as createHttpsServer } from 'node:https';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyServerFactory,
+  type FastifyServerOptions,
+} from 'fastify';
 import { buildOpenApi } from '../../contracts/openapi.js';
 import { serviceRoutes } from '../../contracts/routes.js';
 import type { Services } from '../services/index.js';
@@ -12,11 +18,19 @@ export type AppOptions = {
   version?: string;
   /** The server's clock, which may be virtual (--time-scale): /healthz tells it. */
   now?: () => number;
+  /** Serve HTTPS with this certificate and key (PEM); default plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | null;
 };
 
 /** The HTTP app, with no port of its own: tests drive it with `app.inject()`. */
 export function buildApp(services: Services, options: AppOptions = {}): FastifyInstance {
+  const tls = options.tls;
+  // An https.Server is an http.Server to Fastify: same handler, same upgrade and close paths.
+  const serverFactory: FastifyServerFactory | undefined = tls
+    ? (handler) => createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+    : undefined;
   const app = Fastify({
+    ...(serverFactory ? { serverFactory } : {}),
     logger: options.logger ?? false,
     bodyLimit: 16 * 1024 * 1024,
     // Admin calls are logged; the fleet's check-ins would drown them.
