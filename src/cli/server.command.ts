@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { scaledClock } from '../clock.js';
+import { DEFAULT_SHEDDING, type SheddingLimits } from '../server/shedding/admission.js';
 import { durationOption } from './enrollment.command.js';
 
 type ServerFlags = {
@@ -11,6 +12,11 @@ type ServerFlags = {
   timeScale: string;
   clockOrigin?: string;
   reimageAutoApproveAfter?: number;
+  checkinsInFlight: string;
+  reportsInFlight: string;
+  adminInFlight: string;
+  queueWait: string;
+  retryAfter: string;
 };
 
 function positiveInt(name: string, value: string): number {
@@ -18,6 +24,21 @@ function positiveInt(name: string, value: string): number {
   if (!Number.isInteger(n) || n <= 0)
     throw new Error(`--${name} must be a positive whole number, not "${value}"`);
   return n;
+}
+
+/** Each class may queue twice as many as it runs; beyond that it is shed at once. */
+function sheddingLimits(flags: ServerFlags): SheddingLimits {
+  const limit = (name: string, value: string) => {
+    const inFlight = positiveInt(name, value);
+    return { inFlight, queued: 2 * inFlight };
+  };
+  return {
+    checkin: limit('checkins-in-flight', flags.checkinsInFlight),
+    report: limit('reports-in-flight', flags.reportsInFlight),
+    admin: limit('admin-in-flight', flags.adminInFlight),
+    queueWaitMs: positiveInt('queue-wait', flags.queueWait),
+    retryAfterSeconds: positiveInt('retry-after', flags.retryAfter),
+  };
 }
 
 export function registerServerCommand(program: Command): void {
@@ -49,6 +70,31 @@ export function registerServerCommand(program: Command): void {
         'computer is in and the computer has been silent this long (default: never)',
       durationOption,
     )
+    .option(
+      '--checkins-in-flight <n>',
+      'check-ins served at once; twice as many may wait briefly, the rest are shed (503)',
+      String(DEFAULT_SHEDDING.checkin.inFlight),
+    )
+    .option(
+      '--reports-in-flight <n>',
+      'report batches served at once, queued and shed like check-ins',
+      String(DEFAULT_SHEDDING.report.inFlight),
+    )
+    .option(
+      '--admin-in-flight <n>',
+      'admin calls (and enrollments) served at once, queued and shed like check-ins',
+      String(DEFAULT_SHEDDING.admin.inFlight),
+    )
+    .option(
+      '--queue-wait <ms>',
+      'the longest a request waits for a slot before it is shed',
+      String(DEFAULT_SHEDDING.queueWaitMs),
+    )
+    .option(
+      '--retry-after <seconds>',
+      'the Retry-After a shed answer advises',
+      String(DEFAULT_SHEDDING.retryAfterSeconds),
+    )
     .action(async (flags: ServerFlags) => {
       const port = positiveInt('port', flags.port);
       const timeScale = Number(flags.timeScale);
@@ -66,6 +112,7 @@ export function registerServerCommand(program: Command): void {
         adminTokenFromEnv: process.env.RINGMASTER_ADMIN_TOKEN,
         clock: scaledClock(timeScale, origin),
         reimageAutoApproveAfterSeconds: flags.reimageAutoApproveAfter ?? null,
+        shedding: sheddingLimits(flags),
         logger: true,
       });
       const log = server.app.log;

@@ -7,6 +7,8 @@ import { createRepositories, transactor } from '../store/repositories.js';
 import { version } from '../version.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
+import { DEFAULT_SHEDDING, type SheddingLimits } from './shedding/admission.js';
+import { createShedder, type Shedder } from './shedding/shedding.js';
 
 export type ServerOptions = {
   dataDir: string;
@@ -21,12 +23,16 @@ export type ServerOptions = {
   engineIntervalMs?: number;
   /** Auto-approve a claimed re-image after this much silence (same group only); default never. */
   reimageAutoApproveAfterSeconds?: number | null;
+  /** Overload limits per route class; default DEFAULT_SHEDDING. */
+  shedding?: SheddingLimits;
 };
 
 export type RunningServer = {
   app: FastifyInstance;
   services: Services;
   store: Store;
+  /** The gates that shed overload, one per route class. */
+  shedder: Shedder;
   /** Set only at the first start, when the first admin token was created. */
   firstAdminToken: { token: string; generated: boolean; file: string | null } | null;
   close(): Promise<void>;
@@ -61,8 +67,11 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     options.dataDir,
     options.adminTokenFromEnv,
   );
+  const limits = options.shedding ?? DEFAULT_SHEDDING;
+  const shedder = createShedder(limits);
   const app = buildApp(services, {
     logger: options.logger ?? false,
+    shedding: { shedder, limits },
     version,
     now: () => clock.now(),
   });
@@ -72,6 +81,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     app,
     services,
     store,
+    shedder,
     firstAdminToken,
     async close() {
       await services.engine.stop();

@@ -1,5 +1,6 @@
 import { createServer, type RunningServer } from '../../src/server/server.js';
 import type { Clock } from '../../src/domain/clock.js';
+import type { SheddingLimits } from '../../src/server/shedding/admission.js';
 import { freshDatabase, type EngineName } from './engines.js';
 
 export const ADMIN_TOKEN = 'rm_admin_test-token-0123456789';
@@ -18,6 +19,7 @@ export async function startTestServer(
     engineIntervalMs?: number;
     checkinIntervalSeconds?: number;
     reimageAutoApproveAfterSeconds?: number;
+    shedding?: SheddingLimits;
   } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(engine);

@@ -2,6 +2,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { buildOpenApi } from '../../contracts/openapi.js';
 import { serviceRoutes } from '../../contracts/routes.js';
 import type { Services } from '../services/index.js';
+import type { SheddingLimits } from '../shedding/admission.js';
+import { installShedding, type Shedder } from '../shedding/shedding.js';
 import { registerAdminRoutes } from './admin.routes.js';
 import { registerAgentRoutes } from './agent.routes.js';
 import { installErrorHandler } from './error-handler.js';
@@ -12,6 +14,8 @@ export type AppOptions = {
   version?: string;
   /** The server's clock, which may be virtual (--time-scale): /healthz tells it. */
   now?: () => number;
+  /** Sheds overload per route class; without it every request is served. */
+  shedding?: { shedder: Shedder; limits: SheddingLimits };
 };
 
 /** The HTTP app, with no port of its own: tests drive it with `app.inject()`. */
@@ -25,6 +29,7 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
         request.url.startsWith('/agent/') || request.url === '/healthz',
     }),
   });
+  if (options.shedding) installShedding(app, options.shedding.shedder, options.shedding.limits);
   installRoutes(app, services, options);
   return app;
 }
