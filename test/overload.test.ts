@@ -7,9 +7,9 @@ import { startTestServer, type TestServer } from './support/test-server.js';
 
 /** One slot per agent class and no queue: a slot held by the test fills the class. */
 const LIMITS: SheddingLimits = {
-  checkin: { inFlight: 1, queued: 0 },
-  report: { inFlight: 1, queued: 0 },
-  admin: { inFlight: 8, queued: 8 },
+  checkin: { inFlight: 1, queued: 0, maxLagMs: null },
+  report: { inFlight: 1, queued: 0, maxLagMs: null },
+  admin: { inFlight: 8, queued: 8, maxLagMs: null },
   queueWaitMs: 60_000,
   retryAfterSeconds: 7,
 };

@@ -17,6 +17,7 @@ type ServerFlags = {
   adminInFlight: string;
   queueWait: string;
   retryAfter: string;
+  maxLag: string;
 };
 
 function positiveInt(name: string, value: string): number {
@@ -28,14 +29,15 @@ function positiveInt(name: string, value: string): number {
 
 /** Each class may queue twice as many as it runs; beyond that it is shed at once. */
 function sheddingLimits(flags: ServerFlags): SheddingLimits {
-  const limit = (name: string, value: string) => {
+  const maxLag = positiveInt('max-lag', flags.maxLag);
+  const limit = (name: string, value: string, lagFactor: number) => {
     const inFlight = positiveInt(name, value);
-    return { inFlight, queued: 2 * inFlight };
+    return { inFlight, queued: 2 * inFlight, maxLagMs: maxLag * lagFactor };
   };
   return {
-    checkin: limit('checkins-in-flight', flags.checkinsInFlight),
-    report: limit('reports-in-flight', flags.reportsInFlight),
-    admin: limit('admin-in-flight', flags.adminInFlight),
+    checkin: limit('checkins-in-flight', flags.checkinsInFlight, 1),
+    report: limit('reports-in-flight', flags.reportsInFlight, 2.5),
+    admin: limit('admin-in-flight', flags.adminInFlight, 10),
     queueWaitMs: positiveInt('queue-wait', flags.queueWait),
     retryAfterSeconds: positiveInt('retry-after', flags.retryAfter),
   };
@@ -89,6 +91,11 @@ export function registerServerCommand(program: Command): void {
       '--queue-wait <ms>',
       'the longest a request waits for a slot before it is shed',
       String(DEFAULT_SHEDDING.queueWaitMs),
+    )
+    .option(
+      '--max-lag <ms>',
+      'shed check-ins while the event loop lags more than this; reports at 2.5×, admin at 10×',
+      String(DEFAULT_SHEDDING.checkin.maxLagMs),
     )
     .option(
       '--retry-after <seconds>',

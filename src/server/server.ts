@@ -86,6 +86,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     async close() {
       await services.engine.stop();
       await app.close();
+      shedder.stop();
       await coordination.close();
       await store.close();
     },

@@ -6,8 +6,13 @@
 
 export type RouteClass = 'checkin' | 'report' | 'admin';
 
-/** How many of a class may run at once, and how many more may wait for a slot. */
-export type ClassLimits = { inFlight: number; queued: number };
+/**
+ * How many of a class may run at once, how many more may wait for a slot, and the
+ * event-loop lag beyond which the class is shed outright (null: never for lag). The lag
+ * is what the counts cannot see: when the process is out of CPU, requests wait in the
+ * sockets before the server knows of them, and every slot still looks free.
+ */
+export type ClassLimits = { inFlight: number; queued: number; maxLagMs: number | null };
 
 export type SheddingLimits = Record<RouteClass, ClassLimits> & {
   /** The longest a request waits in its queue before it is shed (ms). */
@@ -18,20 +23,24 @@ export type SheddingLimits = Record<RouteClass, ClassLimits> & {
 
 /** Sensible for a server on 2 cores: a check-in costs a few queries, a report one. */
 export const DEFAULT_SHEDDING: SheddingLimits = {
-  checkin: { inFlight: 16, queued: 32 },
-  report: { inFlight: 32, queued: 64 },
-  admin: { inFlight: 64, queued: 128 },
+  checkin: { inFlight: 16, queued: 32, maxLagMs: 100 },
+  report: { inFlight: 32, queued: 64, maxLagMs: 250 },
+  admin: { inFlight: 64, queued: 128, maxLagMs: 1000 },
   queueWaitMs: 500,
   retryAfterSeconds: 10,
 };
 
 export type Admission = 'run' | 'queue' | 'shed';
 
-/** One more request of a class, with `inFlight` running and `queued` waiting. */
+/**
+ * One more request of a class, with `inFlight` running, `queued` waiting and the event
+ * loop lagging `lagMs` behind.
+ */
 export function admit(
-  counts: { inFlight: number; queued: number },
+  counts: { inFlight: number; queued: number; lagMs: number },
   limits: ClassLimits,
 ): Admission {
+  if (limits.maxLagMs !== null && counts.lagMs > limits.maxLagMs) return 'shed';
   if (counts.inFlight < limits.inFlight && counts.queued === 0) return 'run';
   if (counts.queued < limits.queued) return 'queue';
   return 'shed';

@@ -14,6 +14,8 @@ export class Gate {
   constructor(
     private readonly limits: ClassLimits,
     private readonly queueWaitMs: number,
+    /** How far the event loop lags behind now (ms). */
+    private readonly lagMs: () => number = () => 0,
   ) {}
 
   get inFlight(): number {
@@ -25,7 +27,8 @@ export class Gate {
   }
 
   enter(): Promise<boolean> {
-    switch (admit({ inFlight: this.running, queued: this.waiting.length }, this.limits)) {
+    const counts = { inFlight: this.running, queued: this.waiting.length, lagMs: this.lagMs() };
+    switch (admit(counts, this.limits)) {
       case 'run':
         this.running += 1;
         return Promise.resolve(true);

@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../../contracts/api.js';
 import { classOf, type RouteClass, type SheddingLimits } from './admission.js';
 import { Gate } from './gate.js';
+import { monitorLag } from './lag.js';
 
 /** The gates of a server, one per route class; tests hold slots to fill a class. */
-export type Shedder = { gate(routeClass: RouteClass): Gate };
+export type Shedder = { gate: (routeClass: RouteClass) => Gate; stop: () => void };
 
 const NAMES: Record<RouteClass, string> = {
   checkin: 'check-ins',
@@ -13,12 +14,13 @@ const NAMES: Record<RouteClass, string> = {
 };
 
 export function createShedder(limits: SheddingLimits): Shedder {
+  const lag = monitorLag();
   const gates: Record<RouteClass, Gate> = {
-    checkin: new Gate(limits.checkin, limits.queueWaitMs),
-    report: new Gate(limits.report, limits.queueWaitMs),
-    admin: new Gate(limits.admin, limits.queueWaitMs),
+    checkin: new Gate(limits.checkin, limits.queueWaitMs, lag.lagMs),
+    report: new Gate(limits.report, limits.queueWaitMs, lag.lagMs),
+    admin: new Gate(limits.admin, limits.queueWaitMs, lag.lagMs),
   };
-  return { gate: (routeClass) => gates[routeClass] };
+  return { gate: (routeClass) => gates[routeClass], stop: lag.stop };
 }
 
 /**
