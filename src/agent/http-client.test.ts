@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DownloadSink } from './core/server-client.js';
 import { ServerCallError } from './core/server-client.js';
-import { HttpServerClient } from './http-client.js';
+import { HttpServerClient, parseRetryAfter } from './http-client.js';
 
 const FILE = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
 const SHA = createHash('sha256').update(FILE).digest('hex');
@@ -43,6 +43,8 @@ describe('HttpServerClient', () => {
   let url: string;
   let seen: Seen[];
   let honourRange: boolean;
+  /** The Retry-After of a 503 the server sheds every call with; null: it serves. */
+  let shedWith: string | null;
   let client: HttpServerClient;
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
@@ -57,6 +59,11 @@ describe('HttpServerClient', () => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(value));
     };
+    if (shedWith !== null) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': shedWith });
+      res.end(JSON.stringify({ error: 'overloaded', message: 'the server is busy' }));
+      return;
+    }
     if (req.url === '/agent/v1/enroll') {
       const { enrollmentToken } = JSON.parse(body) as { enrollmentToken: string };
       if (enrollmentToken !== 'good') {
@@ -118,6 +125,7 @@ describe('HttpServerClient', () => {
   beforeEach(() => {
     seen = [];
     honourRange = true;
+    shedWith = null;
   });
 
   const inventory = {
@@ -157,6 +165,26 @@ describe('HttpServerClient', () => {
     expect(error).toBeInstanceOf(ServerCallError);
     expect(error).toMatchObject({ status: 403, code: 'forbidden' });
     expect((error as Error).message).toContain('unknown enrollment token');
+  });
+
+  it('reads the Retry-After of a shed call, in seconds or as a date', async () => {
+    shedWith = '7';
+    const shed = await client.checkin(AUTH, { inventory, absences: [] }).catch((e: unknown) => e);
+    expect(shed).toMatchObject({ status: 503, code: 'overloaded', retryAfterSeconds: 7 });
+    shedWith = 'soon';
+    const unreadable = await client.reports(AUTH, { reports: [] }).catch((e: unknown) => e);
+    expect(unreadable).toMatchObject({ status: 503, retryAfterSeconds: null });
+  });
+
+  it('parses Retry-After as RFC 9110 says, within bounds', () => {
+    const now = Date.parse('2026-01-10T09:00:00Z');
+    expect(parseRetryAfter('12', now)).toBe(12);
+    expect(parseRetryAfter(['3'], now)).toBe(3);
+    expect(parseRetryAfter('Sat, 10 Jan 2026 09:00:30 GMT', now)).toBe(30);
+    expect(parseRetryAfter('Sat, 10 Jan 2026 08:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('999999', now)).toBe(3600);
+    expect(parseRetryAfter(undefined, now)).toBeNull();
+    expect(parseRetryAfter('-5', now)).toBeNull();
   });
 
   it('downloads a whole file', async () => {

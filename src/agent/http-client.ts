@@ -266,7 +266,32 @@ async function errorFrom(response: Dispatcher.ResponseData): Promise<ServerCallE
   } catch {
     // Not JSON: keep the raw text.
   }
-  return new ServerCallError(`${message} (HTTP ${response.statusCode})`, response.statusCode, code);
+  return new ServerCallError(
+    `${message} (HTTP ${response.statusCode})`,
+    response.statusCode,
+    code,
+    parseRetryAfter(response.headers['retry-after'], Date.now()),
+  );
+}
+
+/** A Retry-After longer than this is taken as this: a bad proxy must not park the fleet. */
+const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/**
+ * Retry-After (RFC 9110): whole seconds or an HTTP date, as seconds from `now`; null when
+ * absent or unreadable.
+ */
+export function parseRetryAfter(value: unknown, now: number): number | null {
+  const text = Array.isArray(value) ? String(value[0]) : typeof value === 'string' ? value : '';
+  let seconds: number;
+  if (/^\s*\d+\s*$/.test(text)) seconds = Number(text);
+  else {
+    // An HTTP date ends in GMT; Date.parse alone would take "-5" for a year.
+    const at = /GMT\s*$/.test(text) ? Date.parse(text) : NaN;
+    if (Number.isNaN(at)) return null;
+    seconds = Math.max(0, Math.ceil((at - now) / 1000));
+  }
+  return Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
 }
 
 /** The server refused the channel itself: not worth retrying at once. */

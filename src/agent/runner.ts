@@ -12,6 +12,8 @@ export const FIRST_INTERVAL_SECONDS = 60;
 export const FIRST_BACKOFF_SECONDS = 5;
 /** The shortest wait between two cycles the agent plans itself (seconds). */
 const MIN_WAIT_SECONDS = 1;
+/** After a Retry-After of n seconds the agent waits n to n × (1 + this). */
+export const RETRY_AFTER_JITTER = 0.5;
 
 /** What one runner remembers between cycles; the simulator keeps it on each computer. */
 export interface RunnerState {
@@ -78,7 +80,9 @@ export async function runStep(options: RunnerOptions): Promise<RunnerStep> {
  * When the next cycle is due after `result`, at `now` (epoch ms); updates `state`.
  * After an answer: the server's interval ±20%, or sooner when something falls due
  * locally (a scheduled install, a deadline, a postponed restart). After a failure:
- * a backoff doubling from 5 s up to the interval, ±20%.
+ * a backoff doubling from 5 s up to the interval, ±20%; when the server shed the call
+ * with a Retry-After, at least that plus up to half as much again (jitter), so a shed
+ * fleet does not come back all at once.
  */
 export function nextCycleAt(
   state: RunnerState,
@@ -99,7 +103,11 @@ export function nextCycleAt(
   }
   const backoff = Math.min(state.backoffSeconds || FIRST_BACKOFF_SECONDS, state.intervalSeconds);
   state.backoffSeconds = Math.min(backoff * 2, state.intervalSeconds);
-  return now + backoff * jitter() * 1000;
+  let seconds = backoff * jitter();
+  if (result.retryAfterSeconds !== undefined) {
+    seconds = Math.max(seconds, result.retryAfterSeconds * (1 + RETRY_AFTER_JITTER * random()));
+  }
+  return now + seconds * 1000;
 }
 
 /** How the loop waits: real timers on the CLI, a virtual clock in tests. */

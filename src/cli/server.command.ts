@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { scaledClock } from '../clock.js';
+import { DEFAULT_SHEDDING, type SheddingLimits } from '../server/shedding/admission.js';
 import { durationOption } from './enrollment.command.js';
 import { CliError } from './output.js';
 
@@ -14,6 +15,12 @@ type ServerFlags = {
   reimageAutoApproveAfter?: number;
   tlsCert?: string;
   tlsKey?: string;
+  checkinsInFlight: string;
+  reportsInFlight: string;
+  adminInFlight: string;
+  queueWait: string;
+  retryAfter: string;
+  maxLag: string;
 };
 
 function positiveInt(name: string, value: string): number {
@@ -21,6 +28,22 @@ function positiveInt(name: string, value: string): number {
   if (!Number.isInteger(n) || n <= 0)
     throw new Error(`--${name} must be a positive whole number, not "${value}"`);
   return n;
+}
+
+/** Each class may queue twice as many as it runs; beyond that it is shed at once. */
+function sheddingLimits(flags: ServerFlags): SheddingLimits {
+  const maxLag = positiveInt('max-lag', flags.maxLag);
+  const limit = (name: string, value: string, lagFactor: number) => {
+    const inFlight = positiveInt(name, value);
+    return { inFlight, queued: 2 * inFlight, maxLagMs: maxLag * lagFactor };
+  };
+  return {
+    checkin: limit('checkins-in-flight', flags.checkinsInFlight, 1),
+    report: limit('reports-in-flight', flags.reportsInFlight, 2.5),
+    admin: limit('admin-in-flight', flags.adminInFlight, 10),
+    queueWaitMs: positiveInt('queue-wait', flags.queueWait),
+    retryAfterSeconds: positiveInt('retry-after', flags.retryAfter),
+  };
 }
 
 export function registerServerCommand(program: Command): void {
@@ -62,6 +85,36 @@ export function registerServerCommand(program: Command): void {
       "the TLS certificate's private key (PEM)",
       process.env.RINGMASTER_TLS_KEY,
     )
+    .option(
+      '--checkins-in-flight <n>',
+      'check-ins served at once; twice as many may wait briefly, the rest are shed (503)',
+      String(DEFAULT_SHEDDING.checkin.inFlight),
+    )
+    .option(
+      '--reports-in-flight <n>',
+      'report batches served at once, queued and shed like check-ins',
+      String(DEFAULT_SHEDDING.report.inFlight),
+    )
+    .option(
+      '--admin-in-flight <n>',
+      'admin calls (and enrollments) served at once, queued and shed like check-ins',
+      String(DEFAULT_SHEDDING.admin.inFlight),
+    )
+    .option(
+      '--queue-wait <ms>',
+      'the longest a request waits for a slot before it is shed',
+      String(DEFAULT_SHEDDING.queueWaitMs),
+    )
+    .option(
+      '--max-lag <ms>',
+      'shed check-ins while the event loop lags more than this; reports at 2.5×, admin at 10×',
+      String(DEFAULT_SHEDDING.checkin.maxLagMs),
+    )
+    .option(
+      '--retry-after <seconds>',
+      'the Retry-After a shed answer advises',
+      String(DEFAULT_SHEDDING.retryAfterSeconds),
+    )
     .action(async (flags: ServerFlags) => {
       const port = positiveInt('port', flags.port);
       const timeScale = Number(flags.timeScale);
@@ -87,6 +140,7 @@ export function registerServerCommand(program: Command): void {
         adminTokenFromEnv: process.env.RINGMASTER_ADMIN_TOKEN,
         clock: scaledClock(timeScale, origin),
         reimageAutoApproveAfterSeconds: flags.reimageAutoApproveAfter ?? null,
+        shedding: sheddingLimits(flags),
         logger: true,
         tls,
       });

@@ -8,6 +8,8 @@ import { version } from '../version.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
 import type { TlsFiles } from './tls.js';
+import { DEFAULT_SHEDDING, type SheddingLimits } from './shedding/admission.js';
+import { createShedder, type Shedder } from './shedding/shedding.js';
 
 export type ServerOptions = {
   dataDir: string;
@@ -24,12 +26,16 @@ export type ServerOptions = {
   reimageAutoApproveAfterSeconds?: number | null;
   /** Serve HTTPS with this certificate and key (see readTlsFiles); default plain HTTP. */
   tls?: TlsFiles | null;
+  /** Overload limits per route class; default DEFAULT_SHEDDING. */
+  shedding?: SheddingLimits;
 };
 
 export type RunningServer = {
   app: FastifyInstance;
   services: Services;
   store: Store;
+  /** The gates that shed overload, one per route class. */
+  shedder: Shedder;
   /** Set only at the first start, when the first admin token was created. */
   firstAdminToken: { token: string; generated: boolean; file: string | null } | null;
   close(): Promise<void>;
@@ -64,8 +70,11 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     options.dataDir,
     options.adminTokenFromEnv,
   );
+  const limits = options.shedding ?? DEFAULT_SHEDDING;
+  const shedder = createShedder(limits);
   const app = buildApp(services, {
     logger: options.logger ?? false,
+    shedding: { shedder, limits },
     version,
     now: () => clock.now(),
     tls: options.tls ?? null,
@@ -76,10 +85,12 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     app,
     services,
     store,
+    shedder,
     firstAdminToken,
     async close() {
       await services.engine.stop();
       await app.close();
+      shedder.stop();
       await coordination.close();
       await store.close();
     },

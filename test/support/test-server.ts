@@ -1,5 +1,6 @@
 import { createServer, type RunningServer } from '../../src/server/server.js';
 import type { Clock } from '../../src/domain/clock.js';
+import { DEFAULT_SHEDDING, type SheddingLimits } from '../../src/server/shedding/admission.js';
 import { freshDatabase, type EngineName } from './engines.js';
 
 export const ADMIN_TOKEN = 'rm_admin_test-token-0123456789';
@@ -18,6 +19,7 @@ export async function startTestServer(
     engineIntervalMs?: number;
     checkinIntervalSeconds?: number;
     reimageAutoApproveAfterSeconds?: number;
+    shedding?: SheddingLimits;
   } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(engine);
@@ -27,6 +29,13 @@ export async function startTestServer(
     databaseSchema: database.schema,
     adminTokenFromEnv: ADMIN_TOKEN,
     ...(clock ? { clock } : {}),
+    // In-process suites share a busy event loop: shed on counts only, never on lag.
+    shedding: {
+      ...DEFAULT_SHEDDING,
+      checkin: { ...DEFAULT_SHEDDING.checkin, maxLagMs: null },
+      report: { ...DEFAULT_SHEDDING.report, maxLagMs: null },
+      admin: { ...DEFAULT_SHEDDING.admin, maxLagMs: null },
+    },
     ...options,
   });
   await server.app.ready();

@@ -25,7 +25,12 @@ import {
   type RestartOutcome,
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
-import { ServerCallError, type AgentCredential, type ServerClient } from './server-client.js';
+import {
+  retryAfterOf,
+  ServerCallError,
+  type AgentCredential,
+  type ServerClient,
+} from './server-client.js';
 
 export type { CycleEvent, CycleResult, RestartOutcome } from './cycle.js';
 export { isTransient } from './cycle.js';
@@ -113,13 +118,28 @@ export class AgentCore {
         auth = await client.enroll({ enrollmentToken: token, inventory, nonce });
       } catch (error) {
         await this.noteFailure(error);
-        return fail('enroll', isTransient(error), `enrollment failed: ${messageOf(error)}`);
+        return fail(
+          'enroll',
+          isTransient(error),
+          `enrollment failed: ${messageOf(error)}`,
+          retryAfterOf(error),
+        );
       }
       await host.storage.put(CREDENTIAL_KEY, JSON.stringify(auth));
       this.emit({ type: 'enrolled', computerId: auth.computerId });
     }
 
-    let flushBroken = !(await this.flush(auth));
+    const flushed = await this.flush(auth);
+    if (!flushed.ok && flushed.retryAfterSeconds !== null) {
+      // The server shed the reports: it is overloaded, and a check-in now would add to it.
+      return fail(
+        'checkin',
+        true,
+        'the server is overloaded: the reports wait in the outbox',
+        flushed.retryAfterSeconds,
+      );
+    }
+    let flushBroken = !flushed.ok;
 
     const absent = await loadAbsences(host.storage);
     const absences = absencesToSend(absent, this.options.now());
@@ -138,7 +158,12 @@ export class AgentCore {
         return fail('checkin', true, `check-in refused: ${messageOf(error)}`);
       }
       await this.noteFailure(error, absent);
-      return fail('checkin', isTransient(error), `check-in failed: ${messageOf(error)}`);
+      return fail(
+        'checkin',
+        isTransient(error),
+        `check-in failed: ${messageOf(error)}`,
+        retryAfterOf(error),
+      );
     }
     const delivered = noteCheckinOk(absent);
     if (delivered !== absent) await saveAbsences(host.storage, delivered);
@@ -163,7 +188,7 @@ export class AgentCore {
       const report = async (step: Step): Promise<void> => {
         await this.record(assignment, step);
         if (this.options.flushEachReport !== false && !flushBroken) {
-          flushBroken = !(await this.flush(auth));
+          flushBroken = !(await this.flush(auth)).ok;
         }
       };
       let end: AssignmentEnd;
@@ -338,16 +363,18 @@ export class AgentCore {
     this.emit({ type: 'report', report });
   }
 
-  /** Sends what the outbox holds; false when the server could not take it now. */
-  private async flush(auth: AgentCredential): Promise<boolean> {
+  /** Sends what the outbox holds; not ok when the server could not take it now. */
+  private async flush(
+    auth: AgentCredential,
+  ): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number | null }> {
     try {
       const { sent, quarantined } = await this.outbox.flush(this.options.client, auth);
       for (const q of quarantined) this.emit({ type: 'quarantined', ...q });
       if (sent > 0) this.emit({ type: 'flushed', sent });
-      return true;
+      return { ok: true };
     } catch (error) {
       this.emit({ type: 'flush-failed', message: messageOf(error) });
-      return false;
+      return { ok: false, retryAfterSeconds: retryAfterOf(error) };
     }
   }
 

@@ -50,14 +50,19 @@ export type CycleResult =
       /** Worth retrying as is: the server was unreachable or had a passing fault. */
       transient: boolean;
       message: string;
+      /** The server shed the call and said when to come back (seconds). */
+      retryAfterSeconds?: number;
     };
 
 export function fail(
   stage: 'enroll' | 'checkin',
   transient: boolean,
   message: string,
+  retryAfterSeconds: number | null = null,
 ): Extract<CycleResult, { outcome: 'failed' }> {
-  return { outcome: 'failed', stage, transient, message };
+  return retryAfterSeconds === null
+    ? { outcome: 'failed', stage, transient, message }
+    : { outcome: 'failed', stage, transient, message, retryAfterSeconds };
 }
 
 /** Unreachable, overloaded or failing servers are worth retrying; refusals are not. */

@@ -47,12 +47,14 @@ export type WakeStatus =
 /**
  * A failed call. `status` is null when the server could not be reached at all (or the
  * connection broke); otherwise it is the HTTP status and `code` the body's `error`.
+ * `retryAfterSeconds` is the server's Retry-After (an overloaded server sheds with it).
  */
 export class ServerCallError extends Error {
   constructor(
     message: string,
     readonly status: number | null,
     readonly code: string,
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = 'ServerCallError';
@@ -61,6 +63,11 @@ export class ServerCallError extends Error {
   get unreachable(): boolean {
     return this.status === null;
   }
+}
+
+/** How long the server asked us to stay away, if it did (seconds). */
+export function retryAfterOf(error: unknown): number | null {
+  return error instanceof ServerCallError ? error.retryAfterSeconds : null;
 }
 
 export function isUnreachable(error: unknown): boolean {

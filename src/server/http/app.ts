@@ -8,6 +8,8 @@ import Fastify, {
 import { buildOpenApi } from '../../contracts/openapi.js';
 import { serviceRoutes } from '../../contracts/routes.js';
 import type { Services } from '../services/index.js';
+import type { SheddingLimits } from '../shedding/admission.js';
+import { installShedding, type Shedder } from '../shedding/shedding.js';
 import { registerAdminRoutes } from './admin.routes.js';
 import { registerAgentRoutes } from './agent.routes.js';
 import { installErrorHandler } from './error-handler.js';
@@ -20,6 +22,8 @@ export type AppOptions = {
   now?: () => number;
   /** Serve HTTPS with this certificate and key (PEM); default plain HTTP. */
   tls?: { cert: Buffer; key: Buffer } | null;
+  /** Sheds overload per route class; without it every request is served. */
+  shedding?: { shedder: Shedder; limits: SheddingLimits };
 };
 
 /** The HTTP app, with no port of its own: tests drive it with `app.inject()`. */
@@ -39,6 +43,7 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
         request.url.startsWith('/agent/') || request.url === '/healthz',
     }),
   });
+  if (options.shedding) installShedding(app, options.shedding.shedder, options.shedding.limits);
   installRoutes(app, services, options);
   return app;
 }

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '../../contracts/api.js';
+import { classOf, type RouteClass, type SheddingLimits } from './admission.js';
+import { Gate } from './gate.js';
+import { monitorLag } from './lag.js';
+
+/** The gates of a server, one per route class; tests hold slots to fill a class. */
+export type Shedder = { gate: (routeClass: RouteClass) => Gate; stop: () => void };
+
+const NAMES: Record<RouteClass, string> = {
+  checkin: 'check-ins',
+  report: 'reports',
+  admin: 'admin calls',
+};
+
+export function createShedder(limits: SheddingLimits): Shedder {
+  const lag = monitorLag();
+  const gates: Record<RouteClass, Gate> = {
+    checkin: new Gate(limits.checkin, limits.queueWaitMs, lag.lagMs),
+    report: new Gate(limits.report, limits.queueWaitMs, lag.lagMs),
+    admin: new Gate(limits.admin, limits.queueWaitMs, lag.lagMs),
+  };
+  return { gate: (routeClass) => gates[routeClass], stop: lag.stop };
+}
+
+/**
+ * Sheds before anything else runs (before authentication and body parsing): a request
+ * of a full class waits briefly for a slot or is answered 503 at once, with Retry-After
+ * and a JSON body. The slot is given back when the answer is sent or the caller goes.
+ */
+export function installShedding(
+  app: FastifyInstance,
+  shedder: Shedder,
+  limits: SheddingLimits,
+): void {
+  const holding = new WeakMap<FastifyRequest, Gate>();
+  const release = (request: FastifyRequest): void => {
+    const gate = holding.get(request);
+    if (!gate) return;
+    holding.delete(request);
+    gate.leave();
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    const routeClass = classOf((request.routeOptions.config as { route?: string }).route);
+    if (routeClass === null) return;
+    const gate = shedder.gate(routeClass);
+    if (await gate.enter()) {
+      holding.set(request, gate);
+      return;
+    }
+    const body: ErrorBody = {
+      error: 'overloaded',
+      message: `the server is busy with ${NAMES[routeClass]}; retry after ${limits.retryAfterSeconds} s`,
+      requestId: request.id,
+    };
+    return reply.status(503).header('retry-after', String(limits.retryAfterSeconds)).send(body);
+  });
+  app.addHook('onResponse', (request, _reply, done) => {
+    release(request);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    release(request);
+    done();
+  });
+}
