@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { scaledClock } from '../clock.js';
-import { DEFAULT_SHEDDING, type SheddingLimits } from '../server/shedding/admission.js';
+import {
+  DEFAULT_SHEDDING,
+  withLagLimit,
+  type SheddingLimits,
+} from '../server/shedding/admission.js';
 import { durationOption } from './enrollment.command.js';
 import { CliError } from './output.js';
 
@@ -20,7 +24,7 @@ type ServerFlags = {
   adminInFlight: string;
   queueWait: string;
   retryAfter: string;
-  maxLag: string;
+  maxLag?: string;
 };
 
 function positiveInt(name: string, value: string): number {
@@ -32,18 +36,20 @@ function positiveInt(name: string, value: string): number {
 
 /** Each class may queue twice as many as it runs; beyond that it is shed at once. */
 function sheddingLimits(flags: ServerFlags): SheddingLimits {
-  const maxLag = positiveInt('max-lag', flags.maxLag);
-  const limit = (name: string, value: string, lagFactor: number) => {
+  const limit = (name: string, value: string) => {
     const inFlight = positiveInt(name, value);
-    return { inFlight, queued: 2 * inFlight, maxLagMs: maxLag * lagFactor };
+    return { inFlight, queued: 2 * inFlight, maxLagMs: null };
   };
-  return {
-    checkin: limit('checkins-in-flight', flags.checkinsInFlight, 1),
-    report: limit('reports-in-flight', flags.reportsInFlight, 2.5),
-    admin: limit('admin-in-flight', flags.adminInFlight, 10),
+  const limits = {
+    checkin: limit('checkins-in-flight', flags.checkinsInFlight),
+    report: limit('reports-in-flight', flags.reportsInFlight),
+    admin: limit('admin-in-flight', flags.adminInFlight),
     queueWaitMs: positiveInt('queue-wait', flags.queueWait),
     retryAfterSeconds: positiveInt('retry-after', flags.retryAfter),
   };
+  return flags.maxLag === undefined
+    ? limits
+    : withLagLimit(limits, positiveInt('max-lag', flags.maxLag));
 }
 
 export function registerServerCommand(program: Command): void {
@@ -107,8 +113,7 @@ export function registerServerCommand(program: Command): void {
     )
     .option(
       '--max-lag <ms>',
-      'shed check-ins while the event loop lags more than this; reports at 2.5×, admin at 10×',
-      String(DEFAULT_SHEDDING.checkin.maxLagMs),
+      'also shed check-ins while the event loop lags more than this; reports at 2.5×, admin at 10× (default: off)',
     )
     .option(
       '--retry-after <seconds>',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admit, classOf, DEFAULT_SHEDDING } from './admission.js';
+import { admit, classOf, DEFAULT_SHEDDING, withLagLimit } from './admission.js';
 
 describe('admit', () => {
   const limits = { inFlight: 2, queued: 1, maxLagMs: 100 };
@@ -35,7 +35,7 @@ describe('admit under event-loop lag', () => {
   });
 
   it('sheds check-ins at less lag than reports, and reports at less than admin calls', () => {
-    const { checkin, report, admin } = DEFAULT_SHEDDING;
+    const { checkin, report, admin } = withLagLimit(DEFAULT_SHEDDING, 500);
     const idle = { inFlight: 0, queued: 0, lagMs: 600 };
     expect([admit(idle, checkin), admit(idle, report), admit(idle, admin)]).toEqual([
       'shed',

@@ -21,14 +21,28 @@ export type SheddingLimits = Record<RouteClass, ClassLimits> & {
   retryAfterSeconds: number;
 };
 
-/** Sensible for a server on 2 cores: a check-in costs a few queries, a report one. */
+/**
+ * Sensible for a server on 2 cores: a check-in costs a few queries, a report one. The
+ * lag rule is off by default: a single pause (a checkpoint, a collection) past the
+ * limit sheds check-ins a moment later the server could serve (see `withLagLimit`).
+ */
 export const DEFAULT_SHEDDING: SheddingLimits = {
-  checkin: { inFlight: 16, queued: 32, maxLagMs: 500 },
-  report: { inFlight: 32, queued: 64, maxLagMs: 1250 },
-  admin: { inFlight: 64, queued: 128, maxLagMs: 5000 },
+  checkin: { inFlight: 16, queued: 32, maxLagMs: null },
+  report: { inFlight: 32, queued: 64, maxLagMs: null },
+  admin: { inFlight: 64, queued: 128, maxLagMs: null },
   queueWaitMs: 500,
   retryAfterSeconds: 10,
 };
+
+/** Turns the lag rule on: check-ins shed past `maxLagMs`, reports at 2.5×, admin at 10×. */
+export function withLagLimit(limits: SheddingLimits, maxLagMs: number): SheddingLimits {
+  return {
+    ...limits,
+    checkin: { ...limits.checkin, maxLagMs },
+    report: { ...limits.report, maxLagMs: maxLagMs * 2.5 },
+    admin: { ...limits.admin, maxLagMs: maxLagMs * 10 },
+  };
+}
 
 export type Admission = 'run' | 'queue' | 'shed';
 
