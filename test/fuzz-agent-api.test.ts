@@ -1,40 +1,8 @@
-import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
 import { agentRoutes } from '../src/contracts/agent-routes.js';
-import { ENGINES } from './support/engines.js';
-import { fuzzRuns, fuzzSeed, fuzzTimeout } from './support/fuzz.js';
-import { anyRequest, sendChecked, Tally, type FuzzContext } from './support/fuzz-requests.js';
-import { fuzzServer } from './support/fuzz-server.js';
-import type { TestServer } from './support/test-server.js';
+import { fuzzSeed } from './support/fuzz.js';
+import { fuzzRoutes } from './support/fuzz-suite.js';
 
-const seed = fuzzSeed('test/fuzz-agent-api.test.ts');
 // The push channel is left out: on the computer's own id it streams until closed.
 const { wake: _stream, ...routes } = agentRoutes;
 
-for (const engine of ENGINES) {
-  describe(`the agent API under fuzzed requests, on ${engine}`, () => {
-    let server: TestServer;
-    let context: FuzzContext;
-    beforeAll(async () => {
-      ({ server, context } = await fuzzServer(engine));
-    });
-    afterAll(async () => {
-      await server.stop();
-    });
-
-    it(
-      'answers every request below 500, in its declared shape',
-      async () => {
-        const tally = new Tally();
-        await fc.assert(
-          fc.asyncProperty(anyRequest(routes, context), (request) =>
-            sendChecked(server.app, request, tally),
-          ),
-          { seed, numRuns: fuzzRuns(1000) },
-        );
-        console.log(`${engine}, answers per route:\n${tally.toString()}`);
-      },
-      fuzzTimeout(120_000),
-    );
-  });
-}
+fuzzRoutes('the agent API', routes, fuzzSeed('test/fuzz-agent-api.test.ts'), 1000);
