@@ -18,7 +18,7 @@ for (const engine of ENGINES) {
         update: manifest.id,
         group,
       });
-      await vt.server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the leader's next tick opens the first phase
       expect(await vt.fleet.cycle(computers, () => 'installed')).toHaveLength(2);
       const done = await vt.fleet.admin<DeploymentAnswer>('GET', `/api/v1/deployments/${body.id}`);
       expect(done.body.state).toBe('completed');
@@ -78,13 +78,12 @@ for (const engine of ENGINES) {
         group,
         plan,
       });
-      await vt.server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the leader's next tick opens the first phase
       const refused = await vt.fleet.admin<{ error: string; message: string }>(
         'POST',
         `/api/v1/deployments/${auto.body.id}/promote`,
         {},
       );
-      await vt.server.services.engine.run(); // the next tick acts on it
       expect(refused.status).toBe(409);
       expect(refused.body.message).toMatch(/gate of phase pilot is not manual/);
 
@@ -96,13 +95,12 @@ for (const engine of ENGINES) {
         plan: { ...plan, gate: { manual: true } },
         allowDuplicate: true,
       });
-      await vt.server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the leader's next tick opens the first phase
       const promoted = await vt.fleet.admin<{ phases: { promotedAt: string | null }[] }>(
         'POST',
         `/api/v1/deployments/${manual.body.id}/promote`,
         {},
       );
-      await vt.server.services.engine.run(); // the next tick acts on it
       expect(promoted.status).toBe(200);
       expect(promoted.body.phases[0]?.promotedAt).not.toBeNull();
     });
@@ -116,14 +114,12 @@ for (const engine of ENGINES) {
         update: manifest.id,
         group,
       });
-      await vt.server.services.engine.run(); // the next tick acts on it
       expect(first.status).toBe(201);
       const second = await vt.fleet.admin<{ error: string; message: string; details: unknown }>(
         'POST',
         '/api/v1/deployments',
         { update: manifest.id, groups: [group] },
       );
-      await vt.server.services.engine.run(); // the next tick acts on it
       expect(second.status).toBe(409);
       expect(second.body.error).toBe('duplicate-deployment');
       expect(second.body.message).toContain(first.body.id);
@@ -132,18 +128,15 @@ for (const engine of ENGINES) {
         group,
         allowDuplicate: true,
       });
-      await vt.server.services.engine.run(); // the next tick acts on it
       expect(allowed.status).toBe(201);
       // A revoked deployment is not live: deploying again needs no override.
       for (const id of [first.body.id, allowed.body.id]) {
         await vt.fleet.admin('POST', `/api/v1/deployments/${id}/revoke`, {});
-        await vt.server.services.engine.run(); // the next tick acts on it
       }
       const fresh = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group,
       });
-      await vt.server.services.engine.run(); // the next tick acts on it
       expect(fresh.status).toBe(201);
     });
 
@@ -161,7 +154,6 @@ for (const engine of ENGINES) {
           plan: { phases: [{ name: 'all', percent: 100 }], recurrenceByGroup: { nosuch: 3600 } },
         },
       );
-      await vt.server.services.engine.run(); // the next tick acts on it
       expect(res.status).toBe(400);
       expect(res.body.details.issues.map((i) => i.field)).toEqual([
         'plan.recurrenceByGroup.nosuch',
@@ -179,7 +171,7 @@ for (const engine of ENGINES) {
         group,
         plan: { phases: [{ name: 'all', percent: 100 }], maxAttempts: 2, recurrenceSeconds: 3600 },
       });
-      await vt.server.services.engine.run(); // the next tick acts on it
+      await vt.server.services.engine.run(); // the leader's next tick opens the first phase
       const [broken, ...good] = computers;
       if (!broken) throw new Error('no computer');
       await vt.fleet.cycle(good, () => 'installed');

@@ -64,7 +64,7 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
 /**
  * Adds the commands to `program` for a run with these arguments (after `node ringmaster`):
  * the one named (`ringmaster deployment …`, `ringmaster help deployment`) is loaded in
- * full; the others are placeholders with their summary, enough for `ringmaster --help`
+ * full; the others are registered by name and summary only, enough for `ringmaster --help`
  * and for suggestions after a typo.
  */
 export async function addCommands(program: Command, args: readonly string[]): Promise<void> {
