@@ -9,16 +9,27 @@ export function bearerToken(request: FastifyRequest): string {
   return match[1];
 }
 
+/** Who made an admin call: recorded on every row and event that says who did what. */
+export type Actor = {
+  /** The API token's id. */
+  tokenId: string;
+  /** The token's name, shown as "by …". */
+  name: string;
+  role: string;
+  /** The caller's address, as the server saw it. */
+  from: string;
+};
+
 export type Authenticator = {
-  /** Throws UnauthorizedError unless the request carries a valid admin token. */
-  admin(token: string): Promise<void>;
+  /** The admin behind a token; throws UnauthorizedError unless it is a valid admin token. */
+  admin(token: string, from: string): Promise<Actor>;
   /** The computer whose credential this is; throws UnauthorizedError otherwise. */
   computer(token: string): Promise<ComputerRecord>;
 };
 
 export function adminGuard(auth: Authenticator) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    await auth.admin(bearerToken(request));
+    await auth.admin(bearerToken(request), request.ip);
   };
 }
 

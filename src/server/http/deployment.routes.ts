@@ -7,15 +7,19 @@ export function deploymentHandlers(services: Services): RouteHandlers<typeof dep
   const { deployments, deploymentActions: actions } = services;
   return {
     listDeployments: () => deployments.list(),
-    createDeployment: ({ body }) => deployments.create(body),
+    createDeployment: ({ body, actor }) => deployments.create(body, actor.name),
     dryRunDeployment: ({ body }) => deployments.dryRun(body),
     getDeployment: ({ params }) => deployments.show(params.id),
     listDeploymentEvents: ({ params }) => actions.listEvents(params.id),
-    haltDeployment: ({ params, body }) => actions.change(params.id, 'halt', body.reason),
-    resumeDeployment: ({ params, body }) => actions.change(params.id, 'resume', body.reason),
-    revokeDeployment: ({ params, body }) => actions.change(params.id, 'revoke', body.reason),
-    rollbackDeployment: ({ params, body }) => actions.change(params.id, 'rollback', body.reason),
-    promoteDeployment: ({ params }) => actions.promote(params.id),
-    redeployDeployment: ({ params, body }) => actions.redeploy(params.id, body),
+    haltDeployment: ({ params, body, actor }) =>
+      actions.change(params.id, 'halt', body.reason, actor.name),
+    resumeDeployment: ({ params, body, actor }) =>
+      actions.change(params.id, 'resume', body.reason, actor.name),
+    revokeDeployment: ({ params, body, actor }) =>
+      actions.change(params.id, 'revoke', body.reason, actor.name),
+    rollbackDeployment: ({ params, body, actor }) =>
+      actions.change(params.id, 'rollback', body.reason, actor.name),
+    promoteDeployment: ({ params, actor }) => actions.promote(params.id, actor.name),
+    redeployDeployment: ({ params, body, actor }) => actions.redeploy(params.id, body, actor.name),
   };
 }

@@ -1,25 +1,20 @@
 import type { fleetRoutes } from '../../contracts/admin-routes.js';
-import type { FastifyRequest } from 'fastify';
 import type { Services } from '../services/index.js';
-import { bearerToken } from './auth.js';
 import type { RouteHandlers } from './register.js';
 
 /** Enrollment tokens, computers and groups. */
 export function fleetHandlers(services: Services): RouteHandlers<typeof fleetRoutes> {
-  const { enrollments, computers, groups, reimages, auth } = services;
-  /** The admin token's name, recorded as who revoked or decided. */
-  const who = (request: FastifyRequest) => auth.adminName(bearerToken(request));
+  const { enrollments, computers, groups, reimages } = services;
   return {
     listEnrollments: () => enrollments.list(),
     createEnrollment: ({ body }) => enrollments.create(body),
-    revokeEnrollment: async ({ params, request }) =>
-      enrollments.revoke(params.id, await who(request)),
+    revokeEnrollment: ({ params, actor }) => enrollments.revoke(params.id, actor.name),
     listComputers: () => computers.list(),
     getComputer: ({ params }) => computers.show(params.id),
-    revokeComputer: async ({ params, request }) => computers.revoke(params.id, await who(request)),
+    revokeComputer: ({ params, actor }) => computers.revoke(params.id, actor.name),
     listReimageRequests: () => reimages.list(),
-    approveReimage: async ({ params, request }) => reimages.approve(params.id, await who(request)),
-    refuseReimage: async ({ params, request }) => reimages.refuse(params.id, await who(request)),
+    approveReimage: ({ params, actor }) => reimages.approve(params.id, actor.name),
+    refuseReimage: ({ params, actor }) => reimages.refuse(params.id, actor.name),
     listGroups: () => groups.list(),
     createGroup: ({ body }) => groups.create(body),
     getGroup: ({ params }) => groups.show(params.name),

@@ -11,16 +11,18 @@ import type {
 } from '../../contracts/route.js';
 import { unstorableIssues } from '../../contracts/text.js';
 import { ValidationError, type FieldIssue } from '../../domain/errors.js';
-import { bearerToken, requireComputer, type Authenticator } from './auth.js';
+import { bearerToken, requireComputer, type Actor, type Authenticator } from './auth.js';
 
 type Computer = Awaited<ReturnType<Authenticator['computer']>>;
+type Caller = { computer?: Computer; actor?: Actor };
 
-/** What a handler gets: the validated request, and the computer that called, if one did. */
+/** What a handler gets: the validated request, and who called: a computer or an admin. */
 export type RouteInput<R extends RouteDeclaration> = {
   params: ParamsOutput<R>;
   query: QueryOutput<R>;
   body: BodyOutput<R>;
   computer: R['auth'] extends 'computer' ? Computer : undefined;
+  actor: R['auth'] extends 'admin' ? Actor : undefined;
   request: FastifyRequest;
   reply: FastifyReply;
 };
@@ -74,19 +76,21 @@ async function authenticate(
   r: RouteDeclaration,
   auth: Authenticator,
   request: FastifyRequest,
-): Promise<Computer | undefined> {
+): Promise<Caller> {
   switch (r.auth) {
     case 'public':
-      return undefined;
+      return {};
     case 'admin':
-      await auth.admin(bearerToken(request));
-      return undefined;
+      return { actor: await auth.admin(bearerToken(request), request.ip) };
     case 'computer': {
       // A computer may only read and write its own data when the path names one.
       const { id } = (request.params ?? {}) as { id?: unknown };
-      return typeof id === 'string'
-        ? requireComputer(auth, request, id)
-        : auth.computer(bearerToken(request));
+      return {
+        computer:
+          typeof id === 'string'
+            ? await requireComputer(auth, request, id)
+            : await auth.computer(bearerToken(request)),
+      };
     }
   }
 }
@@ -106,18 +110,19 @@ export function registerRoutes<T extends Record<string, RouteDeclaration>>(
     const r = routes[name] as RouteDeclaration;
     // Each handler was typed against its own declaration above; here they are all alike.
     const handler = handlers[name] as unknown as (input: unknown) => unknown;
-    const computers = new WeakMap<FastifyRequest, Computer | undefined>();
+    const callers = new WeakMap<FastifyRequest, Caller>();
     app.route({
       method: r.method,
       url: r.path,
       config: { route: name },
       onRequest: async (request) => {
-        computers.set(request, await authenticate(r, auth(), request));
+        callers.set(request, await authenticate(r, auth(), request));
       },
       handler: async (request, reply) => {
         const input = {
           ...parseRequest(r, request),
-          computer: computers.get(request),
+          computer: callers.get(request)?.computer,
+          actor: callers.get(request)?.actor,
           request,
           reply,
         };

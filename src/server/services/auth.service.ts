@@ -4,7 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import { UnauthorizedError } from '../../domain/errors.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { TokenRepository } from '../../store/token.repository.js';
-import type { Authenticator } from '../http/auth.js';
+import type { Actor, Authenticator } from '../http/auth.js';
 import { generateSecret, hashSecret, newId } from './secrets.js';
 
 export type BootstrapResult = { token: string; generated: boolean; file: string | null } | null;
@@ -39,16 +39,10 @@ export class AuthService implements Authenticator {
     return { token, generated: true, file };
   }
 
-  async admin(token: string): Promise<void> {
+  async admin(token: string, from: string): Promise<Actor> {
     const row = await this.tokens.findByHash(hashSecret(token));
     if (!row || row.role !== 'admin') throw new UnauthorizedError('the admin token is not valid');
-  }
-
-  /** Who an admin token is, for the rows that record who did what. */
-  async adminName(token: string): Promise<string> {
-    const row = await this.tokens.findByHash(hashSecret(token));
-    if (!row || row.role !== 'admin') throw new UnauthorizedError('the admin token is not valid');
-    return row.name;
+    return { tokenId: row.id, name: row.name, role: row.role, from };
   }
 
   async computer(token: string): Promise<ComputerRecord> {
