@@ -39,7 +39,7 @@ export function openWakeStream(
     untrack();
     if (!res.writableEnded) res.end();
   };
-  const untrack = services.hub.track(stop);
+  const untrack = services.hub.track(computerId, stop);
   req.raw.on('close', stop);
 }
 

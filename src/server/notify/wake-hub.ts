@@ -6,16 +6,28 @@ export type WakeListener = (reason: string) => void;
 
 export class WakeHub {
   private readonly listeners = new Map<string, Set<WakeListener>>();
-  private readonly streams = new Set<() => void>();
+  private readonly streams = new Map<() => void, string>();
 
-  /** Remembers how to end an open stream, so a shutdown can end them all. */
-  track(end: () => void): () => void {
-    this.streams.add(end);
+  /** Remembers how to end a computer's open stream, so a shutdown or a revocation can end it. */
+  track(computerId: string, end: () => void): () => void {
+    this.streams.set(end, computerId);
     return () => this.streams.delete(end);
   }
 
   closeAll(): void {
-    for (const end of [...this.streams]) end();
+    for (const end of [...this.streams.keys()]) end();
+  }
+
+  /** Ends the streams of these computers held here (a revoked credential); returns how many. */
+  disconnect(computerIds: Iterable<string>): number {
+    const ids = new Set(computerIds);
+    let ended = 0;
+    for (const [end, id] of [...this.streams]) {
+      if (!ids.has(id)) continue;
+      end();
+      ended += 1;
+    }
+    return ended;
   }
 
   subscribe(computerId: string, listener: WakeListener): () => void {

@@ -19,6 +19,8 @@ export class ComputerService {
     private readonly reimages: ReimageRepository,
     private readonly clock: Clock,
     private readonly checkinIntervalSeconds: number,
+    /** Ends the revoked computers' push streams (on every replica). */
+    private readonly onRevoked: (computerIds: string[]) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   private health(computer: ComputerRecord) {
@@ -74,6 +76,7 @@ export class ComputerService {
   async revoke(idOrHostname: string, by: string): Promise<ComputerView> {
     const found = await this.resolve(idOrHostname);
     await this.computers.revoke(found.id, by, this.clock.now());
+    await this.onRevoked([found.id]);
     const row = await this.computers.find(found.id);
     if (!row) throw new NotFoundError('computer', idOrHostname);
     return this.view(row);

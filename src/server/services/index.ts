@@ -57,6 +57,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     repos.reimages,
     clock,
     options.checkinIntervalSeconds,
+    (ids) => wake.disconnect(ids),
   );
   const groups = new GroupService(repos.groups, computers, membership, clock);
   const deployments = new DeploymentService(
