@@ -31,6 +31,7 @@ export const agentRoutes = {
   checkin: route({
     method: 'POST',
     path: '/agent/v1/computers/:id/checkin',
+    load: 'checkin',
     summary: 'Check in: inventory in, assignments out',
     auth: 'computer',
     params: idParams,
@@ -40,6 +41,7 @@ export const agentRoutes = {
   reports: route({
     method: 'POST',
     path: '/agent/v1/computers/:id/reports',
+    load: 'report',
     summary: 'Status reports from the durable outbox; each seq applied once',
     auth: 'computer',
     params: idParams,
@@ -49,6 +51,7 @@ export const agentRoutes = {
   wake: route({
     method: 'GET',
     path: '/agent/v1/computers/:id/wake',
+    load: 'never',
     summary: 'The push channel: Server-Sent Events; `event: checkin` means check in now',
     auth: 'computer',
     params: idParams,
@@ -57,6 +60,7 @@ export const agentRoutes = {
   content: route({
     method: 'GET',
     path: '/agent/v1/content/:sha256',
+    load: 'never',
     summary: 'Download a file by SHA-256 (Range supported)',
     auth: 'computer',
     params: sha256Params,

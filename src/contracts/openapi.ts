@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { errorBody } from './api.js';
-import { openApiPath, paramNames, type RawContent, type RouteDeclaration } from './route.js';
+import {
+  loadClassOf,
+  openApiPath,
+  paramNames,
+  type RawContent,
+  type RouteDeclaration,
+} from './route.js';
 import { allRoutes } from './routes.js';
 
 /** A schema as the caller writes it; the document states the dialect once, not per schema. */
@@ -61,6 +67,15 @@ function operation(name: string, r: RouteDeclaration) {
         description: 'success',
         ...(r.response ? { content: content(r.response) } : {}),
       },
+      ...(loadClassOf(r) === null
+        ? {}
+        : {
+            '503': {
+              description: `overloaded: shed with the ${loadClassOf(r)} class; retry after the Retry-After seconds`,
+              headers: { 'retry-after': { schema: { type: 'integer' } } },
+              content: content(errorBody),
+            },
+          }),
       ...Object.fromEntries(
         Object.entries(r.otherResponses ?? {}).map(([status, description]) => [
           status,

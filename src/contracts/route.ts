@@ -12,6 +12,13 @@ export type AuthKind = 'admin' | 'computer' | 'public';
 /** A body or answer that is not JSON: raw bytes, or a Server-Sent Events stream. */
 export type RawContent = 'octet-stream' | 'event-stream';
 
+/**
+ * Which load-shedding class a route is in: check-ins are shed first, reports next, admin
+ * calls last; `never` for what must answer under load (health, the API description), is
+ * held open by design (a push stream) or is a long transfer the agent resumes (content).
+ */
+export type LoadClass = 'checkin' | 'report' | 'admin';
+
 export type RouteDeclaration = {
   method: 'GET' | 'POST' | 'PUT';
   /** Fastify style: `/api/v1/groups/:name`; every `:param` is a key of `params`. */
@@ -25,9 +32,16 @@ export type RouteDeclaration = {
   response?: z.ZodType | RawContent;
   /** The success status; default 200. */
   status?: number;
+  /** Its load-shedding class; default `admin`. A shed request answers 503 with Retry-After. */
+  load?: LoadClass | 'never';
   /** Other answers worth telling a caller about, by status (OpenAPI only). */
   otherResponses?: Record<number, string>;
 };
+
+/** The class a route is shed in, or null when it never is. */
+export function loadClassOf(declaration: RouteDeclaration): LoadClass | null {
+  return declaration.load === 'never' ? null : (declaration.load ?? 'admin');
+}
 
 /** Declares a route, keeping its literal types for the server and the client. */
 export function route<const R extends RouteDeclaration>(declaration: R): R {

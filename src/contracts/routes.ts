@@ -20,6 +20,7 @@ export const serviceRoutes = {
     path: '/healthz',
     summary: "The server's clock, push connections and whether it leads the engine",
     auth: 'public',
+    load: 'never',
     response: healthView,
   }),
   openApi: route({
@@ -27,6 +28,7 @@ export const serviceRoutes = {
     path: '/openapi.json',
     summary: 'This document',
     auth: 'public',
+    load: 'never',
     response: z.record(z.string(), z.unknown()),
   }),
 };

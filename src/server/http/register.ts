@@ -9,6 +9,7 @@ import type {
   ResponseOf,
   RouteDeclaration,
 } from '../../contracts/route.js';
+import { loadClassOf } from '../../contracts/route.js';
 import { unstorableIssues } from '../../contracts/text.js';
 import { ValidationError, type FieldIssue } from '../../domain/errors.js';
 import { bearerToken, requireComputer, type Actor, type Authenticator } from './auth.js';
@@ -114,7 +115,7 @@ export function registerRoutes<T extends Record<string, RouteDeclaration>>(
     app.route({
       method: r.method,
       url: r.path,
-      config: { route: name },
+      config: { route: name, loadClass: loadClassOf(r) },
       onRequest: async (request) => {
         callers.set(request, await authenticate(r, auth(), request));
       },

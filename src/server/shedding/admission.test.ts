@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { admit, classOf, DEFAULT_SHEDDING, withLagLimit } from './admission.js';
+import { buildOpenApi } from '../../contracts/openapi.js';
+import { loadClassOf } from '../../contracts/route.js';
+import { allRoutes } from '../../contracts/routes.js';
+import { admit, DEFAULT_SHEDDING, withLagLimit } from './admission.js';
 
 describe('admit', () => {
   const limits = { inFlight: 2, queued: 1, maxLagMs: 100 };
@@ -45,7 +48,13 @@ describe('admit under event-loop lag', () => {
   });
 });
 
-describe('classOf', () => {
+describe('the load class of each declared route', () => {
+  const classOf = (name: string) => {
+    const declaration = allRoutes[name];
+    if (!declaration) throw new Error(`no route ${name}`);
+    return loadClassOf(declaration);
+  };
+
   it('puts check-ins, reports and the rest in their classes', () => {
     expect(classOf('checkin')).toBe('checkin');
     expect(classOf('reports')).toBe('report');
@@ -54,16 +63,19 @@ describe('classOf', () => {
   });
 
   it('never sheds health, the API description, push streams or content', () => {
-    for (const route of ['health', 'openApi', 'wake', 'content', undefined]) {
-      expect(classOf(route)).toBeNull();
-    }
+    for (const route of ['health', 'openApi', 'wake', 'content']) expect(classOf(route)).toBeNull();
   });
-});
 
-describe('the default limits', () => {
-  it('shed check-ins before reports and reports before admin calls', () => {
-    const { checkin, report, admin } = DEFAULT_SHEDDING;
-    expect(checkin.inFlight + checkin.queued).toBeLessThan(report.inFlight + report.queued);
-    expect(report.inFlight + report.queued).toBeLessThan(admin.inFlight + admin.queued);
+  it('the OpenAPI document declares the 503 with Retry-After exactly where a route can be shed', () => {
+    const doc = buildOpenApi('test') as {
+      paths: Record<string, Record<string, { operationId: string; responses: object }>>;
+    };
+    for (const operations of Object.values(doc.paths)) {
+      for (const op of Object.values(operations)) {
+        expect(Object.keys(op.responses).includes('503'), op.operationId).toBe(
+          classOf(op.operationId) !== null,
+        );
+      }
+    }
   });
 });

@@ -1,10 +1,12 @@
+import type { LoadClass } from '../../contracts/route.js';
+
 /**
- * Load shedding, the pure part: which class a route is in, and whether one more request
- * of a class runs now, waits in its short queue or is shed at once. Check-ins have the
+ * Load shedding, the pure part: whether one more request of a class (declared on each
+ * route) runs now, waits in its short queue or is shed at once. Check-ins have the
  * smallest limits, so they are shed first; reports next; admin calls last.
  */
 
-export type RouteClass = 'checkin' | 'report' | 'admin';
+export type RouteClass = LoadClass;
 
 /**
  * How many of a class may run at once, how many more may wait for a slot, and the
@@ -58,26 +60,4 @@ export function admit(
   if (counts.inFlight < limits.inFlight && counts.queued === 0) return 'run';
   if (counts.queued < limits.queued) return 'queue';
   return 'shed';
-}
-
-/**
- * The class of a declared route, by its name; null for what is never shed: health and
- * the API description must answer under load, a push stream is held open by design and
- * content downloads are long transfers the agent resumes.
- */
-export function classOf(route: string | undefined): RouteClass | null {
-  switch (route) {
-    case undefined:
-    case 'health':
-    case 'openApi':
-    case 'wake':
-    case 'content':
-      return null;
-    case 'checkin':
-      return 'checkin';
-    case 'reports':
-      return 'report';
-    default:
-      return 'admin';
-  }
 }

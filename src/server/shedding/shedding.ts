@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../../contracts/api.js';
-import { classOf, type RouteClass, type SheddingLimits } from './admission.js';
+import type { RouteClass, SheddingLimits } from './admission.js';
 import { Gate } from './gate.js';
 import { monitorLag } from './lag.js';
 
@@ -41,8 +41,8 @@ export function installShedding(
     gate.leave();
   };
   app.addHook('onRequest', async (request, reply) => {
-    const routeClass = classOf((request.routeOptions.config as { route?: string }).route);
-    if (routeClass === null) return;
+    const routeClass = (request.routeOptions.config as { loadClass?: RouteClass | null }).loadClass;
+    if (!routeClass) return;
     const gate = shedder.gate(routeClass);
     if (await gate.enter()) {
       holding.set(request, gate);
