@@ -66,6 +66,15 @@ async function handle(request: SimRequest): Promise<SimReply> {
         installedAt: p ? Array.from(p.realInstalledAt) : [],
       };
     }
+    case 'runs':
+      return {
+        type: 'runs',
+        id: request.id,
+        computers: requireRun().fleet.computers.map((c) => ({
+          hostname: c.hostname,
+          installRuns: c.installRuns,
+        })),
+      };
     case 'stop':
       if (run) await run.stop();
       run = null;

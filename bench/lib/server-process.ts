@@ -77,8 +77,10 @@ export async function startServer(options: {
   cpuProfileDir?: string;
   /** More `ringmaster server` flags (e.g. --checkin-interval, --time-scale). */
   extraArgs?: string[];
+  /** Listen on this port (a restart after a crash keeps its address); default a free one. */
+  port?: number;
 }): Promise<BenchServer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const logFile = path.join(options.dataDir, 'server.log');
   const out = openSync(logFile, 'a');
   const nodeArgs = options.cpuProfileDir

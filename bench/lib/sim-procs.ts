@@ -55,6 +55,13 @@ export class SimProcess {
     return r.startMs;
   }
 
+  /** How many times each computer ran an install command. */
+  async runs(): Promise<{ hostname: string; installRuns: number }[]> {
+    const r = await this.ask({ type: 'runs' });
+    if (r.type !== 'runs') throw new Error(`sim process: unexpected ${r.type}`);
+    return r.computers;
+  }
+
   async stats(): Promise<SimStats> {
     const r = await this.ask({ type: 'stats' });
     if (r.type !== 'stats') throw new Error(`sim process: unexpected ${r.type}`);

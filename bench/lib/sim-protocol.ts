@@ -23,6 +23,7 @@ export type SimRequest =
   | { type: 'stats'; id: number }
   | { type: 'reset'; id: number }
   | { type: 'push'; id: number }
+  | { type: 'runs'; id: number }
   | { type: 'stop'; id: number };
 
 export type SimStats = {
@@ -47,5 +48,6 @@ export type SimReply =
   | { type: 'started'; id: number; startMs: number }
   | ({ type: 'stats'; id: number } & SimStats)
   | ({ type: 'push'; id: number } & SimPush)
+  | { type: 'runs'; id: number; computers: { hostname: string; installRuns: number }[] }
   | { type: 'ok'; id: number }
   | { type: 'error'; id: number; message: string };

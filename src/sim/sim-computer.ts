@@ -10,6 +10,8 @@ export class SimComputer implements RunnerState {
   memory: string | null = null;
   otherKeys: Map<string, string> | null = null;
   installed: Set<string> | null = null;
+  /** How many times an install command ran here (all updates): a crash test counts doubles. */
+  installRuns = 0;
   /** Installed, but only once the pending restart has happened. */
   afterRestart: Set<string> | null = null;
   /** Virtual epoch ms of the pending restart, or 0. */

@@ -82,6 +82,7 @@ export class SimHost implements Host {
       case 'prereq':
         return result(this.rulePresent(role) ? 0 : 1, '');
       case 'install': {
+        c.installRuns += 1;
         await this.ctx.sleep(this.ctx.installMs(c));
         const faults = c.faults;
         if (faults?.installError) {
