@@ -3,6 +3,7 @@ import type { Coordination } from '../../store/coordination.js';
 import type { Repositories, Transactor } from '../../store/repositories.js';
 import { ContentStore } from '../content/content-store.js';
 import { EngineLoop } from '../engine/engine-loop.js';
+import { ProgressRecorder } from '../engine/progress-recorder.js';
 import { RolloutDriver } from '../engine/rollout-driver.js';
 import { WakeHub } from '../notify/wake-hub.js';
 import { WakeService } from '../notify/wake.service.js';
@@ -16,6 +17,7 @@ import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
+import { ReportService } from './report.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -40,7 +42,14 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const wake = new WakeService(hub, repos.deployments, coordination, (e) =>
     options.logError(e, 'wake-up failed'),
   );
-  const driver = new RolloutDriver(repos.deployments, repos.events, wake, clock);
+  const driver = new RolloutDriver(
+    repos.deployments,
+    repos.events,
+    wake,
+    clock,
+    undefined,
+    new ProgressRecorder(repos.analysis),
+  );
   const engine = new EngineLoop(driver, coordination, {
     intervalMs: options.engineIntervalMs,
     nudgeQuietMs: 250,
@@ -80,6 +89,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     }),
     reimages: new ReimageService(repos, options.transaction, membership, clock),
     deployments,
+    reports: new ReportService(repos.deployments, repos.analysis),
     deploymentActions: new DeploymentActionsService(
       repos.deployments,
       repos.events,
