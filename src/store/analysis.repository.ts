@@ -61,6 +61,35 @@ export class AnalysisRepository {
     return rows.map((r) => ({ computerId: r.computer_id, reason: r.reason }));
   }
 
+  /**
+   * Enrolled computers that are not revoked, by health: never seen, online (seen at or
+   * after `onlineSince`), offline (seen before it). Counted by the database.
+   */
+  async computerHealthCounts(
+    onlineSince: number,
+  ): Promise<{ online: number; offline: number; 'never-seen': number }> {
+    const rows = await this.db
+      .selectFrom('computers')
+      .select((eb) => [
+        eb
+          .case()
+          .when('last_seen_at', 'is', null)
+          .then('never-seen')
+          .when('last_seen_at', '>=', onlineSince)
+          .then('online')
+          .else('offline')
+          .end()
+          .as('health'),
+        eb.fn.countAll<number>().as('n'),
+      ])
+      .where('revoked_at', 'is', null)
+      .groupBy('health')
+      .execute();
+    const out = { online: 0, offline: 0, 'never-seen': 0 };
+    for (const r of rows) out[r.health as keyof typeof out] = Number(r.n);
+    return out;
+  }
+
   async lastProgress(deploymentId: string): Promise<ProgressPoint | undefined> {
     const row = await this.db
       .selectFrom('deployment_progress')

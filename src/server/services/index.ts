@@ -6,6 +6,7 @@ import { EngineLoop } from '../engine/engine-loop.js';
 import { ProgressRecorder } from '../engine/progress-recorder.js';
 import { RolloutDriver } from '../engine/rollout-driver.js';
 import { WakeHub } from '../notify/wake-hub.js';
+import { ServerMetrics } from '../metrics/metrics.js';
 import { WakeService } from '../notify/wake.service.js';
 import { AgentService } from './agent.service.js';
 import { AuthService } from './auth.service.js';
@@ -50,10 +51,17 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     undefined,
     new ProgressRecorder(repos.analysis),
   );
+  const metrics = new ServerMetrics(
+    repos.analysis,
+    repos.deployments,
+    clock,
+    options.checkinIntervalSeconds,
+  );
   const engine = new EngineLoop(driver, coordination, {
     intervalMs: options.engineIntervalMs,
     nudgeQuietMs: 250,
     onError: (e) => options.logError(e, 'rollout engine tick failed'),
+    onTick: (ms) => metrics.engineTick(ms),
   });
   const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
     engine.joined(ids),
@@ -79,6 +87,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   return {
     hub,
     engine,
+    metrics,
     auth: new AuthService(repos.tokens, repos.computers, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
