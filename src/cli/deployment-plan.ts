@@ -17,6 +17,8 @@ export type PlanOptions = {
   minSuccess?: string;
   maxFailure?: string;
   manual?: boolean;
+  confidence?: string;
+  minSample?: string;
   available?: string;
   deadline?: string;
   emergency?: boolean;
@@ -62,6 +64,14 @@ export function addPlanOptions(command: Command): Command {
     .option('--soak <duration>', 'wait after a phase opens before the next may open (default 1d)')
     .option('--min-success <percent>', 'share of a phase that must succeed to go on (default 95%)')
     .option('--max-failure <percent>', 'share of a phase failed that halts the deployment')
+    .option(
+      '--confidence <share>',
+      'halt only when failures exceed --max-failure at this confidence, e.g. 0.95 (Wilson bound)',
+    )
+    .option(
+      '--min-sample <n>',
+      'a phase passes its gate only once this many of its computers have an outcome',
+    )
     .option('--manual', 'each next phase opens only when an approver promotes it')
     .option('--available <time>', 'not before this time (ISO date-time, "now" or "+2h")')
     .option('--deadline <time>', 'install enforced from this time (ISO date-time, "now" or "+2h")')

@@ -158,3 +158,43 @@ describe('plan files', () => {
     expect(r.plan.policy).toBe('scheduled');
   });
 });
+
+describe('the statistical gate flags', () => {
+  it('reads --confidence as a share or a percent and --min-sample as a count', () => {
+    for (const confidence of ['0.95', '95%']) {
+      const r = planFromFlags({ maxFailure: '20%', confidence, minSample: '30' });
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      expect(r.plan.gate).toMatchObject({ maxFailurePercent: 20, confidence: 0.95, minSample: 30 });
+    }
+  });
+
+  it('names the field of a bad confidence or sample', () => {
+    expect(messages(planFromFlags({ maxFailure: '20%', confidence: 'high' }))).toEqual([
+      'gate.confidence: --confidence "high" is not a confidence like 0.95 or 95%',
+    ]);
+    expect(messages(planFromFlags({ maxFailure: '20%', confidence: '1.5' }))[0]).toMatch(
+      /^gate\.confidence: /,
+    );
+    expect(messages(planFromFlags({ minSample: '0' }))).toEqual([
+      'gate.minSample: --min-sample "0" must be a whole number ≥ 1',
+    ]);
+    expect(messages(planFromFlags({ confidence: '0.95' }))[0]).toBe(
+      'gate.confidence: a confidence applies to the failure limit: give maxFailurePercent too',
+    );
+  });
+
+  it('reads them from a YAML plan, per phase too', async () => {
+    const r = await parsePlanText(
+      [
+        'phases:',
+        '  - { name: pilot, percent: 5, gate: { minSample: 10 } }',
+        '  - { name: broad, percent: 100 }',
+        'gate: { maxFailurePercent: 20, confidence: 0.99 }',
+      ].join('\n'),
+      'yaml',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.plan.gate.confidence).toBe(0.99);
+    expect(r.plan.phases[0]?.gate?.minSample).toBe(10);
+  });
+});

@@ -6,6 +6,7 @@ import { parseDuration } from '../domain/rollout/duration.js';
  * A plan from CLI flags for the common case, or from a JSON / YAML plan file:
  *
  *   --phases "pilot:5%,early:25%,broad:100%" --soak 24h --min-success 95% --max-failure 5%
+ *   --max-failure 20% --confidence 0.95 --min-sample 30
  *   --phases "servers:group=srv+db,rest:100%"
  */
 
@@ -15,6 +16,8 @@ export type PlanFlags = {
   minSuccess?: string;
   maxFailure?: string;
   manual?: boolean;
+  confidence?: string;
+  minSample?: string | number;
   deadline?: string;
   available?: string;
   emergency?: boolean;
@@ -61,6 +64,14 @@ export function parsePhases(text: string, issues: FieldIssue[]): Phases {
 export function parsePercent(text: string): number | null {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
   return m ? Number(m[1]) : null;
+}
+
+/** `0.95` or `95%` as the share 0.95 (the plan holds shares; the range is checked there). */
+export function parseConfidence(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  if (!m) return null;
+  const n = Number(m[1]);
+  return m[2] === '%' ? n / 100 : n;
 }
 
 /** ISO text, `now`, or `+2h` relative to `now` (when the caller passes its clock's now). */
@@ -110,6 +121,24 @@ export function planFromFlags(flags: PlanFlags, now?: number): PlanResult {
     else gate[key] = p;
   }
   if (flags.manual) gate.manual = true;
+  if (flags.confidence !== undefined) {
+    const c = parseConfidence(flags.confidence);
+    if (c === null)
+      issues.push({
+        field: 'gate.confidence',
+        message: `--confidence "${flags.confidence}" is not a confidence like 0.95 or 95%`,
+      });
+    else gate.confidence = c;
+  }
+  if (flags.minSample !== undefined) {
+    const n = Number(flags.minSample);
+    if (!Number.isInteger(n) || n < 1)
+      issues.push({
+        field: 'gate.minSample',
+        message: `--min-sample "${flags.minSample}" must be a whole number ≥ 1`,
+      });
+    else gate.minSample = n;
+  }
   if (Object.keys(gate).length > 0) plan.gate = gate;
 
   for (const [flag, value, key] of [

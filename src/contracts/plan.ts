@@ -47,6 +47,14 @@ export const phaseName = z
     message: 'must start with a letter or digit and hold only letters, digits, ".", "_" or "-"',
   });
 
+/** A confidence is a share strictly between 0.5 and 1 (0.95, 0.99), never a percent. */
+const confidence = () =>
+  z
+    .number()
+    .gt(0.5, { message: 'must be more than 0.5, e.g. 0.95 (a share, not a percent)' })
+    .lt(1, { message: 'must be less than 1, e.g. 0.95 (a share, not a percent)' });
+const minSample = () => z.number().int().positive().max(1_000_000);
+
 export const gateSchema = z.strictObject({
   /** Share of the phase installed or not applicable before the next phase may open. */
   minSuccessPercent: z.number().min(0).max(100).default(95),
@@ -54,6 +62,10 @@ export const gateSchema = z.strictObject({
   maxFailurePercent: z.number().min(0).max(100).optional(),
   /** The next phase opens only after an approver promotes this one. */
   manual: z.boolean().default(false),
+  /** Halt only when the failure share is above maxFailurePercent at this confidence (Wilson). */
+  confidence: confidence().optional(),
+  /** The next phase opens only once this many computers of the phase have an outcome. */
+  minSample: minSample().optional(),
 });
 
 /** A phase's own gate: only what it changes from the plan's gate. */
@@ -61,6 +73,8 @@ export const gateOverrideSchema = z.strictObject({
   minSuccessPercent: z.number().min(0).max(100).optional(),
   maxFailurePercent: z.number().min(0).max(100).optional(),
   manual: z.boolean().optional(),
+  confidence: confidence().optional(),
+  minSample: minSample().optional(),
 });
 
 export const phaseStart = z.union([
@@ -256,6 +270,12 @@ export function planIssues(plan: DeploymentPlan): FieldIssue[] {
       issues.push({
         field: `${field}.maxFailurePercent`,
         message: `${pct(gate.maxFailurePercent)} would never halt; use less than 100% or leave it out`,
+      });
+    }
+    if (gate.confidence !== undefined && gate.maxFailurePercent === undefined) {
+      issues.push({
+        field: `${field}.confidence`,
+        message: `a confidence applies to the failure limit: give maxFailurePercent too`,
       });
     }
   }

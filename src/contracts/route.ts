@@ -9,8 +9,8 @@ import type { z } from 'zod';
 /** Who may call: an admin token, a computer's own credential, or anyone. */
 export type AuthKind = 'admin' | 'computer' | 'public';
 
-/** A body or answer that is not JSON: raw bytes, or a Server-Sent Events stream. */
-export type RawContent = 'octet-stream' | 'event-stream';
+/** A body or answer that is not JSON: raw bytes, a Server-Sent Events stream, or plain text. */
+export type RawContent = 'octet-stream' | 'event-stream' | 'text';
 
 /**
  * Which load-shedding class a route is in: check-ins are shed first, reports next, admin

@@ -23,6 +23,14 @@ export const serviceRoutes = {
     load: 'never',
     response: healthView,
   }),
+  metrics: route({
+    method: 'GET',
+    path: '/metrics',
+    summary:
+      'Prometheus metrics: computers by health, statuses of active deployments, check-ins, engine ticks',
+    auth: 'admin',
+    response: 'text',
+  }),
   openApi: route({
     method: 'GET',
     path: '/openapi.json',

@@ -202,6 +202,15 @@ export type StatusEventTable = {
   received_at: number;
 };
 
+/** The counts per phase and state of a deployment when they changed (`seq` per deployment). */
+export type DeploymentProgressTable = {
+  deployment_id: string;
+  seq: number;
+  at: number;
+  /** JSON: one object per phase, in plan order, of the non-zero counts by status state. */
+  counts: string;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   blobs: BlobTable;
@@ -221,4 +230,5 @@ export type Database = {
   absences: AbsenceTable;
   statuses: StatusTable;
   status_events: StatusEventTable;
+  deployment_progress: DeploymentProgressTable;
 };

@@ -34,11 +34,20 @@ export function fleetDriver(server: TestServer, now: () => number = () => Date.n
 
   type Computer = { computerId: string; credential: string; inventory: Inventory; seq: number };
 
-  async function enroll(count: number, group: string, prefix: string): Promise<Computer[]> {
+  /** `inventoryOf` sets what differs per computer (its site, OS version, ...). */
+  async function enroll(
+    count: number,
+    group: string,
+    prefix: string,
+    inventoryOf: (i: number) => Partial<Inventory> = () => ({}),
+  ): Promise<Computer[]> {
     const token = await admin<{ token: string }>('POST', '/api/v1/enrollments', { group });
     const out: Computer[] = [];
     for (let i = 0; i < count; i += 1) {
-      const inventory = inventoryFactory({ hostname: `${prefix}-${String(i).padStart(3, '0')}` });
+      const inventory = inventoryFactory({
+        hostname: `${prefix}-${String(i).padStart(3, '0')}`,
+        ...inventoryOf(i),
+      });
       const res = await server.app.inject({
         method: 'POST',
         url: '/agent/v1/enroll',

@@ -51,3 +51,29 @@ describe('dry run', () => {
     expect(r.unreached).toEqual([]);
   });
 });
+
+describe('dry run of a statistical gate', () => {
+  it('shows the confidence and the minimum sample, and a phase too small for it', () => {
+    const plan = planFactory({
+      phases: [
+        { name: 'pilot', percent: 50 },
+        { name: 'broad', percent: 100 },
+      ],
+      gate: { maxFailurePercent: 20, confidence: 0.95, minSample: 3 },
+    });
+    const r = dryRun({
+      deploymentId: 'd1',
+      plan,
+      computers: [
+        { id: 'c1', hostname: 'a', groups: [] },
+        { id: 'c2', hostname: 'b', groups: [] },
+      ],
+      windowsByGroup: {},
+      installTimeoutSeconds: 300,
+      now: Date.parse('2025-06-01T12:00:00Z'),
+    });
+    expect(r.phases[0]?.gate).toBe(
+      '95% success, at least 3 with an outcome (the phase reaches only 1: it can never pass), halt above 20% failed at 95% confidence',
+    );
+  });
+});

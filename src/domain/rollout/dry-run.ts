@@ -1,4 +1,4 @@
-import { phaseGate, type DeploymentPlan, type MaintenanceWindow } from './plan.js';
+import { phaseGate, type DeploymentPlan, type Gate, type MaintenanceWindow } from './plan.js';
 import { placeComputers } from './placement.js';
 import { availableAtMs, phaseTiming } from './schedule.js';
 import { installStart } from './windows.js';
@@ -39,6 +39,23 @@ export type DryRunPhase = {
 
 export type DryRun = { phases: DryRunPhase[]; unreached: DryRunComputer[] };
 
+/** The gate in words: "95% success, at least 30 with an outcome, halt above 20% failed at 95% confidence". */
+export function gateWords(g: Gate, phaseSize: number): string {
+  const parts = [`${g.minSuccessPercent}% success`];
+  if (g.minSample !== undefined) {
+    parts.push(
+      `at least ${g.minSample} with an outcome${phaseSize < g.minSample ? ` (the phase reaches only ${phaseSize}: it can never pass)` : ''}`,
+    );
+  }
+  if (g.maxFailurePercent !== undefined) {
+    const at =
+      g.confidence === undefined ? '' : ` at ${Math.round(g.confidence * 1000) / 10}% confidence`;
+    parts.push(`halt above ${g.maxFailurePercent}% failed${at}`);
+  }
+  if (g.manual) parts.push('then an approver promotes');
+  return parts.join(', ');
+}
+
 export function dryRun(input: DryRunInput): DryRun {
   const { plan, now } = input;
   const byId = new Map(input.computers.map((c) => [c.id, c]));
@@ -65,9 +82,7 @@ export function dryRun(input: DryRunInput): DryRun {
     previousOpenedAt = openAt;
     const g = phaseGate(plan, i);
     const gate =
-      i === plan.phases.length - 1
-        ? 'last phase'
-        : `${g.minSuccessPercent}% success${g.maxFailurePercent === undefined ? '' : `, halt above ${g.maxFailurePercent}% failed`}${g.manual ? ', then an approver promotes' : ''}`;
+      i === plan.phases.length - 1 ? 'last phase' : gateWords(g, (members[i] ?? []).length);
     const computers = (members[i] ?? [])
       .slice()
       .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id))

@@ -219,3 +219,34 @@ describe('failures halt the deployment', () => {
     ]);
   });
 });
+
+describe('the statistical halt', () => {
+  const gate = { minSuccessPercent: 95, maxFailurePercent: 20, confidence: 0.95 };
+
+  it('a 2-computer pilot with 1 failure does not halt at 20 % and 95 %', () => {
+    const s = state({ gate }, [
+      phase({ openedAt: t0, size: 2, counts: counts({ installed: 1, failed: 1 }) }),
+      phase(),
+      phase(),
+    ]);
+    const e = evaluateDeployment(s, t0 + H);
+    expect(e.actions.filter((a) => a.type === 'halt')).toEqual([]);
+  });
+
+  it('30 failures in 100 halt, and the event says the figures and the bound', () => {
+    const s = state({ gate }, [
+      phase({ openedAt: t0, size: 100, counts: counts({ installed: 70, failed: 30 }) }),
+      phase(),
+      phase(),
+    ]);
+    const e = evaluateDeployment(s, t0 + H);
+    expect(e.events).toEqual([
+      {
+        at: t0 + H,
+        type: 'halted',
+        phase: 'pilot',
+        message: 'halted: 30 of 100 failed in pilot; 95% lower bound 21.9% > 20%',
+      },
+    ]);
+  });
+});

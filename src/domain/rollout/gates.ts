@@ -1,6 +1,7 @@
 import type { Gate } from './plan.js';
 import type { StatusState } from '../status.js';
 import { formatPercent } from './duration.js';
+import { wilsonInterval } from '../analysis/statistics.js';
 
 /** What the engine knows of one phase's computers. */
 export type PhaseHealth = {
@@ -16,6 +17,8 @@ export type PhaseFigures = {
   size: number;
   succeeded: number;
   failed: number;
+  /** Computers with an outcome: succeeded or failed. */
+  decided: number;
   successPercent: number;
   failurePercent: number;
 };
@@ -30,6 +33,7 @@ export function phaseFigures(h: PhaseHealth): PhaseFigures {
     size: h.size,
     succeeded,
     failed,
+    decided: succeeded + failed,
     successPercent: h.size > 0 ? share(succeeded) : 100,
     failurePercent: share(failed),
   };
@@ -41,6 +45,16 @@ export type GateCheck = { met: boolean; figures: PhaseFigures; reason: string };
 export function checkSuccess(name: string, h: PhaseHealth, gate: Gate): GateCheck {
   const f = phaseFigures(h);
   if (f.size === 0) return { met: true, figures: f, reason: `phase ${name} is empty` };
+  const min = gate.minSample;
+  if (min !== undefined && f.decided < min) {
+    const few =
+      f.size < min ? `; the phase holds only ${f.size}, so it can never pass this gate` : '';
+    return {
+      met: false,
+      figures: f,
+      reason: `${f.decided} of the minimum sample of ${min} computers have an outcome in ${name}${few}`,
+    };
+  }
   const met = f.successPercent >= gate.minSuccessPercent;
   const op = met ? '≥' : '<';
   let shown = formatPercent(f.successPercent);
@@ -55,10 +69,30 @@ export function checkSuccess(name: string, h: PhaseHealth, gate: Gate): GateChec
   };
 }
 
-/** A failure share above the gate's maximum halts the whole deployment. */
+/** Percent with one decimal always, for bounds: "21.9 %" beside "20 %". */
+function boundPercent(share: number): string {
+  return `${(Math.round(share * 1000) / 10).toFixed(1)}%`;
+}
+
+/**
+ * A failure share above the gate's maximum halts the whole deployment. With a
+ * confidence, only a share that is above the maximum at that confidence does:
+ * the Wilson lower bound of failed / decided must exceed it, so one failure in a
+ * 2-computer pilot does not halt what 30 failures in 100 do.
+ */
 export function checkFailures(name: string, h: PhaseHealth, gate: Gate): GateCheck {
   const f = phaseFigures(h);
   const max = gate.maxFailurePercent;
+  if (max !== undefined && gate.confidence !== undefined) {
+    const { lower } = wilsonInterval(f.failed, f.decided, gate.confidence);
+    const breached = f.decided > 0 && f.failed > 0 && 100 * lower > max;
+    const level = formatPercent(100 * gate.confidence);
+    return {
+      met: !breached,
+      figures: f,
+      reason: `${f.failed} of ${f.decided} failed in ${name}; ${level} lower bound ${boundPercent(lower)} ${breached ? '>' : '≤'} ${formatPercent(max)}`,
+    };
+  }
   const breached = max !== undefined && f.size > 0 && f.failurePercent > max;
   return {
     met: !breached,

@@ -13,6 +13,14 @@ export type Gate = {
   maxFailurePercent?: number | undefined;
   /** The next phase opens only after an approver promotes this one. */
   manual: boolean;
+  /**
+   * With a confidence (e.g. 0.95) the deployment halts only when the failure share is,
+   * at that confidence, above `maxFailurePercent`: the Wilson score lower bound of the
+   * failures among the phase's computers with an outcome exceeds it.
+   */
+  confidence?: number | undefined;
+  /** The next phase opens only once at least this many computers of the phase have an outcome. */
+  minSample?: number | undefined;
 };
 
 /** When a phase opens: some time after the one before it, or at a set time. */
@@ -59,5 +67,7 @@ export function phaseGate(plan: DeploymentPlan, phaseIndex: number): Gate {
     minSuccessPercent: own.minSuccessPercent ?? plan.gate.minSuccessPercent,
     maxFailurePercent: own.maxFailurePercent ?? plan.gate.maxFailurePercent,
     manual: own.manual ?? plan.gate.manual,
+    confidence: own.confidence ?? plan.gate.confidence,
+    minSample: own.minSample ?? plan.gate.minSample,
   };
 }

@@ -12,6 +12,8 @@ export type EngineLoopOptions = {
   onLeadership?: (leading: boolean) => void;
   /** The real clock the quiet interval is measured on (default: the system clock). */
   timerClock?: Clock;
+  /** Told how long each tick of the leader took, in real milliseconds (the metrics). */
+  onTick?: (ms: number) => void;
 };
 
 /** What replicas tell the leader over the coordination channel (beside wake-ups). */
@@ -90,7 +92,10 @@ export class EngineLoop {
         this.again = false;
         this.lastRunAt = this.timerClock.now();
         try {
-          if (await this.lead()) await this.driver.tick();
+          if (await this.lead()) {
+            await this.driver.tick();
+            this.options.onTick?.(this.timerClock.now() - this.lastRunAt);
+          }
         } catch (error) {
           this.options.onError(error);
         }

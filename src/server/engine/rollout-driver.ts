@@ -9,6 +9,7 @@ import type { EventRepository } from '../../store/event.repository.js';
 import type { WakeService } from '../notify/wake.service.js';
 import { newSortableId } from '../services/secrets.js';
 import { Placer } from './placer.js';
+import type { ProgressRecorder } from './progress-recorder.js';
 
 /** Clock time between safety-net sweeps: every live deployment placed over its whole target and evaluated. */
 export const SWEEP_EVERY_MS = 10 * 60_000;
@@ -34,11 +35,14 @@ export class RolloutDriver {
     private readonly wake: WakeService,
     private readonly clock: Clock,
     private readonly placer = new Placer(deployments, clock),
+    /** Records the counts per phase over time when they change; none: not recorded. */
+    private readonly progress: ProgressRecorder | null = null,
   ) {}
 
   /** This process just became the leader: trust nothing kept from before, sweep at the next tick. */
   takeOver(): void {
     this.placer.forget();
+    this.progress?.forget();
     this.lastSweepAt = null;
   }
 
@@ -105,6 +109,7 @@ export class RolloutDriver {
 
     const now = this.clock.now();
     const phases = await this.phaseStates(deployment, plan);
+    await this.progress?.record(deployment.id, phases, now);
     const evaluation = evaluateDeployment(
       { plan, state: 'active', createdAt: deployment.createdAt, phases },
       now,

@@ -60,6 +60,13 @@ export function installRoutes(
     services.hub.closeAll();
     done();
   });
+  // Every answered check-in, shed or served, for the check-in rate and latency.
+  app.addHook('onResponse', (request, reply, done) => {
+    if ((request.routeOptions.config as { route?: string }).route === 'checkin') {
+      services.metrics.checkin(reply.statusCode, reply.elapsedTime / 1000);
+    }
+    done();
+  });
   const now = options.now ?? (() => Date.now());
   const openApi = buildOpenApi(options.version ?? '0.0.0');
   registerRoutes(
@@ -72,6 +79,11 @@ export function installRoutes(
         pushConnected: services.hub.connected,
         engineLeader: services.engine.isLeader,
       }),
+      metrics: async ({ reply }) => {
+        const text = await services.metrics.render();
+        void reply.type(services.metrics.contentType);
+        return text;
+      },
       openApi: () => openApi,
     },
     () => services.auth,

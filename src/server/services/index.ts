@@ -3,8 +3,10 @@ import type { Coordination } from '../../store/coordination.js';
 import type { Repositories, Transactor } from '../../store/repositories.js';
 import { ContentStore } from '../content/content-store.js';
 import { EngineLoop } from '../engine/engine-loop.js';
+import { ProgressRecorder } from '../engine/progress-recorder.js';
 import { RolloutDriver } from '../engine/rollout-driver.js';
 import { WakeHub } from '../notify/wake-hub.js';
+import { ServerMetrics } from '../metrics/metrics.js';
 import { WakeService } from '../notify/wake.service.js';
 import { AgentService } from './agent.service.js';
 import { AuthService } from './auth.service.js';
@@ -16,6 +18,7 @@ import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
+import { ReportService } from './report.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -40,11 +43,25 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const wake = new WakeService(hub, repos.deployments, coordination, (e) =>
     options.logError(e, 'wake-up failed'),
   );
-  const driver = new RolloutDriver(repos.deployments, repos.events, wake, clock);
+  const driver = new RolloutDriver(
+    repos.deployments,
+    repos.events,
+    wake,
+    clock,
+    undefined,
+    new ProgressRecorder(repos.analysis),
+  );
+  const metrics = new ServerMetrics(
+    repos.analysis,
+    repos.deployments,
+    clock,
+    options.checkinIntervalSeconds,
+  );
   const engine = new EngineLoop(driver, coordination, {
     intervalMs: options.engineIntervalMs,
     nudgeQuietMs: 250,
     onError: (e) => options.logError(e, 'rollout engine tick failed'),
+    onTick: (ms) => metrics.engineTick(ms),
   });
   const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
     engine.joined(ids),
@@ -71,6 +88,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   return {
     hub,
     engine,
+    metrics,
     auth: new AuthService(repos.tokens, repos.computers, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
@@ -81,6 +99,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     }),
     reimages: new ReimageService(repos, options.transaction, membership, clock),
     deployments,
+    reports: new ReportService(repos.deployments, repos.analysis),
     deploymentActions: new DeploymentActionsService(
       repos.deployments,
       repos.events,

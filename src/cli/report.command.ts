@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { adminCommand, connect } from './connection.js';
+import { CliError, printJson } from './output.js';
+
+/** Reports for charts and spreadsheets: a deployment's failures and its progress over time. */
+
+type ReportOptions = { format?: string; json?: boolean };
+
+function format(opts: ReportOptions): 'table' | 'csv' | 'json' {
+  const f = opts.format ?? (opts.json ? 'json' : 'table');
+  if (f !== 'table' && f !== 'csv' && f !== 'json') {
+    throw new CliError(`--format: "${f}" must be table, csv or json`, 2);
+  }
+  return f;
+}
+
+export function registerReportCommand(program: Command): void {
+  const report = program
+    .command('report')
+    .description("a deployment's failures and its progress over time, as tables, CSV or JSON");
+
+  adminCommand(
+    report,
+    'failures <deployment>',
+    'failures by reason, and the inventory values most over-represented among the failed computers',
+  )
+    .option('--format <format>', 'table (default), csv or json')
+    .option('--reason <reason>', 'only the failures of this reason, e.g. disk-space')
+    .action(async (id: string, opts: ReportOptions & { reason?: string }, cmd: Command) => {
+      const f = format(opts);
+      const { client } = await connect(cmd);
+      const answer = await client.getDeploymentFailures(
+        id,
+        opts.reason === undefined ? {} : { reason: opts.reason },
+      );
+      const { failuresCsv, failuresTable } = await import('./report-format.js');
+      if (f === 'json') return printJson(answer);
+      process.stdout.write(f === 'csv' ? failuresCsv(answer) : `${failuresTable(answer)}\n`);
+    });
+
+  adminCommand(
+    report,
+    'progress <deployment>',
+    "the deployment's counts per phase and state over time, one point per change",
+  )
+    .option('--format <format>', 'table (default), csv or json')
+    .action(async (id: string, opts: ReportOptions, cmd: Command) => {
+      const f = format(opts);
+      const { client } = await connect(cmd);
+      const answer = await client.getDeploymentProgress(id);
+      const { progressCsv, progressTable } = await import('./report-format.js');
+      if (f === 'json') return printJson(answer);
+      process.stdout.write(f === 'csv' ? progressCsv(answer) : `${progressTable(answer)}\n`);
+    });
+}

@@ -1,0 +1,94 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
+import { offlineAfterMs } from '../../domain/computer-health.js';
+import { statusStates } from '../../domain/status.js';
+import type { Clock } from '../../domain/clock.js';
+import type { AnalysisRepository } from '../../store/analysis.repository.js';
+import type { DeploymentRepository } from '../../store/deployment.repository.js';
+
+/**
+ * The server's metrics in the Prometheus text format (`GET /metrics`), on a registry
+ * of its own (several servers may share a process: the tests, the simulator). What
+ * the database knows (computers by health, statuses of the active deployments) is
+ * read when scraped; check-ins and engine ticks are observed as they happen.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly checkins: Counter<'code'>;
+  private readonly checkinSeconds: Histogram;
+  private readonly tickSeconds: Histogram;
+
+  constructor(
+    analysis: AnalysisRepository,
+    deployments: DeploymentRepository,
+    clock: Clock,
+    checkinIntervalSeconds: number,
+  ) {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'ringmaster_computers',
+      help: 'Enrolled computers (not revoked) by health: online, offline, never-seen',
+      labelNames: ['health'],
+      registers,
+      async collect() {
+        const onlineSince = clock.now() - offlineAfterMs(checkinIntervalSeconds);
+        const counts = await analysis.computerHealthCounts(onlineSince);
+        this.reset();
+        for (const [health, n] of Object.entries(counts)) this.set({ health }, n);
+      },
+    });
+    new Gauge({
+      name: 'ringmaster_deployment_statuses',
+      help: 'Computer x update pairs of each active deployment by status state (placed computers)',
+      labelNames: ['deployment', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const d of await deployments.inStates(['active'])) {
+          const rows = await deployments.phaseCounts(d.id);
+          const counts = tallyDeployment(
+            tallyPhases(d.plan.phases.length, rows, d.plan.maxAttempts),
+            0,
+          );
+          for (const state of statusStates) this.set({ deployment: d.id, state }, counts[state]);
+        }
+      },
+    });
+    this.checkins = new Counter({
+      name: 'ringmaster_checkins_total',
+      help: 'Check-ins answered by this server, by HTTP status code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.checkinSeconds = new Histogram({
+      name: 'ringmaster_checkin_duration_seconds',
+      help: 'Time to answer a check-in (any status code)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.tickSeconds = new Histogram({
+      name: 'ringmaster_engine_tick_duration_seconds',
+      help: 'Time of one rollout engine tick on the leader',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+  }
+
+  /** A check-in was answered with `code` after `seconds`. */
+  checkin(code: number, seconds: number): void {
+    this.checkins.inc({ code: String(code) });
+    this.checkinSeconds.observe(seconds);
+  }
+
+  engineTick(ms: number): void {
+    this.tickSeconds.observe(ms / 1000);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
