@@ -14,6 +14,7 @@ import {
   setWindowsRequest,
   updateView,
 } from './api.js';
+import { auditRoutes } from './audit-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
 import { route } from './route.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
@@ -182,5 +183,10 @@ export const fleetRoutes = {
   }),
 };
 
-export const adminRoutes = { ...catalogRoutes, ...fleetRoutes, ...deploymentRoutes };
+export const adminRoutes = {
+  ...catalogRoutes,
+  ...fleetRoutes,
+  ...deploymentRoutes,
+  ...auditRoutes,
+};
 export type AdminRoutes = typeof adminRoutes;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { AbsenceRepository } from './absence.repository.js';
+import { AuditRepository } from './audit.repository.js';
 import { BlobRepository } from './blob.repository.js';
 import { ComputerRepository } from './computer.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
@@ -24,6 +25,7 @@ export function transactor(db: Kysely<Database>): Transactor {
 export function createRepositories(db: Kysely<Database>) {
   return {
     absences: new AbsenceRepository(db),
+    audit: new AuditRepository(db),
     blobs: new BlobRepository(db),
     computers: new ComputerRepository(db),
     deployments: new DeploymentRepository(db),

@@ -202,6 +202,27 @@ export type StatusEventTable = {
   received_at: number;
 };
 
+/** One recorded admin call (append-only); JSON columns are text. */
+export type AuditEntryTable = {
+  id: Generated<number>;
+  at: number;
+  actor: string | null;
+  token_id: string | null;
+  role: string | null;
+  from_address: string;
+  action: string;
+  method: string;
+  path: string;
+  target: string;
+  target_key: string | null;
+  body: string | null;
+  status: number;
+  error: string | null;
+  message: string | null;
+  before: string | null;
+  after: string | null;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   blobs: BlobTable;
@@ -221,4 +242,5 @@ export type Database = {
   absences: AbsenceTable;
   statuses: StatusTable;
   status_events: StatusEventTable;
+  audit_entries: AuditEntryTable;
 };

@@ -7,6 +7,7 @@ import { RolloutDriver } from '../engine/rollout-driver.js';
 import { WakeHub } from '../notify/wake-hub.js';
 import { WakeService } from '../notify/wake.service.js';
 import { AgentService } from './agent.service.js';
+import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { CatalogService } from './catalog.service.js';
 import { ComputerService } from './computer.service.js';
@@ -71,6 +72,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     hub,
     engine,
     auth: new AuthService(repos.tokens, repos.computers, clock),
+    audit: new AuditService(repos.audit, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
     computers,
