@@ -205,6 +205,34 @@ for (const engine of ENGINES) {
       expect(left[2]).toMatchObject({ before: null, after: null });
     });
 
+    it('never fails a call because of the audit: a failed write or loader is logged, the answer stands', async () => {
+      const { audit, groups } = server.services;
+      const record = audit.record.bind(audit);
+      const show = groups.show.bind(groups);
+      audit.record = () => Promise.reject(new Error('disk full'));
+      try {
+        const res = await send({ route: 'createGroup', body: { name: `unaudited-${engine}` } });
+        expect(res.statusCode).toBe(201);
+      } finally {
+        audit.record = record;
+      }
+      groups.show = () => Promise.reject(new Error('cannot read'));
+      try {
+        const before = await newest();
+        const res = await send({
+          route: 'setGroupPolicy',
+          params: [`unaudited-${engine}`],
+          body: { policy: 'notify' },
+        });
+        expect(res.statusCode).toBe(200);
+        expect(await since(before)).toEqual([
+          expect.objectContaining({ action: 'setGroupPolicy', status: 200, before: null }),
+        ]);
+      } finally {
+        groups.show = show;
+      }
+    });
+
     it('lists with filters and cursor pages, and records each read of the log', async () => {
       const before = await newest();
       let reads = 0;
