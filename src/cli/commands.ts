@@ -41,6 +41,11 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./report.command.js')).registerReportCommand,
     },
     {
+      name: 'audit',
+      summary: 'the audit log: who did what, from where, with what outcome',
+      load: async () => (await import('./audit.command.js')).registerAuditCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

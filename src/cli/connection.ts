@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Option, type Command, type CommandOptions } from 'commander';
 import type { ApiClient } from '../client/api-client.js';
 import { readCaFile } from '../client/tls.js';
 import { CliError } from './output.js';
@@ -8,9 +8,14 @@ export const defaultUrl = 'http://127.0.0.1:8080';
 type ConnectionOptions = { url: string; token?: string; ca?: string; json?: boolean };
 
 /** A subcommand that talks to the server: `--url`, `--token` and `--json` on every one. */
-export function adminCommand(parent: Command, nameAndArgs: string, description: string): Command {
+export function adminCommand(
+  parent: Command,
+  nameAndArgs: string,
+  description: string,
+  options?: CommandOptions,
+): Command {
   return parent
-    .command(nameAndArgs)
+    .command(nameAndArgs, options)
     .description(description)
     .addOption(new Option('--url <url>', 'server URL').env('RINGMASTER_URL').default(defaultUrl))
     .addOption(new Option('--token <token>', 'admin bearer token').env('RINGMASTER_TOKEN'))

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAuditCommand } from './audit.command.js';
 import { registerComputerCommand } from './computer.command.js';
 import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
@@ -23,6 +24,7 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerGroupCommand,
     registerDeploymentCommand,
     registerReportCommand,
+    registerAuditCommand,
     ...more,
   ]) {
     register(program);

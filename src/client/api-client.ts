@@ -60,7 +60,8 @@ export function createClient<T extends Routes>(routes: T, options: ClientOptions
         : r.body === 'octet-stream'
           ? (body as { stream: Readable; size: number })
           : { json: body };
-    const res = await send(options.token, r.method, url, base, payload, connection);
+    const text = r.response === 'csv';
+    const res = await send(options.token, r.method, url, base, payload, connection, text);
     return { status: res.status, body: check(r, path, res.body) };
   };
   const methods = Object.fromEntries(
@@ -106,10 +107,12 @@ async function send(
   base: string,
   body: Payload,
   connection: { ca: string | undefined; dispatcher: Dispatcher | undefined },
+  /** The answer is text (CSV), given back as it came. */
+  text = false,
 ): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${token}`,
-    accept: 'application/json',
+    accept: text ? 'text/csv, application/json' : 'application/json',
   };
   let payload: string | Readable | undefined;
   if (body && 'json' in body) {
@@ -136,11 +139,12 @@ async function send(
     throw new ConnectionError(`cannot reach the server at ${base}: ${describeCause(error)}`);
   }
 
-  const text = await res.body.text();
+  const answer = await res.body.text();
+  if (text && res.statusCode < 400) return { status: res.statusCode, body: answer };
   let parsed: unknown = undefined;
-  if (text !== '') {
+  if (answer !== '') {
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(answer);
     } catch {
       parsed = undefined;
     }
@@ -151,10 +155,13 @@ async function send(
       res.statusCode,
       err.success
         ? err.data
-        : { error: 'http-error', message: text.trim().slice(0, 200) || `HTTP ${res.statusCode}` },
+        : {
+            error: 'http-error',
+            message: answer.trim().slice(0, 200) || `HTTP ${res.statusCode}`,
+          },
     );
   }
-  if (parsed === undefined && text !== '') {
+  if (parsed === undefined && answer !== '') {
     const path = new URL(url).pathname;
     throw new ConnectionError(
       `unexpected answer from the server to ${method} ${path}: not JSON (is ${base} a Ringmaster server?)`,

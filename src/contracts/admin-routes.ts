@@ -14,6 +14,7 @@ import {
   setWindowsRequest,
   updateView,
 } from './api.js';
+import { auditRoutes } from './audit-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
 import { reportRoutes } from './report-routes.js';
 import { route } from './route.js';
@@ -188,5 +189,6 @@ export const adminRoutes = {
   ...fleetRoutes,
   ...deploymentRoutes,
   ...reportRoutes,
+  ...auditRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

@@ -263,6 +263,11 @@ export const deploymentDetailView = deploymentView.extend({
 export type DeploymentDetailView = z.infer<typeof deploymentDetailView>;
 
 export const deploymentEventView = z.object({
+  /**
+   * Sortable by time; the audit entry of the same action names it (always sent; optional
+   * for answers of older servers).
+   */
+  id: z.string().optional(),
   at: z.string(),
   type: z.string(),
   phase: z.string().nullable(),

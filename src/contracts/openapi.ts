@@ -22,13 +22,17 @@ const mediaTypes: Record<RawContent, string> = {
   'octet-stream': 'application/octet-stream',
   'event-stream': 'text/event-stream',
   text: 'text/plain',
+  csv: 'text/csv',
 };
 
 function content(body: z.ZodType | RawContent) {
   return typeof body === 'string'
     ? {
         [mediaTypes[body]]: {
-          schema: body === 'text' ? { type: 'string' } : { type: 'string', format: 'binary' },
+          schema:
+            body === 'text' || body === 'csv'
+              ? { type: 'string' }
+              : { type: 'string', format: 'binary' },
         },
       }
     : { 'application/json': { schema: jsonSchema(body) } };

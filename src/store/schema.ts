@@ -211,6 +211,27 @@ export type DeploymentProgressTable = {
   counts: string;
 };
 
+/** One recorded admin call (append-only); JSON columns are text. */
+export type AuditEntryTable = {
+  id: Generated<number>;
+  at: number;
+  actor: string | null;
+  token_id: string | null;
+  role: string | null;
+  from_address: string;
+  action: string;
+  method: string;
+  path: string;
+  target: string;
+  target_key: string | null;
+  body: string | null;
+  status: number;
+  error: string | null;
+  message: string | null;
+  before: string | null;
+  after: string | null;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   blobs: BlobTable;
@@ -231,4 +252,5 @@ export type Database = {
   statuses: StatusTable;
   status_events: StatusEventTable;
   deployment_progress: DeploymentProgressTable;
+  audit_entries: AuditEntryTable;
 };

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogRoutes, fleetRoutes } from '../../contracts/admin-routes.js';
+import { auditRoutes } from '../../contracts/audit-routes.js';
 import { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import { reportRoutes } from '../../contracts/report-routes.js';
 import type { Services } from '../services/index.js';
+import { auditHandlers } from './audit.routes.js';
+import { auditSink } from './audit-specs.js';
 import { catalogHandlers } from './catalog.routes.js';
 import { deploymentHandlers } from './deployment.routes.js';
 import { fleetHandlers } from './fleet.routes.js';
@@ -17,10 +20,13 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       next(null, payload),
     );
     const auth = () => services.auth;
-    registerRoutes(api, catalogRoutes, catalogHandlers(services), auth);
-    registerRoutes(api, fleetRoutes, fleetHandlers(services), auth);
-    registerRoutes(api, deploymentRoutes, deploymentHandlers(services), auth);
-    registerRoutes(api, reportRoutes, reportHandlers(services), auth);
+    // Every mutating call, and every read of the audit log, leaves an audit entry.
+    const audit = auditSink(services);
+    registerRoutes(api, catalogRoutes, catalogHandlers(services), auth, audit);
+    registerRoutes(api, fleetRoutes, fleetHandlers(services), auth, audit);
+    registerRoutes(api, deploymentRoutes, deploymentHandlers(services), auth, audit);
+    registerRoutes(api, auditRoutes, auditHandlers(services), auth, audit);
+    registerRoutes(api, reportRoutes, reportHandlers(services), auth, audit);
     done();
   });
 }

@@ -12,6 +12,7 @@ import type {
 import { loadClassOf } from '../../contracts/route.js';
 import { unstorableIssues } from '../../contracts/text.js';
 import { ValidationError, type FieldIssue } from '../../domain/errors.js';
+import { isAudited, routeAudit, type AuditSink } from './audit-hook.js';
 import { bearerToken, requireComputer, type Actor, type Authenticator } from './auth.js';
 
 type Computer = Awaited<ReturnType<Authenticator['computer']>>;
@@ -99,19 +100,22 @@ async function authenticate(
 /**
  * Registers each declared route: authentication first (an admin token before the body
  * is even parsed), then params, query and body through their schemas (a 400 naming the
- * field), then the handler, answered with the declared status.
+ * field), then the handler, answered with the declared status. With an audit sink, each
+ * audited route's calls (see isAudited) leave one audit entry, whatever the answer.
  */
 export function registerRoutes<T extends Record<string, RouteDeclaration>>(
   app: FastifyInstance,
   routes: T,
   handlers: RouteHandlers<T>,
   auth: () => Authenticator,
+  audit?: AuditSink,
 ): void {
   for (const name of Object.keys(routes) as (keyof T & string)[]) {
     const r = routes[name] as RouteDeclaration;
     // Each handler was typed against its own declaration above; here they are all alike.
     const handler = handlers[name] as unknown as (input: unknown) => unknown;
     const callers = new WeakMap<FastifyRequest, Caller>();
+    const audited = audit && isAudited(name, r, audit) ? routeAudit(name, r, audit) : null;
     app.route({
       method: r.method,
       url: r.path,
@@ -119,16 +123,30 @@ export function registerRoutes<T extends Record<string, RouteDeclaration>>(
       onRequest: async (request) => {
         callers.set(request, await authenticate(r, auth(), request));
       },
+      ...(audited
+        ? {
+            onSend: async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+              await audited.onSend(request, reply, payload, callers.get(request)?.actor);
+              return payload;
+            },
+          }
+        : {}),
       handler: async (request, reply) => {
+        const parsed = parseRequest(r, request);
+        const actor = callers.get(request)?.actor;
+        const params = parsed.params as Record<string, string>;
+        await audited?.beforeHandler(request, params);
         const input = {
-          ...parseRequest(r, request),
+          ...parsed,
           computer: callers.get(request)?.computer,
-          actor: callers.get(request)?.actor,
+          actor,
           request,
           reply,
         };
         reply.status(r.status ?? 200);
-        return handler(input);
+        const answer = await handler(input);
+        await audited?.answered(request, answer, params, actor);
+        return answer;
       },
     });
   }

@@ -59,7 +59,7 @@ export class DeploymentActionsService {
     id: string,
     action: 'halt' | 'resume' | 'revoke' | 'rollback',
     reason: string | undefined,
-    actor = 'admin',
+    actor: string,
   ): Promise<DeploymentDetailView> {
     const deployment = await this.reader.find(id);
     const verdict = decideChange(deployment.state, action);
@@ -105,7 +105,7 @@ export class DeploymentActionsService {
   }
 
   /** An approver lets the next phase open (for a phase whose gate is manual). */
-  async promote(id: string, actor = 'admin'): Promise<DeploymentDetailView> {
+  async promote(id: string, actor: string): Promise<DeploymentDetailView> {
     const deployment = await this.reader.find(id);
     if (deployment.state !== 'active') {
       throw new ConflictError(
@@ -150,7 +150,7 @@ export class DeploymentActionsService {
   async redeploy(
     id: string,
     request: RedeployRequest,
-    actor = 'admin',
+    actor: string,
   ): Promise<DeploymentDetailView> {
     const deployment = await this.reader.find(id);
     const detail = await this.reader.show(id);
@@ -206,9 +206,16 @@ export class DeploymentActionsService {
     return created;
   }
 
+  /** The newest event `actor` made on a deployment: what an audit entry points to. */
+  async lastEventBy(id: string, actor: string): Promise<DeploymentEventView | null> {
+    const events = await this.listEvents(id);
+    return events.filter((e) => e.actor === actor).at(-1) ?? null;
+  }
+
   async listEvents(id: string): Promise<DeploymentEventView[]> {
     await this.reader.find(id);
     return (await this.events.deploymentEvents(id)).map((e) => ({
+      id: e.id,
       at: new Date(Number(e.at)).toISOString(),
       type: e.type,
       phase: e.phase,

@@ -122,7 +122,7 @@ export class DeploymentService {
     };
   }
 
-  async create(request: CreateDeploymentRequest, actor = 'admin'): Promise<DeploymentDetailView> {
+  async create(request: CreateDeploymentRequest, actor: string): Promise<DeploymentDetailView> {
     const { updateIds, uninstallable, plan, groupIds } = await this.prepare(request);
     if (request.allowDuplicate !== true) {
       const live = await this.deployments.liveOf(updateIds, groupIds);

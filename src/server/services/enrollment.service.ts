@@ -91,6 +91,12 @@ export class EnrollmentService {
     return toEnrollmentView(row, token);
   }
 
+  async find(id: string): Promise<EnrollmentView> {
+    const row = await this.repos.enrollments.find(id);
+    if (!row) throw new NotFoundError('enrollment', id);
+    return toEnrollmentView(row);
+  }
+
   async list(): Promise<EnrollmentView[]> {
     return (await this.repos.enrollments.list()).map((row) => toEnrollmentView(row));
   }

@@ -9,6 +9,7 @@ import { WakeHub } from '../notify/wake-hub.js';
 import { ServerMetrics } from '../metrics/metrics.js';
 import { WakeService } from '../notify/wake.service.js';
 import { AgentService } from './agent.service.js';
+import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { CatalogService } from './catalog.service.js';
 import { ComputerService } from './computer.service.js';
@@ -90,6 +91,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     engine,
     metrics,
     auth: new AuthService(repos.tokens, repos.computers, clock),
+    audit: new AuditService(repos.audit, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
     computers,

@@ -74,6 +74,12 @@ export class ReimageService {
     private readonly clock: Clock,
   ) {}
 
+  async find(id: string): Promise<ReimageRequestView> {
+    const request = await this.repos.reimages.find(id);
+    if (!request) throw new NotFoundError('re-image request', id);
+    return toReimageRequestView(request);
+  }
+
   async list(): Promise<ReimageRequestView[]> {
     return (await this.repos.reimages.list()).map(toReimageRequestView);
   }
