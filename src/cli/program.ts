@@ -3,8 +3,15 @@ import { registerComputerCommand } from './computer.command.js';
 import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
 import { registerGroupCommand } from './group.command.js';
+import {
+  registerLoginCommand,
+  registerLogoutCommand,
+  registerWhoamiCommand,
+} from './login.command.js';
+import { registerTokenCommand } from './token.command.js';
 import { rootProgram, type Register } from './root.js';
 import { registerUpdateCommand } from './update.command.js';
+import { registerUserCommand } from './user.command.js';
 
 export { runCli, type Register } from './root.js';
 
@@ -21,6 +28,11 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerComputerCommand,
     registerGroupCommand,
     registerDeploymentCommand,
+    registerUserCommand,
+    registerTokenCommand,
+    registerLoginCommand,
+    registerWhoamiCommand,
+    registerLogoutCommand,
     ...more,
   ]) {
     register(program);

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { errorBody } from './api.js';
-import { openApiPath, paramNames, type RawContent, type RouteDeclaration } from './route.js';
+import {
+  openApiPath,
+  paramNames,
+  permissionOf,
+  type RawContent,
+  type RouteDeclaration,
+} from './route.js';
 import { allRoutes } from './routes.js';
 
 /** A schema as the caller writes it; the document states the dialect once, not per schema. */
@@ -42,9 +48,13 @@ function parameters(r: RouteDeclaration) {
 function operation(name: string, r: RouteDeclaration) {
   const params = parameters(r);
   const body = r.body;
+  const permission = permissionOf(r);
   return {
     operationId: name,
     summary: r.summary,
+    ...(permission
+      ? { description: `Needs the "${permission}" permission.`, 'x-permission': permission }
+      : {}),
     security: r.auth === 'public' ? [] : [{ [r.auth]: [] }],
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(body
@@ -85,7 +95,13 @@ export function buildOpenApi(version: string): Record<string, unknown> {
     info: { title: 'Ringmaster API', version },
     components: {
       securitySchemes: {
-        admin: { type: 'http', scheme: 'bearer', description: 'an admin token' },
+        admin: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "a user's API or session token (or the first admin's); each operation's " +
+            'x-permission names the permission its role needs',
+        },
         computer: { type: 'http', scheme: 'bearer', description: "a computer's own credential" },
       },
     },

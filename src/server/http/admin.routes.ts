@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogRoutes, fleetRoutes } from '../../contracts/admin-routes.js';
 import { deploymentRoutes } from '../../contracts/deployment-routes.js';
+import { peopleRoutes } from '../../contracts/people-routes.js';
 import type { Services } from '../services/index.js';
 import { catalogHandlers } from './catalog.routes.js';
 import { deploymentHandlers } from './deployment.routes.js';
 import { fleetHandlers } from './fleet.routes.js';
+import { peopleHandlers } from './people.routes.js';
 import { registerRoutes } from './register.js';
 
-/** The admin API: every call authenticated with an admin token; the logic is in the services. */
+/** The admin API: every call authenticated with a person's token; the logic is in the services. */
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
   void app.register((api, _opts, done) => {
     // Uploads arrive as a stream; only the admin API takes raw bytes.
@@ -18,6 +20,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, catalogRoutes, catalogHandlers(services), auth);
     registerRoutes(api, fleetRoutes, fleetHandlers(services), auth);
     registerRoutes(api, deploymentRoutes, deploymentHandlers(services), auth);
+    registerRoutes(api, peopleRoutes, peopleHandlers(services), auth);
     done();
   });
 }

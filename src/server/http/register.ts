@@ -2,16 +2,23 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { describeIssues, fieldIssues } from '../../contracts/parse.js';
-import type {
-  BodyOutput,
-  ParamsOutput,
-  QueryOutput,
-  ResponseOf,
-  RouteDeclaration,
+import {
+  permissionOf,
+  type BodyOutput,
+  type ParamsOutput,
+  type QueryOutput,
+  type ResponseOf,
+  type RouteDeclaration,
 } from '../../contracts/route.js';
 import { unstorableIssues } from '../../contracts/text.js';
 import { ValidationError, type FieldIssue } from '../../domain/errors.js';
-import { bearerToken, requireComputer, type Actor, type Authenticator } from './auth.js';
+import {
+  bearerToken,
+  requireComputer,
+  requirePermission,
+  type Actor,
+  type Authenticator,
+} from './auth.js';
 
 type Computer = Awaited<ReturnType<Authenticator['computer']>>;
 type Caller = { computer?: Computer; actor?: Actor };
@@ -80,8 +87,12 @@ async function authenticate(
   switch (r.auth) {
     case 'public':
       return {};
-    case 'admin':
-      return { actor: await auth.admin(bearerToken(request), request.ip) };
+    case 'admin': {
+      // Who, then whether their role may: a refusal names the permission it lacks.
+      const actor = await auth.admin(bearerToken(request), request.ip);
+      requirePermission(actor, permissionOf(r) ?? 'admin', `${r.method} ${r.path}`);
+      return { actor };
+    }
     case 'computer': {
       // A computer may only read and write its own data when the path names one.
       const { id } = (request.params ?? {}) as { id?: unknown };

@@ -16,6 +16,8 @@ import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
+import { TokenService } from './token.service.js';
+import { UserService } from './user.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -67,10 +69,13 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     engine,
     clock,
   );
+  const tokens = new TokenService(repos.tokens, repos.users, clock);
   return {
     hub,
     engine,
-    auth: new AuthService(repos.tokens, repos.computers, clock),
+    auth: new AuthService(repos.tokens, repos.users, repos.computers, clock),
+    tokens,
+    users: new UserService(repos.users, tokens, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
     computers,
