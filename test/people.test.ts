@@ -149,6 +149,12 @@ for (const engine of ENGINES) {
       expect((await signIn('frank', 'correct horse battery')).statusCode).toBe(401);
     });
 
+    it('asks the first admin, who has no user account, whose token to create', async () => {
+      const res = await admin('POST', '/api/v1/tokens', {});
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ details: { issues: [{ field: 'user' }] } });
+    });
+
     it('refuses a bad user with a 400 naming the field, and a taken name with a 409', async () => {
       const bad = await admin('POST', '/api/v1/users', { name: 'a b', role: 'king' });
       expect(bad.statusCode).toBe(400);

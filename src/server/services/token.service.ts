@@ -6,7 +6,7 @@ import {
 } from '../../contracts/people.js';
 import { permissionsOf } from '../../domain/access.js';
 import type { Clock } from '../../domain/clock.js';
-import { NotFoundError } from '../../domain/errors.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { TokenKind, TokenRecord, TokenRepository } from '../../store/token.repository.js';
 import type { UserRecord, UserRepository } from '../../store/user.repository.js';
 import { requirePermission, type Actor } from '../http/auth.js';
@@ -53,14 +53,13 @@ export class TokenService {
 
   /**
    * A token for the caller, or (with the admin permission) for another user. A caller
-   * without a user (the first admin) gets a token without a user, with its own role.
+   * without a user (the first admin) must name the user.
    */
   async create(request: CreateTokenRequest, actor: Actor): Promise<TokenView> {
     const user = await this.whose(request.user, actor);
     return this.issue({
       name: request.name ?? 'api token',
       user,
-      role: actor.role,
       kind: 'api',
       expiresInSeconds: request.expiresInSeconds ?? defaultTokenSeconds,
     });
@@ -105,9 +104,14 @@ export class TokenService {
     };
   }
 
-  private async whose(name: string | undefined, actor: Actor): Promise<UserRecord | null> {
+  private async whose(name: string | undefined, actor: Actor): Promise<UserRecord> {
     if (name === undefined) {
-      return actor.userId === null ? null : ((await this.users.find(actor.userId)) ?? null);
+      const own = actor.userId === null ? undefined : await this.users.find(actor.userId);
+      if (own) return own;
+      // A token names the person it acts for ("by …"): the first admin has no user.
+      throw new ValidationError(`${actor.name} has no user account: say whose token it is`, [
+        { field: 'user', message: 'required for a caller without a user account' },
+      ]);
     }
     const user = await this.users.findByName(name);
     if (user?.id !== actor.userId) {
