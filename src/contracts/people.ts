@@ -117,3 +117,14 @@ export const meView = z.object({
   tokenExpiresAt: z.string().nullable(),
 });
 export type MeView = z.infer<typeof meView>;
+
+/** What the provider adds to the callback URL (RFC 6749 §4.1.2, RFC 9207 `iss`). */
+const callbackParam = z.string().max(4096).optional();
+export const oidcCallbackQuery = z.object({
+  code: callbackParam,
+  state: callbackParam,
+  iss: callbackParam,
+  session_state: callbackParam,
+  error: callbackParam,
+  error_description: callbackParam,
+});

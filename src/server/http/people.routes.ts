@@ -4,9 +4,16 @@ import type { RouteHandlers } from './register.js';
 
 /** Users, tokens, signing in, and who the caller is. */
 export function peopleHandlers(services: Services): RouteHandlers<typeof peopleRoutes> {
-  const { users, tokens } = services;
+  const { users, tokens, oidc } = services;
   return {
     signIn: ({ body }) => users.signIn(body),
+    oidcLogin: async ({ reply }) => reply.redirect(await oidc.loginUrl(), 302),
+    oidcCallback: ({ query }) =>
+      oidc.callback(
+        Object.fromEntries(
+          Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined),
+        ),
+      ),
     me: ({ actor }) => tokens.me(actor),
     listUsers: () => users.list(),
     createUser: ({ body }) => users.create(body),

@@ -16,6 +16,7 @@ import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
+import { OidcService, type OidcOptions } from './oidc.service.js';
 import { TokenService } from './token.service.js';
 import { UserService } from './user.service.js';
 
@@ -31,6 +32,8 @@ export type ServiceOptions = {
   transaction: Transactor;
   /** See EnrollmentOptions; null or absent: every re-image waits for an admin. */
   reimageAutoApproveAfterSeconds?: number | null;
+  /** Sign-in through an OpenID Connect provider; null or absent: off. */
+  oidc?: OidcOptions | null;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -70,12 +73,14 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     clock,
   );
   const tokens = new TokenService(repos.tokens, repos.users, clock);
+  const users = new UserService(repos.users, tokens, clock);
   return {
     hub,
     engine,
     auth: new AuthService(repos.tokens, repos.users, repos.computers, clock),
     tokens,
-    users: new UserService(repos.users, tokens, clock),
+    users,
+    oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
     computers,
