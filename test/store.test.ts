@@ -181,6 +181,35 @@ for (const engine of ENGINES) {
         tokenHash: 'tk',
         role: 'admin',
         createdAt: 11,
+        userId: null,
+        kind: 'api',
+        expiresAt: null,
+        revokedAt: null,
+        revokedBy: null,
+      });
+    });
+
+    it('gives a user back camelCase, with its group scope as an array', async () => {
+      const user = {
+        id: 'usr_1',
+        name: 'alice',
+        displayName: 'Alice',
+        email: null,
+        role: 'operator',
+        groupScope: ['tokyo'],
+        passwordHash: null,
+        disabledAt: null,
+        disabledBy: null,
+        createdAt: 12,
+      };
+      expect(await repos.users.insert(user)).toBe(true);
+      expect(await repos.users.insert({ ...user, id: 'usr_2' })).toBe(false);
+      expect(await repos.users.findByName('alice')).toEqual(user);
+      await repos.users.update('usr_1', { groupScope: null, disabled: { at: 13, by: 'bob' } });
+      expect(await repos.users.find('usr_1')).toMatchObject({
+        groupScope: null,
+        disabledAt: 13,
+        disabledBy: 'bob',
       });
     });
   });

@@ -46,6 +46,32 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./audit.command.js')).registerAuditCommand,
     },
     {
+      name: 'user',
+      summary: 'people who sign in, and their roles',
+      load: async () => (await import('./user.command.js')).registerUserCommand,
+    },
+    {
+      name: 'token',
+      summary: 'API tokens of users, with an expiry',
+      load: async () => (await import('./token.command.js')).registerTokenCommand,
+    },
+    {
+      name: 'login',
+      summary:
+        'sign in with a user name and password; prints the session token and stores it for the other commands',
+      load: async () => (await import('./login.command.js')).registerLoginCommand,
+    },
+    {
+      name: 'whoami',
+      summary: 'who the token is: user, role, permissions, group scope',
+      load: async () => (await import('./login.command.js')).registerWhoamiCommand,
+    },
+    {
+      name: 'logout',
+      summary: 'forget the token `ringmaster login` stored (revoke it with `token revoke`)',
+      load: async () => (await import('./login.command.js')).registerLogoutCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

@@ -1,6 +1,7 @@
 import { Option, type Command, type CommandOptions } from 'commander';
 import type { ApiClient } from '../client/api-client.js';
 import { readCaFile } from '../client/tls.js';
+import { storedToken } from './credentials.js';
 import { CliError } from './output.js';
 
 export const defaultUrl = 'http://127.0.0.1:8080';
@@ -18,7 +19,12 @@ export function adminCommand(
     .command(nameAndArgs, options)
     .description(description)
     .addOption(new Option('--url <url>', 'server URL').env('RINGMASTER_URL').default(defaultUrl))
-    .addOption(new Option('--token <token>', 'admin bearer token').env('RINGMASTER_TOKEN'))
+    .addOption(
+      new Option(
+        '--token <token>',
+        'API or session token (default: the one `ringmaster login` stored)',
+      ).env('RINGMASTER_TOKEN'),
+    )
     .addOption(
       new Option('--ca <file>', "trust only this CA (PEM) for the server's certificate").env(
         'RINGMASTER_CA',
@@ -33,10 +39,22 @@ export function adminCommand(
  */
 export async function connect(command: Command): Promise<{ client: ApiClient; json: boolean }> {
   const opts = command.opts<ConnectionOptions>();
-  const token = opts.token?.trim();
+  const token = opts.token?.trim() || (await storedToken());
   if (!token) {
-    throw new CliError('an admin token is required: pass --token or set RINGMASTER_TOKEN', 2);
+    throw new CliError(
+      'a token is required: pass --token, set RINGMASTER_TOKEN, or run `ringmaster login`',
+      2,
+    );
   }
+  return connectWith(command, token);
+}
+
+/** The same, with this token (none for the public routes: signing in). */
+export async function connectWith(
+  command: Command,
+  token: string,
+): Promise<{ client: ApiClient; json: boolean }> {
+  const opts = command.opts<ConnectionOptions>();
   let url: URL;
   try {
     url = new URL(opts.url);

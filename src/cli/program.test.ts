@@ -100,9 +100,10 @@ describe('ringmaster CLI', () => {
 
   it('exits 2 without a token', async () => {
     vi.stubEnv('RINGMASTER_TOKEN', '');
+    vi.stubEnv('RINGMASTER_TOKEN_FILE', '/nonexistent/ringmaster-token');
     expect(await run('group', 'list')).toBe(2);
     expect(io.err).toBe(
-      'error: an admin token is required: pass --token or set RINGMASTER_TOKEN\n',
+      'error: a token is required: pass --token, set RINGMASTER_TOKEN, or run `ringmaster login`\n',
     );
   });
 

@@ -5,8 +5,15 @@ import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
 import { registerGroupCommand } from './group.command.js';
 import { registerReportCommand } from './report.command.js';
+import {
+  registerLoginCommand,
+  registerLogoutCommand,
+  registerWhoamiCommand,
+} from './login.command.js';
+import { registerTokenCommand } from './token.command.js';
 import { rootProgram, type Register } from './root.js';
 import { registerUpdateCommand } from './update.command.js';
+import { registerUserCommand } from './user.command.js';
 
 export { runCli, type Register } from './root.js';
 
@@ -25,6 +32,11 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerDeploymentCommand,
     registerReportCommand,
     registerAuditCommand,
+    registerUserCommand,
+    registerTokenCommand,
+    registerLoginCommand,
+    registerWhoamiCommand,
+    registerLogoutCommand,
     ...more,
   ]) {
     register(program);

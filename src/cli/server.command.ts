@@ -6,9 +6,10 @@ import {
   type SheddingLimits,
 } from '../server/shedding/admission.js';
 import { durationOption } from './enrollment.command.js';
+import { oidcSettings, type OidcFlags } from './oidc-flags.js';
 import { CliError } from './output.js';
 
-type ServerFlags = {
+type ServerFlags = OidcFlags & {
   port: string;
   host: string;
   data: string;
@@ -120,6 +121,20 @@ export function registerServerCommand(program: Command): void {
       'the Retry-After a shed answer advises',
       String(DEFAULT_SHEDDING.retryAfterSeconds),
     )
+    .option('--oidc-issuer <url>', 'offer sign-in through this OpenID Connect provider')
+    .option('--oidc-client-id <id>', "this server's client id at the provider")
+    .option(
+      '--oidc-client-secret <secret>',
+      "this server's client secret (or RINGMASTER_OIDC_CLIENT_SECRET)",
+    )
+    .option(
+      '--oidc-redirect-url <url>',
+      'the callback URL the provider knows (default: this server, /api/v1/auth/oidc/callback)',
+    )
+    .option(
+      '--oidc-default-role <role>',
+      'create a user unknown here at their first OIDC sign-in, with this role (default: only existing users)',
+    )
     .action(async (flags: ServerFlags) => {
       const port = positiveInt('port', flags.port);
       const timeScale = Number(flags.timeScale);
@@ -137,6 +152,8 @@ export function registerServerCommand(program: Command): void {
         throw new CliError((error as Error).message, 2);
       }
       const scheme = tls ? 'https' : 'http';
+      const localHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
+      const oidc = oidcSettings(flags, `${scheme}://${localHost}:${port}`);
       const { createServer } = await import('../server/server.js');
       const server = await createServer({
         dataDir: flags.data,
@@ -148,6 +165,7 @@ export function registerServerCommand(program: Command): void {
         shedding: sheddingLimits(flags),
         logger: true,
         tls,
+        oidc,
       });
       const log = server.app.log;
       if (server.firstAdminToken?.generated) {

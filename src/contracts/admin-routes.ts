@@ -17,6 +17,7 @@ import {
 import { auditRoutes } from './audit-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
 import { reportRoutes } from './report-routes.js';
+import { peopleRoutes } from './people-routes.js';
 import { route } from './route.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
 
@@ -190,5 +191,6 @@ export const adminRoutes = {
   ...deploymentRoutes,
   ...reportRoutes,
   ...auditRoutes,
+  ...peopleRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

@@ -4,6 +4,7 @@ import {
   loadClassOf,
   openApiPath,
   paramNames,
+  permissionOf,
   type RawContent,
   type RouteDeclaration,
 } from './route.js';
@@ -57,9 +58,13 @@ function parameters(r: RouteDeclaration) {
 function operation(name: string, r: RouteDeclaration) {
   const params = parameters(r);
   const body = r.body;
+  const permission = permissionOf(r);
   return {
     operationId: name,
     summary: r.summary,
+    ...(permission
+      ? { description: `Needs the "${permission}" permission.`, 'x-permission': permission }
+      : {}),
     security: r.auth === 'public' ? [] : [{ [r.auth]: [] }],
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(body
@@ -109,7 +114,13 @@ export function buildOpenApi(version: string): Record<string, unknown> {
     info: { title: 'Ringmaster API', version },
     components: {
       securitySchemes: {
-        admin: { type: 'http', scheme: 'bearer', description: 'an admin token' },
+        admin: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "a user's API or session token (or the first admin's); each operation's " +
+            'x-permission names the permission its role needs',
+        },
         computer: { type: 'http', scheme: 'bearer', description: "a computer's own credential" },
       },
     },

@@ -1,12 +1,16 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import { defaultPermission, type Permission } from '../domain/access.js';
 
 /**
  * One route, declared once: the server registers and validates from it, the typed
  * client calls it, and the OpenAPI document describes it.
  */
 
-/** Who may call: an admin token, a computer's own credential, or anyone. */
+/**
+ * Who may call: a person's token (a user's, or the first admin's; `permission` says
+ * which roles), a computer's own credential, or anyone.
+ */
 export type AuthKind = 'admin' | 'computer' | 'public';
 
 /** A body or answer that is not JSON: raw bytes, a Server-Sent Events stream, plain text or CSV. */
@@ -25,6 +29,11 @@ export type RouteDeclaration = {
   path: string;
   summary: string;
   auth: AuthKind;
+  /**
+   * For `auth: 'admin'`: the permission the caller's role needs. Default: `read` for GET,
+   * `admin` for anything else (see domain/access.ts).
+   */
+  permission?: Permission;
   params?: z.ZodObject;
   query?: z.ZodObject;
   /** A body schema that accepts `undefined` (e.g. `.prefault({})`) makes the body optional. */
@@ -46,6 +55,12 @@ export function loadClassOf(declaration: RouteDeclaration): LoadClass | null {
 /** Declares a route, keeping its literal types for the server and the client. */
 export function route<const R extends RouteDeclaration>(declaration: R): R {
   return declaration;
+}
+
+/** The permission a person's call needs; null for computer and public routes. */
+export function permissionOf(declaration: RouteDeclaration): Permission | null {
+  if (declaration.auth !== 'admin') return null;
+  return declaration.permission ?? defaultPermission(declaration.method);
 }
 
 /** `'/a/:id/b/:name'` → `['id', 'name']`. */

@@ -40,7 +40,7 @@ export class UnauthorizedError extends DomainError {
 }
 
 export class ForbiddenError extends DomainError {
-  constructor(message: string) {
-    super('forbidden', message);
+  constructor(message: string, details?: unknown) {
+    super('forbidden', message, details);
   }
 }

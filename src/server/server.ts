@@ -7,6 +7,7 @@ import { createRepositories, transactor } from '../store/repositories.js';
 import { version } from '../version.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
+import type { OidcOptions } from './services/oidc.service.js';
 import type { TlsFiles } from './tls.js';
 import { DEFAULT_SHEDDING, type SheddingLimits } from './shedding/admission.js';
 import { createShedder, type Shedder } from './shedding/shedding.js';
@@ -28,6 +29,8 @@ export type ServerOptions = {
   tls?: TlsFiles | null;
   /** Overload limits per route class; default DEFAULT_SHEDDING. */
   shedding?: SheddingLimits;
+  /** Sign-in through an OpenID Connect provider; default off. */
+  oidc?: OidcOptions | null;
 };
 
 export type RunningServer = {
@@ -65,6 +68,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     logError: (err, message) => log?.error({ err }, message),
     transaction: transactor(store.db),
     reimageAutoApproveAfterSeconds: options.reimageAutoApproveAfterSeconds ?? null,
+    oidc: options.oidc ?? null,
   });
   const firstAdminToken = await services.auth.bootstrapAdmin(
     options.dataDir,

@@ -13,6 +13,7 @@ import type { Database } from './schema.js';
 import { StatusRepository } from './status.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UpdateRepository } from './update.repository.js';
+import { UserRepository } from './user.repository.js';
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
@@ -38,5 +39,6 @@ export function createRepositories(db: Kysely<Database>) {
     statuses: new StatusRepository(db),
     tokens: new TokenRepository(db),
     updates: new UpdateRepository(db),
+    users: new UserRepository(db),
   };
 }

@@ -8,6 +8,24 @@ export type ApiTokenTable = {
   token_hash: string;
   role: string;
   created_at: number;
+  user_id: string | null;
+  kind: Generated<string>;
+  expires_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+};
+
+export type UserTable = {
+  id: string;
+  name: string;
+  display_name: string;
+  email: string | null;
+  role: string;
+  group_scope: string | null;
+  password_hash: string | null;
+  disabled_at: number | null;
+  disabled_by: string | null;
+  created_at: number;
 };
 
 export type BlobTable = {
@@ -234,6 +252,7 @@ export type AuditEntryTable = {
 
 export type Database = {
   api_tokens: ApiTokenTable;
+  users: UserTable;
   blobs: BlobTable;
   updates: UpdateTable;
   update_files: UpdateFileTable;

@@ -2,6 +2,7 @@ import { createServer, type RunningServer } from '../../src/server/server.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { DEFAULT_SHEDDING, type SheddingLimits } from '../../src/server/shedding/admission.js';
 import { freshDatabase, type EngineName } from './engines.js';
+import type { OidcOptions } from '../../src/server/services/oidc.service.js';
 
 export const ADMIN_TOKEN = 'rm_admin_test-token-0123456789';
 
@@ -20,6 +21,7 @@ export async function startTestServer(
     checkinIntervalSeconds?: number;
     reimageAutoApproveAfterSeconds?: number;
     shedding?: SheddingLimits;
+    oidc?: OidcOptions;
   } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(engine);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { catalogRoutes, fleetRoutes } from '../../contracts/admin-routes.js';
 import { auditRoutes } from '../../contracts/audit-routes.js';
 import { deploymentRoutes } from '../../contracts/deployment-routes.js';
+import { peopleRoutes } from '../../contracts/people-routes.js';
 import { reportRoutes } from '../../contracts/report-routes.js';
 import type { Services } from '../services/index.js';
 import { auditHandlers } from './audit.routes.js';
@@ -9,10 +10,11 @@ import { auditSink } from './audit-specs.js';
 import { catalogHandlers } from './catalog.routes.js';
 import { deploymentHandlers } from './deployment.routes.js';
 import { fleetHandlers } from './fleet.routes.js';
+import { peopleHandlers } from './people.routes.js';
 import { registerRoutes } from './register.js';
 import { reportHandlers } from './report.routes.js';
 
-/** The admin API: every call authenticated with an admin token; the logic is in the services. */
+/** The admin API: every call authenticated with a person's token; the logic is in the services. */
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
   void app.register((api, _opts, done) => {
     // Uploads arrive as a stream; only the admin API takes raw bytes.
@@ -27,6 +29,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, deploymentRoutes, deploymentHandlers(services), auth, audit);
     registerRoutes(api, auditRoutes, auditHandlers(services), auth, audit);
     registerRoutes(api, reportRoutes, reportHandlers(services), auth, audit);
+    registerRoutes(api, peopleRoutes, peopleHandlers(services), auth, audit);
     done();
   });
 }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { may, type Permission, type Role } from '../../domain/access.js';
 import { ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
 import type { ComputerRecord } from '../../store/computer.repository.js';
 
@@ -13,12 +14,26 @@ export function bearerToken(request: FastifyRequest): string {
 export type Actor = {
   /** The API token's id. */
   tokenId: string;
-  /** The token's name, shown as "by …". */
+  /** The user's name (the token's for a token without a user), shown as "by …". */
   name: string;
-  role: string;
+  /** The user's role now (a token without a user: its own). */
+  role: Role;
   /** The caller's address, as the server saw it. */
   from: string;
+  /** The user's id; null for a token without a user (the first admin). */
+  userId: string | null;
+  /** The groups the caller may deploy to; null: every group. */
+  groupScope: string[] | null;
 };
+
+/** Refuses a caller whose role lacks `permission`: 403 naming it. */
+export function requirePermission(actor: Actor, permission: Permission, what: string): void {
+  if (may(actor.role, permission)) return;
+  throw new ForbiddenError(
+    `the ${actor.role} role lacks the "${permission}" permission needed to ${what}`,
+    { permission, role: actor.role },
+  );
+}
 
 export type Authenticator = {
   /** The admin behind a token; throws UnauthorizedError unless it is a valid admin token. */

@@ -1,25 +1,51 @@
 import type { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import type { Services } from '../services/index.js';
+import type { Actor } from './auth.js';
 import type { RouteHandlers } from './register.js';
+import { requestedGroups, requireScope } from './scope.js';
 
 /** Deployments, and the one-action changes: halt, resume, revoke, rollback, promote, redeploy. */
 export function deploymentHandlers(services: Services): RouteHandlers<typeof deploymentRoutes> {
   const { deployments, deploymentActions: actions } = services;
+  /** A scoped caller acts only on a deployment whose every target group is in scope. */
+  const inScope = async (id: string, actor: Actor) => {
+    if (actor.groupScope !== null) requireScope(actor, (await deployments.show(id)).groups);
+  };
   return {
     listDeployments: () => deployments.list(),
-    createDeployment: ({ body, actor }) => deployments.create(body, actor.name),
-    dryRunDeployment: ({ body }) => deployments.dryRun(body),
+    createDeployment: ({ body, actor }) => {
+      requireScope(actor, requestedGroups(body));
+      return deployments.create(body, actor.name);
+    },
+    dryRunDeployment: ({ body, actor }) => {
+      requireScope(actor, requestedGroups(body));
+      return deployments.dryRun(body);
+    },
     getDeployment: ({ params }) => deployments.show(params.id),
     listDeploymentEvents: ({ params }) => actions.listEvents(params.id),
-    haltDeployment: ({ params, body, actor }) =>
-      actions.change(params.id, 'halt', body.reason, actor.name),
-    resumeDeployment: ({ params, body, actor }) =>
-      actions.change(params.id, 'resume', body.reason, actor.name),
-    revokeDeployment: ({ params, body, actor }) =>
-      actions.change(params.id, 'revoke', body.reason, actor.name),
-    rollbackDeployment: ({ params, body, actor }) =>
-      actions.change(params.id, 'rollback', body.reason, actor.name),
-    promoteDeployment: ({ params, actor }) => actions.promote(params.id, actor.name),
-    redeployDeployment: ({ params, body, actor }) => actions.redeploy(params.id, body, actor.name),
+    haltDeployment: async ({ params, body, actor }) => {
+      await inScope(params.id, actor);
+      return actions.change(params.id, 'halt', body.reason, actor.name);
+    },
+    resumeDeployment: async ({ params, body, actor }) => {
+      await inScope(params.id, actor);
+      return actions.change(params.id, 'resume', body.reason, actor.name);
+    },
+    revokeDeployment: async ({ params, body, actor }) => {
+      await inScope(params.id, actor);
+      return actions.change(params.id, 'revoke', body.reason, actor.name);
+    },
+    rollbackDeployment: async ({ params, body, actor }) => {
+      await inScope(params.id, actor);
+      return actions.change(params.id, 'rollback', body.reason, actor.name);
+    },
+    promoteDeployment: async ({ params, actor }) => {
+      await inScope(params.id, actor);
+      return actions.promote(params.id, actor.name);
+    },
+    redeployDeployment: async ({ params, body, actor }) => {
+      await inScope(params.id, actor);
+      return actions.redeploy(params.id, body, actor.name);
+    },
   };
 }

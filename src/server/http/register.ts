@@ -2,18 +2,25 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { describeIssues, fieldIssues } from '../../contracts/parse.js';
-import type {
-  BodyOutput,
-  ParamsOutput,
-  QueryOutput,
-  ResponseOf,
-  RouteDeclaration,
+import {
+  permissionOf,
+  type BodyOutput,
+  type ParamsOutput,
+  type QueryOutput,
+  type ResponseOf,
+  type RouteDeclaration,
 } from '../../contracts/route.js';
 import { loadClassOf } from '../../contracts/route.js';
 import { unstorableIssues } from '../../contracts/text.js';
 import { ValidationError, type FieldIssue } from '../../domain/errors.js';
 import { isAudited, routeAudit, type AuditSink } from './audit-hook.js';
-import { bearerToken, requireComputer, type Actor, type Authenticator } from './auth.js';
+import {
+  bearerToken,
+  requireComputer,
+  requirePermission,
+  type Actor,
+  type Authenticator,
+} from './auth.js';
 
 type Computer = Awaited<ReturnType<Authenticator['computer']>>;
 type Caller = { computer?: Computer; actor?: Actor };
@@ -121,7 +128,13 @@ export function registerRoutes<T extends Record<string, RouteDeclaration>>(
       url: r.path,
       config: { route: name, loadClass: loadClassOf(r) },
       onRequest: async (request) => {
-        callers.set(request, await authenticate(r, auth(), request));
+        const caller = await authenticate(r, auth(), request);
+        // Who first (so the audit names whoever is refused), then whether their role may:
+        // a refusal names the permission it lacks.
+        callers.set(request, caller);
+        if (caller.actor) {
+          requirePermission(caller.actor, permissionOf(r) ?? 'admin', `${r.method} ${r.path}`);
+        }
       },
       ...(audited
         ? {

@@ -13,7 +13,15 @@ import { registerRoutes } from './register.js';
 const services = {
   hub: { closeAll: () => {} },
   auth: {
-    admin: () => Promise.resolve(),
+    admin: () =>
+      Promise.resolve({
+        tokenId: 't',
+        name: 'test',
+        role: 'admin',
+        from: '',
+        userId: null,
+        groupScope: null,
+      }),
     computer: () => Promise.reject(new Error('no computers here')),
   },
 } as unknown as Services;
@@ -74,6 +82,17 @@ describe('the routes and the OpenAPI document', () => {
       requestBody: { required: false },
     });
     expect(paths['/api/v1/updates']?.post).toMatchObject({ requestBody: { required: true } });
+  });
+
+  it("say each person's route's permission, defaulted from the method where not declared", () => {
+    const paths = buildOpenApi('test').paths as Record<string, Record<string, object>>;
+    expect(paths['/api/v1/deployments/{id}/halt']?.post).toMatchObject({
+      'x-permission': 'deploy',
+    });
+    expect(paths['/api/v1/groups']?.get).toMatchObject({ 'x-permission': 'read' });
+    expect(paths['/api/v1/groups']?.post).toMatchObject({ 'x-permission': 'admin' });
+    expect(paths['/api/v1/me']?.get).toMatchObject({ 'x-permission': 'self' });
+    expect(paths['/healthz']?.get).not.toHaveProperty('x-permission');
   });
 });
 

@@ -1,25 +1,42 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isRole } from '../../domain/access.js';
 import type { Clock } from '../../domain/clock.js';
 import { UnauthorizedError } from '../../domain/errors.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
-import type { TokenRepository } from '../../store/token.repository.js';
+import type { TokenRecord, TokenRepository } from '../../store/token.repository.js';
+import type { UserRepository } from '../../store/user.repository.js';
 import type { Actor, Authenticator } from '../http/auth.js';
 import { generateSecret, hashSecret, newId } from './secrets.js';
 
 export type BootstrapResult = { token: string; generated: boolean; file: string | null } | null;
 
-/** Admin tokens and computer credentials; only hashes are stored. */
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Why a token is refused now, or null when it is good. */
+export function tokenRefusal(token: TokenRecord, now: number): string | null {
+  if (token.revokedAt !== null) {
+    return `token ${token.id} was revoked at ${iso(token.revokedAt)} by ${token.revokedBy ?? 'an admin'}`;
+  }
+  if (token.expiresAt !== null && now >= token.expiresAt) {
+    return `token ${token.id} expired at ${iso(token.expiresAt)}`;
+  }
+  return null;
+}
+
+/** API tokens (a user's, or the first admin's) and computer credentials; only hashes are stored. */
 export class AuthService implements Authenticator {
   constructor(
     private readonly tokens: TokenRepository,
+    private readonly users: UserRepository,
     private readonly computers: ComputerRepository,
     private readonly clock: Clock,
   ) {}
 
   /**
    * At first start, creates the first admin token: from RINGMASTER_ADMIN_TOKEN when
-   * given, else generated and written to `<data>/admin-token` (mode 0600).
+   * given, else generated and written to `<data>/admin-token` (mode 0600). It is the
+   * built-in admin: a token without a user, with the admin role and no expiry.
    */
   async bootstrapAdmin(dataDir: string, fromEnv: string | undefined): Promise<BootstrapResult> {
     if ((await this.tokens.count()) > 0) return null;
@@ -39,10 +56,39 @@ export class AuthService implements Authenticator {
     return { token, generated: true, file };
   }
 
+  /** The person behind a token, with their role now: refused when expired, revoked or disabled. */
   async admin(token: string, from: string): Promise<Actor> {
     const row = await this.tokens.findByHash(hashSecret(token));
-    if (!row || row.role !== 'admin') throw new UnauthorizedError('the admin token is not valid');
-    return { tokenId: row.id, name: row.name, role: row.role, from };
+    if (!row) throw new UnauthorizedError('the token is not valid');
+    const refusal = tokenRefusal(row, this.clock.now());
+    if (refusal) throw new UnauthorizedError(refusal);
+    if (row.userId === null) {
+      if (!isRole(row.role)) throw new UnauthorizedError(`token ${row.id} has no known role`);
+      return {
+        tokenId: row.id,
+        name: row.name,
+        role: row.role,
+        from,
+        userId: null,
+        groupScope: null,
+      };
+    }
+    const user = await this.users.find(row.userId);
+    if (!user) throw new UnauthorizedError(`the user of token ${row.id} no longer exists`);
+    if (user.disabledAt !== null) {
+      throw new UnauthorizedError(
+        `user ${user.name} was disabled at ${iso(user.disabledAt)} by ${user.disabledBy ?? 'an admin'}`,
+      );
+    }
+    if (!isRole(user.role)) throw new UnauthorizedError(`user ${user.name} has no known role`);
+    return {
+      tokenId: row.id,
+      name: user.name,
+      role: user.role,
+      from,
+      userId: user.id,
+      groupScope: user.groupScope,
+    };
   }
 
   async computer(token: string): Promise<ComputerRecord> {

@@ -20,6 +20,9 @@ import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
 import { ReportService } from './report.service.js';
+import { OidcService, type OidcOptions } from './oidc.service.js';
+import { TokenService } from './token.service.js';
+import { UserService } from './user.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -33,6 +36,8 @@ export type ServiceOptions = {
   transaction: Transactor;
   /** See EnrollmentOptions; null or absent: every re-image waits for an admin. */
   reimageAutoApproveAfterSeconds?: number | null;
+  /** Sign-in through an OpenID Connect provider; null or absent: off. */
+  oidc?: OidcOptions | null;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -86,12 +91,17 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     engine,
     clock,
   );
+  const tokens = new TokenService(repos.tokens, repos.users, clock);
+  const users = new UserService(repos.users, tokens, clock);
   return {
     hub,
     engine,
     metrics,
-    auth: new AuthService(repos.tokens, repos.computers, clock),
     audit: new AuditService(repos.audit, clock),
+    auth: new AuthService(repos.tokens, repos.users, repos.computers, clock),
+    tokens,
+    users,
+    oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
     computers,

@@ -9,6 +9,7 @@ import * as deploymentPolicy from './2026-12-02-0005-deployment-policy.js';
 import * as trustedEnrollment from './2026-12-02-0010-trusted-enrollment.js';
 import * as wideIntegers from './2026-12-02-0020-wide-integers.js';
 import * as contentScope from './2026-12-02-0021-content-scope.js';
+import * as people from './2026-12-03-0010-people.js';
 import * as audit from './2026-12-03-0020-audit.js';
 import * as progress from './2026-12-03-0050-progress.js';
 
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0010-trusted-enrollment': trustedEnrollment,
   '2026-12-02-0020-wide-integers': wideIntegers,
   '2026-12-02-0021-content-scope': contentScope,
+  '2026-12-03-0010-people': people,
   '2026-12-03-0020-audit': audit,
   '2026-12-03-0050-progress': progress,
 };
