@@ -106,6 +106,13 @@ for (const engine of ENGINES) {
         { route: 'approveReimage', params: [approve ?? ''] },
         { route: 'refuseReimage', params: [refuse ?? ''] },
         { route: 'revokeComputer', params: [computerId ?? ''] },
+        {
+          route: 'createUser',
+          body: { name: 'audited', role: 'viewer', password: 'correct horse battery' },
+        },
+        { route: 'setUser', params: ['audited'], body: { role: 'operator' } },
+        { route: 'createToken', body: { user: 'audited', name: 'audited token' } },
+        { route: 'revokeToken', params: ['(created)'] },
       ];
       expect(calls.map((c) => c.route).sort()).toEqual(mutating);
 
@@ -117,7 +124,7 @@ for (const engine of ENGINES) {
         const res = await send({ ...call, ...(params ? { params } : {}) });
         outcomes.push(`${call.route} ${res.statusCode}`);
         expect(res.statusCode, `${call.route}: ${res.body}`).toBeLessThan(300);
-        if (call.route === 'createEnrollment' || call.route === 'createDeployment') {
+        if (['createEnrollment', 'createDeployment', 'createToken'].includes(call.route)) {
           created = res.json<{ id: string }>().id;
         }
         const left = await since(before);
