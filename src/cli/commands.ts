@@ -36,6 +36,11 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./deployment.command.js')).registerDeploymentCommand,
     },
     {
+      name: 'report',
+      summary: 'reports across the fleet',
+      load: async () => (await import('./report.command.js')).registerReportCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

@@ -15,6 +15,7 @@ import {
   updateView,
 } from './api.js';
 import { deploymentRoutes } from './deployment-routes.js';
+import { reportRoutes } from './report-routes.js';
 import { route } from './route.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
 
@@ -182,5 +183,10 @@ export const fleetRoutes = {
   }),
 };
 
-export const adminRoutes = { ...catalogRoutes, ...fleetRoutes, ...deploymentRoutes };
+export const adminRoutes = {
+  ...catalogRoutes,
+  ...fleetRoutes,
+  ...deploymentRoutes,
+  ...reportRoutes,
+};
 export type AdminRoutes = typeof adminRoutes;

@@ -16,6 +16,7 @@ import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
+import { StatusExplainer } from './status-explainer.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -25,7 +26,7 @@ export type ServiceOptions = {
   /** Real milliseconds between engine ticks. */
   engineIntervalMs: number;
   logError: (error: unknown, message: string) => void;
-  /** Runs work in one transaction (enrollment, re-image approval). */
+  /** Runs work in one transaction (enrollment, re-image approval, deployment actions). */
   transaction: Transactor;
   /** See EnrollmentOptions; null or absent: every re-image waits for an admin. */
   reimageAutoApproveAfterSeconds?: number | null;
@@ -49,6 +50,12 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
     engine.joined(ids),
   );
+  const explainer = new StatusExplainer(
+    repos.deployments,
+    repos.groups,
+    clock,
+    options.checkinIntervalSeconds,
+  );
   const computers = new ComputerService(
     repos.computers,
     repos.groups,
@@ -57,6 +64,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     repos.reimages,
     clock,
     options.checkinIntervalSeconds,
+    explainer,
   );
   const groups = new GroupService(repos.groups, computers, membership, clock);
   const deployments = new DeploymentService(
@@ -66,6 +74,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     groups,
     engine,
     clock,
+    explainer,
   );
   return {
     hub,
@@ -80,6 +89,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     }),
     reimages: new ReimageService(repos, options.transaction, membership, clock),
     deployments,
+    explainer,
     deploymentActions: new DeploymentActionsService(
       repos.deployments,
       repos.events,
@@ -89,6 +99,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       wake,
       engine,
       clock,
+      options.transaction,
     ),
     agent: new AgentService(
       repos.computers,
