@@ -8,6 +8,7 @@ import type {
 import { formatDuration } from '../domain/rollout/duration.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
+import { formatWhy } from './deployment-format.js';
 import { formatRevoked } from './enrollment.command.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
 
@@ -188,7 +189,7 @@ function printComputer(c: ComputerDetailView): void {
   print();
   print('Updates:');
   printTable(
-    ['UPDATE', 'STATE', 'REASON', 'EXIT', 'ATTEMPTS', 'UPDATED', 'MESSAGE'],
+    ['UPDATE', 'STATE', 'REASON', 'EXIT', 'ATTEMPTS', 'UPDATED', 'MESSAGE', 'WHY'],
     c.statuses.map((s) => [
       s.updateId,
       s.state,
@@ -197,6 +198,7 @@ function printComputer(c: ComputerDetailView): void {
       String(s.attempts),
       formatTime(s.updatedAt),
       orDash(s.message),
+      formatWhy(s),
     ]),
     '(no updates assigned)',
   );

@@ -4,6 +4,7 @@ import type {
   DeploymentView,
   DryRunView,
   PhaseView,
+  StatusView,
 } from '../contracts/api.js';
 import { statusStates } from '../domain/status.js';
 import { formatFields, formatTable, formatTime, orDash } from './output.js';
@@ -69,7 +70,31 @@ export function formatSummary(d: DeploymentView): string {
     ['Created', formatTime(d.createdAt)],
     [updatesOf(d).length > 1 ? 'Computer × update' : 'Computers', formatCounts(d)],
     ...perUpdate(d),
+    ...lastHeardLines(d.lastHeard),
   ]);
+}
+
+/** `Last heard (installed): status 2026-…, check-in 2026-…`, one line per state with computers. */
+function lastHeardLines(heard: DeploymentView['lastHeard'] | undefined): [string, string][] {
+  if (!heard) return [];
+  return statusStates
+    .filter((s) => heard[s] !== undefined)
+    .map((s): [string, string] => {
+      const h = heard[s];
+      return [
+        `Last heard (${s})`,
+        `status ${formatTime(h?.statusAt ?? null)}, check-in ${formatTime(h?.checkinAt ?? null)}`,
+      ];
+    });
+}
+
+/** The newest check-in of any computer of a phase. */
+function phaseLastHeard(p: PhaseView): string | null {
+  let newest: string | null = null;
+  for (const h of Object.values(p.lastHeard ?? {})) {
+    if (h.checkinAt !== null && (newest === null || h.checkinAt > newest)) newest = h.checkinAt;
+  }
+  return newest;
 }
 
 const count = (p: PhaseView, ...states: (typeof statusStates)[number][]): string =>
@@ -78,7 +103,7 @@ const count = (p: PhaseView, ...states: (typeof statusStates)[number][]): string
 export function formatPhases(phases: readonly PhaseView[]): string {
   if (phases.length === 0) return '(no phases)';
   return formatTable(
-    ['#', 'PHASE', 'TARGET', 'OPENED', 'SIZE', 'INSTALLED', 'FAILED'],
+    ['#', 'PHASE', 'TARGET', 'OPENED', 'SIZE', 'INSTALLED', 'FAILED', 'CANCELLED', 'LAST HEARD'],
     phases.map((p) => [
       String(p.index + 1),
       p.name,
@@ -87,6 +112,8 @@ export function formatPhases(phases: readonly PhaseView[]): string {
       String(p.size),
       count(p, 'installed', 'not-applicable'),
       count(p, 'failed', 'uninstall-failed'),
+      count(p, 'cancelled'),
+      formatTime(phaseLastHeard(p)),
     ]),
   );
 }
@@ -94,7 +121,7 @@ export function formatPhases(phases: readonly PhaseView[]): string {
 export function formatDeploymentComputers(computers: DeploymentDetailView['computers']): string {
   if (computers.length === 0) return '(no computers)';
   return formatTable(
-    ['HOSTNAME', 'PHASE', 'STATE', 'REASON', 'EXIT CODE', 'UPDATED'],
+    ['HOSTNAME', 'PHASE', 'STATE', 'REASON', 'EXIT CODE', 'UPDATED', 'LAST SEEN', 'WHY'],
     computers.map((s) => [
       s.hostname,
       orDash(s.phase),
@@ -102,8 +129,16 @@ export function formatDeploymentComputers(computers: DeploymentDetailView['compu
       orDash(s.reason),
       orDash(s.exitCode),
       formatTime(s.updatedAt),
+      formatTime(s.lastSeenAt ?? null),
+      formatWhy(s),
     ]),
   );
+}
+
+/** Why a status waits, then `needs investigation: …` when it is stale; `-` for neither. */
+export function formatWhy(s: Pick<StatusView, 'why' | 'stale'>): string {
+  const parts = [s.why, s.stale?.message].filter((p): p is string => typeof p === 'string');
+  return parts.length > 0 ? parts.join('; ') : '-';
 }
 
 export function formatEvents(events: readonly DeploymentEventView[]): string {

@@ -1,5 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
+import type { StaleReportRow } from '../contracts/api.js';
 import type { FailureReportView, ProgressReportView } from '../contracts/report.js';
+import { formatDuration } from '../domain/rollout/duration.js';
 import { statusStates } from '../domain/status.js';
 import { formatTable, formatTime } from './output.js';
 
@@ -107,4 +109,31 @@ export function progressTable(r: ProgressReportView): string {
       r.points.map((p) => [formatTime(p.at), ...states.map((s) => String(p.total[s]))]),
     ),
   ].join('\n');
+}
+
+/** The stale report for people: oldest first, with how long ago each last succeeded. */
+export function formatStale(rows: readonly StaleReportRow[]): string {
+  if (rows.length === 0) return 'No computer needs investigation.';
+  return formatTable(
+    [
+      'HOSTNAME',
+      'UPDATE',
+      'DEPLOYMENT',
+      'STATE',
+      'LAST SUCCEEDED',
+      'FOR',
+      'RECURRENCE',
+      'LAST SEEN',
+    ],
+    rows.map((r) => [
+      r.hostname,
+      r.updateId,
+      r.deploymentId,
+      r.state,
+      r.stale.lastSucceededAt === null ? 'never' : formatTime(r.stale.lastSucceededAt),
+      formatDuration(r.stale.ageSeconds),
+      formatDuration(r.stale.recurrenceSeconds),
+      formatTime(r.lastSeenAt),
+    ]),
+  );
 }

@@ -17,7 +17,9 @@ function format(opts: ReportOptions): 'table' | 'csv' | 'json' {
 export function registerReportCommand(program: Command): void {
   const report = program
     .command('report')
-    .description("a deployment's failures and its progress over time, as tables, CSV or JSON");
+    .description(
+      "a deployment's failures and its progress over time, and the stale computers, as tables, CSV or JSON",
+    );
 
   adminCommand(
     report,
@@ -51,5 +53,21 @@ export function registerReportCommand(program: Command): void {
       const { progressCsv, progressTable } = await import('./report-format.js');
       if (f === 'json') return printJson(answer);
       process.stdout.write(f === 'csv' ? progressCsv(answer) : `${progressTable(answer)}\n`);
+    });
+
+  adminCommand(
+    report,
+    'stale',
+    'computers that need investigation: last success older than the recurrence interval',
+  )
+    .option('--format <format>', 'table (default) or json')
+    .action(async (opts: ReportOptions, cmd: Command) => {
+      const f = format(opts);
+      if (f === 'csv') throw new CliError('--format: the stale report is a table or json', 2);
+      const { client } = await connect(cmd);
+      const rows = await client.staleReport();
+      const { formatStale } = await import('./report-format.js');
+      if (f === 'json') return printJson(rows);
+      process.stdout.write(`${formatStale(rows)}\n`);
     });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { statusStates, failureReasons } from '../domain/status.js';
+import { reportedStates, failureReasons } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
 import { clientPolicies } from './plan.js';
@@ -103,7 +103,7 @@ export const statusReport = z.object({
   seq: z.number().int().positive(),
   updateId: z.string().min(1),
   deploymentId: z.string().min(1).nullable(),
-  state: z.enum(statusStates),
+  state: z.enum(reportedStates),
   reason: z.enum(failureReasons).nullable().default(null),
   exitCode: z.number().int().nullable().default(null),
   /** The tail of the command's output (the agent keeps at most the last 4 KiB); NULs marked. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { absenceKinds } from '../domain/computer-health.js';
-import { failureReasons, statusStates } from '../domain/status.js';
+import { cancellingActions, failureReasons, statusStates } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
 import { clientPolicies, maintenanceWindowSchema } from './plan.js';
@@ -66,6 +66,18 @@ export type EnrollmentView = z.infer<typeof enrollmentView>;
 
 // ---- computers -----------------------------------------------------------
 
+/** "Needs investigation": its last successful run is older than its recurrence interval. */
+export const staleView = z.object({
+  /** The last success, or when it was assigned if it never succeeded. */
+  since: z.string(),
+  lastSucceededAt: z.string().nullable(),
+  ageSeconds: z.number(),
+  /** The recurrence interval it is measured against (the plan's, or its group's). */
+  recurrenceSeconds: z.number(),
+  message: z.string(),
+});
+export type StaleView = z.infer<typeof staleView>;
+
 export const statusView = z.object({
   computerId: z.string(),
   hostname: z.string(),
@@ -79,6 +91,18 @@ export const statusView = z.object({
   attempts: z.number(),
   updatedAt: z.string().nullable(),
   installedAt: z.string().nullable(),
+  // The four below are always sent; optional for answers of older servers.
+  /** Set when `state` is cancelled: the action that did it, the actor, the time. */
+  cancelled: z
+    .object({ by: z.enum(cancellingActions), actor: z.string(), at: z.string() })
+    .nullable()
+    .optional(),
+  /** Why a status that is not final waits (computed); null for a final one. */
+  why: z.string().nullable().optional(),
+  /** The computer's last check-in (`updatedAt` is the status's own time). */
+  lastSeenAt: z.string().nullable().optional(),
+  /** Set when the computer needs investigation (see staleView). */
+  stale: staleView.nullable().optional(),
 });
 export type StatusView = z.infer<typeof statusView>;
 
@@ -215,6 +239,13 @@ export const redeployRequest = z.object({
 });
 export type RedeployRequest = z.infer<typeof redeployRequest>;
 
+/** When the computers in a state were last heard of: the newest status time and check-in. */
+export const lastHeardView = z.partialRecord(
+  z.enum(statusStates),
+  z.object({ statusAt: z.string().nullable(), checkinAt: z.string().nullable() }),
+);
+export type LastHeardView = z.infer<typeof lastHeardView>;
+
 export const phaseView = z.object({
   index: z.number(),
   name: z.string(),
@@ -224,6 +255,8 @@ export const phaseView = z.object({
   promotedAt: z.string().nullable(),
   size: z.number(),
   counts: z.record(z.enum(statusStates), z.number()),
+  /** Per state with computers in it (always sent; optional for answers of older servers). */
+  lastHeard: lastHeardView.optional(),
 });
 export type PhaseView = z.infer<typeof phaseView>;
 
@@ -248,6 +281,8 @@ export const deploymentView = z.object({
   /** Computer × update pairs per status state; every state of the model is present. */
   counts: z.record(z.enum(statusStates), z.number()),
   total: z.number(),
+  /** Per state with computers in it: when they were last heard of (always sent; optional as `updates`). */
+  lastHeard: lastHeardView.optional(),
   /** The same counts for each update alone (always sent; optional as `updates`). */
   countsByUpdate: z.record(z.string(), z.record(z.enum(statusStates), z.number())).optional(),
   phases: z.array(phaseView),
@@ -261,6 +296,18 @@ export const deploymentDetailView = deploymentView.extend({
   computers: z.array(deploymentComputerView),
 });
 export type DeploymentDetailView = z.infer<typeof deploymentDetailView>;
+
+/** One computer × update of a live deployment that needs investigation. */
+export const staleReportRow = z.object({
+  computerId: z.string(),
+  hostname: z.string(),
+  deploymentId: z.string(),
+  updateId: z.string(),
+  state: z.enum(statusStates),
+  lastSeenAt: z.string().nullable(),
+  stale: staleView,
+});
+export type StaleReportRow = z.infer<typeof staleReportRow>;
 
 export const deploymentEventView = z.object({
   /**

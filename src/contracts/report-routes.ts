@@ -1,8 +1,10 @@
+import { z } from 'zod';
+import { staleReportRow } from './api.js';
 import { failureReportQuery, failureReportView, progressReportView } from './report.js';
 import { route } from './route.js';
 import { idParams } from './route-params.js';
 
-/** The reports of a deployment: what failed and where, and its progress over time. */
+/** Reports: a deployment's failures and its progress over time; the fleet's stale computers. */
 export const reportRoutes = {
   getDeploymentFailures: route({
     method: 'GET',
@@ -21,5 +23,13 @@ export const reportRoutes = {
     auth: 'admin',
     params: idParams,
     response: progressReportView,
+  }),
+  staleReport: route({
+    method: 'GET',
+    path: '/api/v1/reports/stale',
+    summary:
+      'Computers that need investigation: their last successful run of an assignment is older than its recurrence interval',
+    auth: 'admin',
+    response: z.array(staleReportRow),
   }),
 };

@@ -2,7 +2,7 @@
  * The state model of one computer × one update. Every state an agent reports is a
  * fact with a time and, for failures, a reason.
  */
-export const statusStates = [
+export const reportedStates = [
   'pending', // assigned; the agent has not reported on it yet
   'downloading',
   'downloaded',
@@ -16,7 +16,15 @@ export const statusStates = [
   'uninstalled',
   'uninstall-failed',
 ] as const;
+
+/** Every state; `cancelled` is the server's (an agent never reports it), set by an admin action. */
+export const statusStates = [
+  ...reportedStates,
+  // a halt, revoke or rollback withdrew it before the agent finished: neither success nor failure
+  'cancelled',
+] as const;
 export type StatusState = (typeof statusStates)[number];
+export type ReportedState = (typeof reportedStates)[number];
 
 /** Why a computer did not get (or keep) an update: each cause told apart in reports. */
 export const failureReasons = [
@@ -35,6 +43,7 @@ export const failureReasons = [
   'agent-stopped',
   'server-unreachable',
   'agent-error',
+  'user-postponed', // the person at the computer put the install off (notify policies)
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
 
@@ -61,6 +70,13 @@ export function countStates(states: Iterable<StatusState>): Record<StatusState, 
   return counts;
 }
 
+/** The admin actions that cancel statuses (see deployment/status-moves.ts). */
+export const cancellingActions = ['halt', 'revoke', 'rollback'] as const;
+export type CancellingAction = (typeof cancellingActions)[number];
+
+/** Who cancelled a status, and when: set only while the state is `cancelled`. */
+export type Cancellation = { by: CancellingAction; actor: string; at: number };
+
 /** What a computer last reported for one update, as stored (nothing yet: state null). */
 export type ReportedStatus = {
   deploymentId: string | null;
@@ -72,4 +88,5 @@ export type ReportedStatus = {
   attempts: number;
   updatedAt: number | null;
   installedAt: number | null;
+  cancelled: Cancellation | null;
 };

@@ -77,6 +77,8 @@ export type TargetStatus = {
   computerId: string;
   hostname: string;
   phase: number | null;
+  /** The computer's last check-in. */
+  lastSeenAt: number | null;
 } & ReportedStatus;
 
 const defaultPlanText = '{"phases":[{"name":"all","percent":100}]}';

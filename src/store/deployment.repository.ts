@@ -211,6 +211,20 @@ export class DeploymentRepository {
     }));
   }
 
+  /** When the phase a computer is placed in opened (null: not placed, or not open yet). */
+  async phaseOpenedFor(deploymentId: string, computerId: string): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('placements as pl')
+      .innerJoin('deployment_phases as p', (join) =>
+        join.onRef('p.deployment_id', '=', 'pl.deployment_id').onRef('p.idx', '=', 'pl.phase'),
+      )
+      .select('p.opened_at')
+      .where('pl.deployment_id', '=', deploymentId)
+      .where('pl.computer_id', '=', computerId)
+      .executeTakeFirst();
+    return row?.opened_at == null ? null : Number(row.opened_at);
+  }
+
   /** Opens a phase once: false when it was already open. */
   async openPhase(deploymentId: string, index: number, now: number): Promise<boolean> {
     const result = await this.db

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { FailureReason, StatusState } from '../domain/status.js';
 import type { TargetStatus } from './deployment.records.js';
+import { cancellationOf } from './status.repository.js';
 import type { Database } from './schema.js';
 
 /**
@@ -104,6 +105,10 @@ export async function targetStatuses(
     's.attempts',
     's.updated_at',
     's.installed_at',
+    's.cancelled_by',
+    's.cancelled_actor',
+    's.cancelled_at',
+    'c.last_seen_at',
   ] as const;
   const placedRows = await db
     .selectFrom('placements as pl')
@@ -136,6 +141,8 @@ export async function targetStatuses(
       attempts: Number(r.attempts ?? 0),
       updatedAt: r.updated_at === null ? null : Number(r.updated_at),
       installedAt: r.installed_at === null ? null : Number(r.installed_at),
+      cancelled: cancellationOf(r.cancelled_by, r.cancelled_actor, r.cancelled_at),
+      lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
     }))
     .sort(
       (a, b) => a.hostname.localeCompare(b.hostname) || a.computerId.localeCompare(b.computerId),

@@ -10,11 +10,12 @@ import type { Database } from './schema.js';
  * (counted per phase and update) and what reaches one computer at check-in.
  */
 
-/** Computer × update pairs of each phase by update, status state and attempts. */
+/** Computer × update pairs of each phase by update, status state and attempts, with when last heard. */
 export async function phaseCounts(db: Kysely<Database>, deploymentId: string): Promise<CountRow[]> {
   const rows = await db
     .selectFrom('placements as pl')
     .innerJoin('deployment_updates as du', 'du.deployment_id', 'pl.deployment_id')
+    .innerJoin('computers as c', 'c.id', 'pl.computer_id')
     .leftJoin('statuses as s', (join) =>
       join.onRef('s.computer_id', '=', 'pl.computer_id').onRef('s.update_id', '=', 'du.update_id'),
     )
@@ -24,6 +25,8 @@ export async function phaseCounts(db: Kysely<Database>, deploymentId: string): P
       's.state',
       's.attempts',
       eb.fn.countAll<number>().as('n'),
+      eb.fn.max('s.updated_at').as('last_status_at'),
+      eb.fn.max('c.last_seen_at').as('last_seen_at'),
     ])
     .where('pl.deployment_id', '=', deploymentId)
     .groupBy(['pl.phase', 'du.update_id', 's.state', 's.attempts'])
@@ -34,6 +37,8 @@ export async function phaseCounts(db: Kysely<Database>, deploymentId: string): P
     state: r.state as StatusState | null,
     attempts: Number(r.attempts ?? 0),
     n: Number(r.n),
+    lastStatusAt: r.last_status_at === null ? null : Number(r.last_status_at),
+    lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
   }));
 }
 

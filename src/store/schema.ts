@@ -205,6 +205,10 @@ export type StatusTable = {
   attempts: Generated<number>;
   updated_at: number;
   installed_at: number | null;
+  /** Set only while state is `cancelled`: halt | revoke | rollback, the actor, the time. */
+  cancelled_by: string | null;
+  cancelled_actor: string | null;
+  cancelled_at: number | null;
 };
 
 export type StatusEventTable = {

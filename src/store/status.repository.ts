@@ -1,7 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { StatusReport } from '../contracts/agent-protocol.js';
-import type { FailureReason, StatusState } from '../domain/status.js';
+import {
+  cancellingActions,
+  type Cancellation,
+  type CancellingAction,
+  type FailureReason,
+  type StatusState,
+} from '../domain/status.js';
 import type { Database, StatusTable } from './schema.js';
+import type { StatusMove } from '../domain/deployment/status-moves.js';
+import { moveStatuses } from './status-moves.queries.js';
 
 /** One computer × update: the last state reported, with its reason and attempts. */
 export type StatusRecord = {
@@ -16,7 +24,19 @@ export type StatusRecord = {
   attempts: number;
   updatedAt: number;
   installedAt: number | null;
+  cancelled: Cancellation | null;
 };
+
+/** The cancellation columns of a status row (all null unless it is cancelled). */
+export function cancellationOf(
+  by: string | null,
+  actor: string | null,
+  at: number | string | null,
+): Cancellation | null {
+  if (by === null || at === null) return null;
+  if (!(cancellingActions as readonly string[]).includes(by)) return null;
+  return { by: by as CancellingAction, actor: actor ?? '', at: Number(at) };
+}
 
 function toRecord(row: Selectable<StatusTable>): StatusRecord {
   return {
@@ -31,11 +51,17 @@ function toRecord(row: Selectable<StatusTable>): StatusRecord {
     attempts: Number(row.attempts),
     updatedAt: Number(row.updated_at),
     installedAt: row.installed_at === null ? null : Number(row.installed_at),
+    cancelled: cancellationOf(row.cancelled_by, row.cancelled_actor, row.cancelled_at),
   };
 }
 
 export class StatusRepository {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Moves a deployment's statuses for an admin action (call it in the action's transaction). */
+  move(deploymentId: string, move: StatusMove): Promise<number> {
+    return moveStatuses(this.db, deploymentId, move);
+  }
 
   /** Deletes every status of a computer; returns how many there were. */
   async deleteForComputer(computerId: string): Promise<number> {
@@ -61,7 +87,8 @@ export class StatusRepository {
    * a resent report is acknowledged and ignored. A report about an update the
    * server does not hold is acknowledged without being stored, so it cannot block
    * the agent's outbox. Whether a report adds an attempt is the caller's rule, asked
-   * with the state stored before it. Returns the highest acknowledged seq.
+   * with the state stored before it; so is whether a report about a cancelled
+   * status applies (`applies`: else it is kept as an event only). Returns the highest acknowledged seq.
    */
   async applyReports(
     computerId: string,
@@ -69,6 +96,10 @@ export class StatusRepository {
     knownUpdateIds: ReadonlySet<string>,
     now: number,
     countsAsAttempt: (previous: StatusState | null, next: StatusState) => boolean,
+    applies: (
+      stored: { state: StatusState; deploymentId: string | null } | null,
+      reported: { state: StatusState; deploymentId: string | null },
+    ) => boolean = () => true,
   ): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const computer = await trx
@@ -78,16 +109,21 @@ export class StatusRepository {
         .executeTakeFirstOrThrow();
       let acked = Number(computer.report_seq);
       const fresh = [...reports].filter((r) => r.seq > acked).sort((a, b) => a.seq - b.seq);
-      // The state before each report, for the caller's attempt rule.
-      const current = new Map<string, StatusState>();
+      // The state before each report, for the caller's attempt rule and late reports.
+      const current = new Map<string, { state: StatusState; deploymentId: string | null }>();
       if (fresh.length > 0) {
         const rows = await trx
           .selectFrom('statuses')
-          .select(['update_id', 'state'])
+          .select(['update_id', 'state', 'deployment_id'])
           .where('computer_id', '=', computerId)
           .where('update_id', 'in', [...new Set(fresh.map((r) => r.updateId))])
           .execute();
-        for (const r of rows) current.set(r.update_id, r.state as StatusState);
+        for (const r of rows) {
+          current.set(r.update_id, {
+            state: r.state as StatusState,
+            deploymentId: r.deployment_id,
+          });
+        }
       }
       for (const report of fresh) {
         acked = report.seq;
@@ -109,8 +145,11 @@ export class StatusRepository {
           })
           .onConflict((oc) => oc.columns(['computer_id', 'seq']).doNothing())
           .execute();
-        const attempt = countsAsAttempt(current.get(report.updateId) ?? null, report.state) ? 1 : 0;
-        current.set(report.updateId, report.state);
+        const before = current.get(report.updateId) ?? null;
+        // Kept as an event; a stale wait does not bring a cancelled assignment back.
+        if (!applies(before, report)) continue;
+        const attempt = countsAsAttempt(before?.state ?? null, report.state) ? 1 : 0;
+        current.set(report.updateId, { state: report.state, deploymentId: report.deploymentId });
         const installedAt = report.state === 'installed' ? observedAt : null;
         await trx
           .insertInto('statuses')
@@ -126,6 +165,9 @@ export class StatusRepository {
             attempts: attempt,
             updated_at: observedAt,
             installed_at: installedAt,
+            cancelled_by: null,
+            cancelled_actor: null,
+            cancelled_at: null,
           })
           .onConflict((oc) =>
             oc.columns(['computer_id', 'update_id']).doUpdateSet((eb) => ({
@@ -138,6 +180,9 @@ export class StatusRepository {
               attempts: eb('statuses.attempts', '+', attempt),
               updated_at: observedAt,
               installed_at: installedAt ?? eb.ref('statuses.installed_at'),
+              cancelled_by: null,
+              cancelled_actor: null,
+              cancelled_at: null,
             })),
           )
           .execute();

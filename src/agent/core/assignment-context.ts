@@ -1,5 +1,5 @@
 import type { Inventory } from '../../contracts/inventory.js';
-import type { FailureReason, StatusState } from '../../domain/status.js';
+import type { FailureReason, ReportedState } from '../../domain/status.js';
 import type { Host } from './host.js';
 import type { Installer } from './installer.js';
 import type { AgentMemory } from './memory.js';
@@ -7,7 +7,7 @@ import type { AgentCredential, ServerClient } from './server-client.js';
 
 /** What a handler says about one step; the cycle turns it into an outbox report. */
 export interface Step {
-  state: StatusState;
+  state: ReportedState;
   reason?: FailureReason;
   exitCode?: number | null;
   output?: string | null;
@@ -28,4 +28,4 @@ export interface AssignmentContext {
 }
 
 /** How an assignment ended this cycle, for the log and for pruning content. */
-export type AssignmentEnd = StatusState | 'awaiting-reboot';
+export type AssignmentEnd = ReportedState | 'awaiting-reboot';

@@ -1,5 +1,5 @@
 import type { Assignment } from '../../contracts/agent-protocol.js';
-import type { StatusState } from '../../domain/status.js';
+import type { ReportedState } from '../../domain/status.js';
 import type { AssignmentContext, AssignmentEnd } from './assignment-context.js';
 import { fetchFiles } from './download.js';
 import type { PendingItem, PendingStage, ToldWait } from './memory.js';
@@ -82,7 +82,7 @@ async function go(
   return { kind: 'go', why };
 }
 
-const waitStates: Record<ToldWait, { state: StatusState; message: (a: Assignment) => string }> = {
+const waitStates: Record<ToldWait, { state: ReportedState; message: (a: Assignment) => string }> = {
   'awaiting-download': {
     state: 'awaiting-user',
     message: () => 'waiting for a local admin to approve the download',

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isExhausted, tallyByUpdate, tallyDeployment, tallyPhases } from './counts.js';
+import { phaseFigures } from '../rollout/gates.js';
+import {
+  isExhausted,
+  lastHeardOf,
+  noStatusState,
+  tallyByUpdate,
+  tallyDeployment,
+  tallyPhases,
+} from './counts.js';
 
 describe('deployment counts', () => {
   it('tallies each phase, with computers without a status as pending', () => {
@@ -71,5 +79,60 @@ describe('counts per update', () => {
     );
     expect(phase).toMatchObject({ size: 4, exhausted: 1 });
     expect(phase?.counts.installed).toBe(3);
+  });
+});
+
+describe('cancelled and last heard', () => {
+  it('counts a computer without a status as cancelled once the deployment gives nothing', () => {
+    expect(noStatusState('active')).toBe('pending');
+    expect(noStatusState('completed')).toBe('pending');
+    expect(noStatusState('halted')).toBe('cancelled');
+    expect(noStatusState('revoked')).toBe('cancelled');
+    const rows = [{ phase: 0, updateId: 'u', state: null, attempts: 0, n: 2 }];
+    const [tally] = tallyPhases(1, rows, 3, noStatusState('halted'));
+    expect(tally?.counts).toMatchObject({ pending: 0, cancelled: 2 });
+    expect(tallyDeployment(tally ? [tally] : [], 1, 'cancelled').cancelled).toBe(3);
+  });
+
+  it('a cancelled status is neither success nor failure for the gates', () => {
+    const f = phaseFigures({ size: 4, counts: { cancelled: 3, installed: 1 } });
+    expect(f).toMatchObject({ succeeded: 1, failed: 0 });
+  });
+
+  it('keeps the newest status time and check-in per state, per phase and overall', () => {
+    const rows = [
+      {
+        phase: 0,
+        updateId: 'u',
+        state: 'failed' as const,
+        attempts: 1,
+        n: 1,
+        lastStatusAt: 5,
+        lastSeenAt: 9,
+      },
+      {
+        phase: 0,
+        updateId: 'u',
+        state: 'failed' as const,
+        attempts: 2,
+        n: 1,
+        lastStatusAt: 7,
+        lastSeenAt: 8,
+      },
+      {
+        phase: 1,
+        updateId: 'u',
+        state: 'failed' as const,
+        attempts: 1,
+        n: 1,
+        lastStatusAt: 6,
+        lastSeenAt: null,
+      },
+    ];
+    const tallies = tallyPhases(2, rows, 3);
+    expect(tallies[0]?.lastHeard.failed).toEqual({ statusAt: 7, checkinAt: 9 });
+    expect(tallies[1]?.lastHeard.failed).toEqual({ statusAt: 6, checkinAt: null });
+    expect(lastHeardOf(tallies).failed).toEqual({ statusAt: 7, checkinAt: 9 });
+    expect(lastHeardOf(tallies).installed).toBeUndefined();
   });
 });

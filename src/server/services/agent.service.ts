@@ -9,6 +9,7 @@ import type {
 import { absencesOf } from '../../contracts/agent-protocol.js';
 import type { MaintenanceWindow } from '../../contracts/plan.js';
 import { countsAsAttempt } from '../../domain/deployment/attempt.js';
+import { lateReportApplies } from '../../domain/deployment/status-moves.js';
 import type { Clock } from '../../domain/clock.js';
 import { silentAbsence } from '../../domain/computer-health.js';
 import { effectivePolicy } from '../../domain/deployment/policy.js';
@@ -179,6 +180,7 @@ export class AgentService {
       known,
       this.clock.now(),
       countsAsAttempt,
+      lateReportApplies,
     );
     await this.options.onReports?.(computerId, [...known]);
     return { ackedSeq };

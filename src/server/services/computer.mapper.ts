@@ -1,7 +1,8 @@
 import type { AbsenceView, ComputerView, StatusView } from '../../contracts/api.js';
 import type { Absence, Health } from '../../domain/computer-health.js';
 import type { Inventory } from '../../contracts/inventory.js';
-import type { ReportedStatus } from '../../domain/status.js';
+import type { Staleness } from '../../domain/deployment/stale.js';
+import type { ReportedStatus, StatusState } from '../../domain/status.js';
 import type { ComputerRecord } from '../../store/computer.repository.js';
 
 /** The inventory of a computer record, without its credential and enrollment facts. */
@@ -75,14 +76,25 @@ export type StatusLike = {
   updateId: string;
 } & ReportedStatus;
 
+/** What is computed about a status at `now`: why it waits, the check-in, staleness. */
+export type StatusFacts = {
+  why: string | null;
+  lastSeenAt: number | null;
+  stale: Staleness | null;
+  /** The state of a computer without a status (noStatusState): pending unless cancelled. */
+  noStatus?: StatusState;
+};
+
+const noFacts: StatusFacts = { why: null, lastSeenAt: null, stale: null };
+
 /** A status; no status yet means the computer is placed but has not reported: pending. */
-export function toStatusView(s: StatusLike): StatusView {
+export function toStatusView(s: StatusLike, facts: StatusFacts = noFacts): StatusView {
   return {
     computerId: s.computerId,
     hostname: s.hostname,
     updateId: s.updateId,
     deploymentId: s.deploymentId,
-    state: s.state ?? 'pending',
+    state: s.state ?? facts.noStatus ?? 'pending',
     reason: s.reason,
     exitCode: s.exitCode,
     output: s.output,
@@ -90,5 +102,19 @@ export function toStatusView(s: StatusLike): StatusView {
     attempts: s.attempts,
     updatedAt: iso(s.updatedAt),
     installedAt: iso(s.installedAt),
+    cancelled: s.cancelled
+      ? { by: s.cancelled.by, actor: s.cancelled.actor, at: new Date(s.cancelled.at).toISOString() }
+      : null,
+    why: facts.why,
+    lastSeenAt: iso(facts.lastSeenAt),
+    stale: facts.stale
+      ? {
+          since: new Date(facts.stale.since).toISOString(),
+          lastSucceededAt: iso(facts.stale.lastSucceededAt),
+          ageSeconds: facts.stale.ageSeconds,
+          recurrenceSeconds: facts.stale.recurrenceSeconds,
+          message: facts.stale.message,
+        }
+      : null,
   };
 }

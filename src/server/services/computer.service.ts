@@ -7,7 +7,8 @@ import type { AbsenceRepository } from '../../store/absence.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { ReimageRepository } from '../../store/reimage.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
-import { toAbsenceView, toComputerView, toStatusView } from './computer.mapper.js';
+import { toAbsenceView, toComputerView } from './computer.mapper.js';
+import type { StatusExplainer } from './status-explainer.js';
 import { toReimageRequestView } from './reimage.service.js';
 
 export class ComputerService {
@@ -20,6 +21,7 @@ export class ComputerService {
     private readonly clock: Clock,
     private readonly checkinIntervalSeconds: number,
     /** Ends the revoked computers' push streams (on every replica). */
+    private readonly explainer: StatusExplainer,
     private readonly onRevoked: (computerIds: string[]) => Promise<void> = () => Promise.resolve(),
   ) {}
 
@@ -66,7 +68,7 @@ export class ComputerService {
     const reimages = await this.reimages.list(row.id);
     return {
       ...toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]),
-      statuses: statuses.map((s) => toStatusView({ ...s, hostname: row.hostname })),
+      statuses: await this.explainer.computerStatuses(row, groups.get(row.id) ?? [], statuses),
       absences: absences.map(toAbsenceView),
       reimageRequests: reimages.map(toReimageRequestView),
     };

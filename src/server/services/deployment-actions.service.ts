@@ -7,10 +7,12 @@ import { phaseGate } from '../../contracts/plan.js';
 import type { DeploymentPlan } from '../../contracts/plan.js';
 import type { Clock } from '../../domain/clock.js';
 import { decideChange } from '../../domain/deployment/state.js';
+import { statusMoveFor } from '../../domain/deployment/status-moves.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
+import type { Transactor } from '../../store/repositories.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
 import type { EngineLoop } from '../engine/engine-loop.js';
 import type { WakeService } from '../notify/wake.service.js';
@@ -21,6 +23,8 @@ function withoutPolicy(plan: DeploymentPlan): Omit<DeploymentPlan, 'policy'> {
   const { policy: _policy, ...rest } = plan;
   return rest;
 }
+
+const movedWord = (action: string): string => (action === 'resume' ? 'pending again' : 'cancelled');
 
 /** Stop, revoke, roll back, promote and redeploy: each one action, each an event with its reason. */
 export class DeploymentActionsService {
@@ -33,7 +37,26 @@ export class DeploymentActionsService {
     private readonly wake: WakeService,
     private readonly engine: Pick<EngineLoop, 'nudge'>,
     private readonly clock: Clock,
+    private readonly transaction: Transactor,
   ) {}
+
+  private eventRow(
+    deploymentId: string,
+    type: string,
+    message: string,
+    actor: string,
+    phase: string | null = null,
+  ) {
+    return {
+      id: newSortableId('evt', this.clock.now()),
+      deployment_id: deploymentId,
+      at: this.clock.now(),
+      type,
+      phase,
+      message,
+      actor,
+    };
+  }
 
   private async event(
     deploymentId: string,
@@ -43,15 +66,7 @@ export class DeploymentActionsService {
     phase: string | null = null,
   ) {
     await this.events.addDeploymentEvents([
-      {
-        id: newSortableId('evt', this.clock.now()),
-        deployment_id: deploymentId,
-        at: this.clock.now(),
-        type,
-        phase,
-        message,
-        actor,
-      },
+      this.eventRow(deploymentId, type, message, actor, phase),
     ]);
   }
 
@@ -82,12 +97,23 @@ export class DeploymentActionsService {
     }
     const now = this.clock.now();
     const why = reason ?? `${action} by ${actor}`;
-    const changed = await this.deployments.transition(id, verdict.from, {
-      state: verdict.to,
-      stateReason: why,
-      waitingFor: null,
-      updatedAt: now,
-      ...(action === 'rollback' ? { action: 'uninstall' } : {}),
+    const move = statusMoveFor(action, actor, now);
+    // The deployment, its computers' statuses and the event change together or not at all.
+    const changed = await this.transaction(async (repos) => {
+      const done = await repos.deployments.transition(id, verdict.from, {
+        state: verdict.to,
+        stateReason: why,
+        waitingFor: null,
+        updatedAt: now,
+        ...(action === 'rollback' ? { action: 'uninstall' } : {}),
+      });
+      if (!done) return false;
+      const moved = move === null ? 0 : await repos.statuses.move(id, move);
+      const what = moved > 0 ? ` (${moved} status(es) ${movedWord(action)})` : '';
+      await repos.events.addDeploymentEvents([
+        this.eventRow(id, action, `${verdict.done}: ${why}${what}`, actor),
+      ]);
+      return true;
     });
     if (!changed) {
       // Someone else changed it between the read and the write.
@@ -97,7 +123,6 @@ export class DeploymentActionsService {
         { state: current },
       );
     }
-    await this.event(id, action, `${verdict.done}: ${why}`, actor);
     // Agents drop pending installs (halt, revoke) or start at once (resume, rollback).
     await this.wake.wakeDeployment(id, `${action}: ${why}`);
     await this.engine.nudge(id);

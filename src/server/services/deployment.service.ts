@@ -15,17 +15,34 @@ import {
 } from '../../domain/errors.js';
 import { dryRun } from '../../domain/rollout/dry-run.js';
 import { availableAtMs, deadlineMs } from '../../domain/rollout/schedule.js';
-import { tallyByUpdate, tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
+import {
+  lastHeardOf,
+  noStatusState,
+  tallyByUpdate,
+  tallyDeployment,
+  tallyPhases,
+  type LastHeard,
+} from '../../domain/deployment/counts.js';
+import type { StatusState } from '../../domain/status.js';
 import { emptyCounts } from '../../domain/status.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
 import type { EngineLoop } from '../engine/engine-loop.js';
-import { toStatusView } from './computer.mapper.js';
 import type { GroupService } from './group.service.js';
+import type { StatusExplainer } from './status-explainer.js';
 import { newId, newSortableId } from './secrets.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function heardView(heard: Partial<Record<StatusState, LastHeard>>) {
+  return Object.fromEntries(
+    Object.entries(heard).map(([state, h]) => [
+      state,
+      { statusAt: iso(h.statusAt), checkinAt: iso(h.checkinAt) },
+    ]),
+  ) as Partial<Record<StatusState, { statusAt: string | null; checkinAt: string | null }>>;
+}
 
 const defaultPlan = { phases: [{ name: 'all', percent: 100 }] };
 
@@ -57,6 +74,7 @@ export class DeploymentService {
     private readonly groups: GroupService,
     private readonly engine: Pick<EngineLoop, 'nudge'>,
     private readonly clock: Clock,
+    private readonly explainer: StatusExplainer,
   ) {}
 
   /**
@@ -205,16 +223,7 @@ export class DeploymentService {
 
   async show(id: string): Promise<DeploymentDetailView> {
     const row = await this.find(id);
-    const { plan } = row;
-    const computers = [];
-    for (const updateId of row.updateIds) {
-      for (const t of await this.deployments.targetStatuses(row.id, updateId)) {
-        computers.push({
-          ...toStatusView({ ...t, updateId }),
-          phase: t.phase === null ? null : (plan.phases[t.phase]?.name ?? null),
-        });
-      }
-    }
+    const computers = await this.explainer.deploymentComputers(row);
     return { ...(await this.summary(row)), computers };
   }
 
@@ -223,7 +232,9 @@ export class DeploymentService {
     const { plan } = row;
     const phaseRows = await this.deployments.phases(row.id);
     const rows = await this.deployments.phaseCounts(row.id);
-    const tallies = tallyPhases(plan.phases.length, rows, plan.maxAttempts);
+    // A halted, revoked or rolled-back deployment gives a computer without a status nothing.
+    const noStatus = noStatusState(row.state);
+    const tallies = tallyPhases(plan.phases.length, rows, plan.maxAttempts, noStatus);
     const phases: PhaseView[] = plan.phases.map((p, index) => {
       const stored = phaseRows.find((r) => r.index === index);
       const tally = tallies[index];
@@ -236,12 +247,13 @@ export class DeploymentService {
         promotedAt: iso(stored?.promotedAt ?? null),
         size: tally?.size ?? 0,
         counts: tally?.counts ?? emptyCounts(),
+        lastHeard: heardView(tally?.lastHeard ?? {}),
       };
     });
     const unplaced = await this.deployments.unplacedCount(row.id);
     // Every unplaced computer is pending for each update.
-    const counts = tallyDeployment(tallies, unplaced * row.updateIds.length);
-    const byUpdate = tallyByUpdate(row.updateIds, rows, unplaced);
+    const counts = tallyDeployment(tallies, unplaced * row.updateIds.length, noStatus);
+    const byUpdate = tallyByUpdate(row.updateIds, rows, unplaced, noStatus);
     return {
       id: row.id,
       updateId: row.updateIds[0] ?? '',
@@ -257,6 +269,7 @@ export class DeploymentService {
       createdAt: new Date(row.createdAt).toISOString(),
       counts,
       total: Object.values(counts).reduce((a, b) => a + b, 0),
+      lastHeard: heardView(lastHeardOf(tallies)),
       countsByUpdate: Object.fromEntries(byUpdate),
       phases,
       plan,

@@ -23,6 +23,7 @@ import { ReportService } from './report.service.js';
 import { OidcService, type OidcOptions } from './oidc.service.js';
 import { TokenService } from './token.service.js';
 import { UserService } from './user.service.js';
+import { StatusExplainer } from './status-explainer.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -32,7 +33,7 @@ export type ServiceOptions = {
   /** Real milliseconds between engine ticks. */
   engineIntervalMs: number;
   logError: (error: unknown, message: string) => void;
-  /** Runs work in one transaction (enrollment, re-image approval). */
+  /** Runs work in one transaction (enrollment, re-image approval, deployment actions). */
   transaction: Transactor;
   /** See EnrollmentOptions; null or absent: every re-image waits for an admin. */
   reimageAutoApproveAfterSeconds?: number | null;
@@ -72,6 +73,12 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
     engine.joined(ids),
   );
+  const explainer = new StatusExplainer(
+    repos.deployments,
+    repos.groups,
+    clock,
+    options.checkinIntervalSeconds,
+  );
   const computers = new ComputerService(
     repos.computers,
     repos.groups,
@@ -80,6 +87,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     repos.reimages,
     clock,
     options.checkinIntervalSeconds,
+    explainer,
     (ids) => wake.disconnect(ids),
   );
   const groups = new GroupService(repos.groups, computers, membership, clock);
@@ -90,6 +98,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     groups,
     engine,
     clock,
+    explainer,
   );
   const tokens = new TokenService(repos.tokens, repos.users, clock);
   const users = new UserService(repos.users, tokens, clock);
@@ -112,6 +121,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     reimages: new ReimageService(repos, options.transaction, membership, clock),
     deployments,
     reports: new ReportService(repos.deployments, repos.analysis),
+    explainer,
     deploymentActions: new DeploymentActionsService(
       repos.deployments,
       repos.events,
@@ -121,6 +131,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       wake,
       engine,
       clock,
+      options.transaction,
     ),
     agent: new AgentService(
       repos.computers,
