@@ -37,7 +37,8 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
     },
     {
       name: 'report',
-      summary: "a deployment's failures and its progress over time, as tables, CSV or JSON",
+      summary:
+        "a deployment's failures and its progress over time, and the stale computers, as tables, CSV or JSON",
       load: async () => (await import('./report.command.js')).registerReportCommand,
     },
     {
