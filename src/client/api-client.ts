@@ -60,7 +60,15 @@ export function createClient<T extends Routes>(routes: T, options: ClientOptions
         : r.body === 'octet-stream'
           ? (body as { stream: Readable; size: number })
           : { json: body };
-    const res = await send(options.token, r.method, url, base, payload, connection);
+    const res = await send(
+      options.token,
+      r.method,
+      url,
+      base,
+      payload,
+      connection,
+      r.response === 'csv',
+    );
     return { status: res.status, body: check(r, path, res.body) };
   };
   const methods = Object.fromEntries(
@@ -106,10 +114,11 @@ async function send(
   base: string,
   body: Payload,
   connection: { ca: string | undefined; dispatcher: Dispatcher | undefined },
+  textAnswer = false,
 ): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${token}`,
-    accept: 'application/json',
+    accept: textAnswer ? 'text/csv, application/json' : 'application/json',
   };
   let payload: string | Readable | undefined;
   if (body && 'json' in body) {
@@ -154,6 +163,7 @@ async function send(
         : { error: 'http-error', message: text.trim().slice(0, 200) || `HTTP ${res.statusCode}` },
     );
   }
+  if (textAnswer) return { status: res.statusCode, body: text };
   if (parsed === undefined && text !== '') {
     const path = new URL(url).pathname;
     throw new ConnectionError(

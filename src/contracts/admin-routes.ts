@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
   addGroupMembersRequest,
-  computerDetailView,
   computerView,
   createEnrollmentRequest,
   createGroupRequest,
@@ -16,6 +15,8 @@ import {
 } from './api.js';
 import { deploymentRoutes } from './deployment-routes.js';
 import { route } from './route.js';
+import { scanRoutes } from './scan-routes.js';
+import { computerScanDetailView } from './scan.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
@@ -96,7 +97,7 @@ export const fleetRoutes = {
     summary: 'One computer (by id or hostname) with its statuses',
     auth: 'admin',
     params: idParams,
-    response: computerDetailView,
+    response: computerScanDetailView,
   }),
   revokeComputer: route({
     method: 'POST',
@@ -182,5 +183,10 @@ export const fleetRoutes = {
   }),
 };
 
-export const adminRoutes = { ...catalogRoutes, ...fleetRoutes, ...deploymentRoutes };
+export const adminRoutes = {
+  ...catalogRoutes,
+  ...fleetRoutes,
+  ...deploymentRoutes,
+  ...scanRoutes,
+};
 export type AdminRoutes = typeof adminRoutes;

@@ -15,11 +15,16 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 const mediaTypes: Record<RawContent, string> = {
   'octet-stream': 'application/octet-stream',
   'event-stream': 'text/event-stream',
+  csv: 'text/csv',
 };
 
 function content(body: z.ZodType | RawContent) {
   return typeof body === 'string'
-    ? { [mediaTypes[body]]: { schema: { type: 'string', format: 'binary' } } }
+    ? {
+        [mediaTypes[body]]: {
+          schema: body === 'csv' ? { type: 'string' } : { type: 'string', format: 'binary' },
+        },
+      }
     : { 'application/json': { schema: jsonSchema(body) } };
 }
 

@@ -9,8 +9,8 @@ import type { z } from 'zod';
 /** Who may call: an admin token, a computer's own credential, or anyone. */
 export type AuthKind = 'admin' | 'computer' | 'public';
 
-/** A body or answer that is not JSON: raw bytes, or a Server-Sent Events stream. */
-export type RawContent = 'octet-stream' | 'event-stream';
+/** A body or answer that is not JSON: raw bytes, a Server-Sent Events stream, or CSV text. */
+export type RawContent = 'octet-stream' | 'event-stream' | 'csv';
 
 export type RouteDeclaration = {
   method: 'GET' | 'POST' | 'PUT';
@@ -70,7 +70,9 @@ export type QueryOutput<R extends RouteDeclaration> = R['query'] extends z.ZodOb
 /** What the route answers on success. */
 export type ResponseOf<R extends RouteDeclaration> = R['response'] extends z.ZodType
   ? z.output<R['response']>
-  : unknown;
+  : R['response'] extends 'csv'
+    ? string
+    : unknown;
 
 type Optional<T> = undefined extends T ? [T?] : [T];
 /** A query whose every field is optional may be left out. */

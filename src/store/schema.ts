@@ -67,6 +67,8 @@ export type ComputerTable = {
   enrollment_nonce_hash: string | null;
   revoked_at: number | null;
   revoked_by: string | null;
+  /** The agent's last scan with every finding acknowledged (told at check-in). */
+  scanned_at: number | null;
 };
 
 /** A claimed re-image of `computer_id`, waiting for (or given) an admin's decision. */
@@ -202,6 +204,17 @@ export type StatusEventTable = {
   received_at: number;
 };
 
+/** What the scan found of one update on one computer. */
+export type ScanResultTable = {
+  computer_id: string;
+  update_id: string;
+  /** found | not-found | error */
+  result: string;
+  message: string | null;
+  detected_at: number;
+  changed_at: number;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   blobs: BlobTable;
@@ -221,4 +234,5 @@ export type Database = {
   absences: AbsenceTable;
   statuses: StatusTable;
   status_events: StatusEventTable;
+  scan_results: ScanResultTable;
 };

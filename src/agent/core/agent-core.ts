@@ -25,6 +25,7 @@ import {
   type RestartOutcome,
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
+import { loadScanState, runScan } from './scan.js';
 import {
   retryAfterOf,
   ServerCallError,
@@ -75,6 +76,8 @@ const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
  */
 export class AgentCore {
   private readonly outbox: Outbox;
+  /** An admin asked for a scan (push `kind: scan`): the next cycle sends every finding. */
+  private fullScanAsked = false;
 
   constructor(private readonly options: AgentCoreOptions) {
     this.outbox = new Outbox(options.host.storage);
@@ -99,6 +102,11 @@ export class AgentCore {
         : detail;
     const state = await loadAbsences(host.storage);
     await saveAbsences(host.storage, noteStop(state, this.options.now(), why));
+  }
+
+  /** The next cycle's scan sends every finding, not only the changes. */
+  requestScan(): void {
+    this.fullScanAsked = true;
   }
 
   async runCycle(): Promise<CycleResult> {
@@ -143,9 +151,14 @@ export class AgentCore {
 
     const absent = await loadAbsences(host.storage);
     const absences = absencesToSend(absent, this.options.now());
+    const { scannedAt } = await loadScanState(host.storage);
     let checkin;
     try {
-      checkin = await client.checkin(auth, { inventory, absences });
+      checkin = await client.checkin(auth, {
+        inventory,
+        absences,
+        ...(scannedAt === null ? {} : { scannedAt }),
+      });
     } catch (error) {
       await this.publish(auth, memory, null);
       if (error instanceof ServerCallError && (error.status === 401 || error.status === 403)) {
@@ -226,6 +239,7 @@ export class AgentCore {
     }
     await host.content.prune(keepContent);
     if (!flushBroken) await this.flush(auth);
+    await this.scan(auth, inventory, checkin.scanRulesVersion, memory);
 
     const rebooting = checkin.assignments.filter((a) =>
       results.some(
@@ -246,6 +260,25 @@ export class AgentCore {
       assignments: results,
       nextDueAt: this.nextDueAt(memory, restart),
     };
+  }
+
+  /** Looks at what is really installed and tells the server what changed. */
+  private async scan(
+    auth: AgentCredential,
+    inventory: Awaited<ReturnType<Host['inventory']>>,
+    version: string | undefined,
+    memory: AgentMemory,
+  ): Promise<void> {
+    const full = this.fullScanAsked;
+    this.fullScanAsked = false;
+    const { host, client, now } = this.options;
+    const busy = new Set(Object.keys(memory.running));
+    const outcome = await runScan({ host, client, auth, inventory, version, full, busy, now });
+    if (outcome.kind === 'scanned') this.emit({ type: 'scanned', ...outcome, full });
+    if (outcome.kind === 'failed') {
+      if (full) this.fullScanAsked = true;
+      this.emit({ type: 'scan-failed', message: outcome.message });
+    }
   }
 
   /** The computer's credential, once enrolled (the push channel needs it). */

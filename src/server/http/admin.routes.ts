@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogRoutes, fleetRoutes } from '../../contracts/admin-routes.js';
 import { deploymentRoutes } from '../../contracts/deployment-routes.js';
+import { scanRoutes } from '../../contracts/scan-routes.js';
 import type { Services } from '../services/index.js';
 import { catalogHandlers } from './catalog.routes.js';
 import { deploymentHandlers } from './deployment.routes.js';
 import { fleetHandlers } from './fleet.routes.js';
 import { registerRoutes } from './register.js';
+import { scanHandlers } from './scan.routes.js';
 
 /** The admin API: every call authenticated with an admin token; the logic is in the services. */
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
@@ -18,6 +20,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, catalogRoutes, catalogHandlers(services), auth);
     registerRoutes(api, fleetRoutes, fleetHandlers(services), auth);
     registerRoutes(api, deploymentRoutes, deploymentHandlers(services), auth);
+    registerRoutes(api, scanRoutes, scanHandlers(services), auth);
     done();
   });
 }

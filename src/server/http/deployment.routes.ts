@@ -4,12 +4,15 @@ import type { RouteHandlers } from './register.js';
 
 /** Deployments, and the one-action changes: halt, resume, revoke, rollback, promote, redeploy. */
 export function deploymentHandlers(services: Services): RouteHandlers<typeof deploymentRoutes> {
-  const { deployments, deploymentActions: actions } = services;
+  const { deployments, deploymentActions: actions, scans } = services;
   return {
     listDeployments: () => deployments.list(),
     createDeployment: ({ body, actor }) => deployments.create(body, actor.name),
     dryRunDeployment: ({ body }) => deployments.dryRun(body),
-    getDeployment: ({ params }) => deployments.show(params.id),
+    getDeployment: async ({ params }) => {
+      const view = await deployments.show(params.id);
+      return { ...view, discrepancies: await scans.discrepancies({ deploymentId: view.id }) };
+    },
     listDeploymentEvents: ({ params }) => actions.listEvents(params.id),
     haltDeployment: ({ params, body, actor }) =>
       actions.change(params.id, 'halt', body.reason, actor.name),

@@ -16,6 +16,8 @@ import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
+import { ComplianceService } from './compliance.service.js';
+import { ScanService } from './scan.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -67,9 +69,12 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     engine,
     clock,
   );
+  const scans = new ScanService(repos.scans, repos.updates, computers, groups, wake, clock);
   return {
     hub,
     engine,
+    scans,
+    compliance: new ComplianceService(repos.scans, repos.computers, repos.groups, scans, clock),
     auth: new AuthService(repos.tokens, repos.computers, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
@@ -102,6 +107,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       {
         checkinIntervalSeconds: options.checkinIntervalSeconds,
         onReports: (computerId, updateIds) => engine.reported(computerId, updateIds),
+        scanRulesVersion: (platform) => scans.rulesVersion(platform),
       },
     ),
   };
