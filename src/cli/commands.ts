@@ -36,6 +36,17 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./deployment.command.js')).registerDeploymentCommand,
     },
     {
+      name: 'scan',
+      summary:
+        'ask a computer (or every computer of --group) to scan now for what is really installed',
+      load: async () => (await import('./scan.command.js')).registerScanCommand,
+    },
+    {
+      name: 'report',
+      summary: 'reports on the fleet, from the scan',
+      load: async () => (await import('./report.command.js')).registerReportCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

@@ -10,6 +10,8 @@ import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { formatRevoked } from './enrollment.command.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
+import { printComputerScan } from './scan-format.js';
+import type { ComputerScanDetailView } from '../contracts/scan.js';
 
 /** `online`, `offline since 2026-11-25 10:00:00Z`, `never-seen`. */
 export function formatHealth(h: ComputerView['health']): string {
@@ -76,7 +78,7 @@ export function registerComputerCommand(program: Command): void {
   adminCommand(
     computer,
     'show <id-or-hostname>',
-    'show a computer: its inventory, health, absences and the state of each update',
+    'show a computer: its inventory, health, absences, the state of each update and its scan',
   ).action(async (idOrHostname: string, _opts: unknown, cmd: Command) => {
     const { client, json } = await connect(cmd);
     const found = await client.getComputer(idOrHostname);
@@ -146,7 +148,9 @@ function printReimageRequests(list: ReimageRequestView[], empty: string): void {
   );
 }
 
-function printComputer(c: ComputerDetailView): void {
+function printComputer(
+  c: ComputerDetailView & Partial<Pick<ComputerScanDetailView, 'scans' | 'discrepancies'>>,
+): void {
   print(
     formatFields([
       ['Hostname', c.hostname],
@@ -200,4 +204,5 @@ function printComputer(c: ComputerDetailView): void {
     ]),
     '(no updates assigned)',
   );
+  printComputerScan(c);
 }

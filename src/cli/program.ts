@@ -3,7 +3,9 @@ import { registerComputerCommand } from './computer.command.js';
 import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
 import { registerGroupCommand } from './group.command.js';
+import { registerReportCommand } from './report.command.js';
 import { rootProgram, type Register } from './root.js';
+import { registerScanCommand } from './scan.command.js';
 import { registerUpdateCommand } from './update.command.js';
 
 export { runCli, type Register } from './root.js';
@@ -21,6 +23,8 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerComputerCommand,
     registerGroupCommand,
     registerDeploymentCommand,
+    registerScanCommand,
+    registerReportCommand,
     ...more,
   ]) {
     register(program);

@@ -127,13 +127,15 @@ export type ComplianceReport = z.infer<typeof complianceReport>;
 
 /** `computer show`: the computer, what its scan found, and where it disagrees with the statuses. */
 export const computerScanDetailView = computerDetailView.extend({
-  scans: z.array(scanView),
-  discrepancies: z.array(discrepancyView),
+  /** Empty from a server without the scan. */
+  scans: z.array(scanView).default([]),
+  discrepancies: z.array(discrepancyView).default([]),
 });
 export type ComputerScanDetailView = z.infer<typeof computerScanDetailView>;
 
 /** `deployment show`: the deployment, and its computers where the scan disagrees. */
 export const deploymentScanDetailView = deploymentDetailView.extend({
-  discrepancies: z.array(discrepancyView),
+  /** Empty from a server without the scan. */
+  discrepancies: z.array(discrepancyView).default([]),
 });
 export type DeploymentScanDetailView = z.infer<typeof deploymentScanDetailView>;
