@@ -13,7 +13,7 @@ import {
 import type { Host } from './host.js';
 import type { Installer } from './installer.js';
 import { applyUserRequests, pendingUpdates, type PendingRestartView } from './local-user.js';
-import { loadMemory, saveMemory, type AgentMemory } from './memory.js';
+import { loadMemory, nextDueAt, saveMemory, type AgentMemory } from './memory.js';
 import { Outbox } from './outbox.js';
 import {
   fail,
@@ -25,6 +25,7 @@ import {
   type RestartOutcome,
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
+import { CREDENTIAL_KEY, enrollmentNonce, loadCredential } from './credential.js';
 import { loadScanState, runScan } from './scan.js';
 import {
   retryAfterOf,
@@ -56,10 +57,6 @@ export interface AgentCoreOptions {
   onEvent?: (event: CycleEvent) => void;
 }
 
-const CREDENTIAL_KEY = 'credential';
-const NONCE_KEY = 'enrollment-nonce';
-/** How soon to look again at an install a killed agent process left running. */
-const RUNNING_RECHECK_MS = 30_000;
 const MAX_MESSAGE = 2000;
 const MAX_OUTPUT = 8192;
 const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
@@ -122,7 +119,7 @@ export class AgentCore {
         return fail('enroll', false, 'not enrolled and no enrollment token given');
       }
       try {
-        const nonce = await this.enrollmentNonce();
+        const nonce = await enrollmentNonce(host.storage);
         auth = await client.enroll({ enrollmentToken: token, inventory, nonce });
       } catch (error) {
         await this.noteFailure(error);
@@ -258,7 +255,7 @@ export class AgentCore {
       computerId: auth.computerId,
       nextCheckinSeconds: checkin.nextCheckinSeconds,
       assignments: results,
-      nextDueAt: this.nextDueAt(memory, restart),
+      nextDueAt: nextDueAt(memory, restart, this.options.now().getTime()),
     };
   }
 
@@ -357,22 +354,6 @@ export class AgentCore {
     await user.publish(view);
   }
 
-  private nextDueAt(memory: AgentMemory, restart: PendingRestartView | null): string | null {
-    const now = this.options.now().getTime();
-    const times: number[] = [];
-    for (const item of Object.values(memory.pending)) {
-      if (item.policy === 'scheduled' && item.installAt) times.push(Date.parse(item.installAt));
-      if (item.deadline) times.push(Date.parse(item.deadline));
-    }
-    // An install left running by a killed agent process: look again soon.
-    if (Object.keys(memory.running).length > 0) times.push(now + RUNNING_RECHECK_MS);
-    if (restart?.automatic && restart.postponedUntil) {
-      times.push(Date.parse(restart.postponedUntil));
-    }
-    const future = times.filter((t) => Number.isFinite(t) && t > now);
-    return future.length === 0 ? null : new Date(Math.min(...future)).toISOString();
-  }
-
   /** A check-in (or enrollment) that could not reach the server starts an outage. */
   private async noteFailure(error: unknown, known?: AbsenceState): Promise<void> {
     if (!isOutage(error)) return;
@@ -411,28 +392,8 @@ export class AgentCore {
     }
   }
 
-  /** Kept before the first try: the server knows a retry as this agent, not a re-image. */
-  private async enrollmentNonce(): Promise<string> {
-    const { storage } = this.options.host;
-    const kept = await storage.get(NONCE_KEY);
-    if (kept) return kept;
-    const nonce = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll('-', '');
-    await storage.put(NONCE_KEY, nonce);
-    return nonce;
-  }
-
   private async loadCredential(): Promise<AgentCredential | null> {
-    const raw = await this.options.host.storage.get(CREDENTIAL_KEY);
-    if (!raw) return null;
-    try {
-      const value = JSON.parse(raw) as Partial<AgentCredential>;
-      if (typeof value.computerId === 'string' && typeof value.credential === 'string') {
-        return { computerId: value.computerId, credential: value.credential };
-      }
-    } catch {
-      // A damaged credential file is as good as none: enroll again.
-    }
-    return null;
+    return await loadCredential(this.options.host.storage);
   }
 
   private emit(event: CycleEvent): void {
