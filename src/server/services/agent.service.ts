@@ -114,7 +114,10 @@ export class AgentService {
         nextCheckinSeconds = Math.min(nextCheckinSeconds, untilWindow);
       }
     }
-    const scanRulesVersion = await this.options.scanRulesVersion?.(inventory);
+    // The scan never fails a check-in: an unreadable catalog only leaves the version out.
+    const scanRulesVersion = await this.options
+      .scanRulesVersion?.(inventory)
+      .catch(() => undefined);
     return {
       computerId,
       assignments,
