@@ -52,6 +52,7 @@ for (const engine of ENGINES) {
         reimageCount: 0,
         revokedAt: null,
         revokedBy: null,
+        scannedAt: null,
       });
 
       await repos.computers.reimage('cmp_a', 'hash-b', { ...inventory, freeDiskMB: 12.5 }, 2_000);

@@ -14,10 +14,18 @@ import {
 } from '../contracts/agent-protocol.js';
 import { agentPaths } from '../contracts/agent-routes.js';
 import {
+  scanReportResponse,
+  scanRulesResponse,
+  type ScanReportInput,
+  type ScanReportResponse,
+  type ScanRulesResponse,
+} from '../contracts/scan.js';
+import {
   ServerCallError,
   type AgentCredential,
   type DownloadSink,
   type ServerClient,
+  type WakeKind,
   type WakeStatus,
 } from './core/server-client.js';
 import { tlsFailure } from '../client/tls.js';
@@ -84,6 +92,20 @@ export class HttpServerClient implements ServerClient {
     return await this.post(agentPaths.reports(auth.computerId), auth, body, reportsResponse);
   }
 
+  async scanRules(auth: AgentCredential): Promise<ScanRulesResponse> {
+    return await this.call(
+      'GET',
+      agentPaths.scanRules(auth.computerId),
+      auth,
+      undefined,
+      scanRulesResponse,
+    );
+  }
+
+  async scan(auth: AgentCredential, body: ScanReportInput): Promise<ScanReportResponse> {
+    return await this.post(agentPaths.scan(auth.computerId), auth, body, scanReportResponse);
+  }
+
   async download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void> {
     const offset = sink.size;
     const headers: Record<string, string> = this.headers(auth);
@@ -123,7 +145,7 @@ export class HttpServerClient implements ServerClient {
    */
   async wake(
     auth: AgentCredential,
-    onWake: () => void,
+    onWake: (kind: WakeKind) => void,
     signal: AbortSignal,
     onStatus?: (status: WakeStatus) => void,
   ): Promise<void> {
@@ -159,7 +181,7 @@ export class HttpServerClient implements ServerClient {
 
   private async holdWake(
     auth: AgentCredential,
-    onWake: () => void,
+    onWake: (kind: WakeKind) => void,
     signal: AbortSignal,
     onConnected: () => void,
   ): Promise<void> {
@@ -187,7 +209,7 @@ export class HttpServerClient implements ServerClient {
     try {
       for await (const chunk of response.body) {
         for (const event of parser.push(decoder.decode(chunk as Buffer, { stream: true }))) {
-          if (event.event === 'checkin') onWake();
+          if (event.event === 'checkin') onWake(wakeKindOf(event.data));
         }
       }
     } catch (error) {
@@ -205,8 +227,22 @@ export class HttpServerClient implements ServerClient {
     payload: unknown,
     schema: T,
   ): Promise<z.infer<T>> {
-    const headers = { ...this.headers(auth), 'content-type': 'application/json' };
-    const response = await this.send('POST', path, headers, JSON.stringify(payload));
+    return await this.call('POST', path, auth, payload, schema);
+  }
+
+  private async call<T extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    auth: AgentCredential | null,
+    payload: unknown,
+    schema: T,
+  ): Promise<z.infer<T>> {
+    const headers =
+      method === 'POST'
+        ? { ...this.headers(auth), 'content-type': 'application/json' }
+        : this.headers(auth);
+    const body = method === 'POST' ? JSON.stringify(payload) : undefined;
+    const response = await this.send(method, path, headers, body);
     if (response.statusCode < 200 || response.statusCode >= 300) throw await errorFrom(response);
     let json: unknown;
     try {
@@ -314,4 +350,14 @@ function unreachable(error: unknown): ServerCallError {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The kind a wake-up's data names; anything else (an older server's data) is a check-in. */
+export function wakeKindOf(data: string): WakeKind {
+  try {
+    const value = JSON.parse(data) as { kind?: unknown };
+    return value.kind === 'scan' ? 'scan' : 'checkin';
+  } catch {
+    return 'checkin';
+  }
 }

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AgentCredential, ServerClient, WakeStatus } from './core/server-client.js';
+import type { AgentCredential, ServerClient, WakeKind, WakeStatus } from './core/server-client.js';
 
 /** After the server refused the push channel (or before enrollment): try again then. */
 export const PUSH_RETRY_MS = 5 * 60_000;
@@ -12,8 +12,8 @@ export interface PushHolderOptions {
   credential: () => Promise<AgentCredential | null>;
   /** Aborting it closes the channel for good. */
   signal: AbortSignal;
-  /** "Check in now" from the server. */
-  onWake: () => void;
+  /** "Check in now" from the server (`scan`: and send a full scan). */
+  onWake: (kind: WakeKind) => void;
   onStatus: (status: WakeStatus) => void;
   onRefused: (message: string) => void;
 }

@@ -110,6 +110,21 @@ export function describeEvent(event: CycleEvent): LogLine {
         updates: event.updates,
         text: `restart for ${event.updates.join(', ')}: ${event.message}`,
       };
+    case 'scanned':
+      return {
+        event: event.type,
+        findings: event.findings,
+        sent: event.sent,
+        rulesFetched: event.rulesFetched,
+        full: event.full,
+        text: `scan: ${event.findings} update(s) looked at, ${event.sent} finding(s) sent${event.full ? ' (full scan, asked for)' : ''}${event.rulesFetched ? '; rules fetched' : ''}`,
+      };
+    case 'scan-failed':
+      return {
+        event: event.type,
+        message: event.message,
+        text: `scan not delivered (sent again next cycle): ${event.message}`,
+      };
   }
 }
 

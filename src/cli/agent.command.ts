@@ -181,8 +181,13 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
           client,
           credential: () => core.credential(),
           signal: stop.pushSignal,
-          onWake: () => {
-            log({ event: 'wake', text: 'the server asked for a check-in now' });
+          onWake: (kind) => {
+            if (kind === 'scan') core.requestScan();
+            const text =
+              kind === 'scan'
+                ? 'the server asked for a scan now'
+                : 'the server asked for a check-in now';
+            log({ event: 'wake', kind, text });
             stop.nudge();
           },
           onStatus: (status) => log(describeWake(status)),

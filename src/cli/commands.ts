@@ -38,7 +38,7 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
     {
       name: 'report',
       summary:
-        "a deployment's failures and its progress over time, and the stale computers, as tables, CSV or JSON",
+        "a deployment's failures and progress over time; stale computers; compliance and discrepancies from the scan",
       load: async () => (await import('./report.command.js')).registerReportCommand,
     },
     {
@@ -71,6 +71,12 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       name: 'logout',
       summary: 'forget the token `ringmaster login` stored (revoke it with `token revoke`)',
       load: async () => (await import('./login.command.js')).registerLogoutCommand,
+    },
+    {
+      name: 'scan',
+      summary:
+        'ask a computer (or every computer of --group) to scan now for what is really installed',
+      load: async () => (await import('./scan.command.js')).registerScanCommand,
     },
     {
       name: 'server',

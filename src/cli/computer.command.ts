@@ -11,6 +11,8 @@ import { adminCommand, connect } from './connection.js';
 import { formatWhy } from './deployment-format.js';
 import { formatRevoked } from './enrollment.command.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
+import { printComputerScan } from './scan-format.js';
+import type { ComputerScanDetailView } from '../contracts/scan.js';
 
 /** `online`, `offline since 2026-11-25 10:00:00Z`, `never-seen`. */
 export function formatHealth(h: ComputerView['health']): string {
@@ -77,7 +79,7 @@ export function registerComputerCommand(program: Command): void {
   adminCommand(
     computer,
     'show <id-or-hostname>',
-    'show a computer: its inventory, health, absences and the state of each update',
+    'show a computer: its inventory, health, absences, the state of each update and its scan',
   ).action(async (idOrHostname: string, _opts: unknown, cmd: Command) => {
     const { client, json } = await connect(cmd);
     const found = await client.getComputer(idOrHostname);
@@ -147,7 +149,9 @@ function printReimageRequests(list: ReimageRequestView[], empty: string): void {
   );
 }
 
-function printComputer(c: ComputerDetailView): void {
+function printComputer(
+  c: ComputerDetailView & Partial<Pick<ComputerScanDetailView, 'scans' | 'discrepancies'>>,
+): void {
   print(
     formatFields([
       ['Hostname', c.hostname],
@@ -202,4 +206,5 @@ function printComputer(c: ComputerDetailView): void {
     ]),
     '(no updates assigned)',
   );
+  printComputerScan(c);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
+import { printDiscrepancies } from './scan-format.js';
 import { registerDeploymentActions } from './deployment-actions.command.js';
 import {
   currentPhase,
@@ -104,6 +105,11 @@ export function registerDeploymentCommand(program: Command): void {
     print(formatPhases(found.phases));
     print();
     print(formatDeploymentComputers(found.computers));
+    if (found.discrepancies.length > 0) {
+      print();
+      print('Discrepancies (status says installed, the scan does not find it):');
+      printDiscrepancies(found.discrepancies);
+    }
   });
 
   registerDeploymentActions(deployment);

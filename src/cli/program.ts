@@ -12,6 +12,7 @@ import {
 } from './login.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { rootProgram, type Register } from './root.js';
+import { registerScanCommand } from './scan.command.js';
 import { registerUpdateCommand } from './update.command.js';
 import { registerUserCommand } from './user.command.js';
 
@@ -37,6 +38,7 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerLoginCommand,
     registerWhoamiCommand,
     registerLogoutCommand,
+    registerScanCommand,
     ...more,
   ]) {
     register(program);

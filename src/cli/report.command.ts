@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { adminCommand, connect } from './connection.js';
 import { CliError, printJson } from './output.js';
+import { registerScanReports } from './report-scan.js';
 
 /** Reports for charts and spreadsheets: a deployment's failures and its progress over time. */
 
@@ -18,8 +19,9 @@ export function registerReportCommand(program: Command): void {
   const report = program
     .command('report')
     .description(
-      "a deployment's failures and its progress over time, and the stale computers, as tables, CSV or JSON",
+      "a deployment's failures and progress over time; stale computers; compliance and discrepancies from the scan",
     );
+  registerScanReports(report);
 
   adminCommand(
     report,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
   addGroupMembersRequest,
-  computerDetailView,
   computerView,
   createEnrollmentRequest,
   createGroupRequest,
@@ -19,6 +18,8 @@ import { deploymentRoutes } from './deployment-routes.js';
 import { reportRoutes } from './report-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { route } from './route.js';
+import { scanRoutes } from './scan-routes.js';
+import { computerScanDetailView } from './scan.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
@@ -99,7 +100,7 @@ export const fleetRoutes = {
     summary: 'One computer (by id or hostname) with its statuses',
     auth: 'admin',
     params: idParams,
-    response: computerDetailView,
+    response: computerScanDetailView,
   }),
   revokeComputer: route({
     method: 'POST',
@@ -192,5 +193,6 @@ export const adminRoutes = {
   ...reportRoutes,
   ...auditRoutes,
   ...peopleRoutes,
+  ...scanRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

@@ -80,6 +80,11 @@ export const checkinRequest = z.object({
   absences: z.array(absence).max(100).default([]),
   /** The older name of `absences`, still sent by agents before 0.2; read when given. */
   events: z.array(absence).max(100).optional(),
+  /**
+   * When the agent last scanned with every finding acknowledged by the server: an
+   * unchanged scan sends nothing, and this keeps the findings' "last seen" time.
+   */
+  scannedAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type CheckinRequest = z.infer<typeof checkinRequest>;
 
@@ -95,6 +100,11 @@ export const checkinResponse = z.object({
   nextCheckinSeconds: z.number().positive(),
   /** The highest report sequence number the server has applied for this computer. */
   ackedSeq: z.number().int().nonnegative(),
+  /**
+   * The version of the scan rules for this computer's platform: the agent fetches
+   * `scan-rules` only when it changed. Absent from servers without the scan.
+   */
+  scanRulesVersion: z.string().optional(),
 });
 export type CheckinResponse = z.infer<typeof checkinResponse>;
 

@@ -7,6 +7,7 @@ import {
   reportsResponse,
 } from './agent-protocol.js';
 import { pathOf, route } from './route.js';
+import { scanReportRequest, scanReportResponse, scanRulesResponse } from './scan.js';
 import { idParams, sha256Params } from './route-params.js';
 
 /**
@@ -48,11 +49,29 @@ export const agentRoutes = {
     body: reportsRequest,
     response: reportsResponse,
   }),
+  scanRules: route({
+    method: 'GET',
+    path: '/agent/v1/computers/:id/scan-rules',
+    summary: "The detect rules of every catalog update for this computer's platform",
+    auth: 'computer',
+    params: idParams,
+    response: scanRulesResponse,
+  }),
+  scan: route({
+    method: 'POST',
+    path: '/agent/v1/computers/:id/scan',
+    summary: 'Scan findings that changed since the last acknowledged (or all, for a full scan)',
+    auth: 'computer',
+    params: idParams,
+    body: scanReportRequest,
+    response: scanReportResponse,
+  }),
   wake: route({
     method: 'GET',
     path: '/agent/v1/computers/:id/wake',
     load: 'never',
-    summary: 'The push channel: Server-Sent Events; `event: checkin` means check in now',
+    summary:
+      'The push channel: Server-Sent Events; `event: checkin` means check in now (data `kind: scan`: and scan)',
     auth: 'computer',
     params: idParams,
     response: 'event-stream',
@@ -81,4 +100,6 @@ export const agentPaths = {
   reports: (computerId: string) => pathOf(agentRoutes.reports, [computerId]),
   content: (sha256: string) => pathOf(agentRoutes.content, [sha256]),
   wake: (computerId: string) => pathOf(agentRoutes.wake, [computerId]),
+  scanRules: (computerId: string) => pathOf(agentRoutes.scanRules, [computerId]),
+  scan: (computerId: string) => pathOf(agentRoutes.scan, [computerId]),
 } as const;

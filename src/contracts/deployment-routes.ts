@@ -9,6 +9,7 @@ import {
   redeployRequest,
 } from './api.js';
 import { route } from './route.js';
+import { deploymentScanDetailView } from './scan.js';
 import { idParams } from './route-params.js';
 
 /** Deployments, and the one-action changes: halt, resume, revoke, rollback, promote, redeploy. */
@@ -60,7 +61,7 @@ export const deploymentRoutes = {
     summary: 'A deployment: counts per state and per-computer status',
     auth: 'admin',
     params: idParams,
-    response: deploymentDetailView,
+    response: deploymentScanDetailView,
   }),
   listDeploymentEvents: route({
     method: 'GET',

@@ -146,8 +146,14 @@ export class Lifecycle {
     // The shipped agent's runner decides the pace; the computer's own events (a
     // restart, the person's answer) may bring the next cycle forward, as the real
     // host's restart and local-user watch do.
+    const cycler = core(() => clock.now());
+    if (c.scanAsked) {
+      // An admin asked for a scan over the push channel: this cycle sends every finding.
+      c.scanAsked = false;
+      cycler.requestScan();
+    }
     const step = await runStep({
-      core: core(() => clock.now()),
+      core: cycler,
       state: c,
       now: () => clock.now(),
       random: () => random(c),

@@ -45,6 +45,13 @@ export class ManifestIndex {
     });
   }
 
+  /** A detect rule from the scan rules: the scan of an update never assigned here. */
+  learnDetect(updateId: string, rule: DetectRule): void {
+    const key = ruleKey(updateId, rule);
+    if (this.roles.get(key)?.kind === 'detect') return;
+    this.roles.set(key, { kind: 'detect', updateId, rule });
+  }
+
   commandRole(updateId: string, command: string): Role | undefined {
     return this.roles.get(commandKey(updateId, command));
   }

@@ -1,4 +1,9 @@
-import type { AgentCredential, ServerClient, WakeStatus } from '../agent/core/server-client.js';
+import type {
+  AgentCredential,
+  ServerClient,
+  WakeKind,
+  WakeStatus,
+} from '../agent/core/server-client.js';
 import type { Clock } from '../domain/clock.js';
 import { downAt } from './faults.js';
 import { TimeHeap } from './heap.js';
@@ -141,7 +146,7 @@ export class PushChannel {
     client
       .wake(
         auth,
-        () => this.woken(c, controller),
+        (kind) => this.woken(c, controller, kind),
         controller.signal,
         (status) => this.status(c, controller, status),
       )
@@ -199,8 +204,9 @@ export class PushChannel {
   }
 
   /** `event: checkin`: the computer's next cycle is due now (once, however many come). */
-  private woken(c: SimComputer, controller: AbortController): void {
+  private woken(c: SimComputer, controller: AbortController, kind: WakeKind): void {
     if (c.push !== controller) return;
+    if (kind === 'scan') c.scanAsked = true;
     const p = this.stats;
     const i = c.index;
     p.wakes++;

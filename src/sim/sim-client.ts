@@ -6,6 +6,7 @@ import type {
   ReportsRequest,
   ReportsResponse,
 } from '../contracts/agent-protocol.js';
+import type { ScanReportInput, ScanReportResponse, ScanRulesResponse } from '../contracts/scan.js';
 import {
   ServerCallError,
   type AgentCredential,
@@ -24,6 +25,9 @@ export interface CallCounters {
   unreachable: number;
   /** Absences (agent-stopped / server-unreachable) carried by check-ins. */
   absences: number;
+  /** Scan-rule fetches, and scan calls (each carries only changed findings, or a full scan). */
+  scanRuleFetches?: number;
+  scanCalls?: number;
 }
 
 /**
@@ -67,6 +71,23 @@ export class SimServerClient implements ServerClient {
         this.ctx.reported?.(this.computer, r.state);
       }
     }
+    return response;
+  }
+
+  async scanRules(auth: AgentCredential): Promise<ScanRulesResponse> {
+    this.reach();
+    if (!this.real.scanRules) throw new ServerCallError('no scan on this client', 404, 'not-found');
+    const response = await this.real.scanRules(auth);
+    this.counters.scanRuleFetches = (this.counters.scanRuleFetches ?? 0) + 1;
+    for (const rule of response.rules) this.ctx.index.learnDetect(rule.updateId, rule.detect);
+    return response;
+  }
+
+  async scan(auth: AgentCredential, request: ScanReportInput): Promise<ScanReportResponse> {
+    this.reach();
+    if (!this.real.scan) throw new ServerCallError('no scan on this client', 404, 'not-found');
+    const response = await this.real.scan(auth, request);
+    this.counters.scanCalls = (this.counters.scanCalls ?? 0) + 1;
     return response;
   }
 

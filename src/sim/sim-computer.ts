@@ -37,6 +37,8 @@ export class SimComputer implements RunnerState {
   busy = false;
   /** A wake came during the running cycle: run another one right after it. */
   wakePending = false;
+  /** A wake asked for a scan (`kind: scan`): the next cycle sends every finding. */
+  scanAsked = false;
   /** The push channel this computer holds (--push); aborting it closes the stream. */
   push: AbortController | null = null;
   /** The push stream is connected now. */

@@ -16,6 +16,8 @@ export type ComputerRecord = Inventory & {
   /** When an admin revoked its credential (epoch ms), and who; null: not revoked. */
   revokedAt: number | null;
   revokedBy: string | null;
+  /** The agent's last scan with every finding acknowledged (epoch ms); null: none told. */
+  scannedAt?: number | null;
 };
 
 export type NewComputer = Inventory & {
@@ -77,6 +79,7 @@ function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
     reimageCount: Number(row.reimage_count),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
     revokedBy: row.revoked_by,
+    scannedAt: row.scanned_at === null ? null : Number(row.scanned_at),
   };
 }
 
@@ -211,10 +214,20 @@ export class ComputerRepository {
   }
 
   /** Records a check-in: the time, and the inventory when it changed (null: unchanged). */
-  async recordCheckin(id: string, inventory: Inventory | null, now: number): Promise<void> {
+  /** `scannedAt` (the agent's last acknowledged scan) rides on the same write. */
+  async recordCheckin(
+    id: string,
+    inventory: Inventory | null,
+    now: number,
+    scannedAt: number | null = null,
+  ): Promise<void> {
     await this.db
       .updateTable('computers')
-      .set({ ...(inventory && inventoryColumns(inventory)), last_seen_at: now })
+      .set({
+        ...(inventory && inventoryColumns(inventory)),
+        last_seen_at: now,
+        ...(scannedAt === null ? {} : { scanned_at: scannedAt }),
+      })
       .where('id', '=', id)
       .execute();
   }

@@ -58,6 +58,11 @@ class LocalCoordination implements Coordination {
 class PostgresCoordination implements Coordination {
   private lockClient: pg.Client | null = null;
   private listenClient: pg.Client | null = null;
+  /**
+   * Set when the first handler comes, before the connection is up: a second handler
+   * registered meanwhile must not open a second LISTEN (every message came twice).
+   */
+  private listening = false;
   private leading = false;
   private readonly handlers: ((message: string) => void)[] = [];
   private closed = false;
@@ -117,7 +122,8 @@ class PostgresCoordination implements Coordination {
 
   onMessage(handler: (message: string) => void): void {
     this.handlers.push(handler);
-    if (this.listenClient || this.closed) return;
+    if (this.listening || this.closed) return;
+    this.listening = true;
     void this.listen();
   }
 

@@ -9,6 +9,7 @@ import { EnrollmentRepository } from './enrollment.repository.js';
 import { EventRepository } from './event.repository.js';
 import { GroupRepository } from './group.repository.js';
 import { ReimageRepository } from './reimage.repository.js';
+import { ScanRepository } from './scan.repository.js';
 import type { Database } from './schema.js';
 import { StatusRepository } from './status.repository.js';
 import { TokenRepository } from './token.repository.js';
@@ -36,6 +37,7 @@ export function createRepositories(db: Kysely<Database>) {
     events: new EventRepository(db),
     groups: new GroupRepository(db),
     reimages: new ReimageRepository(db),
+    scans: new ScanRepository(db),
     statuses: new StatusRepository(db),
     tokens: new TokenRepository(db),
     updates: new UpdateRepository(db),

@@ -85,6 +85,8 @@ export type ComputerTable = {
   enrollment_nonce_hash: string | null;
   revoked_at: number | null;
   revoked_by: string | null;
+  /** The agent's last scan with every finding acknowledged (told at check-in). */
+  scanned_at: number | null;
 };
 
 /** A claimed re-image of `computer_id`, waiting for (or given) an admin's decision. */
@@ -254,6 +256,17 @@ export type AuditEntryTable = {
   after: string | null;
 };
 
+/** What the scan found of one update on one computer. */
+export type ScanResultTable = {
+  computer_id: string;
+  update_id: string;
+  /** found | not-found | error */
+  result: string;
+  message: string | null;
+  detected_at: number;
+  changed_at: number;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
@@ -276,4 +289,5 @@ export type Database = {
   status_events: StatusEventTable;
   deployment_progress: DeploymentProgressTable;
   audit_entries: AuditEntryTable;
+  scan_results: ScanResultTable;
 };

@@ -13,7 +13,7 @@ import {
 import type { Host } from './host.js';
 import type { Installer } from './installer.js';
 import { applyUserRequests, pendingUpdates, type PendingRestartView } from './local-user.js';
-import { loadMemory, saveMemory, type AgentMemory } from './memory.js';
+import { loadMemory, nextDueAt, saveMemory, type AgentMemory } from './memory.js';
 import { Outbox } from './outbox.js';
 import {
   fail,
@@ -25,6 +25,8 @@ import {
   type RestartOutcome,
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
+import { CREDENTIAL_KEY, enrollmentNonce, loadCredential } from './credential.js';
+import { loadScanState, runScan } from './scan.js';
 import {
   retryAfterOf,
   ServerCallError,
@@ -55,10 +57,6 @@ export interface AgentCoreOptions {
   onEvent?: (event: CycleEvent) => void;
 }
 
-const CREDENTIAL_KEY = 'credential';
-const NONCE_KEY = 'enrollment-nonce';
-/** How soon to look again at an install a killed agent process left running. */
-const RUNNING_RECHECK_MS = 30_000;
 const MAX_MESSAGE = 2000;
 const MAX_OUTPUT = 8192;
 const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
@@ -75,6 +73,8 @@ const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
  */
 export class AgentCore {
   private readonly outbox: Outbox;
+  /** An admin asked for a scan (push `kind: scan`): the next cycle sends every finding. */
+  private fullScanAsked = false;
 
   constructor(private readonly options: AgentCoreOptions) {
     this.outbox = new Outbox(options.host.storage);
@@ -101,6 +101,11 @@ export class AgentCore {
     await saveAbsences(host.storage, noteStop(state, this.options.now(), why));
   }
 
+  /** The next cycle's scan sends every finding, not only the changes. */
+  requestScan(): void {
+    this.fullScanAsked = true;
+  }
+
   async runCycle(): Promise<CycleResult> {
     const { host, client } = this.options;
     const inventory = await host.inventory();
@@ -114,7 +119,7 @@ export class AgentCore {
         return fail('enroll', false, 'not enrolled and no enrollment token given');
       }
       try {
-        const nonce = await this.enrollmentNonce();
+        const nonce = await enrollmentNonce(host.storage);
         auth = await client.enroll({ enrollmentToken: token, inventory, nonce });
       } catch (error) {
         await this.noteFailure(error);
@@ -143,9 +148,14 @@ export class AgentCore {
 
     const absent = await loadAbsences(host.storage);
     const absences = absencesToSend(absent, this.options.now());
+    const { scannedAt } = await loadScanState(host.storage);
     let checkin;
     try {
-      checkin = await client.checkin(auth, { inventory, absences });
+      checkin = await client.checkin(auth, {
+        inventory,
+        absences,
+        ...(scannedAt === null ? {} : { scannedAt }),
+      });
     } catch (error) {
       await this.publish(auth, memory, null);
       if (error instanceof ServerCallError && (error.status === 401 || error.status === 403)) {
@@ -226,6 +236,7 @@ export class AgentCore {
     }
     await host.content.prune(keepContent);
     if (!flushBroken) await this.flush(auth);
+    await this.scan(auth, inventory, checkin.scanRulesVersion, memory);
 
     const rebooting = checkin.assignments.filter((a) =>
       results.some(
@@ -244,8 +255,27 @@ export class AgentCore {
       computerId: auth.computerId,
       nextCheckinSeconds: checkin.nextCheckinSeconds,
       assignments: results,
-      nextDueAt: this.nextDueAt(memory, restart),
+      nextDueAt: nextDueAt(memory, restart, this.options.now().getTime()),
     };
+  }
+
+  /** Looks at what is really installed and tells the server what changed. */
+  private async scan(
+    auth: AgentCredential,
+    inventory: Awaited<ReturnType<Host['inventory']>>,
+    version: string | undefined,
+    memory: AgentMemory,
+  ): Promise<void> {
+    const full = this.fullScanAsked;
+    this.fullScanAsked = false;
+    const { host, client, now } = this.options;
+    const busy = new Set(Object.keys(memory.running));
+    const outcome = await runScan({ host, client, auth, inventory, version, full, busy, now });
+    if (outcome.kind === 'scanned') this.emit({ type: 'scanned', ...outcome, full });
+    if (outcome.kind === 'failed') {
+      if (full) this.fullScanAsked = true;
+      this.emit({ type: 'scan-failed', message: outcome.message });
+    }
   }
 
   /** The computer's credential, once enrolled (the push channel needs it). */
@@ -324,22 +354,6 @@ export class AgentCore {
     await user.publish(view);
   }
 
-  private nextDueAt(memory: AgentMemory, restart: PendingRestartView | null): string | null {
-    const now = this.options.now().getTime();
-    const times: number[] = [];
-    for (const item of Object.values(memory.pending)) {
-      if (item.policy === 'scheduled' && item.installAt) times.push(Date.parse(item.installAt));
-      if (item.deadline) times.push(Date.parse(item.deadline));
-    }
-    // An install left running by a killed agent process: look again soon.
-    if (Object.keys(memory.running).length > 0) times.push(now + RUNNING_RECHECK_MS);
-    if (restart?.automatic && restart.postponedUntil) {
-      times.push(Date.parse(restart.postponedUntil));
-    }
-    const future = times.filter((t) => Number.isFinite(t) && t > now);
-    return future.length === 0 ? null : new Date(Math.min(...future)).toISOString();
-  }
-
   /** A check-in (or enrollment) that could not reach the server starts an outage. */
   private async noteFailure(error: unknown, known?: AbsenceState): Promise<void> {
     if (!isOutage(error)) return;
@@ -378,28 +392,8 @@ export class AgentCore {
     }
   }
 
-  /** Kept before the first try: the server knows a retry as this agent, not a re-image. */
-  private async enrollmentNonce(): Promise<string> {
-    const { storage } = this.options.host;
-    const kept = await storage.get(NONCE_KEY);
-    if (kept) return kept;
-    const nonce = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll('-', '');
-    await storage.put(NONCE_KEY, nonce);
-    return nonce;
-  }
-
   private async loadCredential(): Promise<AgentCredential | null> {
-    const raw = await this.options.host.storage.get(CREDENTIAL_KEY);
-    if (!raw) return null;
-    try {
-      const value = JSON.parse(raw) as Partial<AgentCredential>;
-      if (typeof value.computerId === 'string' && typeof value.credential === 'string') {
-        return { computerId: value.computerId, credential: value.credential };
-      }
-    } catch {
-      // A damaged credential file is as good as none: enroll again.
-    }
-    return null;
+    return await loadCredential(this.options.host.storage);
   }
 
   private emit(event: CycleEvent): void {

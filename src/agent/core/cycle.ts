@@ -29,6 +29,9 @@ export type CycleEvent =
   | { type: 'user-request'; outcome: RequestOutcome }
   /** An update waiting for the user left the check-in (halted or revoked): dropped. */
   | { type: 'dropped'; updateId: string }
+  /** The scan ran: how many rules it evaluated, how many findings went to the server. */
+  | { type: 'scanned'; findings: number; sent: number; rulesFetched: boolean; full: boolean }
+  | { type: 'scan-failed'; message: string }
   | { type: 'restart'; outcome: RestartOutcome; updates: string[]; message: string };
 
 export type CycleResult =

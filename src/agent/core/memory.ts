@@ -54,6 +54,8 @@ export interface RestartMemory {
 }
 
 const MEMORY_KEY = 'memory';
+/** How soon to look again at an install a killed agent process left running. */
+const RUNNING_RECHECK_MS = 30_000;
 
 export function emptyMemory(): AgentMemory {
   return {
@@ -92,4 +94,27 @@ export async function saveMemory(store: DurableStore, memory: AgentMemory): Prom
 
 function isRecord(value: unknown): value is Record<string, never> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The earliest future time something may change without the server (a scheduled install,
+ * a deadline, an install left running, the end of a postponed restart); null if none.
+ */
+export function nextDueAt(
+  memory: AgentMemory,
+  restart: { automatic: boolean; postponedUntil: string | null } | null,
+  now: number,
+): string | null {
+  const times: number[] = [];
+  for (const item of Object.values(memory.pending)) {
+    if (item.policy === 'scheduled' && item.installAt) times.push(Date.parse(item.installAt));
+    if (item.deadline) times.push(Date.parse(item.deadline));
+  }
+  // An install left running by a killed agent process: look again soon.
+  if (Object.keys(memory.running).length > 0) times.push(now + RUNNING_RECHECK_MS);
+  if (restart?.automatic && restart.postponedUntil) {
+    times.push(Date.parse(restart.postponedUntil));
+  }
+  const future = times.filter((t) => Number.isFinite(t) && t > now);
+  return future.length === 0 ? null : new Date(Math.min(...future)).toISOString();
 }

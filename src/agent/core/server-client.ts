@@ -6,6 +6,11 @@ import type {
   ReportsRequest,
   ReportsResponse,
 } from '../../contracts/agent-protocol.js';
+import type {
+  ScanReportInput,
+  ScanReportResponse,
+  ScanRulesResponse,
+} from '../../contracts/scan.js';
 
 /** The computer's identity towards the server, from enrollment. */
 export interface AgentCredential {
@@ -25,20 +30,28 @@ export interface ServerClient {
   enroll(request: EnrollRequest): Promise<EnrollResponse>;
   checkin(auth: AgentCredential, request: CheckinRequest): Promise<CheckinResponse>;
   reports(auth: AgentCredential, request: ReportsRequest): Promise<ReportsResponse>;
+  /** The detect rules for this computer's platform (absent: this client does not scan). */
+  scanRules?(auth: AgentCredential): Promise<ScanRulesResponse>;
+  /** Scan findings: the changes since the last acknowledged, or all of them (`full`). */
+  scan?(auth: AgentCredential, request: ScanReportInput): Promise<ScanReportResponse>;
   /** Downloads content by SHA-256 into `sink`, resuming from `sink.size`. */
   download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void>;
   /**
    * Holds the push channel until `signal` aborts, reconnecting with backoff when it
-   * drops, and calls `onWake` for every "check in now". Throws only when the server
+   * drops, and calls `onWake` for every "check in now" (with its kind: `scan` when an
+   * admin asked for a scan). Throws only when the server
    * refuses the channel (a 4xx answer): the caller decides when to try again.
    */
   wake?(
     auth: AgentCredential,
-    onWake: () => void,
+    onWake: (kind: WakeKind) => void,
     signal: AbortSignal,
     onStatus?: (status: WakeStatus) => void,
   ): Promise<void>;
 }
+
+/** What a wake-up asks: check in, or check in and send a full scan. */
+export type WakeKind = 'checkin' | 'scan';
 
 /** How the push channel is doing, for logging. */
 export type WakeStatus =

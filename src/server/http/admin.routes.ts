@@ -4,6 +4,7 @@ import { auditRoutes } from '../../contracts/audit-routes.js';
 import { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import { peopleRoutes } from '../../contracts/people-routes.js';
 import { reportRoutes } from '../../contracts/report-routes.js';
+import { scanRoutes } from '../../contracts/scan-routes.js';
 import type { Services } from '../services/index.js';
 import { auditHandlers } from './audit.routes.js';
 import { auditSink } from './audit-specs.js';
@@ -13,6 +14,7 @@ import { fleetHandlers } from './fleet.routes.js';
 import { peopleHandlers } from './people.routes.js';
 import { registerRoutes } from './register.js';
 import { reportHandlers } from './report.routes.js';
+import { scanHandlers } from './scan.routes.js';
 
 /** The admin API: every call authenticated with a person's token; the logic is in the services. */
 export function registerAdminRoutes(app: FastifyInstance, services: Services): void {
@@ -30,6 +32,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, auditRoutes, auditHandlers(services), auth, audit);
     registerRoutes(api, reportRoutes, reportHandlers(services), auth, audit);
     registerRoutes(api, peopleRoutes, peopleHandlers(services), auth, audit);
+    registerRoutes(api, scanRoutes, scanHandlers(services), auth, audit);
     done();
   });
 }

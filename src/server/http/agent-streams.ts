@@ -13,7 +13,10 @@ function parseRange(
   return start <= end ? { start, end } : null;
 }
 
-/** The push channel: Server-Sent Events whose only message is "check in now". */
+/**
+ * The push channel: Server-Sent Events whose one message is "check in now"; its data
+ * says why and, as `kind: scan`, that an admin asked for a scan.
+ */
 export function openWakeStream(
   services: Services,
   computerId: string,
@@ -28,8 +31,8 @@ export function openWakeStream(
     connection: 'keep-alive',
   });
   res.write(': connected\n\n');
-  const unsubscribe = services.hub.subscribe(computerId, (reason) => {
-    res.write(`event: checkin\ndata: ${JSON.stringify({ reason })}\n\n`);
+  const unsubscribe = services.hub.subscribe(computerId, (reason, kind) => {
+    res.write(`event: checkin\ndata: ${JSON.stringify({ reason, kind })}\n\n`);
   });
   // A comment now and then keeps proxies and NAT from closing an idle stream.
   const ping = setInterval(() => res.write(': ping\n\n'), 25_000);

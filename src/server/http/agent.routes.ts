@@ -5,11 +5,13 @@ import { openWakeStream, sendContent } from './agent-streams.js';
 import { registerRoutes, type RouteHandlers } from './register.js';
 
 function agentHandlers(services: Services): RouteHandlers<typeof agentRoutes> {
-  const { enrollments, agent } = services;
+  const { enrollments, agent, scans } = services;
   return {
     enroll: ({ body }) => enrollments.enroll(body),
     checkin: ({ computer, body }) => agent.checkin(computer, body),
     reports: ({ computer, body }) => agent.report(computer.id, body.reports),
+    scanRules: ({ computer }) => scans.rulesFor(computer),
+    scan: ({ computer, body }) => scans.report(computer.id, body),
     wake: ({ computer, request, reply }) => openWakeStream(services, computer.id, request, reply),
     content: ({ computer, params, request, reply }) =>
       sendContent(services, computer.id, params.sha256, request, reply),

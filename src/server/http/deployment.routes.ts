@@ -6,7 +6,7 @@ import { requestedGroups, requireScope } from './scope.js';
 
 /** Deployments, and the one-action changes: halt, resume, revoke, rollback, promote, redeploy. */
 export function deploymentHandlers(services: Services): RouteHandlers<typeof deploymentRoutes> {
-  const { deployments, deploymentActions: actions } = services;
+  const { deployments, deploymentActions: actions, scans } = services;
   /** A scoped caller acts only on a deployment whose every target group is in scope. */
   const inScope = async (id: string, actor: Actor) => {
     if (actor.groupScope !== null) requireScope(actor, (await deployments.show(id)).groups);
@@ -21,7 +21,10 @@ export function deploymentHandlers(services: Services): RouteHandlers<typeof dep
       requireScope(actor, requestedGroups(body));
       return deployments.dryRun(body);
     },
-    getDeployment: ({ params }) => deployments.show(params.id),
+    getDeployment: async ({ params }) => {
+      const view = await deployments.show(params.id);
+      return { ...view, discrepancies: await scans.discrepancies({ deploymentId: view.id }) };
+    },
     listDeploymentEvents: ({ params }) => actions.listEvents(params.id),
     haltDeployment: async ({ params, body, actor }) => {
       await inScope(params.id, actor);

@@ -4,13 +4,16 @@ import type { RouteHandlers } from './register.js';
 
 /** Enrollment tokens, computers and groups. */
 export function fleetHandlers(services: Services): RouteHandlers<typeof fleetRoutes> {
-  const { enrollments, computers, groups, reimages } = services;
+  const { enrollments, computers, groups, reimages, scans } = services;
   return {
     listEnrollments: () => enrollments.list(),
     createEnrollment: ({ body }) => enrollments.create(body),
     revokeEnrollment: ({ params, actor }) => enrollments.revoke(params.id, actor.name),
     listComputers: () => computers.list(),
-    getComputer: ({ params }) => computers.show(params.id),
+    getComputer: async ({ params }) => {
+      const view = await computers.show(params.id);
+      return { ...view, ...(await scans.ofComputer(await computers.resolve(view.id))) };
+    },
     revokeComputer: ({ params, actor }) => computers.revoke(params.id, actor.name),
     listReimageRequests: () => reimages.list(),
     approveReimage: ({ params, actor }) => reimages.approve(params.id, actor.name),

@@ -1,8 +1,15 @@
 /**
- * The push channel's server side, in one process: which computers hold a wake
- * stream here, and a way to tell them "check in now". It carries no data.
+ * What a wake-up asks: `checkin` (check in now) or `scan` (check in and scan now, every
+ * finding). Both go as `event: checkin`, the kind in the data: an agent that knows
+ * no kind checks in, as before.
  */
-export type WakeListener = (reason: string) => void;
+export type WakeKind = 'checkin' | 'scan';
+
+/**
+ * The push channel's server side, in one process: which computers hold a wake
+ * stream here, and a way to tell them "check in now" (and why).
+ */
+export type WakeListener = (reason: string, kind: WakeKind) => void;
 
 export class WakeHub {
   private readonly listeners = new Map<string, Set<WakeListener>>();
@@ -50,13 +57,13 @@ export class WakeHub {
   }
 
   /** Wakes those of the computers that are connected here; returns how many were. */
-  wake(computerIds: Iterable<string>, reason: string): number {
+  wake(computerIds: Iterable<string>, reason: string, kind: WakeKind = 'checkin'): number {
     let woken = 0;
     for (const id of computerIds) {
       const set = this.listeners.get(id);
       if (!set) continue;
       woken += 1;
-      for (const listener of set) listener(reason);
+      for (const listener of set) listener(reason, kind);
     }
     return woken;
   }

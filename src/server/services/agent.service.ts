@@ -36,6 +36,8 @@ export type AgentServiceOptions = {
   checkinIntervalSeconds: number;
   /** Called after reports are stored, so the engine can re-evaluate soon. */
   onReports?: (computerId: string, updateIds: readonly string[]) => Promise<void>;
+  /** The version of the scan rules for a computer's platform, told at every check-in. */
+  scanRulesVersion?: (platform: { os: string; arch: string }) => Promise<string>;
 };
 
 /** The server's side of the agent protocol: check-ins and status reports. */
@@ -74,7 +76,8 @@ export class AgentService {
     const computerId = computer.id;
     const { inventory } = request;
     const changed = inventoryChanged(computer, inventory);
-    // Most check-ins change nothing but the time: write only that.
+    // Most check-ins change nothing but the time (and the last scan's): write only that.
+    const scannedAt = request.scannedAt === undefined ? null : Date.parse(request.scannedAt);
     await this.computers.recordCheckin(
       computerId,
       changed ||
@@ -83,6 +86,7 @@ export class AgentService {
         ? inventory
         : null,
       now,
+      scannedAt === (computer.scannedAt ?? null) ? null : scannedAt,
     );
     if (changed) await this.membership.refreshComputer(computerId, inventory);
     const told = absencesOf(request);
@@ -111,7 +115,17 @@ export class AgentService {
         nextCheckinSeconds = Math.min(nextCheckinSeconds, untilWindow);
       }
     }
-    return { computerId, assignments, nextCheckinSeconds, ackedSeq: computer.reportSeq };
+    // The scan never fails a check-in: an unreadable catalog only leaves the version out.
+    const scanRulesVersion = await this.options
+      .scanRulesVersion?.(inventory)
+      .catch(() => undefined);
+    return {
+      computerId,
+      assignments,
+      nextCheckinSeconds,
+      ackedSeq: computer.reportSeq,
+      ...(scanRulesVersion === undefined ? {} : { scanRulesVersion }),
+    };
   }
 
   private async decide(computerId: string, reaching: readonly ReachingDeployment[], now: number) {

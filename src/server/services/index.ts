@@ -24,6 +24,8 @@ import { OidcService, type OidcOptions } from './oidc.service.js';
 import { TokenService } from './token.service.js';
 import { UserService } from './user.service.js';
 import { StatusExplainer } from './status-explainer.js';
+import { ComplianceService } from './compliance.service.js';
+import { ScanService } from './scan.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -100,6 +102,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     clock,
     explainer,
   );
+  const scans = new ScanService(repos.scans, repos.updates, computers, groups, wake, clock);
   const tokens = new TokenService(repos.tokens, repos.users, clock);
   const users = new UserService(repos.users, tokens, clock);
   return {
@@ -111,6 +114,8 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     tokens,
     users,
     oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
+    scans,
+    compliance: new ComplianceService(repos.scans, repos.computers, repos.groups, scans, clock),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
     computers,
@@ -145,6 +150,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       {
         checkinIntervalSeconds: options.checkinIntervalSeconds,
         onReports: (computerId, updateIds) => engine.reported(computerId, updateIds),
+        scanRulesVersion: (platform) => scans.rulesVersion(platform),
       },
     ),
   };
