@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   addGroupMembersRequest,
   computerDetailView,
@@ -15,6 +14,14 @@ import {
   updateView,
 } from './api.js';
 import { deploymentRoutes } from './deployment-routes.js';
+import {
+  computerListQuery,
+  enrollmentListQuery,
+  groupListQuery,
+  reimageListQuery,
+  updateListQuery,
+} from './list-queries.js';
+import { pageOf } from './paging.js';
 import { route } from './route.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
 
@@ -24,9 +31,10 @@ export const catalogRoutes = {
   listUpdates: route({
     method: 'GET',
     path: '/api/v1/updates',
-    summary: 'List the catalog',
+    summary: 'The catalog, a page at a time (filter by severity, classification, q)',
     auth: 'admin',
-    response: z.array(updateView),
+    query: updateListQuery,
+    response: pageOf(updateView),
   }),
   getUpdate: route({
     method: 'GET',
@@ -62,9 +70,10 @@ export const fleetRoutes = {
   listEnrollments: route({
     method: 'GET',
     path: '/api/v1/enrollments',
-    summary: 'List enrollment tokens',
+    summary: 'Enrollment tokens, a page at a time',
     auth: 'admin',
-    response: z.array(enrollmentView),
+    query: enrollmentListQuery,
+    response: pageOf(enrollmentView),
   }),
   createEnrollment: route({
     method: 'POST',
@@ -86,9 +95,10 @@ export const fleetRoutes = {
   listComputers: route({
     method: 'GET',
     path: '/api/v1/computers',
-    summary: 'List computers',
+    summary: 'Computers, a page at a time (filter by q, group, health, site, os)',
     auth: 'admin',
-    response: z.array(computerView),
+    query: computerListQuery,
+    response: pageOf(computerView),
   }),
   getComputer: route({
     method: 'GET',
@@ -109,9 +119,10 @@ export const fleetRoutes = {
   listReimageRequests: route({
     method: 'GET',
     path: '/api/v1/reimage-requests',
-    summary: 'List claimed re-images, newest first',
+    summary: 'Claimed re-images, newest first, a page at a time',
     auth: 'admin',
-    response: z.array(reimageRequestView),
+    query: reimageListQuery,
+    response: pageOf(reimageRequestView),
   }),
   approveReimage: route({
     method: 'POST',
@@ -132,9 +143,10 @@ export const fleetRoutes = {
   listGroups: route({
     method: 'GET',
     path: '/api/v1/groups',
-    summary: 'List groups',
+    summary: 'Groups, a page at a time',
     auth: 'admin',
-    response: z.array(groupView),
+    query: groupListQuery,
+    response: pageOf(groupView),
   }),
   createGroup: route({
     method: 'POST',

@@ -6,11 +6,12 @@ import type { RouteHandlers } from './register.js';
 export function deploymentHandlers(services: Services): RouteHandlers<typeof deploymentRoutes> {
   const { deployments, deploymentActions: actions } = services;
   return {
-    listDeployments: () => deployments.list(),
+    listDeployments: ({ query }) => deployments.list(query),
     createDeployment: ({ body, actor }) => deployments.create(body, actor.name),
     dryRunDeployment: ({ body }) => deployments.dryRun(body),
     getDeployment: ({ params }) => deployments.show(params.id),
-    listDeploymentEvents: ({ params }) => actions.listEvents(params.id),
+    listDeploymentEvents: ({ params, query }) => actions.listEvents(params.id, query),
+    listDeploymentComputers: ({ params, query }) => deployments.computers(params.id, query),
     haltDeployment: ({ params, body, actor }) =>
       actions.change(params.id, 'halt', body.reason, actor.name),
     resumeDeployment: ({ params, body, actor }) =>

@@ -1,3 +1,5 @@
+import type { EventListQuery } from '../../contracts/list-queries.js';
+import type { Page } from '../../contracts/paging.js';
 import type {
   DeploymentDetailView,
   DeploymentEventView,
@@ -153,11 +155,10 @@ export class DeploymentActionsService {
     actor = 'admin',
   ): Promise<DeploymentDetailView> {
     const deployment = await this.reader.find(id);
-    const detail = await this.reader.show(id);
-    const failed = detail.computers.filter(
-      (c) => c.state === 'failed' || c.state === 'uninstall-failed',
+    const targets = await this.deployments.targetComputerIds(
+      id,
+      request.failedOnly ? ['failed', 'uninstall-failed'] : undefined,
     );
-    const targets = request.failedOnly ? failed : detail.computers;
     const now = this.clock.now();
     const why = request.reason ?? `redeploy by ${actor}`;
     if (request.update === undefined || deployment.updateIds.includes(request.update)) {
@@ -184,10 +185,7 @@ export class DeploymentActionsService {
     const groupName = `redeploy-${id}-${newId('r').slice(2)}`;
     const groupId = newId('grp');
     await this.groups.insert({ id: groupId, name: groupName, query: null, createdAt: now });
-    await this.groups.addMembers(
-      groupId,
-      targets.map((c) => c.computerId),
-    );
+    await this.groups.addMembers(groupId, targets);
     const created = await this.reader.create(
       {
         update: request.update,
@@ -206,14 +204,23 @@ export class DeploymentActionsService {
     return created;
   }
 
-  async listEvents(id: string): Promise<DeploymentEventView[]> {
+  async listEvents(id: string, query: EventListQuery): Promise<Page<DeploymentEventView>> {
     await this.reader.find(id);
-    return (await this.events.deploymentEvents(id)).map((e) => ({
-      at: new Date(Number(e.at)).toISOString(),
-      type: e.type,
-      phase: e.phase,
-      message: e.message,
-      actor: e.actor,
-    }));
+    const { type, since, ...page } = query;
+    const result = await this.events.pageDeploymentEvents(
+      id,
+      { type, since: since === undefined ? undefined : Date.parse(since) },
+      page,
+    );
+    return {
+      ...result,
+      items: result.items.map((e) => ({
+        at: new Date(Number(e.at)).toISOString(),
+        type: e.type,
+        phase: e.phase,
+        message: e.message,
+        actor: e.actor,
+      })),
+    };
   }
 }
