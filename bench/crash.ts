@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createApiClient, type ApiClient } from '../src/client/api-client.js';
+import { allItems } from '../src/client/paging.js';
 import { importBenchUpdate } from './lib/scenario-server.js';
 import { startServer, type BenchServer } from './lib/server-process.js';
 import { SimProcess } from './lib/sim-procs.js';
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
       process.stdout.write(`kill ${kill + 1}/${kills} at ${Date.now() - startedAt} ms\n`);
     }
     const live = createApiClient({ url: server.origin, token: adminToken });
-    const done = await waitFor(
+    await waitFor(
       `all ${agents} computers installed`,
       async () => {
         const d = await live.getDeployment(deployment.id);
@@ -145,18 +146,18 @@ async function main(): Promise<void> {
       const d = await live.getDeployment(deployment.id);
       const stats = await sim.stats();
       const log = readFileSync(server.logFile, 'utf8').split('\n').slice(-30).join('\n');
-      const { computers: _rows, ...summary } = d;
-      process.stdout.write(
-        `${JSON.stringify({ deployment: summary, sim: stats }, null, 2)}\n${log}\n`,
-      );
+      process.stdout.write(`${JSON.stringify({ deployment: d, sim: stats }, null, 2)}\n${log}\n`);
       throw error;
     });
-    const computers = await live.listComputers();
-    const enrollments = await live.listEnrollments();
-    const reimages = await live.listReimageRequests();
+    const computers = await allItems((cursor) => live.listComputers({ cursor, limit: 500 }));
+    const enrollments = await allItems((cursor) => live.listEnrollments({ cursor, limit: 500 }));
+    const reimages = await allItems((cursor) => live.listReimageRequests({ cursor, limit: 500 }));
+    const targets = await allItems((cursor) =>
+      live.listDeploymentComputers(deployment.id, { cursor, limit: 500 }),
+    );
     const runs = await sim.runs();
     const installedOnServer = new Set(
-      done.computers.filter((c) => c.state === 'installed').map((c) => c.hostname),
+      targets.filter((c) => c.state === 'installed').map((c) => c.hostname),
     );
     const result = {
       engine,

@@ -76,7 +76,9 @@ for (const engine of ENGINES) {
       expect(changed.json()).toMatchObject({ error: 'conflict' });
 
       const listed = await admin('GET', '/api/v1/updates');
-      expect(listed.json<{ id: string }[]>().map((u) => u.id)).toContain(manifest.id);
+      expect(listed.json<{ items: { id: string }[] }>().items.map((u) => u.id)).toContain(
+        manifest.id,
+      );
     });
 
     it('rejects a bad manifest naming the field, and stores nothing', async () => {
@@ -193,9 +195,10 @@ for (const engine of ENGINES) {
       expect((await post([report])).json()).toEqual({ ackedSeq: 1 });
 
       const shown = await admin('GET', `/api/v1/deployments/${depId}`);
-      const view = shown.json<{
-        counts: Record<string, number>;
-        computers: {
+      const view = shown.json<{ counts: Record<string, number> }>();
+      expect(view.counts).toMatchObject({ failed: 1, pending: 1, installed: 0 });
+      const targets = (await admin('GET', `/api/v1/deployments/${depId}/computers`)).json<{
+        items: {
           hostname: string;
           state: string;
           reason: string | null;
@@ -203,8 +206,7 @@ for (const engine of ENGINES) {
           attempts: number;
         }[];
       }>();
-      expect(view.counts).toMatchObject({ failed: 1, pending: 1, installed: 0 });
-      const failed = view.computers.find((c) => c.hostname === `a-${engine}`);
+      const failed = targets.items.find((c) => c.hostname === `a-${engine}`);
       expect(failed).toMatchObject({ state: 'failed', reason: 'install-error', exitCode: 1 });
 
       // Computer A's credential on computer B's data is forbidden.
@@ -300,6 +302,8 @@ for (const engine of ENGINES) {
         '/api/v1/deployments',
         `/api/v1/deployments/${id}`,
         `/api/v1/deployments/${id}/events`,
+        `/api/v1/deployments/${id}/computers`,
+        '/api/v1/reimage-requests',
       ]) {
         await ok('GET', url);
       }

@@ -118,11 +118,12 @@ for (const engine of ENGINES) {
       await server.services.engine.run();
       expect((await download(first, hash)).statusCode).toBe(200);
       // Placed, but its phase is closed: nothing yet.
-      type Shown = { computers: { computerId: string; phase: string | null }[] };
-      const shown = await fleet.admin<Shown>('GET', `/api/v1/deployments/${created.body.id}`);
-      expect(shown.body.computers.find((c) => c.computerId === later.computerId)?.phase).toBe(
-        'rest',
+      type Shown = { items: { computerId: string; phase: string | null }[] };
+      const shown = await fleet.admin<Shown>(
+        'GET',
+        `/api/v1/deployments/${created.body.id}/computers`,
       );
+      expect(shown.body.items.find((c) => c.computerId === later.computerId)?.phase).toBe('rest');
       expect((await fleet.checkin(later)).assignments).toEqual([]);
       expect((await download(later, hash)).statusCode).toBe(404);
 

@@ -5,14 +5,14 @@ import { injectChecked } from './support/declared-response.js';
 /** The helper the API tests run every answer through must itself catch a wrong answer. */
 describe('injectChecked', () => {
   const app = Fastify();
-  app.get('/api/v1/groups', () => [{ id: 'g1', name: 7 }]);
+  app.get('/api/v1/groups', () => ({ items: [{ id: 'g1', name: 7 }], nextCursor: null, total: 1 }));
   app.get('/api/v1/groups/:name', (_req, reply) => reply.status(404).send({ message: 'gone' }));
-  app.get('/api/v1/computers', () => []);
+  app.get('/api/v1/computers', () => ({ items: [], nextCursor: null, total: 0 }));
   app.get('/api/v1/undeclared', () => ({}));
 
   it('names the route and the field of a success body that breaks its schema', async () => {
     await expect(injectChecked(app, { method: 'GET', url: '/api/v1/groups' })).rejects.toThrow(
-      /GET \/api\/v1\/groups → 200 breaks the listGroups response schema: 0\.name: .*0\.kind/,
+      /GET \/api\/v1\/groups → 200 breaks the listGroups response schema: items\.0\.name: .*items\.0\.kind/,
     );
   });
 
@@ -30,6 +30,6 @@ describe('injectChecked', () => {
 
   it('lets a body of the declared shape through', async () => {
     const res = await injectChecked(app, { method: 'GET', url: '/api/v1/computers' });
-    expect(res.json()).toEqual([]);
+    expect(res.json()).toEqual({ items: [], nextCursor: null, total: 0 });
   });
 });

@@ -186,11 +186,12 @@ for (const engine of ENGINES) {
         vt.advance(2 * hour);
         await vt.server.services.engine.run();
       }
-      const shown = await vt.fleet.admin<DeploymentAnswer & { computers: { attempts: number }[] }>(
+      const shown = await vt.fleet.admin<DeploymentAnswer>('GET', `/api/v1/deployments/${body.id}`);
+      const targets = await vt.fleet.admin<{ items: { attempts: number }[] }>(
         'GET',
-        `/api/v1/deployments/${body.id}`,
+        `/api/v1/deployments/${body.id}/computers`,
       );
-      expect(shown.body.computers.map((c) => c.attempts).sort()).toEqual([1, 1, 2]);
+      expect(targets.body.items.map((c) => c.attempts).sort()).toEqual([1, 1, 2]);
       expect(shown.body.state).toBe('completed');
       expect(shown.body.stateReason).toMatch(/2 of 3 .*1 failed after 2 attempts/);
     });

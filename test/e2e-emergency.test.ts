@@ -116,9 +116,9 @@ describe('emergency deployment over the push channel', () => {
       120_000,
       100,
     );
-    const events = await api<{ type: string; message: string }[]>(
+    const { items: events } = await api<{ items: { type: string; message: string }[] }>(
       'GET',
-      `/api/v1/deployments/${created.id}/events`,
+      `/api/v1/deployments/${created.id}/events?limit=500`,
     );
     expect(events.find((e) => e.type === 'created')?.message).toContain(
       'EMERGENCY: actively exploited',

@@ -118,14 +118,18 @@ for (const engine of ENGINES) {
         expect(new Set(answers[i]?.map((a) => `${a.computerId} ${a.credential}`)).size).toBe(1);
       }
       const api = adminApi(current, ADMIN);
-      const computers = await api<{ hostname: string; reimageCount: number }[]>(
-        'GET',
-        '/api/v1/computers',
-      );
+      const { items: computers } = await api<{
+        items: { hostname: string; reimageCount: number }[];
+      }>('GET', '/api/v1/computers?limit=500');
       expect(computers).toHaveLength(AGENTS);
       expect(computers.filter((c) => c.reimageCount > 0)).toEqual([]);
-      expect(await api<unknown[]>('GET', '/api/v1/reimage-requests')).toEqual([]);
-      const tokens = await api<{ id: string; uses: number }[]>('GET', '/api/v1/enrollments');
+      expect((await api<{ items: unknown[] }>('GET', '/api/v1/reimage-requests')).items).toEqual(
+        [],
+      );
+      const { items: tokens } = await api<{ items: { id: string; uses: number }[] }>(
+        'GET',
+        '/api/v1/enrollments?limit=500',
+      );
       expect(tokens.find((t) => t.id === token.id)?.uses).toBe(AGENTS);
     });
   });

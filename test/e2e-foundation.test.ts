@@ -153,8 +153,14 @@ describe('an update deployed end to end', () => {
         output: string | null;
       }[];
     };
-    const show = async (id: string) =>
-      (await cli('deployment', 'show', deployments[id] ?? '')) as Shown;
+    const show = async (id: string): Promise<Shown> => {
+      const deployment = deployments[id] ?? '';
+      const shown = (await cli('deployment', 'show', deployment)) as Omit<Shown, 'computers'>;
+      const page = (await cli('deployment', 'computers', deployment)) as {
+        items: Shown['computers'];
+      };
+      return { ...shown, computers: page.items };
+    };
 
     const goodView = await show('E2E-GOOD');
     expect(goodView.counts.installed).toBe(1);
@@ -178,11 +184,11 @@ describe('an update deployed end to end', () => {
     // The failing install is not retried before its recurrence interval.
     expect(readFileSync(runLog('E2E-EXIT1'), 'utf8')).toBe('run\n');
 
-    const computers = (await cli('computer', 'list')) as {
-      hostname: string;
-      site: string;
-      groups: string[];
-    }[];
+    const computers = (
+      (await cli('computer', 'list')) as {
+        items: { hostname: string; site: string; groups: string[] }[];
+      }
+    ).items;
     expect(computers).toHaveLength(1);
     expect(computers[0]).toMatchObject({ site: 'tokyo', groups: ['pilot'] });
   });

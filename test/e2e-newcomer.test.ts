@@ -88,12 +88,12 @@ describe("the README's walkthrough", () => {
     await agent('first');
     await agent('second');
 
-    const shown = JSON.parse(await cli('deployment', 'show', id)) as {
-      computers: { computerId: string; state: string }[];
+    const shown = JSON.parse(await cli('deployment', 'computers', id, '--all')) as {
+      items: { computerId: string; state: string }[];
     };
-    expect(shown.computers.map((c) => c.state)).toEqual(['installed', 'installed']);
+    expect(shown.items.map((c) => c.state)).toEqual(['installed', 'installed']);
     // Each ran the install itself: its own marker, none shared by the machine.
-    for (const c of shown.computers)
+    for (const c of shown.items)
       expect(
         existsSync(path.join(work, 'tmp', 'ringmaster-example', c.computerId, 'fix-0001')),
       ).toBe(true);

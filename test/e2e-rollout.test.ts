@@ -18,7 +18,9 @@ type Deployment = {
   stateReason: string | null;
   counts: Record<string, number>;
   phases: { name: string; openedAt: string | null; size: number }[];
-  computers: { computerId: string; phase: string | null; state: string }[];
+};
+type DeploymentComputers = {
+  items: { computerId: string; phase: string | null; state: string }[];
 };
 
 /**
@@ -89,9 +91,9 @@ describe('phased rollout with real agents', () => {
   };
 
   const lastSeen = async (): Promise<number[]> =>
-    (await api<{ lastSeenAt: string | null }[]>('GET', '/api/v1/computers')).map((c) =>
-      c.lastSeenAt === null ? 0 : Date.parse(c.lastSeenAt),
-    );
+    (
+      await api<{ items: { lastSeenAt: string | null }[] }>('GET', '/api/v1/computers?limit=500')
+    ).items.map((c) => (c.lastSeenAt === null ? 0 : Date.parse(c.lastSeenAt)));
   const lastCheckIn = async (): Promise<number> => Math.max(...(await lastSeen()));
   /** Waits until every computer has checked in after `since` (ms). */
   const checkInRoundAfter = (since: number): Promise<true> =>
@@ -131,7 +133,7 @@ describe('phased rollout with real agents', () => {
     });
     await waitFor(
       '20 computers to enroll',
-      async () => (await api<unknown[]>('GET', '/api/v1/computers')).length === 20,
+      async () => (await api<{ total: number }>('GET', '/api/v1/computers?limit=1')).total === 20,
       90_000,
     );
   }, 120_000);
@@ -160,8 +162,12 @@ describe('phased rollout with real agents', () => {
         60_000,
       );
       expect(halted.stateReason).toMatch(/failures .* > 20% in pilot/);
+      const targets = await api<DeploymentComputers>(
+        'GET',
+        `/api/v1/deployments/${created.id}/computers?limit=500`,
+      );
       const pilot = new Set(
-        halted.computers.filter((c) => c.phase === 'pilot').map((c) => c.computerId),
+        targets.items.filter((c) => c.phase === 'pilot').map((c) => c.computerId),
       );
       expect(pilot.size).toBe(2);
       // Two full rounds of check-ins later (each computer has run and reported whatever

@@ -26,7 +26,8 @@ describe('TLS: the server serves HTTPS, agents and the CLI pin its CA', () => {
   const computers = async () => {
     const run = await admin('computer', 'list');
     expect(run.code, said(run)).toBe(0);
-    return JSON.parse(run.stdout) as { hostname: string; lastSeenAt: string | null }[];
+    return (JSON.parse(run.stdout) as { items: { hostname: string; lastSeenAt: string | null }[] })
+      .items;
   };
 
   const health = async () => {

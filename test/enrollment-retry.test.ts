@@ -73,11 +73,13 @@ for (const engine of ENGINES) {
       const second = await core.runCycle();
       expect(second.outcome).toBe('ok');
 
-      const computers = (await api.listComputers()).filter((c) => c.hostname === computer.hostname);
+      const computers = (await api.listComputers({ q: computer.hostname })).items.filter(
+        (c) => c.hostname === computer.hostname,
+      );
       expect(computers).toHaveLength(1);
       expect(computers[0]?.reimageCount).toBe(0);
-      expect((await api.listReimageRequests()).length).toBe(0);
-      expect((await api.listEnrollments()).find((e) => e.id === token.id)?.uses).toBe(1);
+      expect((await api.listReimageRequests()).total).toBe(0);
+      expect((await api.listEnrollments()).items.find((e) => e.id === token.id)?.uses).toBe(1);
     });
   });
 }

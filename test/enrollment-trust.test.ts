@@ -59,16 +59,16 @@ for (const engine of ENGINES) {
         payload: { inventory },
       });
     async function usesOf(id: string): Promise<number> {
-      const list = (await admin('GET', '/api/v1/enrollments')).json<
-        { id: string; uses: number }[]
-      >();
-      return list.find((e) => e.id === id)?.uses ?? -1;
+      const list = (await admin('GET', '/api/v1/enrollments?limit=500')).json<{
+        items: { id: string; uses: number }[];
+      }>();
+      return list.items.find((e) => e.id === id)?.uses ?? -1;
     }
     async function computersNamed(hostname: string) {
-      const list = (await admin('GET', '/api/v1/computers')).json<
-        { id: string; hostname: string }[]
-      >();
-      return list.filter((c) => c.hostname === hostname);
+      const list = (
+        await admin('GET', `/api/v1/computers?q=${encodeURIComponent(hostname)}&limit=500`)
+      ).json<{ items: { id: string; hostname: string }[] }>();
+      return list.items.filter((c) => c.hostname === hostname);
     }
     /** A status the computer reported, so a takeover would have something to wipe. */
     async function giveStatus(computerId: string) {
@@ -189,11 +189,11 @@ for (const engine of ENGINES) {
       const auto = await enroll(grouped.token, inventory, nonce());
       expect(auto.statusCode).toBe(201);
       expect(auto.json<Auth>().computerId).toBe(old.computerId);
-      const requests = (await admin('GET', '/api/v1/reimage-requests')).json<
-        { computerId: string; state: string; decidedBy: string | null }[]
-      >();
+      const requests = (await admin('GET', '/api/v1/reimage-requests')).json<{
+        items: { computerId: string; state: string; decidedBy: string | null }[];
+      }>();
       expect(
-        requests.filter((r) => r.computerId === old.computerId).map((r) => r.decidedBy),
+        requests.items.filter((r) => r.computerId === old.computerId).map((r) => r.decidedBy),
       ).toContain('auto-approve');
     });
 
@@ -280,10 +280,10 @@ for (const engine of ENGINES) {
       const res = await enroll(token.token, inventoryFactory(), nonce());
       expect(res.statusCode).toBe(401);
       expect(res.json<{ message: string }>().message).toMatch(/revoked/);
-      const listed = (await admin('GET', '/api/v1/enrollments')).json<
-        { id: string; revokedAt: string | null }[]
-      >();
-      expect(listed.find((e) => e.id === token.id)?.revokedAt).not.toBeNull();
+      const listed = (await admin('GET', '/api/v1/enrollments')).json<{
+        items: { id: string; revokedAt: string | null }[];
+      }>();
+      expect(listed.items.find((e) => e.id === token.id)?.revokedAt).not.toBeNull();
       expect((await admin('POST', '/api/v1/enrollments/enr_nope/revoke')).statusCode).toBe(404);
     });
 

@@ -37,8 +37,8 @@ for (const engine of ENGINES) {
 
       const cleared = await admin('PUT', '/api/v1/groups/kiosks/policy', { policy: null });
       expect(cleared.json()).toMatchObject({ policy: null });
-      const listed = (await admin('GET', '/api/v1/groups')).json<{ name: string }[]>();
-      expect(listed.find((g) => g.name === 'kiosks')).toMatchObject({ policy: null });
+      const listed = (await admin('GET', '/api/v1/groups')).json<{ items: { name: string }[] }>();
+      expect(listed.items.find((g) => g.name === 'kiosks')).toMatchObject({ policy: null });
     });
 
     it('is null for a group created without one', async () => {

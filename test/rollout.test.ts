@@ -48,11 +48,11 @@ for (const engine of ENGINES) {
       vt.advance(10 * 24 * hour);
       await vt.server.services.engine.run();
       expect(await vt.fleet.cycle(computers, () => 'failed')).toHaveLength(0);
-      const events = await vt.fleet.admin<{ type: string; message: string }[]>(
+      const events = await vt.fleet.admin<{ items: { type: string; message: string }[] }>(
         'GET',
         `/api/v1/deployments/${created.body.id}/events`,
       );
-      expect(events.body.map((e) => e.type)).toEqual(['created', 'phase-opened', 'halted']);
+      expect(events.body.items.map((e) => e.type)).toEqual(['created', 'phase-opened', 'halted']);
     });
 
     it('opens the next phase after the soak when the gate is met, then rolls back everywhere', async () => {
@@ -100,12 +100,13 @@ for (const engine of ENGINES) {
       const rolled = await vt.fleet.admin<DeploymentAnswer>('GET', `/api/v1/deployments/${id}`);
       expect(rolled.body.counts.uninstalled).toBe(20);
       expect(rolled.body.state).toBe('rolled-back');
-      const events = await vt.fleet.admin<{ type: string; message: string }[]>(
+      const events = await vt.fleet.admin<{ items: { type: string; message: string }[] }>(
         'GET',
         `/api/v1/deployments/${id}/events`,
       );
       expect(
-        events.body.find((e) => e.type === 'phase-opened' && e.message.includes('broad'))?.message,
+        events.body.items.find((e) => e.type === 'phase-opened' && e.message.includes('broad'))
+          ?.message,
       ).toMatch(/100(\.0)?% ≥ 95%/);
     });
 
@@ -198,8 +199,8 @@ for (const engine of ENGINES) {
         'shorter than the install timeout',
       );
       await vt.fleet.admin('PUT', `/api/v1/groups/plans-${engine}/windows`, { windows: [] });
-      const list = await vt.fleet.admin<unknown[]>('GET', '/api/v1/deployments');
-      const before = list.body.length;
+      const list = await vt.fleet.admin<{ total: number }>('GET', '/api/v1/deployments');
+      const before = list.body.total;
       const ok = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group: `plans-${engine}`,
@@ -212,9 +213,9 @@ for (const engine of ENGINES) {
       );
       expect(rollback.status).toBe(409);
       expect(rollback.body).toMatchObject({ error: 'not-uninstallable' });
-      expect((await vt.fleet.admin<unknown[]>('GET', '/api/v1/deployments')).body.length).toBe(
-        before + 1,
-      );
+      expect(
+        (await vt.fleet.admin<{ total: number }>('GET', '/api/v1/deployments')).body.total,
+      ).toBe(before + 1);
     });
 
     it('previews phases with a dry run', async () => {

@@ -11,6 +11,8 @@ import type { FleetStats } from '../src/sim/fleet.js';
 import { startSim } from '../src/sim/run.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './support/test-server.js';
 import { waitFor } from './support/wait.js';
+import { allItems } from '../src/client/paging.js';
+import type { DeploymentComputerView } from '../src/contracts/api.js';
 
 /**
  * A small simulated fleet over real HTTP against the real server (in-process, on a
@@ -118,7 +120,9 @@ describe('simulated faults as the server sees them', () => {
     await waitFor(
       'every computer to settle where its faults lead',
       async () => {
-        const { computers } = await api.getDeployment(deploymentId);
+        const computers = await allItems((cursor) =>
+          api.listDeploymentComputers(deploymentId, { cursor, limit: 500 }),
+        );
         const settled =
           computers.length === AGENTS &&
           computers.every((s) => s.state === expected.get(s.hostname));
@@ -142,9 +146,11 @@ describe('simulated faults as the server sees them', () => {
     c.faults.find((f) => f.kind === kind) as Record<string, unknown>;
 
   async function statusByHostname() {
-    const detail = await api.getDeployment(deploymentId);
-    const map = new Map<string, (typeof detail.computers)[number][]>();
-    for (const s of detail.computers) map.set(s.hostname, [...(map.get(s.hostname) ?? []), s]);
+    const computers = await allItems((cursor) =>
+      api.listDeploymentComputers(deploymentId, { cursor, limit: 500 }),
+    );
+    const map = new Map<string, DeploymentComputerView[]>();
+    for (const s of computers) map.set(s.hostname, [...(map.get(s.hostname) ?? []), s]);
     return map;
   }
 
@@ -190,7 +196,7 @@ describe('simulated faults as the server sees them', () => {
   });
 
   it('hears nothing from offline computers until they are back', async () => {
-    const computers = await api.listComputers();
+    const computers = await allItems((cursor) => api.listComputers({ cursor, limit: 500 }));
     for (const c of withFault('offline')) {
       const windows = faultOf(c, 'offline').windows as { from: number; to: number }[];
       const back = startMs + (windows[0]?.to ?? 0) * 1000;
@@ -201,7 +207,7 @@ describe('simulated faults as the server sees them', () => {
   });
 
   it('shows a re-imaged computer as the same computer, re-imaged, with the update again', async () => {
-    const computers = await api.listComputers();
+    const computers = await allItems((cursor) => api.listComputers({ cursor, limit: 500 }));
     const statuses = await statusByHostname();
     expect(stats.reimaged).toBe(2);
     for (const c of withFault('reimage')) {

@@ -9,6 +9,7 @@ import { parseFaults } from '../src/sim/faults.js';
 import { startSim, type SimRun } from '../src/sim/run.js';
 import { startServerProcess, type ServerProcess } from './support/processes.js';
 import { waitFor } from './support/wait.js';
+import { allItems } from '../src/client/paging.js';
 
 /**
  * The simulator on the push channel, against the real server in its own process on a
@@ -141,9 +142,11 @@ describe('simulated fleet on the push channel', () => {
     expect(reach.installed as number).toBeLessThan(CHECKIN_INTERVAL_SECONDS);
 
     // The server agrees: out of pending, and installed, long before the next check-in.
-    const detail = await api.getDeployment(created.id);
-    expect(detail.computers.length).toBe(AGENTS);
-    const installed = detail.computers.filter((c) => c.state === 'installed').length;
+    const computers = await allItems((cursor) =>
+      api.listDeploymentComputers(created.id, { cursor, limit: 500 }),
+    );
+    expect(computers.length).toBe(AGENTS);
+    const installed = computers.filter((c) => c.state === 'installed').length;
     expect(installed).toBeGreaterThanOrEqual(want);
 
     const stats = run.fleet.pushStats();

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { DeploymentDetailView, StaleReportRow } from '../src/contracts/api.js';
+import type {
+  DeploymentComputerView,
+  DeploymentDetailView,
+  StaleReportRow,
+} from '../src/contracts/api.js';
 import { manifestFactory } from './factories/update.factory.js';
 import { injectChecked } from './support/declared-response.js';
 import { ENGINES } from './support/engines.js';
@@ -47,8 +51,10 @@ for (const engine of ENGINES) {
         ageSeconds: 2 * 86_400,
         recurrenceSeconds: 86_400,
       });
-      const shown = await get<DeploymentDetailView>(`/api/v1/deployments/${body.id}`);
-      const row = (id: string) => shown.computers.find((c) => c.computerId === id);
+      const shown = await get<{ items: DeploymentComputerView[] }>(
+        `/api/v1/deployments/${body.id}/computers?limit=500`,
+      );
+      const row = (id: string) => shown.items.find((c) => c.computerId === id);
       expect(row(bad.computerId)?.stale?.message).toMatch(/^needs investigation: never succeeded/);
       expect(row(good.computerId)?.stale).toBeNull();
       const computer = await get<{ statuses: { stale: unknown; why: string | null }[] }>(

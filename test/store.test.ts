@@ -92,8 +92,13 @@ for (const engine of ENGINES) {
         createdAt: 5,
         files,
       });
-      const listed = await createRepositories(store.db).updates.list();
-      expect(listed.find((u) => u.id === manifest.id)?.manifest.install.timeoutSeconds).toBe(300);
+      const listed = await createRepositories(store.db).updates.page(
+        {},
+        { limit: 50, sort: 'createdAt', order: 'desc' },
+      );
+      expect(listed.items.find((u) => u.id === manifest.id)?.manifest.install.timeoutSeconds).toBe(
+        300,
+      );
     });
 
     it('gives a group back with parsed windows, its policy or null, and a numeric count', async () => {
@@ -163,7 +168,9 @@ for (const engine of ENGINES) {
         'abs_2',
         'abs_1',
       ]);
-      expect((await repos.absences.latest()).get('cmp_a')).toEqual(absence('abs_2', 300, 400));
+      expect((await repos.absences.latest(['cmp_a'])).get('cmp_a')).toEqual(
+        absence('abs_2', 300, 400),
+      );
       const rows = await store.db.selectFrom('absences').select('id').execute();
       expect(rows).toHaveLength(2);
     });

@@ -111,7 +111,7 @@ async function emergencyOnce(ctx: ScenarioContext, agents: number): Promise<Emer
       let serverInstalled: number | null = null;
       const deadline = createdAt + (ctx.quick ? 20_000 : 90_000);
       while (Date.now() < deadline) {
-        const view = (await api.listDeployments()).find((d) => d.id === created.id);
+        const view = await api.getDeployment(created.id);
         const now = Date.now();
         if (view) {
           const out = view.total - (view.counts.pending ?? 0);

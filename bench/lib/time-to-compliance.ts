@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { allItems } from '../../src/client/paging.js';
 import {
   complianceLowerBound,
   faultsFromTruth,
@@ -80,7 +81,7 @@ export async function measureTimeToCompliance(
           // every computer has enrolled, so that the whole fleet is its target.
           await waitFor(
             `all ${s.agents} computers to enroll`,
-            async () => (await api.listComputers()).length >= s.agents,
+            async () => (await api.listComputers({ limit: 1 })).total >= s.agents,
             (s.horizon / s.timeScale) * 1000,
             250,
           );
@@ -100,7 +101,10 @@ export async function measureTimeToCompliance(
             ((s.horizon * 1.5) / s.timeScale) * 1000,
             500,
           ).catch(() => api.getDeployment(created.id));
-          const installedTimes = detail.computers
+          const computers = await allItems((cursor) =>
+            api.listDeploymentComputers(created.id, { cursor, limit: 500 }),
+          );
+          const installedTimes = computers
             .map((c) => (c.state === 'installed' && c.installedAt ? Date.parse(c.installedAt) : 0))
             .filter((t) => t > 0);
           const reached = reachSeconds(installedTimes, detail.total, createdMs);
@@ -112,7 +116,7 @@ export async function measureTimeToCompliance(
           const byHost = new Map(truth.computers.map((c) => [c.hostname, c]));
           const phaseIndex = new Map(phases.map((p, i) => [p.name, i]));
           const bound = complianceLowerBound({
-            computers: detail.computers.map((c) => ({
+            computers: computers.map((c) => ({
               faults: faultsFromTruth(byHost.get(c.hostname)?.faults ?? []),
               phase: phaseIndex.get(c.phase ?? '') ?? phases.length - 1,
             })),

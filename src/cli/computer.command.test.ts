@@ -47,7 +47,10 @@ describe('computer health', () => {
   });
 
   it('computer list has HEALTH and LAST ABSENCE columns', async () => {
-    routes['GET /api/v1/computers'] = { status: 200, body: [computer] };
+    routes['GET /api/v1/computers'] = {
+      status: 200,
+      body: { items: [computer], nextCursor: null, total: 1 },
+    };
     expect(await run('computer', 'list')).toBe(0);
     expect(io.out).toMatch(/GROUPS\s+HEALTH\s+LAST SEEN\s+LAST ABSENCE\s+ID/);
     expect(io.out).toMatch(
@@ -97,7 +100,10 @@ describe('revocation and re-images', () => {
     expect(await run('computer', 'reimage', 'approve', 'rim_1')).toBe(0);
     expect(io.out).toBe('Re-image rim_1 of pc-1 (c1) approved.\n');
     io.out = '';
-    routes['GET /api/v1/reimage-requests'] = { status: 200, body: [request] };
+    routes['GET /api/v1/reimage-requests'] = {
+      status: 200,
+      body: { items: [request], nextCursor: null, total: 1 },
+    };
     expect(await run('computer', 'reimage', 'list')).toBe(0);
     expect(io.out).toMatch(
       /rim_1\s+c1\s+pc-1\s+approved\s+2026-12-02 10:00:00Z\s+first admin\s+enr_1/,
@@ -117,18 +123,22 @@ describe('revocation and re-images', () => {
   it('enrollment list shows revoked tokens with who and when', async () => {
     routes['GET /api/v1/enrollments'] = {
       status: 200,
-      body: [
-        {
-          id: 'enr_1',
-          group: null,
-          expiresAt: null,
-          usesLeft: null,
-          uses: 3,
-          createdAt: '2026-12-01T00:00:00.000Z',
-          revokedAt: '2026-12-02T15:00:00.000Z',
-          revokedBy: 'first admin',
-        },
-      ],
+      body: {
+        nextCursor: null,
+        total: 1,
+        items: [
+          {
+            id: 'enr_1',
+            group: null,
+            expiresAt: null,
+            usesLeft: null,
+            uses: 3,
+            createdAt: '2026-12-01T00:00:00.000Z',
+            revokedAt: '2026-12-02T15:00:00.000Z',
+            revokedBy: 'first admin',
+          },
+        ],
+      },
     };
     expect(await run('enrollment', 'list')).toBe(0);
     expect(io.out).toMatch(/REVOKED\n/);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type {
   AbsenceView,
   ComputerDetailView,
@@ -9,6 +9,8 @@ import { formatDuration } from '../domain/rollout/duration.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { formatWhy } from './deployment-format.js';
+import { fetchPages, printPageFooter, withPageOptions, type PageOptions } from './paging.js';
+import { computerSorts, reimageSorts } from '../contracts/list-sorts.js';
 import { formatRevoked } from './enrollment.command.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
 import { printComputerScan } from './scan-format.js';
@@ -38,13 +40,35 @@ function formatReimage(c: ComputerView): string {
   return `${c.reimageCount} time(s), last ${formatTime(c.reimagedAt)}`;
 }
 
+type ComputerListOptions = PageOptions & {
+  q?: string;
+  group?: string;
+  health?: 'online' | 'offline' | 'never-seen';
+  site?: string;
+  os?: string;
+};
+
 export function registerComputerCommand(program: Command): void {
   const computer = program.command('computer').description('the enrolled computers');
 
-  adminCommand(computer, 'list', 'list enrolled computers').action(
-    async (_opts: unknown, cmd: Command) => {
+  withPageOptions(adminCommand(computer, 'list', 'list enrolled computers'), computerSorts)
+    .option('--q <text>', 'only computers whose hostname or id holds this text')
+    .option('--group <name>', 'only members of this group')
+    .addOption(
+      new Option('--health <state>', 'only computers in this health state').choices([
+        'online',
+        'offline',
+        'never-seen',
+      ]),
+    )
+    .option('--site <site>', 'only computers at this site')
+    .option('--os <os>', 'only computers with this OS')
+    .action(async (opts: ComputerListOptions, cmd: Command) => {
       const { client, json } = await connect(cmd);
-      const computers = await client.listComputers();
+      const { q, group, health, site, os } = opts;
+      const computers = await fetchPages(opts, (page) =>
+        client.listComputers({ ...page, q, group, health, site, os }),
+      );
       if (json) return printJson(asSent(computers));
       printTable(
         [
@@ -59,7 +83,7 @@ export function registerComputerCommand(program: Command): void {
           'LAST ABSENCE',
           'ID',
         ],
-        computers.map((c) => [
+        computers.items.map((c) => [
           c.hostname,
           c.os,
           orDash(c.osVersion),
@@ -73,8 +97,8 @@ export function registerComputerCommand(program: Command): void {
         ]),
         'No computers enrolled.',
       );
-    },
-  );
+      printPageFooter(computers);
+    });
 
   adminCommand(
     computer,
@@ -106,14 +130,28 @@ function registerReimageCommand(computer: Command): void {
     .command('reimage')
     .description('claimed re-images: an agent enrolled with an enrolled computer’s identity');
 
-  adminCommand(reimage, 'list', 'list claimed re-images, newest first').action(
-    async (_opts: unknown, cmd: Command) => {
-      const { client, json } = await connect(cmd);
-      const list = await client.listReimageRequests();
-      if (json) return printJson(asSent(list));
-      printReimageRequests(list, 'No re-image requests.');
-    },
-  );
+  withPageOptions(
+    adminCommand(reimage, 'list', 'list claimed re-images, newest first'),
+    reimageSorts,
+  )
+    .addOption(
+      new Option('--state <state>', 'only requests in this state').choices([
+        'pending',
+        'approved',
+        'refused',
+      ]),
+    )
+    .action(
+      async (opts: PageOptions & { state?: 'pending' | 'approved' | 'refused' }, cmd: Command) => {
+        const { client, json } = await connect(cmd);
+        const list = await fetchPages(opts, (page) =>
+          client.listReimageRequests({ ...page, state: opts.state }),
+        );
+        if (json) return printJson(asSent(list));
+        printReimageRequests(list.items, 'No re-image requests.');
+        printPageFooter(list);
+      },
+    );
 
   for (const [verb, description] of [
     ['approve', 'approve a re-image: the computer takes the new credential and loses its statuses'],

@@ -1,9 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { DeploymentView, RedeployRequest } from '../contracts/api.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { formatEvents, formatSummary } from './deployment-format.js';
 import { CliError, print, printJson } from './output.js';
+import { fetchPages, printPageFooter, type PageOptions } from './paging.js';
 
 /** The one-action changes of a deployment, and its event log. */
 
@@ -89,10 +90,23 @@ export function registerDeploymentActions(deployment: Command): void {
     deployment,
     'events <id>',
     'every decision of the deployment, with its reason, oldest first',
-  ).action(async (id: string, _opts: unknown, cmd: Command) => {
-    const { client, json } = await connect(cmd);
-    const events = await client.listDeploymentEvents(id);
-    if (json) return printJson(asSent(events));
-    print(formatEvents(events));
-  });
+  )
+    .option('--limit <n>', 'events per page, 1-500 (default 50)')
+    .option('--cursor <cursor>', 'the page after this cursor (printed under the table)')
+    .option('--all', 'every page: the whole list')
+    .addOption(new Option('--order <order>', 'sort order').choices(['asc', 'desc']))
+    .option('--type <type>', 'only events of this type (created, halted, …)')
+    .option('--since <time>', 'only events at or after this time (ISO 8601)')
+    .action(
+      async (id: string, opts: PageOptions & { type?: string; since?: string }, cmd: Command) => {
+        const { client, json } = await connect(cmd);
+        const { type, since } = opts;
+        const events = await fetchPages(opts, (page) =>
+          client.listDeploymentEvents(id, { ...page, type, since }),
+        );
+        if (json) return printJson(asSent(events));
+        print(formatEvents(events.items));
+        printPageFooter(events);
+      },
+    );
 }

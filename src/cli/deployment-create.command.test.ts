@@ -124,6 +124,10 @@ describe('deployment create', () => {
         total: 4,
       }),
     };
+    routes['GET /api/v1/deployments/d1/computers'] = {
+      status: 200,
+      body: { items: [], nextCursor: null, total: 0 },
+    };
     expect(await run('deployment', 'show', 'd1')).toBe(0);
     expect(io.out).toContain('acme-1, acme-2');
     expect(io.out).toMatch(/acme-2:\s+failed 2 \(of 2\)/);

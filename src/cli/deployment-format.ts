@@ -1,5 +1,5 @@
 import type {
-  DeploymentDetailView,
+  DeploymentComputerView,
   DeploymentEventView,
   DeploymentView,
   DryRunView,
@@ -118,7 +118,7 @@ export function formatPhases(phases: readonly PhaseView[]): string {
   );
 }
 
-export function formatDeploymentComputers(computers: DeploymentDetailView['computers']): string {
+export function formatDeploymentComputers(computers: readonly DeploymentComputerView[]): string {
   if (computers.length === 0) return '(no computers)';
   return formatTable(
     ['HOSTNAME', 'PHASE', 'STATE', 'REASON', 'EXIT CODE', 'UPDATED', 'LAST SEEN', 'WHY'],

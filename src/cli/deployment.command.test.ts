@@ -116,12 +116,13 @@ describe('deployment events', () => {
   });
 
   it('gets the events, as a table or as the JSON array', async () => {
-    routes['GET /api/v1/deployments/d1/events'] = { status: 200, body: events };
+    const page = { items: events, nextCursor: null, total: events.length };
+    routes['GET /api/v1/deployments/d1/events'] = { status: 200, body: page };
     expect(await run('deployment', 'events', 'd1')).toBe(0);
-    expect(io.out).toBe(`${formatEvents(events)}\n`);
+    expect(io.out).toBe(`${formatEvents(events)}\nshowing 2 of 2\n`);
     io.out = '';
     expect(await run('deployment', 'events', 'd1', '--json')).toBe(0);
-    expect(JSON.parse(io.out)).toEqual(events);
+    expect(JSON.parse(io.out)).toEqual(page);
   });
 });
 
@@ -129,15 +130,19 @@ describe('deployment list', () => {
   it('shows the state and the current phase', async () => {
     routes['GET /api/v1/deployments'] = {
       status: 200,
-      body: [
-        view({
-          state: 'halted',
-          phases: [
-            { ...view().phases[0], name: 'pilot', percent: 10 },
-            { ...view().phases[0], index: 1, name: 'broad', openedAt: null },
-          ],
-        }),
-      ],
+      body: {
+        nextCursor: null,
+        total: 1,
+        items: [
+          view({
+            state: 'halted',
+            phases: [
+              { ...view().phases[0], name: 'pilot', percent: 10 },
+              { ...view().phases[0], index: 1, name: 'broad', openedAt: null },
+            ],
+          }),
+        ],
+      },
     };
     expect(await run('deployment', 'list')).toBe(0);
     expect(io.out).toMatch(/ID\s+UPDATE\s+GROUPS\s+STATE\s+PHASE\s+CREATED\s+PROGRESS/);

@@ -1,7 +1,21 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { deploymentComputerSorts, deploymentSorts } from '../contracts/list-sorts.js';
+import {
+  failureReasons,
+  statusStates,
+  type FailureReason,
+  type StatusState,
+} from '../domain/status.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { printDiscrepancies } from './scan-format.js';
+import {
+  fetchPages,
+  formatPageFooter,
+  printPageFooter,
+  withPageOptions,
+  type PageOptions,
+} from './paging.js';
 import { registerDeploymentActions } from './deployment-actions.command.js';
 import {
   currentPhase,
@@ -24,6 +38,12 @@ function parseLimit(value: string): number {
   }
   return n;
 }
+
+type DeploymentComputerOptions = PageOptions & {
+  state?: StatusState;
+  phase?: string;
+  reason?: FailureReason;
+};
 
 export function registerDeploymentCommand(program: Command): void {
   const deployment = program
@@ -71,14 +91,22 @@ export function registerDeploymentCommand(program: Command): void {
       print(formatDryRun(run, limit));
     });
 
-  adminCommand(deployment, 'list', 'list deployments').action(
-    async (_opts: unknown, cmd: Command) => {
+  withPageOptions(
+    adminCommand(deployment, 'list', 'list deployments, newest first'),
+    deploymentSorts,
+  )
+    .option('--state <state>', 'only deployments in this state (active, halted, …)')
+    .option('--update <id>', 'only deployments carrying this update')
+    .action(async (opts: PageOptions & { state?: string; update?: string }, cmd: Command) => {
       const { client, json } = await connect(cmd);
-      const list = await client.listDeployments();
+      const { state, update } = opts;
+      const list = await fetchPages(opts, (page) =>
+        client.listDeployments({ ...page, state, update }),
+      );
       if (json) return printJson(asSent(list));
       printTable(
         ['ID', 'UPDATE', 'GROUPS', 'STATE', 'PHASE', 'CREATED', 'PROGRESS'],
-        list.map((d) => [
+        list.items.map((d) => [
           d.id,
           updatesOf(d).join(','),
           d.groups.join(','),
@@ -89,28 +117,53 @@ export function registerDeploymentCommand(program: Command): void {
         ]),
         'No deployments.',
       );
-    },
-  );
+      printPageFooter(list);
+    });
 
   adminCommand(
     deployment,
     'show <id>',
-    'show a deployment: its state, phases and the state on each computer',
+    'show a deployment: its state, phases and the first page of its computers',
   ).action(async (id: string, _opts: unknown, cmd: Command) => {
     const { client, json } = await connect(cmd);
     const found = await client.getDeployment(id);
     if (json) return printJson(asSent(found));
+    const computers = await client.listDeploymentComputers(id);
     print(formatSummary(found));
     print();
     print(formatPhases(found.phases));
     print();
-    print(formatDeploymentComputers(found.computers));
+    print(formatDeploymentComputers(computers.items));
+    if (computers.nextCursor !== null)
+      print(`${formatPageFooter(computers)} (deployment computers ${id})`);
     if (found.discrepancies.length > 0) {
       print();
       print('Discrepancies (status says installed, the scan does not find it):');
       printDiscrepancies(found.discrepancies);
     }
   });
+
+  withPageOptions(
+    adminCommand(
+      deployment,
+      'computers <id>',
+      "a deployment's computers: the phase and state of each computer × update",
+    ),
+    deploymentComputerSorts,
+  )
+    .addOption(new Option('--state <state>', 'only this status state').choices(statusStates))
+    .option('--phase <name>', 'only computers placed in this phase')
+    .addOption(new Option('--reason <reason>', 'only this failure reason').choices(failureReasons))
+    .action(async (id: string, opts: DeploymentComputerOptions, cmd: Command) => {
+      const { client, json } = await connect(cmd);
+      const { state, phase, reason } = opts;
+      const computers = await fetchPages(opts, (page) =>
+        client.listDeploymentComputers(id, { ...page, state, phase, reason }),
+      );
+      if (json) return printJson(asSent(computers));
+      print(formatDeploymentComputers(computers.items));
+      printPageFooter(computers);
+    });
 
   registerDeploymentActions(deployment);
 }

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
+import { fetchPages, printPageFooter, withPageOptions, type PageOptions } from './paging.js';
+import { enrollmentSorts } from '../contracts/list-sorts.js';
 import { formatFields, formatTime, orDash, print, printJson, printTable } from './output.js';
 
 const unitSeconds = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as const;
@@ -70,26 +72,28 @@ export function registerEnrollmentCommand(program: Command): void {
       );
     });
 
-  adminCommand(enrollment, 'list', 'list enrollment tokens').action(
-    async (_opts: unknown, cmd: Command) => {
-      const { client, json } = await connect(cmd);
-      const list = await client.listEnrollments();
-      if (json) return printJson(asSent(list));
-      printTable(
-        ['ID', 'GROUP', 'EXPIRES', 'USES', 'USES LEFT', 'CREATED', 'REVOKED'],
-        list.map((e) => [
-          e.id,
-          orDash(e.group),
-          formatTime(e.expiresAt),
-          String(e.uses),
-          e.usesLeft === null ? 'unlimited' : String(e.usesLeft),
-          formatTime(e.createdAt),
-          formatRevoked(e),
-        ]),
-        'No enrollment tokens.',
-      );
-    },
-  );
+  withPageOptions(
+    adminCommand(enrollment, 'list', 'list enrollment tokens, newest first'),
+    enrollmentSorts,
+  ).action(async (opts: PageOptions, cmd: Command) => {
+    const { client, json } = await connect(cmd);
+    const list = await fetchPages(opts, (page) => client.listEnrollments(page));
+    if (json) return printJson(asSent(list));
+    printTable(
+      ['ID', 'GROUP', 'EXPIRES', 'USES', 'USES LEFT', 'CREATED', 'REVOKED'],
+      list.items.map((e) => [
+        e.id,
+        orDash(e.group),
+        formatTime(e.expiresAt),
+        String(e.uses),
+        e.usesLeft === null ? 'unlimited' : String(e.usesLeft),
+        formatTime(e.createdAt),
+        formatRevoked(e),
+      ]),
+      'No enrollment tokens.',
+    );
+    printPageFooter(list);
+  });
 
   adminCommand(
     enrollment,

@@ -131,7 +131,7 @@ describe('group policy', () => {
   it("group list shows each group's policy", async () => {
     routes['GET /api/v1/groups'] = {
       status: 200,
-      body: [{ ...group([]), policy: 'scheduled' }],
+      body: { items: [{ ...group([]), policy: 'scheduled' }], nextCursor: null, total: 1 },
     };
     expect(await run('group', 'list')).toBe(0);
     expect(io.out).toMatch(/POLICY[\s\S]*tokyo\s+static\s+1\s+0\s+scheduled/);

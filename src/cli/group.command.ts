@@ -6,6 +6,8 @@ import { clientPolicies, type ClientPolicy } from '../domain/rollout/plan.js';
 import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
+import { fetchPages, printPageFooter, withPageOptions, type PageOptions } from './paging.js';
+import { groupSorts } from '../contracts/list-sorts.js';
 import {
   CliError,
   formatFields,
@@ -101,24 +103,27 @@ export function registerGroupCommand(program: Command): void {
     print(`Group ${answer.name} now has ${answer.memberCount} member(s).`);
   });
 
-  adminCommand(group, 'list', 'list groups').action(async (_opts: unknown, cmd: Command) => {
-    const { client, json } = await connect(cmd);
-    const groups = await client.listGroups();
-    if (json) return printJson(asSent(groups));
-    printTable(
-      ['NAME', 'KIND', 'MEMBERS', 'WINDOWS', 'POLICY', 'QUERY', 'CREATED'],
-      groups.map((g) => [
-        g.name,
-        g.kind,
-        String(g.memberCount),
-        String(g.windows.length),
-        orDash(g.policy),
-        orDash(g.query),
-        formatTime(g.createdAt),
-      ]),
-      'No groups.',
-    );
-  });
+  withPageOptions(adminCommand(group, 'list', 'list groups'), groupSorts).action(
+    async (opts: PageOptions, cmd: Command) => {
+      const { client, json } = await connect(cmd);
+      const groups = await fetchPages(opts, (page) => client.listGroups(page));
+      if (json) return printJson(asSent(groups));
+      printTable(
+        ['NAME', 'KIND', 'MEMBERS', 'WINDOWS', 'POLICY', 'QUERY', 'CREATED'],
+        groups.items.map((g) => [
+          g.name,
+          g.kind,
+          String(g.memberCount),
+          String(g.windows.length),
+          orDash(g.policy),
+          orDash(g.query),
+          formatTime(g.createdAt),
+        ]),
+        'No groups.',
+      );
+      printPageFooter(groups);
+    },
+  );
 
   adminCommand(
     group,

@@ -77,10 +77,16 @@ const deployment = {
       { name: 'broad', percent: 100 },
     ],
   },
-  computers: [
+};
+
+/** Its computers, the first page of two. */
+const computers = {
+  items: [
     status('pc-1', 'installed', { phase: 'pilot' }),
     status('pc-2', 'failed', { phase: 'pilot', reason: 'install-error', exitCode: 1603 }),
   ],
+  nextCursor: 'c2',
+  total: 3,
 };
 
 describe('ringmaster CLI', () => {
@@ -121,6 +127,7 @@ describe('ringmaster CLI', () => {
 
   it('shows a deployment as counts and a table', async () => {
     routes['GET /api/v1/deployments/d1'] = { status: 200, body: deployment };
+    routes['GET /api/v1/deployments/d1/computers'] = { status: 200, body: computers };
     expect(await run('deployment', 'show', 'd1', '--token', 'flag-token')).toBe(0);
     expect(io.out).toContain('installed 1 · failed 1 (of 2)');
     expect(io.out).not.toContain('pending 0');
@@ -131,6 +138,33 @@ describe('ringmaster CLI', () => {
     expect(io.out).toMatch(/2\s+broad\s+100%\s+not yet\s+0\s+0\s+0/);
     expect(io.out).toMatch(/HOSTNAME\s+PHASE\s+STATE\s+REASON\s+EXIT CODE\s+UPDATED/);
     expect(io.out).toMatch(/pc-2\s+pilot\s+failed\s+install-error\s+1603\s+2026-11-25 10:00:00Z/);
+    expect(io.out).toContain('showing 2 of 3 — next: --cursor c2 (deployment computers d1)');
+  });
+
+  it('lists a page with its footer, and every page with --all', async () => {
+    routes['GET /api/v1/deployments/d1/computers?limit=2&state=failed'] = {
+      status: 200,
+      body: computers,
+    };
+    expect(await run('deployment', 'computers', 'd1', '--limit', '2', '--state', 'failed')).toBe(0);
+    expect(io.out).toMatch(/pc-1\s+pilot\s+installed/);
+    expect(io.out).toMatch(/showing 2 of 3 — next: --cursor c2\n$/);
+    io.out = '';
+    routes['GET /api/v1/deployments/d1/computers?limit=500'] = { status: 200, body: computers };
+    routes['GET /api/v1/deployments/d1/computers?limit=500&cursor=c2'] = {
+      status: 200,
+      body: { items: [status('pc-3', 'pending', { phase: 'broad' })], nextCursor: null, total: 3 },
+    };
+    expect(await run('deployment', 'computers', 'd1', '--all', '--json')).toBe(0);
+    const all = JSON.parse(io.out) as { items: { hostname: string }[]; nextCursor: null };
+    expect(all.items.map((c) => c.hostname)).toEqual(['pc-1', 'pc-2', 'pc-3']);
+    expect(all.nextCursor).toBeNull();
+  });
+
+  it('refuses a bad --limit before calling the server', async () => {
+    expect(await run('computer', 'list', '--limit', '0')).toBe(2);
+    expect(io.err).toContain('--limit: "0" is not a whole number from 1 to 500');
+    expect(await run('computer', 'list', '--limit', 'lots')).toBe(2);
   });
 
   it('sends the parsed duration when creating an enrollment token', async () => {

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { UpdateView } from '../contracts/api.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
+import { fetchPages, printPageFooter, withPageOptions, type PageOptions } from './paging.js';
+import { updateSorts } from '../contracts/list-sorts.js';
 import {
   formatBytes,
   formatFields,
@@ -11,6 +13,12 @@ import {
   printJson,
   printTable,
 } from './output.js';
+
+type UpdateListOptions = PageOptions & {
+  severity?: string;
+  classification?: string;
+  q?: string;
+};
 
 export function registerUpdateCommand(program: Command): void {
   const update = program.command('update').description('the catalog of approved updates');
@@ -37,14 +45,23 @@ export function registerUpdateCommand(program: Command): void {
     printUpdate(result.update);
   });
 
-  adminCommand(update, 'list', 'list the updates in the catalog').action(
-    async (_opts: unknown, cmd: Command) => {
+  withPageOptions(
+    adminCommand(update, 'list', 'list the updates in the catalog, newest first'),
+    updateSorts,
+  )
+    .option('--severity <severity>', 'only updates of this severity')
+    .option('--classification <classification>', 'only updates of this classification')
+    .option('--q <text>', 'only updates whose id or title holds this text')
+    .action(async (opts: UpdateListOptions, cmd: Command) => {
       const { client, json } = await connect(cmd);
-      const updates = await client.listUpdates();
+      const { severity, classification, q } = opts;
+      const updates = await fetchPages(opts, (page) =>
+        client.listUpdates({ ...page, severity, classification, q }),
+      );
       if (json) return printJson(asSent(updates));
       printTable(
         ['ID', 'SEVERITY', 'CLASSIFICATION', 'FILES', 'CREATED', 'TITLE'],
-        updates.map((u) => [
+        updates.items.map((u) => [
           u.id,
           u.severity,
           u.classification,
@@ -54,8 +71,8 @@ export function registerUpdateCommand(program: Command): void {
         ]),
         'No updates in the catalog.',
       );
-    },
-  );
+      printPageFooter(updates);
+    });
 
   adminCommand(update, 'show <id>', 'show one update').action(
     async (id: string, _opts: unknown, cmd: Command) => {

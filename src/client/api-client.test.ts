@@ -112,21 +112,22 @@ describe('ApiClient', () => {
   });
 
   it('refuses an answer that breaks the contract, naming the field', async () => {
-    reply = { status: 200, body: JSON.stringify([{ ...group, memberCount: 'many' }]) };
+    const items = [{ ...group, memberCount: 'many' }];
+    reply = { status: 200, body: JSON.stringify({ items, nextCursor: null, total: 1 }) };
     const error = await createApiClient({ url, token: 't' })
       .listGroups()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(
-      /^unexpected answer from the server to GET \/api\/v1\/groups: 0\.memberCount: /,
+      /^unexpected answer from the server to GET \/api\/v1\/groups: items\.0\.memberCount: /,
     );
   });
 
   it('gives back the object exactly as the server sent it', async () => {
-    const sent = [{ ...group, extra: 'kept' }];
+    const sent = { items: [{ ...group, extra: 'kept' }], nextCursor: null, total: 1 };
     reply = { status: 200, body: JSON.stringify(sent) };
     const groups = await createApiClient({ url, token: 't' }).listGroups();
-    expect(groups[0]).not.toHaveProperty('extra');
+    expect(groups.items[0]).not.toHaveProperty('extra');
     expect(asSent(groups)).toEqual(sent);
   });
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   addGroupMembersRequest,
   computerView,
@@ -17,6 +16,14 @@ import { auditRoutes } from './audit-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
 import { reportRoutes } from './report-routes.js';
 import { peopleRoutes } from './people-routes.js';
+import {
+  computerListQuery,
+  enrollmentListQuery,
+  groupListQuery,
+  reimageListQuery,
+  updateListQuery,
+} from './list-queries.js';
+import { pageOf } from './paging.js';
 import { route } from './route.js';
 import { scanRoutes } from './scan-routes.js';
 import { computerScanDetailView } from './scan.js';
@@ -28,9 +35,10 @@ export const catalogRoutes = {
   listUpdates: route({
     method: 'GET',
     path: '/api/v1/updates',
-    summary: 'List the catalog',
+    summary: 'The catalog, a page at a time (filter by severity, classification, q)',
     auth: 'admin',
-    response: z.array(updateView),
+    query: updateListQuery,
+    response: pageOf(updateView),
   }),
   getUpdate: route({
     method: 'GET',
@@ -66,9 +74,10 @@ export const fleetRoutes = {
   listEnrollments: route({
     method: 'GET',
     path: '/api/v1/enrollments',
-    summary: 'List enrollment tokens',
+    summary: 'Enrollment tokens, a page at a time',
     auth: 'admin',
-    response: z.array(enrollmentView),
+    query: enrollmentListQuery,
+    response: pageOf(enrollmentView),
   }),
   createEnrollment: route({
     method: 'POST',
@@ -90,9 +99,10 @@ export const fleetRoutes = {
   listComputers: route({
     method: 'GET',
     path: '/api/v1/computers',
-    summary: 'List computers',
+    summary: 'Computers, a page at a time (filter by q, group, health, site, os)',
     auth: 'admin',
-    response: z.array(computerView),
+    query: computerListQuery,
+    response: pageOf(computerView),
   }),
   getComputer: route({
     method: 'GET',
@@ -113,9 +123,10 @@ export const fleetRoutes = {
   listReimageRequests: route({
     method: 'GET',
     path: '/api/v1/reimage-requests',
-    summary: 'List claimed re-images, newest first',
+    summary: 'Claimed re-images, newest first, a page at a time',
     auth: 'admin',
-    response: z.array(reimageRequestView),
+    query: reimageListQuery,
+    response: pageOf(reimageRequestView),
   }),
   approveReimage: route({
     method: 'POST',
@@ -136,9 +147,10 @@ export const fleetRoutes = {
   listGroups: route({
     method: 'GET',
     path: '/api/v1/groups',
-    summary: 'List groups',
+    summary: 'Groups, a page at a time',
     auth: 'admin',
-    response: z.array(groupView),
+    query: groupListQuery,
+    response: pageOf(groupView),
   }),
   createGroup: route({
     method: 'POST',

@@ -290,11 +290,12 @@ export const deploymentView = z.object({
 });
 export type DeploymentView = z.infer<typeof deploymentView>;
 
+/** One target computer × update of a deployment, with the phase it is placed in. */
 export const deploymentComputerView = statusView.extend({ phase: z.string().nullable() });
+export type DeploymentComputerView = z.infer<typeof deploymentComputerView>;
 
-export const deploymentDetailView = deploymentView.extend({
-  computers: z.array(deploymentComputerView),
-});
+/** A deployment's counts; its computers are a list of their own (`GET …/:id/computers`). */
+export const deploymentDetailView = deploymentView;
 export type DeploymentDetailView = z.infer<typeof deploymentDetailView>;
 
 /** One computer × update of a live deployment that needs investigation. */

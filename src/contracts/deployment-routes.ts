@@ -1,13 +1,19 @@
-import { z } from 'zod';
 import {
   createDeploymentRequest,
   deploymentActionRequest,
+  deploymentComputerView,
   deploymentDetailView,
   deploymentEventView,
   deploymentView,
   dryRunView,
   redeployRequest,
 } from './api.js';
+import {
+  deploymentComputerListQuery,
+  deploymentListQuery,
+  eventListQuery,
+} from './list-queries.js';
+import { pageOf } from './paging.js';
 import { route } from './route.js';
 import { deploymentScanDetailView } from './scan.js';
 import { idParams } from './route-params.js';
@@ -32,9 +38,10 @@ export const deploymentRoutes = {
   listDeployments: route({
     method: 'GET',
     path: '/api/v1/deployments',
-    summary: 'List deployments',
+    summary: 'Deployments, newest first, a page at a time (filter by state, update)',
     auth: 'admin',
-    response: z.array(deploymentView),
+    query: deploymentListQuery,
+    response: pageOf(deploymentView),
   }),
   createDeployment: route({
     method: 'POST',
@@ -58,7 +65,7 @@ export const deploymentRoutes = {
   getDeployment: route({
     method: 'GET',
     path: '/api/v1/deployments/:id',
-    summary: 'A deployment: counts per state and per-computer status',
+    summary: 'A deployment: counts per state and per phase (its computers: /computers)',
     auth: 'admin',
     params: idParams,
     response: deploymentScanDetailView,
@@ -66,10 +73,20 @@ export const deploymentRoutes = {
   listDeploymentEvents: route({
     method: 'GET',
     path: '/api/v1/deployments/:id/events',
-    summary: 'Every engine decision and admin action, with its reason',
+    summary: 'Every engine decision and admin action, with its reason, a page at a time',
     auth: 'admin',
     params: idParams,
-    response: z.array(deploymentEventView),
+    query: eventListQuery,
+    response: pageOf(deploymentEventView),
+  }),
+  listDeploymentComputers: route({
+    method: 'GET',
+    path: '/api/v1/deployments/:id/computers',
+    summary: "The target computers' statuses, a page at a time (filter by state, phase, reason)",
+    auth: 'admin',
+    params: idParams,
+    query: deploymentComputerListQuery,
+    response: pageOf(deploymentComputerView),
   }),
   haltDeployment: reasonedAction('halt', 'Stop starting new installs'),
   resumeDeployment: reasonedAction('resume', 'Go on from where a halted deployment stopped'),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { asSent, createApiClient } from '../client/api-client.js';
 import { importUpdate, prepareUpdate } from '../client/update-import.js';
+import { allItems } from '../client/paging.js';
 import type { CreateDeploymentRequest } from '../contracts/api.js';
 import { scaledClock } from '../clock.js';
 import { createServer, type RunningServer } from '../server/server.js';
@@ -106,7 +107,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       const result = await importUpdate(api, await prepareUpdate(dir));
       log(`update ${entry.id}: ${entry.title}${result.created ? '' : ' (already there)'}`);
     }
-    const existing = new Set((await api.listGroups()).map((g) => g.name));
+    const existing = new Set(
+      (await allItems((cursor) => api.listGroups({ cursor, limit: 500 }))).map((g) => g.name),
+    );
     const groups: { name: string; query: string }[] = [
       ...SITES.map((site) => ({ name: site, query: `site = "${site}"` })),
       { name: 'all-linux', query: 'os = "linux"' },

@@ -44,11 +44,13 @@ export class AbsenceRepository {
       .execute();
   }
 
-  /** Each computer's latest absence, by computer id. */
-  async latest(): Promise<Map<string, AbsenceRecord>> {
+  /** The latest absence of each of these computers, by computer id. */
+  async latest(computerIds: readonly string[]): Promise<Map<string, AbsenceRecord>> {
+    if (computerIds.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('absences as a')
       .selectAll('a')
+      .where('a.computer_id', 'in', [...computerIds])
       .where('a.to_at', '=', (eb) =>
         eb
           .selectFrom('absences as x')

@@ -1,5 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Inventory } from '../contracts/inventory.js';
+import type { ComputerSort } from '../contracts/list-queries.js';
+import type { Page, PageRequest } from '../contracts/paging.js';
+import { pageComputers, type ComputerFilter } from './computer-list.queries.js';
 import type { ComputerTable, Database } from './schema.js';
 
 /** A managed computer: its inventory as the agent last told it, and its enrollment facts. */
@@ -58,7 +61,7 @@ function inventoryColumns(inv: Inventory): InventoryColumns {
   };
 }
 
-function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
+export function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
   return {
     id: row.id,
     credentialHash: row.credential_hash,
@@ -161,6 +164,12 @@ export class ComputerRepository {
     return rows.map(toRecord);
   }
 
+  /** One page of computers matching the filter (see computer-list.queries.ts). */
+  page(filter: ComputerFilter, page: PageRequest<ComputerSort>): Promise<Page<ComputerRecord>> {
+    return pageComputers(this.db, filter, page);
+  }
+
+  /** Every computer (evaluating a query group over the fleet). */
   async list(): Promise<ComputerRecord[]> {
     const rows = await this.db
       .selectFrom('computers')

@@ -76,6 +76,7 @@ export type ReachingDeployment = Pick<
 export type TargetStatus = {
   computerId: string;
   hostname: string;
+  updateId: string;
   phase: number | null;
   /** The computer's last check-in. */
   lastSeenAt: number | null;

@@ -1,4 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DeploymentComputerSort, DeploymentSort } from '../contracts/list-queries.js';
+import type { Page, PageRequest } from '../contracts/paging.js';
+import type { StatusState } from '../domain/status.js';
 import type { CountRow } from '../domain/deployment/counts.js';
 import { assigningStates, liveStates, type DeploymentState } from '../domain/deployment/state.js';
 import {
@@ -16,6 +19,9 @@ import { contentReachesComputer } from './content-scope.queries.js';
 import * as placement from './placement.queries.js';
 import * as progress from './progress.queries.js';
 import * as schedule from './schedule.queries.js';
+import { keysetOf, keysetPage } from './paging.js';
+import * as targets from './target-status.queries.js';
+import type { TargetStatusFilter } from './target-status.queries.js';
 import type { Database, DeploymentTable } from './schema.js';
 
 export type {
@@ -119,13 +125,30 @@ export class DeploymentRepository {
     return row ? (await this.withGroups([row]))[0] : undefined;
   }
 
-  async list(): Promise<DeploymentRecord[]> {
-    const rows = await this.db
-      .selectFrom('deployments')
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .execute();
-    return this.withGroups(rows);
+  /** One page of deployments, by keyset on (sort column, id). */
+  async page(
+    filter: { state?: string | undefined; update?: string | undefined },
+    page: PageRequest<DeploymentSort>,
+  ): Promise<Page<DeploymentRecord>> {
+    let base = this.db.selectFrom('deployments as d');
+    if (filter.state !== undefined) base = base.where('d.state', '=', filter.state);
+    const update = filter.update;
+    if (update !== undefined) {
+      base = base.where('d.id', 'in', (eb) =>
+        eb
+          .selectFrom('deployment_updates as du')
+          .select('du.deployment_id')
+          .where('du.update_id', '=', update),
+      );
+    }
+    const column = { createdAt: 'd.created_at', id: 'd.id', state: 'd.state' }[page.sort];
+    const result = await keysetPage(
+      base.selectAll('d'),
+      base.select((eb) => eb.fn.countAll().as('n')),
+      keysetOf(column, 'd.id'),
+      page,
+    );
+    return { ...result, items: await this.withGroups(result.items) };
   }
 
   /** Deployments the engine must look at. */
@@ -277,8 +300,18 @@ export class DeploymentRepository {
     return Number(row?.n ?? 0);
   }
 
-  targetStatuses(deploymentId: string, updateId: string): Promise<TargetStatus[]> {
-    return placement.targetStatuses(this.db, deploymentId, updateId);
+  /** One page of its computers × updates, with their phase and status. */
+  pageTargetStatuses(
+    deploymentId: string,
+    filter: TargetStatusFilter,
+    page: PageRequest<DeploymentComputerSort>,
+  ): Promise<Page<TargetStatus>> {
+    return targets.pageTargetStatuses(this.db, deploymentId, filter, page);
+  }
+
+  /** Its target computers (placed, or members not placed yet) with a status in `states`. */
+  targetComputerIds(deploymentId: string, states?: readonly StatusState[]): Promise<string[]> {
+    return targets.targetComputerIds(this.db, deploymentId, states);
   }
 
   /** Live deployments that target this computer through a group but have not placed it. */

@@ -1,3 +1,6 @@
+import type { EnrollmentSort } from '../contracts/list-queries.js';
+import type { Page, PageRequest } from '../contracts/paging.js';
+import { keysetOf, keysetPage } from './paging.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, EnrollmentTokenTable } from './schema.js';
 
@@ -75,8 +78,16 @@ export class EnrollmentRepository {
     return row && toRecord(row);
   }
 
-  async list(): Promise<EnrollmentRecord[]> {
-    return (await this.select().orderBy('e.created_at', 'desc').execute()).map(toRecord);
+  /** One page of enrollment tokens, by keyset on (sort column, id). */
+  async page(page: PageRequest<EnrollmentSort>): Promise<Page<EnrollmentRecord>> {
+    const column = { createdAt: 'e.created_at', id: 'e.id' }[page.sort];
+    const result = await keysetPage(
+      this.select(),
+      this.db.selectFrom('enrollment_tokens as e').select((eb) => eb.fn.countAll().as('n')),
+      keysetOf(column, 'e.id'),
+      page,
+    );
+    return { ...result, items: result.items.map(toRecord) };
   }
 
   /**

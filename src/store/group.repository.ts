@@ -1,3 +1,6 @@
+import type { GroupSort } from '../contracts/list-queries.js';
+import type { Page, PageRequest } from '../contracts/paging.js';
+import { keysetOf, keysetPage } from './paging.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientPolicy, MaintenanceWindow } from '../contracts/plan.js';
 import type { Database, GroupTable } from './schema.js';
@@ -64,6 +67,25 @@ export class GroupRepository {
   async findByName(name: string): Promise<CountedGroupRecord | undefined> {
     const row = await this.select().where('g.name', '=', name).executeTakeFirst();
     return row && { ...toRecord(row), memberCount: Number(row.member_count ?? 0) };
+  }
+
+  /** One page of groups, by keyset on (sort column, id), each with its member count. */
+  async page(page: PageRequest<GroupSort>): Promise<Page<CountedGroupRecord>> {
+    const column = { name: 'g.name', createdAt: 'g.created_at' }[page.sort];
+    const result = await keysetPage(
+      this.select(),
+      this.db.selectFrom('groups as g').select((eb) => eb.fn.countAll().as('n')),
+      // Names are unique: the name alone orders the groups.
+      keysetOf(column, column === 'g.name' ? 'g.name' : 'g.id'),
+      page,
+    );
+    return {
+      ...result,
+      items: result.items.map((row) => ({
+        ...toRecord(row),
+        memberCount: Number(row.member_count ?? 0),
+      })),
+    };
   }
 
   async list(): Promise<CountedGroupRecord[]> {

@@ -1,7 +1,4 @@
-import { sql, type Kysely } from 'kysely';
-import type { FailureReason, StatusState } from '../domain/status.js';
-import type { TargetStatus } from './deployment.records.js';
-import { cancellationOf } from './status.repository.js';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -81,71 +78,6 @@ export function unplaced(db: Kysely<Database>, deploymentId: string) {
             .where('pl.deployment_id', '=', deploymentId),
         ),
       ),
-    );
-}
-
-/**
- * Every computer of the deployment with its phase and its status for the update:
- * the placed ones (by the primary key), and target members not placed yet.
- */
-export async function targetStatuses(
-  db: Kysely<Database>,
-  deploymentId: string,
-  updateId: string,
-): Promise<TargetStatus[]> {
-  const columns = [
-    'c.id as computer_id',
-    'c.hostname',
-    's.deployment_id',
-    's.state',
-    's.reason',
-    's.exit_code',
-    's.output',
-    's.message',
-    's.attempts',
-    's.updated_at',
-    's.installed_at',
-    's.cancelled_by',
-    's.cancelled_actor',
-    's.cancelled_at',
-    'c.last_seen_at',
-  ] as const;
-  const placedRows = await db
-    .selectFrom('placements as pl')
-    .innerJoin('computers as c', 'c.id', 'pl.computer_id')
-    .leftJoin('statuses as s', (join) =>
-      join.onRef('s.computer_id', '=', 'pl.computer_id').on('s.update_id', '=', updateId),
-    )
-    .select([...columns, 'pl.phase'])
-    .where('pl.deployment_id', '=', deploymentId)
-    .execute();
-  const waiting = await unplaced(db, deploymentId)
-    .innerJoin('computers as c', 'c.id', 'm.computer_id')
-    .leftJoin('statuses as s', (join) =>
-      join.onRef('s.computer_id', '=', 'm.computer_id').on('s.update_id', '=', updateId),
-    )
-    .select([...columns, sql<number | null>`null`.as('phase')])
-    .distinct()
-    .execute();
-  return [...placedRows, ...waiting]
-    .map((r) => ({
-      computerId: r.computer_id,
-      hostname: r.hostname,
-      phase: r.phase === null ? null : Number(r.phase),
-      deploymentId: r.deployment_id,
-      state: r.state as StatusState | null,
-      reason: r.reason as FailureReason | null,
-      exitCode: r.exit_code === null ? null : Number(r.exit_code),
-      output: r.output,
-      message: r.message,
-      attempts: Number(r.attempts ?? 0),
-      updatedAt: r.updated_at === null ? null : Number(r.updated_at),
-      installedAt: r.installed_at === null ? null : Number(r.installed_at),
-      cancelled: cancellationOf(r.cancelled_by, r.cancelled_actor, r.cancelled_at),
-      lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
-    }))
-    .sort(
-      (a, b) => a.hostname.localeCompare(b.hostname) || a.computerId.localeCompare(b.computerId),
     );
 }
 

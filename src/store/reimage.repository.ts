@@ -1,3 +1,6 @@
+import type { ReimageSort } from '../contracts/list-queries.js';
+import type { Page, PageRequest } from '../contracts/paging.js';
+import { keysetOf, keysetPage } from './paging.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Inventory } from '../contracts/inventory.js';
 import type { Database, ReimageRequestTable } from './schema.js';
@@ -75,6 +78,23 @@ export class ReimageRepository {
       .where('nonce_hash', '=', hash)
       .executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  /** One page of claimed re-images, by keyset on (sort column, id). */
+  async page(
+    state: string | undefined,
+    page: PageRequest<ReimageSort>,
+  ): Promise<Page<ReimageRequestRecord>> {
+    let base = this.db.selectFrom('reimage_requests as r');
+    if (state !== undefined) base = base.where('r.state', '=', state);
+    const column = { requestedAt: 'r.requested_at', id: 'r.id' }[page.sort];
+    const result = await keysetPage(
+      base.selectAll('r'),
+      base.select((eb) => eb.fn.countAll().as('n')),
+      keysetOf(column, 'r.id'),
+      page,
+    );
+    return { ...result, items: result.items.map(toRecord) };
   }
 
   /** Newest first; only one computer's when `computerId` is given. */

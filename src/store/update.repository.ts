@@ -1,4 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { UpdateSort } from '../contracts/list-queries.js';
+import type { Page, PageRequest } from '../contracts/paging.js';
+import { containsText, keysetOf, keysetPage } from './paging.js';
 import { updateManifest, type UpdateFile, type UpdateManifest } from '../contracts/manifest.js';
 import type { Database, UpdateFileTable, UpdateTable } from './schema.js';
 
@@ -15,6 +18,12 @@ export type UpdateRecord = {
   createdAt: number;
   /** Sorted by path. */
   files: UpdateFile[];
+};
+
+export type UpdateFilter = {
+  severity?: string | undefined;
+  classification?: string | undefined;
+  q?: string | undefined;
 };
 
 export type NewUpdate = Omit<UpdateRecord, 'title' | 'severity' | 'classification'>;
@@ -66,13 +75,42 @@ export class UpdateRepository {
     return record;
   }
 
-  async list(): Promise<UpdateRecord[]> {
-    const rows = await this.db
-      .selectFrom('updates')
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .execute();
-    const files = await this.db.selectFrom('update_files').selectAll().orderBy('path').execute();
+  /** The whole catalog, oldest first: for the scan's rules (a catalog is small). */
+  async all(): Promise<UpdateRecord[]> {
+    const rows = await this.db.selectFrom('updates').selectAll().orderBy('created_at').execute();
+    return this.withFiles(rows);
+  }
+
+  /** One page of the catalog, by keyset on (sort column, id). */
+  async page(filter: UpdateFilter, page: PageRequest<UpdateSort>): Promise<Page<UpdateRecord>> {
+    let base = this.db.selectFrom('updates as u');
+    if (filter.severity !== undefined) base = base.where('u.severity', '=', filter.severity);
+    if (filter.classification !== undefined)
+      base = base.where('u.classification', '=', filter.classification);
+    if (filter.q !== undefined) {
+      base = base.where(containsText(['u.id', 'u.title'], filter.q));
+    }
+    const column = { createdAt: 'u.created_at', id: 'u.id', title: 'u.title' }[page.sort];
+    const result = await keysetPage(
+      base.selectAll('u'),
+      base.select((eb) => eb.fn.countAll().as('n')),
+      keysetOf(column, 'u.id'),
+      page,
+    );
+    return { ...result, items: await this.withFiles(result.items) };
+  }
+
+  private async withFiles(rows: Selectable<UpdateTable>[]): Promise<UpdateRecord[]> {
+    const missing = rows.filter((r) => !this.cache.has(r.id)).map((r) => r.id);
+    const files =
+      missing.length === 0
+        ? []
+        : await this.db
+            .selectFrom('update_files')
+            .selectAll()
+            .where('update_id', 'in', missing)
+            .orderBy('path')
+            .execute();
     return rows.map((row) => {
       const cached = this.cache.get(row.id);
       if (cached) return cached;

@@ -52,6 +52,29 @@ const query = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('?%', '?a=%zz', '?__proto__[x]=1', '?a[]=1&a[]=2') },
 );
 
+/** A route's own query fields (paging: limit, cursor, sort, order, filters), with odd values. */
+function declaredQuery(r: RouteDeclaration): fc.Arbitrary<string> {
+  const keys = Object.keys(r.query?.shape ?? {});
+  if (keys.length === 0) return query;
+  const value = fc.oneof(
+    fc.constantFrom('1', '50', '500', '501', '0', '-1', '1e3', 'asc', 'desc', 'hostname', 'id'),
+    fc.constantFrom('online', 'never-seen', 'failed', '2026-12-01T00:00:00Z', 'eyJzIjoxfQ'),
+    nastyString,
+  );
+  return fc.oneof(
+    { weight: 3, arbitrary: query },
+    {
+      weight: 2,
+      arbitrary: fc
+        .array(fc.tuple(fc.constantFrom(...keys), value), { minLength: 1, maxLength: 4 })
+        .map(
+          (pairs) =>
+            `?${pairs.map(([k, v]) => `${encodeSegment(k)}=${encodeSegment(v)}`).join('&')}`,
+        ),
+    },
+  );
+}
+
 /** Range headers as a downloader might send them, and as none should. */
 const range = fc.oneof(
   { weight: 4, arbitrary: fc.constant(undefined) },
@@ -144,7 +167,7 @@ function requestTo(
   return fc
     .record({
       values: fc.tuple(...segments),
-      query,
+      query: declaredQuery(r),
       body: r.body === undefined ? fc.constant<Body>({}) : body(r, context.samples[name]),
       authorization: authorization(r, context.tokens),
       range: r.method === 'GET' ? range : fc.constant(undefined),

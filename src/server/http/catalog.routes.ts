@@ -5,7 +5,7 @@ import type { RouteHandlers } from './register.js';
 export function catalogHandlers(services: Services): RouteHandlers<typeof catalogRoutes> {
   const { catalog, content } = services;
   return {
-    listUpdates: () => catalog.list(),
+    listUpdates: ({ query }) => catalog.list(query),
     getUpdate: ({ params }) => catalog.show(params.id),
     // 201 when it created the update, 200 when it was already there.
     createUpdate: async ({ body, reply }) => {

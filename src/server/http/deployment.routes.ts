@@ -12,7 +12,7 @@ export function deploymentHandlers(services: Services): RouteHandlers<typeof dep
     if (actor.groupScope !== null) requireScope(actor, (await deployments.show(id)).groups);
   };
   return {
-    listDeployments: () => deployments.list(),
+    listDeployments: ({ query }) => deployments.list(query),
     createDeployment: ({ body, actor }) => {
       requireScope(actor, requestedGroups(body));
       return deployments.create(body, actor.name);
@@ -25,7 +25,8 @@ export function deploymentHandlers(services: Services): RouteHandlers<typeof dep
       const view = await deployments.show(params.id);
       return { ...view, discrepancies: await scans.discrepancies({ deploymentId: view.id }) };
     },
-    listDeploymentEvents: ({ params }) => actions.listEvents(params.id),
+    listDeploymentEvents: ({ params, query }) => actions.listEvents(params.id, query),
+    listDeploymentComputers: ({ params, query }) => deployments.computers(params.id, query),
     haltDeployment: async ({ params, body, actor }) => {
       await inScope(params.id, actor);
       return actions.change(params.id, 'halt', body.reason, actor.name);

@@ -6,19 +6,19 @@ import type { RouteHandlers } from './register.js';
 export function fleetHandlers(services: Services): RouteHandlers<typeof fleetRoutes> {
   const { enrollments, computers, groups, reimages, scans } = services;
   return {
-    listEnrollments: () => enrollments.list(),
+    listEnrollments: ({ query }) => enrollments.list(query),
     createEnrollment: ({ body }) => enrollments.create(body),
     revokeEnrollment: ({ params, actor }) => enrollments.revoke(params.id, actor.name),
-    listComputers: () => computers.list(),
+    listComputers: ({ query }) => computers.list(query),
     getComputer: async ({ params }) => {
       const view = await computers.show(params.id);
       return { ...view, ...(await scans.ofComputer(await computers.resolve(view.id))) };
     },
     revokeComputer: ({ params, actor }) => computers.revoke(params.id, actor.name),
-    listReimageRequests: () => reimages.list(),
+    listReimageRequests: ({ query }) => reimages.list(query),
     approveReimage: ({ params, actor }) => reimages.approve(params.id, actor.name),
     refuseReimage: ({ params, actor }) => reimages.refuse(params.id, actor.name),
-    listGroups: () => groups.list(),
+    listGroups: ({ query }) => groups.list(query),
     createGroup: ({ body }) => groups.create(body),
     getGroup: ({ params }) => groups.show(params.name),
     addGroupMembers: ({ params, body }) => groups.addMembers(params.name, body.computers),

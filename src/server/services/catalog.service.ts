@@ -1,3 +1,5 @@
+import type { UpdateListQuery } from '../../contracts/list-queries.js';
+import type { Page } from '../../contracts/paging.js';
 import { createHash } from 'node:crypto';
 import type { CreateUpdateRequest, UpdateView } from '../../contracts/api.js';
 import type { UpdateFile } from '../../contracts/manifest.js';
@@ -111,8 +113,10 @@ export class CatalogService {
     return { update: toUpdateView(existing), created: false };
   }
 
-  async list(): Promise<UpdateView[]> {
-    return (await this.updates.list()).map(toUpdateView);
+  async list(query: UpdateListQuery): Promise<Page<UpdateView>> {
+    const { severity, classification, q, ...page } = query;
+    const result = await this.updates.page({ severity, classification, q }, page);
+    return { ...result, items: result.items.map(toUpdateView) };
   }
 
   async show(id: string): Promise<UpdateView> {

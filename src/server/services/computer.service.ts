@@ -1,6 +1,8 @@
 import type { ComputerDetailView, ComputerView } from '../../contracts/api.js';
 import type { Clock } from '../../domain/clock.js';
-import { computerHealth } from '../../domain/computer-health.js';
+import type { ComputerListQuery } from '../../contracts/list-queries.js';
+import type { Page } from '../../contracts/paging.js';
+import { computerHealth, offlineAfterMs } from '../../domain/computer-health.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { AbsenceRepository } from '../../store/absence.repository.js';
@@ -35,13 +37,23 @@ export class ComputerService {
     return toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]);
   }
 
-  async list(): Promise<ComputerView[]> {
-    const rows = await this.computers.list();
-    const groups = await this.groups.groupNamesOf(rows.map((r) => r.id));
-    const latest = await this.absences.latest();
-    return rows.map((row) =>
-      toComputerView(row, groups.get(row.id) ?? [], this.health(row), latest.get(row.id)),
+  /** One page: the page's rows, their groups and latest absences, each in one query. */
+  async list(query: ComputerListQuery): Promise<Page<ComputerView>> {
+    const { q, group, health, site, os, ...page } = query;
+    const onlineSince = this.clock.now() - offlineAfterMs(this.checkinIntervalSeconds);
+    const result = await this.computers.page(
+      { q, group, site, os, health: health && { state: health, onlineSince } },
+      page,
     );
+    const ids = result.items.map((r) => r.id);
+    const groups = await this.groups.groupNamesOf(ids);
+    const latest = await this.absences.latest(ids);
+    return {
+      ...result,
+      items: result.items.map((row) =>
+        toComputerView(row, groups.get(row.id) ?? [], this.health(row), latest.get(row.id)),
+      ),
+    };
   }
 
   /** By id, or by hostname when exactly one computer has it. */

@@ -1,3 +1,5 @@
+import type { EventListQuery } from '../../contracts/list-queries.js';
+import type { Page } from '../../contracts/paging.js';
 import type {
   DeploymentDetailView,
   DeploymentEventView,
@@ -178,11 +180,10 @@ export class DeploymentActionsService {
     actor: string,
   ): Promise<DeploymentDetailView> {
     const deployment = await this.reader.find(id);
-    const detail = await this.reader.show(id);
-    const failed = detail.computers.filter(
-      (c) => c.state === 'failed' || c.state === 'uninstall-failed',
+    const targets = await this.deployments.targetComputerIds(
+      id,
+      request.failedOnly ? ['failed', 'uninstall-failed'] : undefined,
     );
-    const targets = request.failedOnly ? failed : detail.computers;
     const now = this.clock.now();
     const why = request.reason ?? `redeploy by ${actor}`;
     if (request.update === undefined || deployment.updateIds.includes(request.update)) {
@@ -209,10 +210,7 @@ export class DeploymentActionsService {
     const groupName = `redeploy-${id}-${newId('r').slice(2)}`;
     const groupId = newId('grp');
     await this.groups.insert({ id: groupId, name: groupName, query: null, createdAt: now });
-    await this.groups.addMembers(
-      groupId,
-      targets.map((c) => c.computerId),
-    );
+    await this.groups.addMembers(groupId, targets);
     const created = await this.reader.create(
       {
         update: request.update,
@@ -233,19 +231,37 @@ export class DeploymentActionsService {
 
   /** The newest event `actor` made on a deployment: what an audit entry points to. */
   async lastEventBy(id: string, actor: string): Promise<DeploymentEventView | null> {
-    const events = await this.listEvents(id);
-    return events.filter((e) => e.actor === actor).at(-1) ?? null;
-  }
-
-  async listEvents(id: string): Promise<DeploymentEventView[]> {
-    await this.reader.find(id);
-    return (await this.events.deploymentEvents(id)).map((e) => ({
+    const events = (await this.events.deploymentEvents(id)).filter((e) => e.actor === actor);
+    const e = events.at(-1);
+    if (!e) return null;
+    return {
       id: e.id,
       at: new Date(Number(e.at)).toISOString(),
       type: e.type,
       phase: e.phase,
       message: e.message,
       actor: e.actor,
-    }));
+    };
+  }
+
+  async listEvents(id: string, query: EventListQuery): Promise<Page<DeploymentEventView>> {
+    await this.reader.find(id);
+    const { type, since, ...page } = query;
+    const result = await this.events.pageDeploymentEvents(
+      id,
+      { type, since: since === undefined ? undefined : Date.parse(since) },
+      page,
+    );
+    return {
+      ...result,
+      items: result.items.map((e) => ({
+        id: e.id,
+        at: new Date(Number(e.at)).toISOString(),
+        type: e.type,
+        phase: e.phase,
+        message: e.message,
+        actor: e.actor,
+      })),
+    };
   }
 }

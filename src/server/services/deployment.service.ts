@@ -1,5 +1,11 @@
 import type {
+  DeploymentComputerListQuery,
+  DeploymentListQuery,
+} from '../../contracts/list-queries.js';
+import type { Page } from '../../contracts/paging.js';
+import type {
   CreateDeploymentRequest,
+  DeploymentComputerView,
   DeploymentDetailView,
   DeploymentView,
   DryRunView,
@@ -209,10 +215,12 @@ export class DeploymentService {
     };
   }
 
-  async list(): Promise<DeploymentView[]> {
-    const views: DeploymentView[] = [];
-    for (const row of await this.deployments.list()) views.push(await this.summary(row));
-    return views;
+  async list(query: DeploymentListQuery): Promise<Page<DeploymentView>> {
+    const { state, update, ...page } = query;
+    const result = await this.deployments.page({ state, update }, page);
+    const items: DeploymentView[] = [];
+    for (const row of result.items) items.push(await this.summary(row));
+    return { ...result, items };
   }
 
   async find(id: string): Promise<DeploymentRecord> {
@@ -221,10 +229,31 @@ export class DeploymentService {
     return row;
   }
 
+  /** Its counts per state and per phase; its computers are a list of their own. */
   async show(id: string): Promise<DeploymentDetailView> {
+    return this.summary(await this.find(id));
+  }
+
+  /** One page of its computers × updates, each with its phase and status. */
+  async computers(
+    id: string,
+    query: DeploymentComputerListQuery,
+  ): Promise<Page<DeploymentComputerView>> {
     const row = await this.find(id);
-    const computers = await this.explainer.deploymentComputers(row);
-    return { ...(await this.summary(row)), computers };
+    const { phases } = row.plan;
+    const { state, phase, reason, ...page } = query;
+    const phaseIndex = phase === undefined ? undefined : phases.findIndex((p) => p.name === phase);
+    if (phaseIndex === -1) {
+      const message = `no phase "${String(phase)}" in this deployment (${phases.map((p) => p.name).join(', ')})`;
+      throw new ValidationError(`phase: ${message}`, [{ field: 'phase', message }]);
+    }
+    const result = await this.deployments.pageTargetStatuses(
+      id,
+      { state, reason, phase: phaseIndex },
+      page,
+    );
+    // Each row explained as the deployment detail did: why it waits, last heard, stale.
+    return { ...result, items: await this.explainer.explainTargets(row, result.items) };
   }
 
   /** Counts come from one aggregate query: a list of deployments never loads their computers. */

@@ -1,3 +1,5 @@
+import type { EnrollmentListQuery } from '../../contracts/list-queries.js';
+import type { Page } from '../../contracts/paging.js';
 import type { EnrollmentView } from '../../contracts/api.js';
 import type { EnrollRequest, EnrollResponse } from '../../contracts/agent-protocol.js';
 import type { Clock } from '../../domain/clock.js';
@@ -97,8 +99,9 @@ export class EnrollmentService {
     return toEnrollmentView(row);
   }
 
-  async list(): Promise<EnrollmentView[]> {
-    return (await this.repos.enrollments.list()).map((row) => toEnrollmentView(row));
+  async list(query: EnrollmentListQuery): Promise<Page<EnrollmentView>> {
+    const result = await this.repos.enrollments.page(query);
+    return { ...result, items: result.items.map((row) => toEnrollmentView(row)) };
   }
 
   /** Effective at once: the next enrollment with it gets a 401. Revoking twice keeps the first. */

@@ -1,3 +1,5 @@
+import type { GroupListQuery } from '../../contracts/list-queries.js';
+import type { Page } from '../../contracts/paging.js';
 import type { CreateGroupRequest, GroupDetailView, GroupView } from '../../contracts/api.js';
 import type { ClientPolicy, MaintenanceWindow } from '../../contracts/plan.js';
 import type { DryRunComputer } from '../../domain/rollout/dry-run.js';
@@ -110,8 +112,9 @@ export class GroupService {
     return this.show(name);
   }
 
-  async list(): Promise<GroupView[]> {
-    return (await this.groups.list()).map(toGroupView);
+  async list(query: GroupListQuery): Promise<Page<GroupView>> {
+    const result = await this.groups.page(query);
+    return { ...result, items: result.items.map(toGroupView) };
   }
 
   async show(name: string): Promise<GroupDetailView> {

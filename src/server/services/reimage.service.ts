@@ -1,3 +1,5 @@
+import type { ReimageListQuery } from '../../contracts/list-queries.js';
+import type { Page } from '../../contracts/paging.js';
 import type { ReimageRequestView } from '../../contracts/api.js';
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
@@ -80,8 +82,10 @@ export class ReimageService {
     return toReimageRequestView(request);
   }
 
-  async list(): Promise<ReimageRequestView[]> {
-    return (await this.repos.reimages.list()).map(toReimageRequestView);
+  async list(query: ReimageListQuery): Promise<Page<ReimageRequestView>> {
+    const { state, ...page } = query;
+    const result = await this.repos.reimages.page(state, page);
+    return { ...result, items: result.items.map(toReimageRequestView) };
   }
 
   async approve(id: string, by: string): Promise<ReimageRequestView> {

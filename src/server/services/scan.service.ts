@@ -33,7 +33,7 @@ export class ScanService {
 
   constructor(
     private readonly scans: ScanRepository,
-    private readonly updates: Pick<UpdateRepository, 'list'>,
+    private readonly updates: Pick<UpdateRepository, 'all'>,
     private readonly computers: Pick<ComputerService, 'resolve'>,
     private readonly groups: Pick<GroupService, 'show'>,
     private readonly wake: Pick<WakeService, 'wakeComputers'>,
@@ -44,7 +44,7 @@ export class ScanService {
   async catalogUpdates(): Promise<UpdateRecord[]> {
     const now = this.clock.now();
     if (this.catalog === null || now - this.catalog.readAt >= CATALOG_REFRESH_MS) {
-      const updates = await this.updates.list();
+      const updates = await this.updates.all();
       if (this.catalog?.updates.length !== updates.length) this.byPlatform.clear();
       this.catalog = { readAt: now, updates };
     }

@@ -10,6 +10,7 @@ import type { ComputerRecord } from '../../store/computer.repository.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { StatusRecord } from '../../store/status.repository.js';
+import type { TargetStatus } from '../../store/deployment.records.js';
 import { toStatusView } from './computer.mapper.js';
 
 export type DeploymentComputerView = StatusView & { phase: string | null };
@@ -28,19 +29,16 @@ export class StatusExplainer {
     private readonly checkinIntervalSeconds: number,
   ) {}
 
-  /** Every computer × update of a deployment (placed, and target members not placed yet). */
-  async deploymentComputers(row: DeploymentRecord): Promise<DeploymentComputerView[]> {
+  /** Computers × updates of a deployment (a page of them), each explained. */
+  async explainTargets(
+    row: DeploymentRecord,
+    targets: readonly TargetStatus[],
+  ): Promise<DeploymentComputerView[]> {
     const now = this.clock.now();
     const { plan } = row;
     const phases = await this.deployments.phases(row.id);
     const noStatus = noStatusState(row.state);
     const out: DeploymentComputerView[] = [];
-    const targets = [];
-    for (const updateId of row.updateIds) {
-      for (const t of await this.deployments.targetStatuses(row.id, updateId)) {
-        targets.push({ ...t, updateId });
-      }
-    }
     const groupsOf = await this.groups.groupNamesOf([...new Set(targets.map((t) => t.computerId))]);
     for (const t of targets) {
       const groups = groupsOf.get(t.computerId) ?? [];
@@ -126,18 +124,28 @@ export class StatusExplainer {
     const rows: StaleReportRow[] = [];
     for (const d of await this.deployments.inStates(assigningStates)) {
       if (d.action !== 'install') continue;
-      for (const c of await this.deploymentComputers(d)) {
-        if (!c.stale) continue;
-        rows.push({
-          computerId: c.computerId,
-          hostname: c.hostname,
-          deploymentId: d.id,
-          updateId: c.updateId,
-          state: c.state,
-          lastSeenAt: c.lastSeenAt ?? null,
-          stale: c.stale,
-        });
-      }
+      // A page at a time, so a large target is never held whole.
+      let cursor: string | undefined;
+      do {
+        const page = await this.deployments.pageTargetStatuses(
+          d.id,
+          {},
+          { limit: 500, sort: 'id', order: 'asc', cursor },
+        );
+        for (const c of await this.explainTargets(d, page.items)) {
+          if (!c.stale) continue;
+          rows.push({
+            computerId: c.computerId,
+            hostname: c.hostname,
+            deploymentId: d.id,
+            updateId: c.updateId,
+            state: c.state,
+            lastSeenAt: c.lastSeenAt ?? null,
+            stale: c.stale,
+          });
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
     }
     return rows.sort((a, b) => b.stale.ageSeconds - a.stale.ageSeconds);
   }

@@ -14,6 +14,7 @@ import * as audit from './2026-12-03-0020-audit.js';
 import * as scan from './2026-12-03-0040-scan.js';
 import * as statusTruth from './2026-12-03-0045-status-truth.js';
 import * as progress from './2026-12-03-0050-progress.js';
+import * as listIndexes from './2026-12-03-0060-list-indexes.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03-0040-scan': scan,
   '2026-12-03-0045-status-truth': statusTruth,
   '2026-12-03-0050-progress': progress,
+  '2026-12-03-0060-list-indexes': listIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

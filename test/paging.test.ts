@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from './support/engines.js';
+import { injectChecked } from './support/declared-response.js';
+import { startTestServer, type TestServer } from './support/test-server.js';
+import { inventoryFactory } from './factories/update.factory.js';
+import type { NewComputer } from '../src/store/computer.repository.js';
+
+/** Every list is paged by keyset: the same rows once each, filters and sorts on both engines. */
+
+type Page<T> = { items: T[]; nextCursor: string | null; total: number };
+type Computer = {
+  id: string;
+  hostname: string;
+  os: string;
+  site: string | null;
+  health: { state: string };
+};
+
+const NOW = Date.now();
+const HOUR = 3_600_000;
+const id = (i: number) => `cmp_${String(i).padStart(4, '0')}`;
+
+/** 120 computers: hostnames repeat (ties break by id), three OSes, two sites, mixed health. */
+function fleet(from: number, count: number): NewComputer[] {
+  return Array.from({ length: count }, (_, k) => {
+    const i = from + k;
+    return {
+      ...inventoryFactory({
+        hostname: `host${String(i % 50).padStart(3, '0')}`,
+        os: ['linux', 'windows', 'macos'][i % 3] as 'linux',
+        site: i % 2 === 0 ? 'tokyo' : 'osaka',
+      }),
+      id: id(i),
+      credentialHash: `hash-${i}`,
+      enrolledAt: NOW - i * 1000,
+      // Every 4th never seen, every 4th + 1 seen a day ago (offline), the rest just now.
+      lastSeenAt: i % 4 === 0 ? null : i % 4 === 1 ? NOW - 24 * HOUR : NOW,
+    };
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`paged lists on ${engine}`, () => {
+    let server: TestServer;
+
+    beforeAll(async () => {
+      server = await startTestServer(engine);
+      const { createRepositories } = await import('../src/store/repositories.js');
+      await createRepositories(server.store.db).computers.insertMany(fleet(0, 120));
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    const admin = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
+      injectChecked(server.app, {
+        method,
+        url,
+        headers: server.adminHeaders,
+        ...(payload === undefined ? {} : { payload }),
+      });
+
+    async function page<T>(url: string): Promise<Page<T>> {
+      const res = await admin('GET', url);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Page<T>>();
+    }
+
+    /** Every page of a list, `limit` rows at a time; `between` runs before each next page. */
+    async function walk<T>(url: string, limit: number, between?: () => Promise<void>) {
+      const items: T[] = [];
+      const sep = url.includes('?') ? '&' : '?';
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const next: Page<T> = await page<T>(
+          `${url}${sep}limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+        );
+        expect(next.items.length).toBeLessThanOrEqual(limit);
+        items.push(...next.items);
+        cursor = next.nextCursor;
+        pages += 1;
+        if (cursor !== null && between) await between();
+      } while (cursor !== null);
+      return { items, pages };
+    }
+
+    it('answers the first page with the total and a cursor', async () => {
+      const first = await page<Computer>('/api/v1/computers');
+      expect(first.items).toHaveLength(50);
+      expect(first.total).toBe(120);
+      expect(first.nextCursor).toEqual(expect.any(String));
+    });
+
+    for (const sort of ['hostname', 'id', 'enrolledAt', 'os'] as const) {
+      for (const order of ['asc', 'desc'] as const) {
+        it(`walks every computer exactly once, sorted by ${sort} ${order}`, async () => {
+          const { items, pages } = await walk<Computer & { enrolledAt: string }>(
+            `/api/v1/computers?sort=${sort}&order=${order}`,
+            7,
+          );
+          expect(pages).toBe(Math.ceil(120 / 7));
+          const ids = items.map((c) => c.id);
+          expect(new Set(ids).size).toBe(120);
+          expect(ids).toHaveLength(120);
+          // Ordered by the sort field, ties by id, in the asked order.
+          const key = (c: (typeof items)[number]) =>
+            sort === 'enrolledAt' ? Date.parse(c.enrolledAt) : c[sort];
+          const sign = order === 'asc' ? 1 : -1;
+          for (let i = 1; i < items.length; i++) {
+            const [a, b] = [items[i - 1], items[i]] as [
+              (typeof items)[number],
+              (typeof items)[number],
+            ];
+            const [ka, kb] = [key(a), key(b)];
+            if (ka === kb) expect(sign * a.id.localeCompare(b.id)).toBeLessThan(0);
+            else if (typeof ka === 'number')
+              expect(sign * ((kb as number) - ka)).toBeGreaterThan(0);
+            else expect(sign * ka.localeCompare(kb as string)).toBeLessThan(0);
+          }
+        });
+      }
+    }
+
+    it('keeps its place while rows are inserted between pages (keyset, not offset)', async () => {
+      const { createRepositories } = await import('../src/store/repositories.js');
+      const repos = createRepositories(server.store.db);
+      let next = 1000;
+      const before = new Set(
+        (await walk<Computer>('/api/v1/computers?sort=id', 500)).items.map((c) => c.id),
+      );
+      // Before each page, a computer sorts ahead of every row (cmp_0000a…) and one after.
+      const { items } = await walk<Computer>('/api/v1/computers?sort=id', 9, async () => {
+        const [a, b] = fleet(next, 2) as [NewComputer, NewComputer];
+        await repos.computers.insertMany([
+          { ...a, id: `cmp_0000a${next}` },
+          { ...b, id: `cmp_9${next}` },
+        ]);
+        next += 2;
+      });
+      const ids = items.map((c) => c.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const seen of before) expect(ids).toContain(seen);
+      // Rows inserted behind the cursor are not seen; those ahead of it are.
+      expect(ids.filter((i) => i.startsWith('cmp_0000a'))).toEqual([]);
+      expect(ids.filter((i) => i.startsWith('cmp_9')).length).toBeGreaterThan(0);
+    });
+
+    it('filters computers by os, site, health, text and group, with totals', async () => {
+      const onlyFleet = (p: Page<Computer>) => p.items.filter((c) => /^cmp_\d{4}$/.test(c.id));
+      const linux = await page<Computer>('/api/v1/computers?os=linux&limit=500');
+      expect(onlyFleet(linux)).toHaveLength(40);
+      expect(linux.items.every((c) => c.os === 'linux')).toBe(true);
+      const tokyoLinux = await page<Computer>('/api/v1/computers?os=linux&site=tokyo&limit=500');
+      expect(onlyFleet(tokyoLinux)).toHaveLength(20);
+      const never = await page<Computer>('/api/v1/computers?health=never-seen&limit=500');
+      expect(onlyFleet(never)).toHaveLength(30);
+      expect(never.items.every((c) => c.health.state === 'never-seen')).toBe(true);
+      const offline = await page<Computer>('/api/v1/computers?health=offline&limit=500');
+      expect(onlyFleet(offline)).toHaveLength(30);
+      expect(offline.items.every((c) => c.health.state === 'offline')).toBe(true);
+      const online = await page<Computer>('/api/v1/computers?health=online&limit=500');
+      expect(online.items.every((c) => c.health.state === 'online')).toBe(true);
+      // host007 is computers 7, 57 and 107; `HOST007` matches in any case.
+      // (the computers the keyset test inserted have ids of another shape).
+      const host = await page<Computer>('/api/v1/computers?q=HOST007');
+      expect(
+        onlyFleet(host)
+          .map((c) => c.id)
+          .sort(),
+      ).toEqual([id(7), id(57), id(107)]);
+      expect(host.total).toBe(host.items.length);
+      const byId = await page<Computer>('/api/v1/computers?q=CMP_0107');
+      expect(byId.items.map((c) => c.id)).toEqual([id(107)]);
+      // LIKE wildcards in the text are taken literally.
+      expect((await page<Computer>('/api/v1/computers?q=%25')).total).toBe(0);
+      expect((await page<Computer>('/api/v1/computers?q=_')).total).toBeGreaterThan(0);
+
+      expect((await admin('POST', '/api/v1/groups', { name: 'few' })).statusCode).toBe(201);
+      const added = await admin('POST', '/api/v1/groups/few/members', {
+        computers: [id(3), id(4), id(5)],
+      });
+      expect(added.statusCode).toBe(200);
+      const members = await walk<Computer>('/api/v1/computers?group=few', 2);
+      expect(members.items.map((c) => c.id).sort()).toEqual([id(3), id(4), id(5)]);
+      const none = await page<Computer>('/api/v1/computers?group=nobody');
+      expect(none).toEqual({ items: [], nextCursor: null, total: 0 });
+    });
+
+    it('refuses a bad limit, sort, order, filter or cursor with a 400 naming the field', async () => {
+      const fieldOf = async (url: string) => {
+        const res = await admin('GET', url);
+        expect(res.statusCode, url).toBe(400);
+        return res
+          .json<{ details: { issues: { field: string }[] } }>()
+          .details.issues.map((i) => i.field);
+      };
+      expect(await fieldOf('/api/v1/computers?limit=0')).toEqual(['limit']);
+      expect(await fieldOf('/api/v1/computers?limit=501')).toEqual(['limit']);
+      expect(await fieldOf('/api/v1/computers?limit=ten')).toEqual(['limit']);
+      expect(await fieldOf('/api/v1/computers?limit=1.5')).toEqual(['limit']);
+      expect(await fieldOf('/api/v1/computers?sort=ram')).toEqual(['sort']);
+      expect(await fieldOf('/api/v1/computers?order=up')).toEqual(['order']);
+      expect(await fieldOf('/api/v1/computers?health=sleepy')).toEqual(['health']);
+      expect(await fieldOf('/api/v1/computers?cursor=not-a-cursor')).toEqual(['cursor']);
+      expect(
+        await fieldOf(`/api/v1/computers?cursor=${btoa('{"s":"id","o":"asc","k":[{}]}')}`),
+      ).toEqual(['cursor']);
+      const byHost = await page<Computer>('/api/v1/computers?limit=5');
+      const cursor = encodeURIComponent(byHost.nextCursor ?? '');
+      // A cursor made for one sort is refused with another.
+      expect(await fieldOf(`/api/v1/computers?sort=id&cursor=${cursor}`)).toEqual(['cursor']);
+      expect(await fieldOf(`/api/v1/computers?order=desc&cursor=${cursor}`)).toEqual(['cursor']);
+      expect(await fieldOf('/api/v1/updates?sort=size')).toEqual(['sort']);
+      expect(await fieldOf('/api/v1/deployments?limit=-1')).toEqual(['limit']);
+      expect(await fieldOf('/api/v1/groups?cursor=x')).toEqual(['cursor']);
+      expect(await fieldOf('/api/v1/enrollments?order=sideways')).toEqual(['order']);
+      expect(await fieldOf('/api/v1/reimage-requests?state=maybe')).toEqual(['state']);
+    });
+
+    it('pages groups, enrollments and re-image requests the same way', async () => {
+      for (let i = 0; i < 5; i++) {
+        expect((await admin('POST', '/api/v1/groups', { name: `g${i}` })).statusCode).toBe(201);
+        expect((await admin('POST', '/api/v1/enrollments', {})).statusCode).toBe(201);
+      }
+      const groups = await walk<{ name: string }>('/api/v1/groups', 2);
+      const names = groups.items.map((g) => g.name);
+      expect(names).toEqual(expect.arrayContaining(['g0', 'g1', 'g2', 'g3', 'g4', 'few']));
+      expect(new Set(names).size).toBe(names.length);
+      const desc = await walk<{ name: string }>('/api/v1/groups?order=desc', 3);
+      expect(desc.items.map((g) => g.name)).toEqual([...names].reverse());
+      const tokens = await walk<{ id: string; createdAt: string }>('/api/v1/enrollments', 2);
+      expect(tokens.items).toHaveLength(5);
+      expect(new Set(tokens.items.map((t) => t.id)).size).toBe(5);
+      const times = tokens.items.map((t) => Date.parse(t.createdAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      expect(await page('/api/v1/reimage-requests?state=pending')).toEqual({
+        items: [],
+        nextCursor: null,
+        total: 0,
+      });
+    });
+  });
+}
