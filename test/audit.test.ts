@@ -113,6 +113,7 @@ for (const engine of ENGINES) {
         { route: 'setUser', params: ['audited'], body: { role: 'operator' } },
         { route: 'createToken', body: { user: 'audited', name: 'audited token' } },
         { route: 'revokeToken', params: ['(created)'] },
+        { route: 'requestScan', body: { group: 'pilots' } },
       ];
       expect(calls.map((c) => c.route).sort()).toEqual(mutating);
 
@@ -152,9 +153,9 @@ for (const engine of ENGINES) {
         before: { state: 'active' },
         after: { state: 'halted', event: { type: 'halt' } },
       });
-      const events = (await send({ route: 'listDeploymentEvents', params: [deploymentId] })).json<
-        { id: string; type: string; actor: string }[]
-      >();
+      const events = (await send({ route: 'listDeploymentEvents', params: [deploymentId] })).json<{
+        items: { id: string; type: string; actor: string }[];
+      }>().items;
       const event = events.find(
         (e) => e.id === (halt?.after as { event: { id: string } }).event.id,
       );
