@@ -13,6 +13,7 @@ import {
   type ReportsResponse,
 } from '../contracts/agent-protocol.js';
 import { agentPaths } from '../contracts/agent-routes.js';
+import { signedEnvelope, type SignedEnvelope } from '../contracts/metadata.js';
 import {
   ServerCallError,
   type AgentCredential,
@@ -78,6 +79,12 @@ export class HttpServerClient implements ServerClient {
 
   async checkin(auth: AgentCredential, body: CheckinRequest): Promise<CheckinResponse> {
     return await this.post(agentPaths.checkin(auth.computerId), auth, body, checkinResponse);
+  }
+
+  async root(version: number): Promise<SignedEnvelope> {
+    const path = agentPaths.root(version);
+    const response = await this.send('GET', path, this.headers(null), undefined);
+    return await this.answer(path, response, signedEnvelope);
   }
 
   async reports(auth: AgentCredential, body: ReportsRequest): Promise<ReportsResponse> {
@@ -207,6 +214,14 @@ export class HttpServerClient implements ServerClient {
   ): Promise<z.infer<T>> {
     const headers = { ...this.headers(auth), 'content-type': 'application/json' };
     const response = await this.send('POST', path, headers, JSON.stringify(payload));
+    return await this.answer(path, response, schema);
+  }
+
+  private async answer<T extends z.ZodType>(
+    path: string,
+    response: Dispatcher.ResponseData,
+    schema: T,
+  ): Promise<z.infer<T>> {
     if (response.statusCode < 200 || response.statusCode >= 300) throw await errorFrom(response);
     let json: unknown;
     try {

@@ -17,6 +17,7 @@ import {
 import { deploymentRoutes } from './deployment-routes.js';
 import { route } from './route.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
+import { keyRoutes } from './key-routes.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -182,5 +183,5 @@ export const fleetRoutes = {
   }),
 };
 
-export const adminRoutes = { ...catalogRoutes, ...fleetRoutes, ...deploymentRoutes };
+export const adminRoutes = { ...catalogRoutes, ...fleetRoutes, ...deploymentRoutes, ...keyRoutes };
 export type AdminRoutes = typeof adminRoutes;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { statusStates, failureReasons } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
+import { checkinMetadata, rejection, signedEnvelope } from './metadata.js';
 import { clientPolicies } from './plan.js';
 import { evidenceText } from './text.js';
 
@@ -29,6 +30,8 @@ export type EnrollRequest = z.infer<typeof enrollRequest>;
 export const enrollResponse = z.object({
   computerId: z.string(),
   credential: z.string(),
+  /** The newest signed root: the agent pins it (docs/agent.md, "Signed metadata"). */
+  root: signedEnvelope.optional(),
 });
 export type EnrollResponse = z.infer<typeof enrollResponse>;
 
@@ -80,6 +83,8 @@ export const checkinRequest = z.object({
   absences: z.array(absence).max(100).default([]),
   /** The older name of `absences`, still sent by agents before 0.2; read when given. */
   events: z.array(absence).max(100).optional(),
+  /** Answers the agent refused since its last accepted one (their signed metadata failed). */
+  rejections: z.array(rejection).max(20).optional(),
 });
 export type CheckinRequest = z.infer<typeof checkinRequest>;
 
@@ -95,6 +100,8 @@ export const checkinResponse = z.object({
   nextCheckinSeconds: z.number().positive(),
   /** The highest report sequence number the server has applied for this computer. */
   ackedSeq: z.number().int().nonnegative(),
+  /** What signs the assignments: timestamp → snapshot → targets (contracts/metadata.ts). */
+  metadata: checkinMetadata.optional(),
 });
 export type CheckinResponse = z.infer<typeof checkinResponse>;
 

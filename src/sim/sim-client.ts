@@ -6,6 +6,7 @@ import type {
   ReportsRequest,
   ReportsResponse,
 } from '../contracts/agent-protocol.js';
+import type { SignedEnvelope } from '../contracts/metadata.js';
 import {
   ServerCallError,
   type AgentCredential,
@@ -55,6 +56,12 @@ export class SimServerClient implements ServerClient {
     this.counters.absences += request.absences.length;
     for (const assignment of response.assignments) this.ctx.index.learn(assignment);
     return response;
+  }
+
+  async root(version: number): Promise<SignedEnvelope> {
+    this.reach();
+    if (!this.real.root) throw new ServerCallError('no root to fetch', 404, 'not-found');
+    return await this.real.root(version);
   }
 
   async reports(auth: AgentCredential, request: ReportsRequest): Promise<ReportsResponse> {

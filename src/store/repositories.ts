@@ -7,7 +7,9 @@ import { EnrollmentRepository } from './enrollment.repository.js';
 import { EventRepository } from './event.repository.js';
 import { GroupRepository } from './group.repository.js';
 import { ReimageRepository } from './reimage.repository.js';
+import { RejectionRepository } from './rejection.repository.js';
 import type { Database } from './schema.js';
+import { SigningRepository } from './signing.repository.js';
 import { StatusRepository } from './status.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UpdateRepository } from './update.repository.js';
@@ -31,6 +33,8 @@ export function createRepositories(db: Kysely<Database>) {
     events: new EventRepository(db),
     groups: new GroupRepository(db),
     reimages: new ReimageRepository(db),
+    rejections: new RejectionRepository(db),
+    signing: new SigningRepository(db),
     statuses: new StatusRepository(db),
     tokens: new TokenRepository(db),
     updates: new UpdateRepository(db),

@@ -13,7 +13,9 @@ import {
 import type { Host } from './host.js';
 import type { Installer } from './installer.js';
 import { applyUserRequests, pendingUpdates, type PendingRestartView } from './local-user.js';
-import { loadMemory, saveMemory, type AgentMemory } from './memory.js';
+import { enrollmentNonce, forgetCredential, loadCredential, saveCredential } from './credential.js';
+import { forgetWhatLeft } from './forget.js';
+import { loadMemory, nextDueAt, saveMemory, type AgentMemory } from './memory.js';
 import { Outbox } from './outbox.js';
 import {
   fail,
@@ -25,6 +27,14 @@ import {
   type RestartOutcome,
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
+import type { Refusal, TrustCrypto } from './trust.js';
+import {
+  addRejection,
+  checkAnswer,
+  clearRejections,
+  loadRejections,
+  pinEnrolledRoot,
+} from './trust-check.js';
 import {
   retryAfterOf,
   ServerCallError,
@@ -53,12 +63,14 @@ export interface AgentCoreOptions {
   shouldStop?: () => boolean;
   /** Called as things happen, for logging. */
   onEvent?: (event: CycleEvent) => void;
+  /**
+   * Verifies the signed metadata of every answer (trust-check.ts): the CLI agent and
+   * the simulator always give it. Without it answers are taken as they come, for tests
+   * of the other parts of the core.
+   */
+  verifier?: TrustCrypto;
 }
 
-const CREDENTIAL_KEY = 'credential';
-const NONCE_KEY = 'enrollment-nonce';
-/** How soon to look again at an install a killed agent process left running. */
-const RUNNING_RECHECK_MS = 30_000;
 const MAX_MESSAGE = 2000;
 const MAX_OUTPUT = 8192;
 const FINAL_ENDS: ReadonlySet<AssignmentEnd> = new Set([
@@ -107,14 +119,14 @@ export class AgentCore {
     const memory = await loadMemory(host.storage);
     await this.takeUserRequests(memory);
 
-    let auth = await this.loadCredential();
+    let auth = await loadCredential(this.options.host.storage);
     if (!auth) {
       const token = this.options.enrollmentToken;
       if (!token) {
         return fail('enroll', false, 'not enrolled and no enrollment token given');
       }
       try {
-        const nonce = await this.enrollmentNonce();
+        const nonce = await enrollmentNonce(host.storage);
         auth = await client.enroll({ enrollmentToken: token, inventory, nonce });
       } catch (error) {
         await this.noteFailure(error);
@@ -125,8 +137,14 @@ export class AgentCore {
           retryAfterOf(error),
         );
       }
-      await host.storage.put(CREDENTIAL_KEY, JSON.stringify(auth));
+      const answer = auth;
+      auth = { computerId: answer.computerId, credential: answer.credential };
+      await saveCredential(host.storage, auth);
       this.emit({ type: 'enrolled', computerId: auth.computerId });
+      const bad = this.options.verifier
+        ? await pinEnrolledRoot(host.storage, answer, this.options.verifier)
+        : null;
+      if (bad) await this.reject(bad);
     }
 
     const flushed = await this.flush(auth);
@@ -143,9 +161,14 @@ export class AgentCore {
 
     const absent = await loadAbsences(host.storage);
     const absences = absencesToSend(absent, this.options.now());
+    const verifier = this.options.verifier;
+    const rejections = verifier ? await loadRejections(host.storage) : [];
     let checkin;
     try {
-      checkin = await client.checkin(auth, { inventory, absences });
+      checkin = await client.checkin(
+        auth,
+        rejections.length > 0 ? { inventory, absences, rejections } : { inventory, absences },
+      );
     } catch (error) {
       await this.publish(auth, memory, null);
       if (error instanceof ServerCallError && (error.status === 401 || error.status === 403)) {
@@ -153,7 +176,7 @@ export class AgentCore {
         // forget it, so the next cycle enrolls afresh.
         // The identity is refused, not the reports: they wait in the outbox for the
         // next enrollment (and are set aside if the server refuses them then).
-        await host.storage.delete(CREDENTIAL_KEY);
+        await forgetCredential(host.storage);
         this.emit({ type: 'credential-rejected', message: messageOf(error) });
         return fail('checkin', true, `check-in refused: ${messageOf(error)}`);
       }
@@ -165,6 +188,23 @@ export class AgentCore {
         retryAfterOf(error),
       );
     }
+    if (verifier) {
+      const refused = await checkAnswer({
+        store: host.storage,
+        client,
+        auth,
+        answer: checkin,
+        now: this.options.now(),
+        crypto: verifier,
+      });
+      if (refused) {
+        // Nothing of a refused answer is acted on: no assignment, no acknowledgement.
+        await this.reject(refused);
+        await this.publish(auth, memory, null);
+        return fail('checkin', true, `answer refused (${refused.reason}): ${refused.detail}`);
+      }
+      if (rejections.length > 0) await clearRejections(host.storage);
+    }
     const delivered = noteCheckinOk(absent);
     if (delivered !== absent) await saveAbsences(host.storage, delivered);
     if (absences.length > 0) this.emit({ type: 'absences-sent', absences });
@@ -175,7 +215,7 @@ export class AgentCore {
       assignments: checkin.assignments.length,
     });
 
-    await this.forgetWhatLeft(memory, checkin.assignments);
+    await forgetWhatLeft(host, memory, checkin.assignments, (e) => this.emit(e));
 
     const results: Extract<CycleResult, { outcome: 'ok' }>['assignments'] = [];
     const keepContent = new Set<string>();
@@ -244,13 +284,13 @@ export class AgentCore {
       computerId: auth.computerId,
       nextCheckinSeconds: checkin.nextCheckinSeconds,
       assignments: results,
-      nextDueAt: this.nextDueAt(memory, restart),
+      nextDueAt: nextDueAt(memory, restart, this.options.now().getTime()),
     };
   }
 
   /** The computer's credential, once enrolled (the push channel needs it). */
   async credential(): Promise<AgentCredential | null> {
-    return await this.loadCredential();
+    return await loadCredential(this.options.host.storage);
   }
 
   /** Unsent reports, oldest first (for tests and diagnostics). */
@@ -268,36 +308,6 @@ export class AgentCore {
     if (outcomes.some((o) => o.applied)) await saveMemory(this.options.host.storage, memory);
     await user.consume(requests.map((r) => r.id));
     for (const outcome of outcomes) this.emit({ type: 'user-request', outcome });
-  }
-
-  /**
-   * Installs waiting for the user whose assignment left the check-in (the deployment was
-   * halted or revoked) are dropped, with the files downloaded for them; so are restarts
-   * waited for by assignments that are gone.
-   */
-  private async forgetWhatLeft(memory: AgentMemory, assignments: Assignment[]): Promise<void> {
-    const installs = new Set(
-      assignments.filter((a) => a.action === 'install').map((a) => a.updateId),
-    );
-    const assigned = new Set(assignments.map((a) => a.updateId));
-    const inUse = new Set(assignments.flatMap((a) => a.files.map((f) => f.sha256)));
-    let changed = false;
-    for (const [updateId, item] of Object.entries(memory.pending)) {
-      if (installs.has(updateId)) continue;
-      delete memory.pending[updateId];
-      changed = true;
-      for (const sha256 of item.files) {
-        if (!inUse.has(sha256)) await this.options.host.content.discard(sha256);
-      }
-      this.emit({ type: 'dropped', updateId });
-    }
-    for (const updateId of Object.keys(memory.reboots)) {
-      if (!assigned.has(updateId)) {
-        delete memory.reboots[updateId];
-        changed = true;
-      }
-    }
-    if (changed) await saveMemory(this.options.host.storage, memory);
   }
 
   private async publish(
@@ -322,22 +332,6 @@ export class AgentCore {
             },
     };
     await user.publish(view);
-  }
-
-  private nextDueAt(memory: AgentMemory, restart: PendingRestartView | null): string | null {
-    const now = this.options.now().getTime();
-    const times: number[] = [];
-    for (const item of Object.values(memory.pending)) {
-      if (item.policy === 'scheduled' && item.installAt) times.push(Date.parse(item.installAt));
-      if (item.deadline) times.push(Date.parse(item.deadline));
-    }
-    // An install left running by a killed agent process: look again soon.
-    if (Object.keys(memory.running).length > 0) times.push(now + RUNNING_RECHECK_MS);
-    if (restart?.automatic && restart.postponedUntil) {
-      times.push(Date.parse(restart.postponedUntil));
-    }
-    const future = times.filter((t) => Number.isFinite(t) && t > now);
-    return future.length === 0 ? null : new Date(Math.min(...future)).toISOString();
   }
 
   /** A check-in (or enrollment) that could not reach the server starts an outage. */
@@ -378,28 +372,10 @@ export class AgentCore {
     }
   }
 
-  /** Kept before the first try: the server knows a retry as this agent, not a re-image. */
-  private async enrollmentNonce(): Promise<string> {
-    const { storage } = this.options.host;
-    const kept = await storage.get(NONCE_KEY);
-    if (kept) return kept;
-    const nonce = `${crypto.randomUUID()}${crypto.randomUUID()}`.replaceAll('-', '');
-    await storage.put(NONCE_KEY, nonce);
-    return nonce;
-  }
-
-  private async loadCredential(): Promise<AgentCredential | null> {
-    const raw = await this.options.host.storage.get(CREDENTIAL_KEY);
-    if (!raw) return null;
-    try {
-      const value = JSON.parse(raw) as Partial<AgentCredential>;
-      if (typeof value.computerId === 'string' && typeof value.credential === 'string') {
-        return { computerId: value.computerId, credential: value.credential };
-      }
-    } catch {
-      // A damaged credential file is as good as none: enroll again.
-    }
-    return null;
+  /** A refused answer: kept to tell the server at the next check-in, and logged. */
+  private async reject(refusal: Refusal): Promise<void> {
+    const rejection = await addRejection(this.options.host.storage, refusal, this.options.now());
+    this.emit({ type: 'rejected', rejection });
   }
 
   private emit(event: CycleEvent): void {

@@ -1,5 +1,9 @@
 import type { ClientPolicy } from '../../contracts/plan.js';
 import type { DurableStore } from './host.js';
+import type { PendingRestartView } from './local-user.js';
+
+/** How soon to look again at an install a killed agent process left running. */
+const RUNNING_RECHECK_MS = 30_000;
 
 /**
  * What the core remembers between cycles besides the outbox: the updates waiting for a
@@ -92,4 +96,27 @@ export async function saveMemory(store: DurableStore, memory: AgentMemory): Prom
 
 function isRecord(value: unknown): value is Record<string, never> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The earliest future time something may change without the server (a scheduled
+ * install, a deadline, the end of a postponed restart, an install left running), or null.
+ */
+export function nextDueAt(
+  memory: AgentMemory,
+  restart: PendingRestartView | null,
+  now: number,
+): string | null {
+  const times: number[] = [];
+  for (const item of Object.values(memory.pending)) {
+    if (item.policy === 'scheduled' && item.installAt) times.push(Date.parse(item.installAt));
+    if (item.deadline) times.push(Date.parse(item.deadline));
+  }
+  // An install left running by a killed agent process: look again soon.
+  if (Object.keys(memory.running).length > 0) times.push(now + RUNNING_RECHECK_MS);
+  if (restart?.automatic && restart.postponedUntil) {
+    times.push(Date.parse(restart.postponedUntil));
+  }
+  const future = times.filter((t) => Number.isFinite(t) && t > now);
+  return future.length === 0 ? null : new Date(Math.min(...future)).toISOString();
 }

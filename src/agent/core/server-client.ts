@@ -6,6 +6,7 @@ import type {
   ReportsRequest,
   ReportsResponse,
 } from '../../contracts/agent-protocol.js';
+import type { SignedEnvelope } from '../../contracts/metadata.js';
 
 /** The computer's identity towards the server, from enrollment. */
 export interface AgentCredential {
@@ -25,6 +26,8 @@ export interface ServerClient {
   enroll(request: EnrollRequest): Promise<EnrollResponse>;
   checkin(auth: AgentCredential, request: CheckinRequest): Promise<CheckinResponse>;
   reports(auth: AgentCredential, request: ReportsRequest): Promise<ReportsResponse>;
+  /** One version of the signed root (the agent walks the chain to the newest). */
+  root?(version: number): Promise<SignedEnvelope>;
   /** Downloads content by SHA-256 into `sink`, resuming from `sink.size`. */
   download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void>;
   /**

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogRoutes, fleetRoutes } from '../../contracts/admin-routes.js';
 import { deploymentRoutes } from '../../contracts/deployment-routes.js';
+import { keyRoutes } from '../../contracts/key-routes.js';
 import type { Services } from '../services/index.js';
 import { catalogHandlers } from './catalog.routes.js';
 import { deploymentHandlers } from './deployment.routes.js';
 import { fleetHandlers } from './fleet.routes.js';
+import { keyHandlers } from './key.routes.js';
 import { registerRoutes } from './register.js';
 
 /** The admin API: every call authenticated with an admin token; the logic is in the services. */
@@ -18,6 +20,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, catalogRoutes, catalogHandlers(services), auth);
     registerRoutes(api, fleetRoutes, fleetHandlers(services), auth);
     registerRoutes(api, deploymentRoutes, deploymentHandlers(services), auth);
+    registerRoutes(api, keyRoutes, keyHandlers(services), auth);
     done();
   });
 }

@@ -28,8 +28,10 @@ import type {
 import type { StatusRepository } from '../../store/status.repository.js';
 import type { UpdateRecord, UpdateRepository } from '../../store/update.repository.js';
 import { inventoryChanged } from './computer.mapper.js';
+import type { RejectionRepository } from '../../store/rejection.repository.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
+import type { SigningService } from './signing.service.js';
 
 export type AgentServiceOptions = {
   checkinIntervalSeconds: number;
@@ -50,6 +52,8 @@ export class AgentService {
     private readonly groups: GroupRepository,
     private readonly absences: AbsenceRepository,
     private readonly membership: MembershipService,
+    private readonly signing: SigningService,
+    private readonly rejections: RejectionRepository,
     private readonly clock: Clock,
     private readonly options: AgentServiceOptions,
   ) {}
@@ -95,6 +99,14 @@ export class AgentService {
     if (silence) {
       await this.absences.add([{ ...silence, id: newId('abs'), computerId, receivedAt: now }]);
     }
+    await this.rejections.add(
+      (request.rejections ?? []).map((r) => ({
+        ...r,
+        computerId,
+        at: Date.parse(r.at),
+        receivedAt: now,
+      })),
+    );
 
     const reaching = await this.deployments.reachingForComputer(computerId);
     let nextCheckinSeconds = this.options.checkinIntervalSeconds;
@@ -110,7 +122,14 @@ export class AgentService {
         nextCheckinSeconds = Math.min(nextCheckinSeconds, untilWindow);
       }
     }
-    return { computerId, assignments, nextCheckinSeconds, ackedSeq: computer.reportSeq };
+    const metadata = await this.signing.forCheckin(computerId, assignments, now);
+    return {
+      computerId,
+      assignments,
+      nextCheckinSeconds,
+      ackedSeq: computer.reportSeq,
+      metadata,
+    };
   }
 
   private async decide(computerId: string, reaching: readonly ReachingDeployment[], now: number) {

@@ -16,6 +16,7 @@ import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
+import { SigningService } from './signing.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -55,9 +56,11 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     repos.statuses,
     repos.absences,
     repos.reimages,
+    repos.rejections,
     clock,
     options.checkinIntervalSeconds,
   );
+  const signing = new SigningService(repos.signing, clock);
   const groups = new GroupService(repos.groups, computers, membership, clock);
   const deployments = new DeploymentService(
     repos.deployments,
@@ -80,6 +83,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     }),
     reimages: new ReimageService(repos, options.transaction, membership, clock),
     deployments,
+    signing,
     deploymentActions: new DeploymentActionsService(
       repos.deployments,
       repos.events,
@@ -98,6 +102,8 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       repos.groups,
       repos.absences,
       membership,
+      signing,
+      repos.rejections,
       clock,
       {
         checkinIntervalSeconds: options.checkinIntervalSeconds,

@@ -9,6 +9,7 @@ import * as deploymentPolicy from './2026-12-02-0005-deployment-policy.js';
 import * as trustedEnrollment from './2026-12-02-0010-trusted-enrollment.js';
 import * as wideIntegers from './2026-12-02-0020-wide-integers.js';
 import * as contentScope from './2026-12-02-0021-content-scope.js';
+import * as signedMetadata from './2026-12-03-0030-signed-metadata.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0010-trusted-enrollment': trustedEnrollment,
   '2026-12-02-0020-wide-integers': wideIntegers,
   '2026-12-02-0021-content-scope': contentScope,
+  '2026-12-03-0030-signed-metadata': signedMetadata,
 };
 
 export const migrationProvider: MigrationProvider = {
