@@ -3,6 +3,7 @@ import { registerComputerCommand } from './computer.command.js';
 import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
 import { registerGroupCommand } from './group.command.js';
+import { registerKeysCommand } from './keys.command.js';
 import { rootProgram, type Register } from './root.js';
 import { registerUpdateCommand } from './update.command.js';
 
@@ -21,6 +22,7 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerComputerCommand,
     registerGroupCommand,
     registerDeploymentCommand,
+    registerKeysCommand,
     ...more,
   ]) {
     register(program);
