@@ -8,6 +8,8 @@ import {
   type SigningKey,
 } from '../server/signing/ed25519.js';
 
+export { signEnvelope };
+
 type Online = 'targets' | 'snapshot' | 'timestamp';
 
 /** Overrides for one signed answer, to build the bad ones. */

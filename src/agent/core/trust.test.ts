@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CheckinMetadata, RootBody, SignedEnvelope } from '../../contracts/metadata.js';
 import { makeAssignment, sha } from '../agent-core.test-support.js';
-import { TestSigner } from '../trust.test-support.js';
+import { signEnvelope, TestSigner } from '../trust.test-support.js';
 import { nodeTrustCrypto } from '../trust-crypto.js';
-import { signEnvelope } from '../../server/signing/ed25519.js';
 import {
   advanceRoot,
   checkSignatures,
