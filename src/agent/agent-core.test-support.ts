@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Assignment, CheckinRequest, StatusReport } from '../contracts/agent-protocol.js';
+import type {
+  Assignment,
+  CheckinRequest,
+  CheckinResponse,
+  StatusReport,
+} from '../contracts/agent-protocol.js';
 import type { Inventory } from '../contracts/inventory.js';
 import { updateManifest, type UpdateManifestInput } from '../contracts/manifest.js';
 import type {
@@ -20,6 +25,7 @@ import type {
 import { AgentCore, type AgentCoreOptions } from './core/agent-core.js';
 import { ServerCallError, type ServerClient } from './core/server-client.js';
 import { runInstallCommand } from './installers/command-installer.js';
+import type { TestSigner } from './trust.test-support.js';
 
 /** The installer the agent ships with: the tests run the core with it. */
 export const installer = runInstallCommand;
@@ -216,6 +222,10 @@ export class FakeHost implements Host {
 
 export class FakeServer implements ServerClient {
   assignments: Assignment[] = [];
+  /** When set, answers are signed by it (and enrollment carries its root). */
+  signer: TestSigner | null = null;
+  /** Changes an answer on its way, like a tampering proxy. */
+  tamper: ((answer: CheckinResponse) => CheckinResponse) | null = null;
   content = new Map<string, Buffer>();
   applied: StatusReport[] = [];
   ackedSeq = 0;
@@ -226,19 +236,27 @@ export class FakeServer implements ServerClient {
   enroll() {
     if (this.down) throw new ServerCallError('server unreachable: ECONNREFUSED', null, 'x');
     this.enrollments += 1;
-    return Promise.resolve({ computerId: 'c-1', credential: 'secret' });
+    const root = this.signer?.root;
+    return Promise.resolve({ computerId: 'c-1', credential: 'secret', ...(root ? { root } : {}) });
+  }
+  root(version: number) {
+    const found = this.signer?.roots[version - 1];
+    if (!found) throw new ServerCallError('not found (HTTP 404)', 404, 'not-found');
+    return Promise.resolve(found);
   }
   checkins: CheckinRequest[] = [];
 
   checkin(_auth: unknown, request: CheckinRequest) {
     this.checkins.push(request);
     if (this.down) throw new ServerCallError('server unreachable: ECONNREFUSED', null, 'x');
-    return Promise.resolve({
+    const answer: CheckinResponse = {
       computerId: 'c-1',
       assignments: this.assignments,
       nextCheckinSeconds: 300,
       ackedSeq: this.ackedSeq,
-    });
+      ...(this.signer ? { metadata: this.signer.sign('c-1', this.assignments) } : {}),
+    };
+    return Promise.resolve(this.tamper ? this.tamper(answer) : answer);
   }
   reports(_auth: unknown, request: { reports: StatusReport[] }) {
     if (this.down) throw new ServerCallError('server unreachable: ECONNREFUSED', null, 'x');

@@ -13,6 +13,7 @@ import {
   type ReportsResponse,
 } from '../contracts/agent-protocol.js';
 import { agentPaths } from '../contracts/agent-routes.js';
+import { signedEnvelope, type SignedEnvelope } from '../contracts/metadata.js';
 import {
   scanReportResponse,
   scanRulesResponse,
@@ -86,6 +87,12 @@ export class HttpServerClient implements ServerClient {
 
   async checkin(auth: AgentCredential, body: CheckinRequest): Promise<CheckinResponse> {
     return await this.post(agentPaths.checkin(auth.computerId), auth, body, checkinResponse);
+  }
+
+  async root(version: number): Promise<SignedEnvelope> {
+    const path = agentPaths.root(version);
+    const response = await this.send('GET', path, this.headers(null), undefined);
+    return await this.answer(path, response, signedEnvelope);
   }
 
   async reports(auth: AgentCredential, body: ReportsRequest): Promise<ReportsResponse> {
@@ -243,6 +250,14 @@ export class HttpServerClient implements ServerClient {
         : this.headers(auth);
     const body = method === 'POST' ? JSON.stringify(payload) : undefined;
     const response = await this.send(method, path, headers, body);
+    return await this.answer(path, response, schema);
+  }
+
+  private async answer<T extends z.ZodType>(
+    path: string,
+    response: Dispatcher.ResponseData,
+    schema: T,
+  ): Promise<z.infer<T>> {
     if (response.statusCode < 200 || response.statusCode >= 300) throw await errorFrom(response);
     let json: unknown;
     try {

@@ -84,6 +84,14 @@ export function describeEvent(event: CycleEvent): LogLine {
         message: event.message,
         text: `the server refused our credential; enrolling again next cycle (${event.message})`,
       };
+    case 'rejected':
+      return {
+        event: event.type,
+        reason: event.rejection.reason,
+        role: event.rejection.role,
+        message: event.rejection.detail,
+        text: `refused the server's answer (${event.rejection.reason}): ${event.rejection.detail}; nothing installed, the server is told at the next check-in`,
+      };
     case 'absences-sent':
       return {
         event: event.type,

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PendingView } from '../agent/core/local-user.js';
 import { FsLocalUser, readRequests } from '../agent/host/local-user-files.js';
+import { TestSigner } from '../agent/trust.test-support.js';
+
+/** The fake servers sign their answers as the real one does. */
+const signer = new TestSigner(() => Date.now());
 import { waitFor } from '../../test/support/agents.js';
 import { registerAgentCommand, serverUrl } from './agent.command.js';
 import {
@@ -165,7 +169,7 @@ describe('ringmaster agent (loop mode)', () => {
     server = textServer((req, res, text) => {
       const path = req.url ?? '';
       if (path === '/agent/v1/enroll')
-        return sendJson(res, { computerId: 'c-1', credential: 'cred' });
+        return sendJson(res, { computerId: 'c-1', credential: 'cred', root: signer.root });
       if (path.endsWith('/checkin')) {
         checkins.push(JSON.parse(text) as { absences: unknown[] });
         return sendJson(res, {
@@ -173,6 +177,7 @@ describe('ringmaster agent (loop mode)', () => {
           assignments: [],
           nextCheckinSeconds: 3600,
           ackedSeq: 0,
+          metadata: signer.sign('c-1', []),
         });
       }
       if (path.endsWith('/wake')) {
@@ -257,12 +262,13 @@ describe('the agent finds its server', () => {
 
     const server = textServer((req, res) => {
       if (req.url === '/agent/v1/enroll')
-        return sendJson(res, { computerId: 'c-9', credential: 'x' });
+        return sendJson(res, { computerId: 'c-9', credential: 'x', root: signer.root });
       return sendJson(res, {
         computerId: 'c-9',
         assignments: [],
         nextCheckinSeconds: 60,
         ackedSeq: 0,
+        metadata: signer.sign('c-9', []),
       });
     });
     const url = await listen(server);

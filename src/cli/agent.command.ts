@@ -15,6 +15,7 @@ import {
 import { formatDuration } from '../domain/rollout/duration.js';
 import { CliError } from './output.js';
 import { serverUrl } from './server-url.js';
+import { nodeTrustCrypto } from '../agent/trust-crypto.js';
 
 export { serverUrl } from './server-url.js';
 import {
@@ -161,6 +162,7 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     now: () => new Date(),
     shouldStop: () => stop.stopped,
     onEvent: (event) => log(describeEvent(event)),
+    verifier: nodeTrustCrypto(),
   });
 
   try {

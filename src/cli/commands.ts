@@ -79,6 +79,11 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./scan.command.js')).registerScanCommand,
     },
     {
+      name: 'keys',
+      summary: 'the keys that sign what agents are told to install',
+      load: async () => (await import('./keys.command.js')).registerKeysCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

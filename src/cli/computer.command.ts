@@ -228,6 +228,15 @@ function printComputer(
     ]),
     '(none)',
   );
+  if (c.rejections.length > 0) {
+    print();
+    print('Refused answers (signed metadata that did not verify; nothing was installed):');
+    printTable(
+      ['AT', 'REASON', 'ROLE', 'DETAIL'],
+      c.rejections.map((r) => [formatTime(r.at), r.reason, orDash(r.role), r.detail]),
+      '(none)',
+    );
+  }
   print();
   print('Updates:');
   printTable(

@@ -11,6 +11,7 @@ import {
   registerWhoamiCommand,
 } from './login.command.js';
 import { registerTokenCommand } from './token.command.js';
+import { registerKeysCommand } from './keys.command.js';
 import { rootProgram, type Register } from './root.js';
 import { registerScanCommand } from './scan.command.js';
 import { registerUpdateCommand } from './update.command.js';
@@ -39,6 +40,7 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerWhoamiCommand,
     registerLogoutCommand,
     registerScanCommand,
+    registerKeysCommand,
     ...more,
   ]) {
     register(program);

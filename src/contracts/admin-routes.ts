@@ -28,6 +28,7 @@ import { route } from './route.js';
 import { scanRoutes } from './scan-routes.js';
 import { computerScanDetailView } from './scan.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
+import { keyRoutes } from './key-routes.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -206,5 +207,6 @@ export const adminRoutes = {
   ...auditRoutes,
   ...peopleRoutes,
   ...scanRoutes,
+  ...keyRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { reportedStates, failureReasons } from '../domain/status.js';
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
+import { checkinMetadata, rejection, signedEnvelope } from './metadata.js';
 import { clientPolicies } from './plan.js';
 import { evidenceText } from './text.js';
 
@@ -29,6 +30,8 @@ export type EnrollRequest = z.infer<typeof enrollRequest>;
 export const enrollResponse = z.object({
   computerId: z.string(),
   credential: z.string(),
+  /** The newest signed root: the agent pins it (docs/agent.md, "Signed metadata"). */
+  root: signedEnvelope.optional(),
 });
 export type EnrollResponse = z.infer<typeof enrollResponse>;
 
@@ -85,6 +88,8 @@ export const checkinRequest = z.object({
    * unchanged scan sends nothing, and this keeps the findings' "last seen" time.
    */
   scannedAt: z.iso.datetime({ offset: true }).optional(),
+  /** Answers the agent refused since its last accepted one (their signed metadata failed). */
+  rejections: z.array(rejection).max(20).optional(),
 });
 export type CheckinRequest = z.infer<typeof checkinRequest>;
 
@@ -105,6 +110,8 @@ export const checkinResponse = z.object({
    * `scan-rules` only when it changed. Absent from servers without the scan.
    */
   scanRulesVersion: z.string().optional(),
+  /** What signs the assignments: timestamp → snapshot → targets (contracts/metadata.ts). */
+  metadata: checkinMetadata.optional(),
 });
 export type CheckinResponse = z.infer<typeof checkinResponse>;
 

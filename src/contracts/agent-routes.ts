@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   checkinRequest,
   checkinResponse,
@@ -6,9 +7,12 @@ import {
   reportsRequest,
   reportsResponse,
 } from './agent-protocol.js';
+import { signedEnvelope } from './metadata.js';
 import { pathOf, route } from './route.js';
 import { scanReportRequest, scanReportResponse, scanRulesResponse } from './scan.js';
 import { idParams, sha256Params } from './route-params.js';
+
+const rootVersionParams = z.object({ version: z.coerce.number().int().positive().max(1_000_000) });
 
 /**
  * The agent protocol, under /agent/v1. Every call but enrollment carries the
@@ -76,6 +80,15 @@ export const agentRoutes = {
     params: idParams,
     response: 'event-stream',
   }),
+  root: route({
+    method: 'GET',
+    path: '/agent/v1/root/:version',
+    summary: 'One version of the signed root: agents walk the chain from the root they pinned',
+    auth: 'public',
+    params: rootVersionParams,
+    response: signedEnvelope,
+    otherResponses: { 404: 'no such root version' },
+  }),
   content: route({
     method: 'GET',
     path: '/agent/v1/content/:sha256',
@@ -102,4 +115,5 @@ export const agentPaths = {
   wake: (computerId: string) => pathOf(agentRoutes.wake, [computerId]),
   scanRules: (computerId: string) => pathOf(agentRoutes.scanRules, [computerId]),
   scan: (computerId: string) => pathOf(agentRoutes.scan, [computerId]),
+  root: (version: number) => pathOf(agentRoutes.root, [String(version)]),
 } as const;

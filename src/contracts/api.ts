@@ -4,6 +4,7 @@ import { cancellingActions, failureReasons, statusStates } from '../domain/statu
 import { inventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
 import { clientPolicies, maintenanceWindowSchema } from './plan.js';
+import { metadataRoles, rejectionReasons } from './metadata.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -149,10 +150,23 @@ export const reimageRequestView = z.object({
 });
 export type ReimageRequestView = z.infer<typeof reimageRequestView>;
 
+/** A check-in answer the agent refused: its signed metadata did not verify. */
+export const rejectionView = z.object({
+  reason: z.enum(rejectionReasons),
+  role: z.enum(metadataRoles).nullable(),
+  detail: z.string(),
+  /** When the agent refused it, by its clock. */
+  at: z.string(),
+  receivedAt: z.string(),
+});
+export type RejectionView = z.infer<typeof rejectionView>;
+
 export const computerDetailView = computerView.extend({
   statuses: z.array(statusView),
   /** Recent absences, newest first. */
   absences: z.array(absenceView),
+  /** Recent rejections, newest first (absent from servers before signed metadata). */
+  rejections: z.array(rejectionView).default([]),
   /** Claimed re-images of it, newest first. */
   reimageRequests: z.array(reimageRequestView),
 });

@@ -9,6 +9,10 @@ import { deriveSeed, mulberry32Step } from './rng.js';
 import { SimServerClient, type CallCounters } from './sim-client.js';
 import { SimComputer, SimHost, type SimContext } from './sim-host.js';
 import { Seen } from './stats.js';
+import { nodeTrustCrypto } from '../agent/trust-crypto.js';
+
+/** Every simulated computer verifies its answers like the real agent; one key cache for all. */
+const verifier = nodeTrustCrypto();
 
 /** An agent starts this long after its computer boots (virtual seconds). */
 const BOOT_DELAY = [30, 120] as const;
@@ -116,6 +120,7 @@ export class Lifecycle {
         enrollmentToken: options.enrollmentToken,
         now: () => new Date(now()),
         flushEachReport: options.flushEachReport ?? true,
+        verifier,
         // A stop that comes while a cycle runs ends it before the next assignment (SIGTERM).
         shouldStop: () =>
           this.deps.stopping() ||

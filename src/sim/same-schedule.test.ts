@@ -4,6 +4,8 @@ import { AgentCore } from '../agent/core/agent-core.js';
 import { FakeHost, installer } from '../agent/agent-core.test-support.js';
 import { ServerCallError, type ServerClient } from '../agent/core/server-client.js';
 import { initialRunnerState, runLoop, type Waiter } from '../agent/runner.js';
+import { TestSigner } from '../agent/trust.test-support.js';
+import { nodeTrustCrypto } from '../agent/trust-crypto.js';
 import { createComputers, Lifecycle, random } from './lifecycle.js';
 import type { FleetOptions } from './options.js';
 import { ManifestIndex } from './sim-host.js';
@@ -18,16 +20,19 @@ type Answer =
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 
 /**
- * The same answers in the same order, whoever asks; it notes when each check-in came
- * (virtual ms since T0).
+ * The same answers in the same order, whoever asks, signed as the server signs them; it
+ * notes when each check-in came (virtual ms since T0).
  */
 class ScriptedServer implements ServerClient {
   readonly checkins: number[] = [];
   private next = 0;
+  private readonly signer: TestSigner;
   constructor(
     private readonly script: readonly Answer[],
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.signer = new TestSigner(now);
+  }
 
   get done(): boolean {
     return this.next >= this.script.length;
@@ -39,7 +44,7 @@ class ScriptedServer implements ServerClient {
       this.next++;
       throw new ServerCallError('enrollment token refused (HTTP 403)', 403, 'forbidden');
     }
-    return Promise.resolve({ computerId: 'c-1', credential: 'secret' });
+    return Promise.resolve({ computerId: 'c-1', credential: 'secret', root: this.signer.root });
   }
 
   checkin(_auth: unknown, _request: CheckinRequest) {
@@ -57,6 +62,7 @@ class ScriptedServer implements ServerClient {
       assignments: [],
       nextCheckinSeconds: answer.ok,
       ackedSeq: 0,
+      metadata: this.signer.sign('c-1', []),
     });
   }
 
@@ -93,6 +99,7 @@ async function cliSchedule(seedRandom: () => number): Promise<number[]> {
     client: server,
     enrollmentToken: 'enroll-me',
     now: () => new Date(clock),
+    verifier: nodeTrustCrypto(),
   });
   const waiter: Waiter = {
     stopped: false,

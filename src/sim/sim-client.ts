@@ -7,6 +7,7 @@ import type {
   ReportsResponse,
 } from '../contracts/agent-protocol.js';
 import type { ScanReportInput, ScanReportResponse, ScanRulesResponse } from '../contracts/scan.js';
+import type { SignedEnvelope } from '../contracts/metadata.js';
 import {
   ServerCallError,
   type AgentCredential,
@@ -59,6 +60,12 @@ export class SimServerClient implements ServerClient {
     this.counters.absences += request.absences.length;
     for (const assignment of response.assignments) this.ctx.index.learn(assignment);
     return response;
+  }
+
+  async root(version: number): Promise<SignedEnvelope> {
+    this.reach();
+    if (!this.real.root) throw new ServerCallError('no root to fetch', 404, 'not-found');
+    return await this.real.root(version);
   }
 
   async reports(auth: AgentCredential, request: ReportsRequest): Promise<ReportsResponse> {

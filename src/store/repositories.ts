@@ -10,7 +10,9 @@ import { EventRepository } from './event.repository.js';
 import { GroupRepository } from './group.repository.js';
 import { ReimageRepository } from './reimage.repository.js';
 import { ScanRepository } from './scan.repository.js';
+import { RejectionRepository } from './rejection.repository.js';
 import type { Database } from './schema.js';
+import { SigningRepository } from './signing.repository.js';
 import { StatusRepository } from './status.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UpdateRepository } from './update.repository.js';
@@ -38,6 +40,8 @@ export function createRepositories(db: Kysely<Database>) {
     groups: new GroupRepository(db),
     reimages: new ReimageRepository(db),
     scans: new ScanRepository(db),
+    rejections: new RejectionRepository(db),
+    signing: new SigningRepository(db),
     statuses: new StatusRepository(db),
     tokens: new TokenRepository(db),
     updates: new UpdateRepository(db),

@@ -267,6 +267,47 @@ export type ScanResultTable = {
   changed_at: number;
 };
 
+/** A signing key; `private_key` (PKCS #8 PEM) is null once exported and removed. */
+export type SigningKeyTable = {
+  keyid: string;
+  role: string;
+  public_key: string;
+  private_key: string | null;
+  created_at: number;
+};
+
+export type RootMetadataTable = {
+  version: number;
+  /** The signed root, as JSON. */
+  body: string;
+  expires_at: number;
+  created_at: number;
+};
+
+/** One computer's signed targets, snapshot and timestamp (`body`, JSON) and their versions. */
+export type SignedMetadataTable = {
+  computer_id: string;
+  content_hash: string;
+  root_version: number;
+  targets_version: number;
+  snapshot_version: number;
+  timestamp_version: number;
+  targets_expires_at: number;
+  timestamp_expires_at: number;
+  body: string;
+};
+
+/** A check-in answer an agent refused, with why. */
+export type RejectionTable = {
+  computer_id: string;
+  id: string;
+  reason: string;
+  role: string | null;
+  detail: string;
+  at: number;
+  received_at: number;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
@@ -290,4 +331,8 @@ export type Database = {
   deployment_progress: DeploymentProgressTable;
   audit_entries: AuditEntryTable;
   scan_results: ScanResultTable;
+  signing_keys: SigningKeyTable;
+  root_metadata: RootMetadataTable;
+  signed_metadata: SignedMetadataTable;
+  rejections: RejectionTable;
 };

@@ -13,6 +13,8 @@ import {
 import type { Host } from './host.js';
 import type { Installer } from './installer.js';
 import { applyUserRequests, pendingUpdates, type PendingRestartView } from './local-user.js';
+import { enrollmentNonce, forgetCredential, loadCredential, saveCredential } from './credential.js';
+import { forgetWhatLeft } from './forget.js';
 import { loadMemory, nextDueAt, saveMemory, type AgentMemory } from './memory.js';
 import { Outbox } from './outbox.js';
 import {
@@ -25,8 +27,15 @@ import {
   type RestartOutcome,
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
-import { CREDENTIAL_KEY, enrollmentNonce, loadCredential } from './credential.js';
 import { loadScanState, runScan } from './scan.js';
+import type { Refusal, TrustCrypto } from './trust.js';
+import {
+  addRejection,
+  checkAnswer,
+  clearRejections,
+  loadRejections,
+  pinEnrolledRoot,
+} from './trust-check.js';
 import {
   retryAfterOf,
   ServerCallError,
@@ -55,6 +64,12 @@ export interface AgentCoreOptions {
   shouldStop?: () => boolean;
   /** Called as things happen, for logging. */
   onEvent?: (event: CycleEvent) => void;
+  /**
+   * Verifies the signed metadata of every answer (trust-check.ts): the CLI agent and
+   * the simulator always give it. Without it answers are taken as they come, for tests
+   * of the other parts of the core.
+   */
+  verifier?: TrustCrypto;
 }
 
 const MAX_MESSAGE = 2000;
@@ -112,7 +127,7 @@ export class AgentCore {
     const memory = await loadMemory(host.storage);
     await this.takeUserRequests(memory);
 
-    let auth = await this.loadCredential();
+    let auth = await loadCredential(this.options.host.storage);
     if (!auth) {
       const token = this.options.enrollmentToken;
       if (!token) {
@@ -130,8 +145,14 @@ export class AgentCore {
           retryAfterOf(error),
         );
       }
-      await host.storage.put(CREDENTIAL_KEY, JSON.stringify(auth));
+      const answer = auth;
+      auth = { computerId: answer.computerId, credential: answer.credential };
+      await saveCredential(host.storage, auth);
       this.emit({ type: 'enrolled', computerId: auth.computerId });
+      const bad = this.options.verifier
+        ? await pinEnrolledRoot(host.storage, answer, this.options.verifier)
+        : null;
+      if (bad) await this.reject(bad);
     }
 
     const flushed = await this.flush(auth);
@@ -149,12 +170,15 @@ export class AgentCore {
     const absent = await loadAbsences(host.storage);
     const absences = absencesToSend(absent, this.options.now());
     const { scannedAt } = await loadScanState(host.storage);
+    const verifier = this.options.verifier;
+    const rejections = verifier ? await loadRejections(host.storage) : [];
     let checkin;
     try {
       checkin = await client.checkin(auth, {
         inventory,
         absences,
         ...(scannedAt === null ? {} : { scannedAt }),
+        ...(rejections.length > 0 ? { rejections } : {}),
       });
     } catch (error) {
       await this.publish(auth, memory, null);
@@ -163,7 +187,7 @@ export class AgentCore {
         // forget it, so the next cycle enrolls afresh.
         // The identity is refused, not the reports: they wait in the outbox for the
         // next enrollment (and are set aside if the server refuses them then).
-        await host.storage.delete(CREDENTIAL_KEY);
+        await forgetCredential(host.storage);
         this.emit({ type: 'credential-rejected', message: messageOf(error) });
         return fail('checkin', true, `check-in refused: ${messageOf(error)}`);
       }
@@ -175,6 +199,23 @@ export class AgentCore {
         retryAfterOf(error),
       );
     }
+    if (verifier) {
+      const refused = await checkAnswer({
+        store: host.storage,
+        client,
+        auth,
+        answer: checkin,
+        now: this.options.now(),
+        crypto: verifier,
+      });
+      if (refused) {
+        // Nothing of a refused answer is acted on: no assignment, no acknowledgement.
+        await this.reject(refused);
+        await this.publish(auth, memory, null);
+        return fail('checkin', true, `answer refused (${refused.reason}): ${refused.detail}`);
+      }
+      if (rejections.length > 0) await clearRejections(host.storage);
+    }
     const delivered = noteCheckinOk(absent);
     if (delivered !== absent) await saveAbsences(host.storage, delivered);
     if (absences.length > 0) this.emit({ type: 'absences-sent', absences });
@@ -185,7 +226,7 @@ export class AgentCore {
       assignments: checkin.assignments.length,
     });
 
-    await this.forgetWhatLeft(memory, checkin.assignments);
+    await forgetWhatLeft(host, memory, checkin.assignments, (e) => this.emit(e));
 
     const results: Extract<CycleResult, { outcome: 'ok' }>['assignments'] = [];
     const keepContent = new Set<string>();
@@ -280,7 +321,7 @@ export class AgentCore {
 
   /** The computer's credential, once enrolled (the push channel needs it). */
   async credential(): Promise<AgentCredential | null> {
-    return await this.loadCredential();
+    return await loadCredential(this.options.host.storage);
   }
 
   /** Unsent reports, oldest first (for tests and diagnostics). */
@@ -298,36 +339,6 @@ export class AgentCore {
     if (outcomes.some((o) => o.applied)) await saveMemory(this.options.host.storage, memory);
     await user.consume(requests.map((r) => r.id));
     for (const outcome of outcomes) this.emit({ type: 'user-request', outcome });
-  }
-
-  /**
-   * Installs waiting for the user whose assignment left the check-in (the deployment was
-   * halted or revoked) are dropped, with the files downloaded for them; so are restarts
-   * waited for by assignments that are gone.
-   */
-  private async forgetWhatLeft(memory: AgentMemory, assignments: Assignment[]): Promise<void> {
-    const installs = new Set(
-      assignments.filter((a) => a.action === 'install').map((a) => a.updateId),
-    );
-    const assigned = new Set(assignments.map((a) => a.updateId));
-    const inUse = new Set(assignments.flatMap((a) => a.files.map((f) => f.sha256)));
-    let changed = false;
-    for (const [updateId, item] of Object.entries(memory.pending)) {
-      if (installs.has(updateId)) continue;
-      delete memory.pending[updateId];
-      changed = true;
-      for (const sha256 of item.files) {
-        if (!inUse.has(sha256)) await this.options.host.content.discard(sha256);
-      }
-      this.emit({ type: 'dropped', updateId });
-    }
-    for (const updateId of Object.keys(memory.reboots)) {
-      if (!assigned.has(updateId)) {
-        delete memory.reboots[updateId];
-        changed = true;
-      }
-    }
-    if (changed) await saveMemory(this.options.host.storage, memory);
   }
 
   private async publish(
@@ -392,8 +403,10 @@ export class AgentCore {
     }
   }
 
-  private async loadCredential(): Promise<AgentCredential | null> {
-    return await loadCredential(this.options.host.storage);
+  /** A refused answer: kept to tell the server at the next check-in, and logged. */
+  private async reject(refusal: Refusal): Promise<void> {
+    const rejection = await addRejection(this.options.host.storage, refusal, this.options.now());
+    this.emit({ type: 'rejected', rejection });
   }
 
   private emit(event: CycleEvent): void {

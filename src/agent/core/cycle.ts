@@ -1,4 +1,5 @@
 import type { Absence, Assignment, StatusReport } from '../../contracts/agent-protocol.js';
+import type { Rejection } from '../../contracts/metadata.js';
 import type { AssignmentEnd } from './assignment.js';
 import type { RequestOutcome } from './local-user.js';
 import { ServerCallError } from './server-client.js';
@@ -25,6 +26,8 @@ export type CycleEvent =
   /** The server refused this report (a 4xx): set aside in the outbox, not resent. */
   | { type: 'quarantined'; report: StatusReport; status: number; message: string }
   | { type: 'credential-rejected'; message: string }
+  /** The answer's signed metadata did not verify: nothing of it was acted on. */
+  | { type: 'rejected'; rejection: Rejection }
   | { type: 'absences-sent'; absences: Absence[] }
   | { type: 'user-request'; outcome: RequestOutcome }
   /** An update waiting for the user left the check-in (halted or revoked): dropped. */

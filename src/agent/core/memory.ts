@@ -1,5 +1,9 @@
 import type { ClientPolicy } from '../../contracts/plan.js';
 import type { DurableStore } from './host.js';
+import type { PendingRestartView } from './local-user.js';
+
+/** How soon to look again at an install a killed agent process left running. */
+const RUNNING_RECHECK_MS = 30_000;
 
 /**
  * What the core remembers between cycles besides the outbox: the updates waiting for a
@@ -54,8 +58,6 @@ export interface RestartMemory {
 }
 
 const MEMORY_KEY = 'memory';
-/** How soon to look again at an install a killed agent process left running. */
-const RUNNING_RECHECK_MS = 30_000;
 
 export function emptyMemory(): AgentMemory {
   return {
@@ -97,12 +99,12 @@ function isRecord(value: unknown): value is Record<string, never> {
 }
 
 /**
- * The earliest future time something may change without the server (a scheduled install,
- * a deadline, an install left running, the end of a postponed restart); null if none.
+ * The earliest future time something may change without the server (a scheduled
+ * install, a deadline, the end of a postponed restart, an install left running), or null.
  */
 export function nextDueAt(
   memory: AgentMemory,
-  restart: { automatic: boolean; postponedUntil: string | null } | null,
+  restart: PendingRestartView | null,
   now: number,
 ): string | null {
   const times: number[] = [];

@@ -11,6 +11,7 @@ import type {
   ScanReportResponse,
   ScanRulesResponse,
 } from '../../contracts/scan.js';
+import type { SignedEnvelope } from '../../contracts/metadata.js';
 
 /** The computer's identity towards the server, from enrollment. */
 export interface AgentCredential {
@@ -34,6 +35,8 @@ export interface ServerClient {
   scanRules?(auth: AgentCredential): Promise<ScanRulesResponse>;
   /** Scan findings: the changes since the last acknowledged, or all of them (`full`). */
   scan?(auth: AgentCredential, request: ScanReportInput): Promise<ScanReportResponse>;
+  /** One version of the signed root (the agent walks the chain to the newest). */
+  root?(version: number): Promise<SignedEnvelope>;
   /** Downloads content by SHA-256 into `sink`, resuming from `sink.size`. */
   download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void>;
   /**

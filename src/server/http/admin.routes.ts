@@ -5,6 +5,7 @@ import { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import { peopleRoutes } from '../../contracts/people-routes.js';
 import { reportRoutes } from '../../contracts/report-routes.js';
 import { scanRoutes } from '../../contracts/scan-routes.js';
+import { keyRoutes } from '../../contracts/key-routes.js';
 import type { Services } from '../services/index.js';
 import { auditHandlers } from './audit.routes.js';
 import { auditSink } from './audit-specs.js';
@@ -12,6 +13,7 @@ import { catalogHandlers } from './catalog.routes.js';
 import { deploymentHandlers } from './deployment.routes.js';
 import { fleetHandlers } from './fleet.routes.js';
 import { peopleHandlers } from './people.routes.js';
+import { keyHandlers } from './key.routes.js';
 import { registerRoutes } from './register.js';
 import { reportHandlers } from './report.routes.js';
 import { scanHandlers } from './scan.routes.js';
@@ -33,6 +35,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, reportRoutes, reportHandlers(services), auth, audit);
     registerRoutes(api, peopleRoutes, peopleHandlers(services), auth, audit);
     registerRoutes(api, scanRoutes, scanHandlers(services), auth, audit);
+    registerRoutes(api, keyRoutes, keyHandlers(services), auth, audit);
     done();
   });
 }

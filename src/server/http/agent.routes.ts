@@ -5,9 +5,13 @@ import { openWakeStream, sendContent } from './agent-streams.js';
 import { registerRoutes, type RouteHandlers } from './register.js';
 
 function agentHandlers(services: Services): RouteHandlers<typeof agentRoutes> {
-  const { enrollments, agent, scans } = services;
+  const { enrollments, agent, scans, signing } = services;
   return {
-    enroll: ({ body }) => enrollments.enroll(body),
+    enroll: async ({ body }) => ({
+      ...(await enrollments.enroll(body)),
+      root: await signing.latestRoot(),
+    }),
+    root: ({ params }) => signing.root(params.version),
     checkin: ({ computer, body }) => agent.checkin(computer, body),
     reports: ({ computer, body }) => agent.report(computer.id, body.reports),
     scanRules: ({ computer }) => scans.rulesFor(computer),

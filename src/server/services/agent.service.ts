@@ -29,8 +29,10 @@ import type {
 import type { StatusRepository } from '../../store/status.repository.js';
 import type { UpdateRecord, UpdateRepository } from '../../store/update.repository.js';
 import { inventoryChanged } from './computer.mapper.js';
+import type { RejectionRepository } from '../../store/rejection.repository.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
+import type { SigningService } from './signing.service.js';
 
 export type AgentServiceOptions = {
   checkinIntervalSeconds: number;
@@ -53,6 +55,8 @@ export class AgentService {
     private readonly groups: GroupRepository,
     private readonly absences: AbsenceRepository,
     private readonly membership: MembershipService,
+    private readonly signing: SigningService,
+    private readonly rejections: RejectionRepository,
     private readonly clock: Clock,
     private readonly options: AgentServiceOptions,
   ) {}
@@ -100,6 +104,14 @@ export class AgentService {
     if (silence) {
       await this.absences.add([{ ...silence, id: newId('abs'), computerId, receivedAt: now }]);
     }
+    await this.rejections.add(
+      (request.rejections ?? []).map((r) => ({
+        ...r,
+        computerId,
+        at: Date.parse(r.at),
+        receivedAt: now,
+      })),
+    );
 
     const reaching = await this.deployments.reachingForComputer(computerId);
     let nextCheckinSeconds = this.options.checkinIntervalSeconds;
@@ -119,12 +131,14 @@ export class AgentService {
     const scanRulesVersion = await this.options
       .scanRulesVersion?.(inventory)
       .catch(() => undefined);
+    const metadata = await this.signing.forCheckin(computerId, assignments, now);
     return {
       computerId,
       assignments,
       nextCheckinSeconds,
       ackedSeq: computer.reportSeq,
       ...(scanRulesVersion === undefined ? {} : { scanRulesVersion }),
+      metadata,
     };
   }
 

@@ -4,6 +4,8 @@ import type { Inventory } from '../../contracts/inventory.js';
 import type { Staleness } from '../../domain/deployment/stale.js';
 import type { ReportedStatus, StatusState } from '../../domain/status.js';
 import type { ComputerRecord } from '../../store/computer.repository.js';
+import type { RejectionView } from '../../contracts/api.js';
+import type { RejectionRecord } from '../../store/rejection.repository.js';
 
 /** The inventory of a computer record, without its credential and enrollment facts. */
 export function toInventory(computer: ComputerRecord): Inventory {
@@ -45,6 +47,16 @@ export function toAbsenceView(absence: Absence): AbsenceView {
     from: new Date(absence.from).toISOString(),
     to: new Date(absence.to).toISOString(),
     detail: absence.detail,
+  };
+}
+
+export function toRejectionView(rejection: RejectionRecord): RejectionView {
+  return {
+    reason: rejection.reason as RejectionView['reason'],
+    role: rejection.role as RejectionView['role'],
+    detail: rejection.detail,
+    at: new Date(rejection.at).toISOString(),
+    receivedAt: new Date(rejection.receivedAt).toISOString(),
   };
 }
 

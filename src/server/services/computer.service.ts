@@ -8,8 +8,9 @@ import type { ComputerRecord, ComputerRepository } from '../../store/computer.re
 import type { AbsenceRepository } from '../../store/absence.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { ReimageRepository } from '../../store/reimage.repository.js';
+import type { RejectionRepository } from '../../store/rejection.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
-import { toAbsenceView, toComputerView } from './computer.mapper.js';
+import { toAbsenceView, toComputerView, toRejectionView } from './computer.mapper.js';
 import type { StatusExplainer } from './status-explainer.js';
 import { toReimageRequestView } from './reimage.service.js';
 
@@ -20,10 +21,11 @@ export class ComputerService {
     private readonly statuses: StatusRepository,
     private readonly absences: AbsenceRepository,
     private readonly reimages: ReimageRepository,
+    private readonly rejections: RejectionRepository,
     private readonly clock: Clock,
     private readonly checkinIntervalSeconds: number,
-    /** Ends the revoked computers' push streams (on every replica). */
     private readonly explainer: StatusExplainer,
+    /** Ends the revoked computers' push streams (on every replica). */
     private readonly onRevoked: (computerIds: string[]) => Promise<void> = () => Promise.resolve(),
   ) {}
 
@@ -78,10 +80,12 @@ export class ComputerService {
     const statuses = await this.statuses.forComputer(row.id);
     const absences = await this.absences.forComputer(row.id);
     const reimages = await this.reimages.list(row.id);
+    const rejections = await this.rejections.forComputer(row.id);
     return {
       ...toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]),
       statuses: await this.explainer.computerStatuses(row, groups.get(row.id) ?? [], statuses),
       absences: absences.map(toAbsenceView),
+      rejections: rejections.map(toRejectionView),
       reimageRequests: reimages.map(toReimageRequestView),
     };
   }

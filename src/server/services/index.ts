@@ -26,6 +26,7 @@ import { UserService } from './user.service.js';
 import { StatusExplainer } from './status-explainer.js';
 import { ComplianceService } from './compliance.service.js';
 import { ScanService } from './scan.service.js';
+import { SigningService } from './signing.service.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -87,11 +88,13 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     repos.statuses,
     repos.absences,
     repos.reimages,
+    repos.rejections,
     clock,
     options.checkinIntervalSeconds,
     explainer,
     (ids) => wake.disconnect(ids),
   );
+  const signing = new SigningService(repos.signing, clock);
   const groups = new GroupService(repos.groups, computers, membership, clock);
   const deployments = new DeploymentService(
     repos.deployments,
@@ -127,6 +130,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     deployments,
     reports: new ReportService(repos.deployments, repos.analysis),
     explainer,
+    signing,
     deploymentActions: new DeploymentActionsService(
       repos.deployments,
       repos.events,
@@ -146,6 +150,8 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       repos.groups,
       repos.absences,
       membership,
+      signing,
+      repos.rejections,
       clock,
       {
         checkinIntervalSeconds: options.checkinIntervalSeconds,

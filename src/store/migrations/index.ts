@@ -11,6 +11,7 @@ import * as wideIntegers from './2026-12-02-0020-wide-integers.js';
 import * as contentScope from './2026-12-02-0021-content-scope.js';
 import * as people from './2026-12-03-0010-people.js';
 import * as audit from './2026-12-03-0020-audit.js';
+import * as signedMetadata from './2026-12-03-0030-signed-metadata.js';
 import * as scan from './2026-12-03-0040-scan.js';
 import * as statusTruth from './2026-12-03-0045-status-truth.js';
 import * as progress from './2026-12-03-0050-progress.js';
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03-0040-scan': scan,
   '2026-12-03-0045-status-truth': statusTruth,
   '2026-12-03-0050-progress': progress,
+  '2026-12-03-0030-signed-metadata': signedMetadata,
   '2026-12-03-0060-list-indexes': listIndexes,
 };
 
