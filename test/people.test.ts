@@ -196,7 +196,9 @@ for (const engine of ENGINES) {
       const halted = await call('POST', `/api/v1/deployments/${id}/halt`, gina.token, {});
       expect(halted.statusCode).toBe(200);
       const events = await call('GET', `/api/v1/deployments/${id}/events`, gina.token);
-      expect(events.json<{ actor: string }[]>().map((e) => e.actor)).toContain('gina');
+      expect(events.json<{ items: { actor: string }[] }>().items.map((e) => e.actor)).toContain(
+        'gina',
+      );
 
       const paris = await admin('POST', '/api/v1/deployments', {
         update: manifest.id,
