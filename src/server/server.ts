@@ -28,6 +28,8 @@ export type ServerOptions = {
   tls?: TlsFiles | null;
   /** Overload limits per route class; default DEFAULT_SHEDDING. */
   shedding?: SheddingLimits;
+  /** The built web console served at `/`; default dist/web beside the server; null: none. */
+  consoleDir?: string | null;
 };
 
 export type RunningServer = {
@@ -78,6 +80,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     version,
     now: () => clock.now(),
     tls: options.tls ?? null,
+    ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
   });
   log = app.log;
   if ((options.engineIntervalMs ?? 1000) > 0) services.engine.start();

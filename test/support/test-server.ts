@@ -20,6 +20,7 @@ export async function startTestServer(
     checkinIntervalSeconds?: number;
     reimageAutoApproveAfterSeconds?: number;
     shedding?: SheddingLimits;
+    consoleDir?: string | null;
   } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(engine);

@@ -1,5 +1,6 @@
 import type { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import type { Services } from '../services/index.js';
+import { openDeploymentLive } from './deployment-live.js';
 import type { RouteHandlers } from './register.js';
 
 /** Deployments, and the one-action changes: halt, resume, revoke, rollback, promote, redeploy. */
@@ -10,6 +11,8 @@ export function deploymentHandlers(services: Services): RouteHandlers<typeof dep
     createDeployment: ({ body, actor }) => deployments.create(body, actor.name),
     dryRunDeployment: ({ body }) => deployments.dryRun(body),
     getDeployment: ({ params }) => deployments.show(params.id),
+    watchDeployment: ({ params, request, reply }) =>
+      openDeploymentLive(services, params.id, request, reply),
     listDeploymentEvents: ({ params }) => actions.listEvents(params.id),
     haltDeployment: ({ params, body, actor }) =>
       actions.change(params.id, 'halt', body.reason, actor.name),

@@ -17,6 +17,7 @@ export function fleetHandlers(services: Services): RouteHandlers<typeof fleetRou
     refuseReimage: ({ params, actor }) => reimages.refuse(params.id, actor.name),
     listGroups: () => groups.list(),
     createGroup: ({ body }) => groups.create(body),
+    previewGroup: ({ body }) => groups.preview(body.query),
     getGroup: ({ params }) => groups.show(params.name),
     addGroupMembers: ({ params, body }) => groups.addMembers(params.name, body.computers),
     setGroupWindows: ({ params, body }) => groups.setWindows(params.name, body.windows),

@@ -71,6 +71,7 @@ export function classOf(route: string | undefined): RouteClass | null {
     case 'health':
     case 'openApi':
     case 'wake':
+    case 'watchDeployment':
     case 'content':
       return null;
     case 'checkin':
