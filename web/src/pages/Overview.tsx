@@ -43,9 +43,27 @@ function PhaseBars({ d }: { d: DeploymentView }) {
           <YAxis type="category" dataKey="phase" width={90} stroke="currentColor" />
           <Tooltip />
           <Legend />
-          <Bar dataKey="done" name="done" stackId="a" fill="var(--good)" />
-          <Bar dataKey="failed" name="failed" stackId="a" fill="var(--bad)" />
-          <Bar dataKey="remaining" name="to go" stackId="a" fill="var(--quiet)" />
+          <Bar
+            dataKey="done"
+            name="done"
+            stackId="a"
+            fill="var(--good)"
+            isAnimationActive={false}
+          />
+          <Bar
+            dataKey="failed"
+            name="failed"
+            stackId="a"
+            fill="var(--bad)"
+            isAnimationActive={false}
+          />
+          <Bar
+            dataKey="remaining"
+            name="to go"
+            stackId="a"
+            fill="var(--quiet)"
+            isAnimationActive={false}
+          />
         </BarChart>
       </ResponsiveContainer>
       <figcaption className="sr-only">
