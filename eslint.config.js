@@ -76,11 +76,29 @@ const layers = [
     patterns: [folders(['cli'], 'the simulator runs the product; the CLI runs the simulator')],
   },
   {
+    // The console runs in a browser: it shares the contracts, the pure domain and the
+    // transport-free client core with the server, nothing that does I/O in Node.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    ignores: ['web/vite.config.ts'],
+    patterns: [
+      { regex: '^node:', message: 'the console runs in a browser: no Node modules' },
+      {
+        regex: '^(\\.\\./)+src/(server|store|agent|cli|sim)(/|$)',
+        message: 'the console calls the server over HTTP; it imports contracts, domain and client',
+      },
+      {
+        regex: '^(\\.\\./)+src/client/(api-client|tls|update-import)(\\.js)?$',
+        message: 'the console uses the client core with the fetch transport (no undici)',
+      },
+    ],
+  },
+  {
     files: ['src/server/**/*.ts'],
     patterns: [folders(['cli', 'sim'], 'the server imports no CLI or simulator')],
   },
-].map(({ files, paths = [], patterns }) => ({
+].map(({ files, ignores, paths = [], patterns }) => ({
   files,
+  ...(ignores ? { ignores } : {}),
   rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }] },
 }));
 

@@ -137,3 +137,25 @@ describe('group policy', () => {
     expect(io.out).toMatch(/POLICY[\s\S]*tokyo\s+static\s+1\s+0\s+scheduled/);
   });
 });
+
+describe('group preview', () => {
+  it('sends the query and prints how many and which computers it reaches', async () => {
+    routes['POST /api/v1/groups/preview'] = {
+      status: 200,
+      body: { count: 2, members: [{ id: 'c1', hostname: 'pc-1' }] },
+    };
+    expect(await run('group', 'preview', 'os = "linux"')).toBe(0);
+    expect(seen[0]?.body).toEqual({ query: 'os = "linux"' });
+    expect(io.out).toContain('The query matches 2 computer(s).');
+    expect(io.out).toMatch(/HOSTNAME\s+ID\npc-1\s+c1/);
+  });
+
+  it('exits non-zero with the server message for a bad query', async () => {
+    routes['POST /api/v1/groups/preview'] = {
+      status: 400,
+      body: { error: 'validation-error', message: 'query: expected a value at the end' },
+    };
+    expect(await run('group', 'preview', 'os =')).not.toBe(0);
+    expect(io.err).toContain('expected a value at the end');
+  });
+});

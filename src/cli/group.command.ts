@@ -103,6 +103,22 @@ export function registerGroupCommand(program: Command): void {
     print(`Group ${answer.name} now has ${answer.memberCount} member(s).`);
   });
 
+  adminCommand(
+    group,
+    'preview <query>',
+    'show how many and which computers a query would reach now (first 20 by hostname)',
+  ).action(async (query: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = await connect(cmd);
+    const answer = await client.previewGroup({ query });
+    if (json) return printJson(asSent(answer));
+    print(`The query matches ${answer.count} computer(s).`);
+    printTable(
+      ['HOSTNAME', 'ID'],
+      answer.members.map((m) => [m.hostname, m.id]),
+      '(none)',
+    );
+  });
+
   withPageOptions(adminCommand(group, 'list', 'list groups'), groupSorts).action(
     async (opts: PageOptions, cmd: Command) => {
       const { client, json } = await connect(cmd);

@@ -7,6 +7,8 @@ import {
   enrollmentView,
   reimageRequestView,
   groupDetailView,
+  groupPreviewRequest,
+  groupPreviewView,
   groupView,
   setGroupPolicyRequest,
   setWindowsRequest,
@@ -161,6 +163,14 @@ export const fleetRoutes = {
     body: createGroupRequest,
     response: groupView,
     status: 201,
+  }),
+  previewGroup: route({
+    method: 'POST',
+    path: '/api/v1/groups/preview',
+    summary: 'How many and which computers a query would reach now (400 names a bad query)',
+    auth: 'admin',
+    body: groupPreviewRequest,
+    response: groupPreviewView,
   }),
   getGroup: route({
     method: 'GET',

@@ -190,6 +190,16 @@ export const createGroupRequest = z.object({
 });
 export type CreateGroupRequest = z.infer<typeof createGroupRequest>;
 
+export const groupPreviewRequest = z.object({ query: z.string().min(1).max(4000) });
+export type GroupPreviewRequest = z.infer<typeof groupPreviewRequest>;
+
+/** Which computers a query would reach now: how many, and the first of them by hostname. */
+export const groupPreviewView = z.object({
+  count: z.number(),
+  members: z.array(z.object({ id: z.string(), hostname: z.string() })),
+});
+export type GroupPreviewView = z.infer<typeof groupPreviewView>;
+
 export const addGroupMembersRequest = z.object({
   /** Computer ids or hostnames. */
   computers: z.array(z.string().min(1)).min(1),
@@ -337,6 +347,13 @@ export const deploymentEventView = z.object({
   actor: z.string(),
 });
 export type DeploymentEventView = z.infer<typeof deploymentEventView>;
+
+/** One `deployment` event of GET /api/v1/deployments/:id/live. */
+export const deploymentLiveView = z.object({
+  deployment: deploymentDetailView,
+  events: z.array(deploymentEventView),
+});
+export type DeploymentLiveView = z.infer<typeof deploymentLiveView>;
 
 export const dryRunView = z.object({
   phases: z.array(

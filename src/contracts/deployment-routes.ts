@@ -70,6 +70,15 @@ export const deploymentRoutes = {
     params: idParams,
     response: deploymentScanDetailView,
   }),
+  watchDeployment: route({
+    method: 'GET',
+    path: '/api/v1/deployments/:id/live',
+    summary:
+      'Server-Sent Events: a `deployment` event with the detail and events now and whenever it changes',
+    auth: 'admin',
+    params: idParams,
+    response: 'event-stream',
+  }),
   listDeploymentEvents: route({
     method: 'GET',
     path: '/api/v1/deployments/:id/events',

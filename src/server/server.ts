@@ -31,6 +31,8 @@ export type ServerOptions = {
   shedding?: SheddingLimits;
   /** Sign-in through an OpenID Connect provider; default off. */
   oidc?: OidcOptions | null;
+  /** The built web console served at `/`; default dist/web beside the server; null: none. */
+  consoleDir?: string | null;
 };
 
 export type RunningServer = {
@@ -82,6 +84,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     version,
     now: () => clock.now(),
     tls: options.tls ?? null,
+    ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
   });
   log = app.log;
   if ((options.engineIntervalMs ?? 1000) > 0) services.engine.start();

@@ -22,6 +22,7 @@ export async function startTestServer(
     reimageAutoApproveAfterSeconds?: number;
     shedding?: SheddingLimits;
     oidc?: OidcOptions;
+    consoleDir?: string | null;
   } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(engine);

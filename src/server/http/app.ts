@@ -12,7 +12,8 @@ import type { SheddingLimits } from '../shedding/admission.js';
 import { installShedding, type Shedder } from '../shedding/shedding.js';
 import { registerAdminRoutes } from './admin.routes.js';
 import { registerAgentRoutes } from './agent.routes.js';
-import { installErrorHandler } from './error-handler.js';
+import { defaultConsoleDir, installConsole } from './console.js';
+import { installErrorHandler, type NotFoundFallback } from './error-handler.js';
 import { registerRoutes } from './register.js';
 
 export type AppOptions = {
@@ -24,6 +25,8 @@ export type AppOptions = {
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Sheds overload per route class; without it every request is served. */
   shedding?: { shedder: Shedder; limits: SheddingLimits };
+  /** The built web console to serve at `/`; default dist/web; null: none. */
+  consoleDir?: string | null;
 };
 
 /** The HTTP app, with no port of its own: tests drive it with `app.inject()`. */
@@ -44,7 +47,11 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     }),
   });
   if (options.shedding) installShedding(app, options.shedding.shedder, options.shedding.limits);
-  installRoutes(app, services, options);
+  const pages = installConsole(
+    app,
+    options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir,
+  );
+  installRoutes(app, services, { ...options, pages });
   return app;
 }
 
@@ -52,9 +59,9 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
 export function installRoutes(
   app: FastifyInstance,
   services: Services,
-  options: Pick<AppOptions, 'version' | 'now'> = {},
+  options: Pick<AppOptions, 'version' | 'now'> & { pages?: NotFoundFallback | null } = {},
 ): void {
-  installErrorHandler(app);
+  installErrorHandler(app, options.pages);
   // Open push streams would hold the server open at shutdown.
   app.addHook('preClose', (done) => {
     services.hub.closeAll();

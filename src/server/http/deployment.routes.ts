@@ -1,6 +1,7 @@
 import type { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import type { Services } from '../services/index.js';
 import type { Actor } from './auth.js';
+import { openDeploymentLive } from './deployment-live.js';
 import type { RouteHandlers } from './register.js';
 import { requestedGroups, requireScope } from './scope.js';
 
@@ -25,6 +26,8 @@ export function deploymentHandlers(services: Services): RouteHandlers<typeof dep
       const view = await deployments.show(params.id);
       return { ...view, discrepancies: await scans.discrepancies({ deploymentId: view.id }) };
     },
+    watchDeployment: ({ params, request, reply }) =>
+      openDeploymentLive(services, params.id, request, reply),
     listDeploymentEvents: ({ params, query }) => actions.listEvents(params.id, query),
     listDeploymentComputers: ({ params, query }) => deployments.computers(params.id, query),
     haltDeployment: async ({ params, body, actor }) => {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../../contracts/api.js';
 import {
   ConflictError,
@@ -30,8 +30,14 @@ function isDataException(error: unknown): boolean {
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === 'string';
 }
 
+/** Answers an unknown path instead of the 404 (the console's pages), or returns null. */
+export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
 /** The one place where errors become HTTP: domain errors by code, 500 for the unknown. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(
+  app: FastifyInstance,
+  fallback?: NotFoundFallback | null,
+): void {
   app.setErrorHandler((fastifyError: FastifyError, request, reply) => {
     const error: unknown = fastifyError;
     if (error instanceof DomainError) {
@@ -73,6 +79,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    const page = fallback?.(request, reply);
+    if (page !== undefined && page !== null) return page;
     const body: ErrorBody = {
       error: 'not-found',
       message: `no route for ${request.method} ${request.url}`,

@@ -20,6 +20,7 @@ export function fleetHandlers(services: Services): RouteHandlers<typeof fleetRou
     refuseReimage: ({ params, actor }) => reimages.refuse(params.id, actor.name),
     listGroups: ({ query }) => groups.list(query),
     createGroup: ({ body }) => groups.create(body),
+    previewGroup: ({ body }) => groups.preview(body.query),
     getGroup: ({ params }) => groups.show(params.name),
     addGroupMembers: ({ params, body }) => groups.addMembers(params.name, body.computers),
     setGroupWindows: ({ params, body }) => groups.setWindows(params.name, body.windows),

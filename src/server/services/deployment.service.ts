@@ -256,6 +256,14 @@ export class DeploymentService {
     return { ...result, items: await this.explainer.explainTargets(row, result.items) };
   }
 
+  /**
+   * The deployment without its computers: counts, phases and state, from aggregate
+   * queries. The live stream polls it as the cheap mark of a change.
+   */
+  async brief(id: string): Promise<DeploymentView> {
+    return this.summary(await this.find(id));
+  }
+
   /** Counts come from one aggregate query: a list of deployments never loads their computers. */
   private async summary(row: DeploymentRecord): Promise<DeploymentView> {
     const { plan } = row;

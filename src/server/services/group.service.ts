@@ -1,6 +1,11 @@
 import type { GroupListQuery } from '../../contracts/list-queries.js';
 import type { Page } from '../../contracts/paging.js';
-import type { CreateGroupRequest, GroupDetailView, GroupView } from '../../contracts/api.js';
+import type {
+  CreateGroupRequest,
+  GroupDetailView,
+  GroupPreviewView,
+  GroupView,
+} from '../../contracts/api.js';
 import type { ClientPolicy, MaintenanceWindow } from '../../contracts/plan.js';
 import type { DryRunComputer } from '../../domain/rollout/dry-run.js';
 import type { Clock } from '../../domain/clock.js';
@@ -55,6 +60,18 @@ export class GroupService {
     await this.groups.insert(group);
     if (group.query !== null) await this.membership.refreshGroup(group);
     return toGroupView(await this.find(request.name));
+  }
+
+  /** How many computers a query reaches now, and the first `limit` of them by hostname. */
+  async preview(query: string, limit = 20): Promise<GroupPreviewView> {
+    const parsed = parseGroupQuery(query);
+    if (!parsed.ok) {
+      throw new ValidationError(`query: ${parsed.error}`, [
+        { field: 'query', message: parsed.error },
+      ]);
+    }
+    const members = await this.membership.preview(parsed.query);
+    return { count: members.length, members: members.slice(0, limit) };
   }
 
   async find(name: string): Promise<CountedGroupRecord> {

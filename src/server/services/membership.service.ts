@@ -1,5 +1,5 @@
 import type { Inventory } from '../../contracts/inventory.js';
-import { matchesGroupQuery, parseGroupQuery } from '../../domain/group-query.js';
+import { matchesGroupQuery, parseGroupQuery, type QueryNode } from '../../domain/group-query.js';
 import type { ComputerRepository } from '../../store/computer.repository.js';
 import type { GroupRecord, GroupRepository } from '../../store/group.repository.js';
 import { toInventory } from './computer.mapper.js';
@@ -47,6 +47,14 @@ export class MembershipService {
       [...current].filter((id) => !matching.has(id)),
     );
     await this.joined([...matching].filter((id) => !current.has(id)));
+  }
+
+  /** The computers a query would make members now (as refreshGroup would), sorted by hostname. */
+  async preview(query: QueryNode): Promise<{ id: string; hostname: string }[]> {
+    return (await this.computers.list())
+      .filter((c) => matchesGroupQuery(query, toInventory(c)))
+      .map((c) => ({ id: c.id, hostname: c.hostname }))
+      .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
   }
 
   private matches(group: Pick<GroupRecord, 'query'>, inventory: Inventory): boolean {

@@ -1,0 +1,16 @@
+import type { Transport } from './client-core.js';
+import { ConnectionError } from './errors.js';
+
+/** The browser's transport (the web console): `fetch`, same origin or any URL it may call. */
+export function fetchTransport(fetchImpl: typeof fetch = (...a) => fetch(...a)): Transport {
+  return async ({ method, url, base, headers, body }) => {
+    let res: Response;
+    try {
+      res = await fetchImpl(url, { method, headers, body: body as string | undefined });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new ConnectionError(`cannot reach the server at ${base || 'this address'}: ${why}`);
+    }
+    return { status: res.status, text: await res.text() };
+  };
+}

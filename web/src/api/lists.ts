@@ -1,0 +1,51 @@
+import type {
+  ComputerView,
+  DeploymentComputerView,
+  DeploymentView,
+  GroupView,
+  UpdateView,
+} from '../../../src/contracts/api.js';
+import type { Api } from './client.js';
+
+/**
+ * Every list the console reads goes through here. The server answers a plain array
+ * today; paged lists answer `{ items, nextCursor, total }`. Both are accepted, so the
+ * switch to server-side paging changes this file only.
+ */
+export type Page<T> = { items: T[]; nextCursor: string | null; total: number };
+
+type ListAnswer<T> =
+  readonly T[] | { items: readonly T[]; nextCursor?: string | null; total?: number };
+
+export function pageOf<T>(answer: ListAnswer<T>): Page<T> {
+  if (Array.isArray(answer)) {
+    const items = [...(answer as readonly T[])];
+    return { items, nextCursor: null, total: items.length };
+  }
+  const page = answer as Exclude<ListAnswer<T>, readonly T[]>;
+  return {
+    items: [...page.items],
+    nextCursor: page.nextCursor ?? null,
+    total: page.total ?? page.items.length,
+  };
+}
+
+export const listDeployments = async (api: Api): Promise<Page<DeploymentView>> =>
+  pageOf<DeploymentView>(await api.listDeployments());
+
+export const listComputers = async (api: Api): Promise<Page<ComputerView>> =>
+  pageOf<ComputerView>(await api.listComputers());
+
+export const listUpdates = async (api: Api): Promise<Page<UpdateView>> =>
+  pageOf<UpdateView>(await api.listUpdates());
+
+export const listGroups = async (api: Api): Promise<Page<GroupView>> =>
+  pageOf<GroupView>(await api.listGroups());
+
+/** The first `limit` of a deployment's computers × updates, by hostname, and how many in all. */
+export const deploymentComputers = async (
+  api: Api,
+  id: string,
+  limit: number,
+): Promise<Page<DeploymentComputerView>> =>
+  pageOf<DeploymentComputerView>(await api.listDeploymentComputers(id, { limit }));

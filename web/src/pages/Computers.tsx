@@ -1,0 +1,174 @@
+import { useState } from 'react';
+import type { Api } from '../api/client.js';
+import { listComputers } from '../api/lists.js';
+import { Badge, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
+import { when } from '../format.js';
+import { useLoad } from '../hooks.js';
+import { Link } from '../router.js';
+
+export function Computers({ api }: { api: Api }) {
+  const list = useLoad(() => listComputers(api), 'computers');
+  const [filter, setFilter] = useState('');
+  const f = filter.trim().toLowerCase();
+  const items = (list.data?.items ?? []).filter(
+    (c) =>
+      f === '' ||
+      [c.hostname, c.os, c.site ?? '', ...c.groups].some((v) => v.toLowerCase().includes(f)),
+  );
+  return (
+    <>
+      <div className="heading">
+        <h1>Computers</h1>
+        <Freshness at={list.at} />
+        <button type="button" onClick={list.reload}>
+          Refresh
+        </button>
+      </div>
+      <label className="inline">
+        Filter by hostname, OS, site or group{' '}
+        <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      </label>
+      <ErrorNote error={list.error} title="Could not load the computers" />
+      {list.loading && !list.data && <Loading what="computers" />}
+      {list.data && items.length === 0 && (
+        <Empty>
+          {list.data.total === 0 ? 'No computer has enrolled yet.' : 'No computer matches.'}
+        </Empty>
+      )}
+      {items.length > 0 && (
+        <table>
+          <caption>
+            {items.length} of {list.data?.total} computers
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Hostname</th>
+              <th scope="col">Health</th>
+              <th scope="col">OS</th>
+              <th scope="col">Site</th>
+              <th scope="col">Groups</th>
+              <th scope="col">Free disk</th>
+              <th scope="col">Last seen</th>
+              <th scope="col">Last absence</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link to={`/computers/${encodeURIComponent(c.id)}`}>{c.hostname}</Link>
+                </td>
+                <td>
+                  <Badge value={c.revokedAt ? 'revoked' : c.health.state} />
+                </td>
+                <td>
+                  {c.os} {c.osVersion} ({c.arch})
+                </td>
+                <td>{c.site ?? '—'}</td>
+                <td>{c.groups.join(', ')}</td>
+                <td>{c.freeDiskMB} MB</td>
+                <td>{when(c.lastSeenAt)}</td>
+                <td>
+                  {c.lastAbsence ? `${c.lastAbsence.kind} until ${when(c.lastAbsence.to)}` : '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+export function ComputerDetail({ api, id }: { api: Api; id: string }) {
+  const c = useLoad(() => api.getComputer(id), `computer:${id}`);
+  if (c.error) return <ErrorNote error={c.error} title={`Could not load computer ${id}`} />;
+  if (!c.data) return <Loading what={`computer ${id}`} />;
+  const d = c.data;
+  return (
+    <>
+      <div className="heading">
+        <h1>{d.hostname}</h1>
+        <Badge value={d.health.state} />
+        <Freshness at={c.at} />
+      </div>
+      <dl className="facts">
+        <dt>Id</dt>
+        <dd>{d.id}</dd>
+        <dt>OS</dt>
+        <dd>
+          {d.os} {d.osVersion} ({d.arch})
+        </dd>
+        <dt>Site</dt>
+        <dd>{d.site ?? '—'}</dd>
+        <dt>Groups</dt>
+        <dd>{d.groups.join(', ') || '—'}</dd>
+        <dt>Agent</dt>
+        <dd>{d.agentVersion}</dd>
+        <dt>Addresses</dt>
+        <dd>{d.ipAddresses.join(', ') || '—'}</dd>
+        <dt>Free disk</dt>
+        <dd>{d.freeDiskMB} MB</dd>
+        <dt>Enrolled</dt>
+        <dd>{when(d.enrolledAt)}</dd>
+        <dt>Last seen</dt>
+        <dd>{when(d.lastSeenAt)}</dd>
+        {d.revokedAt && (
+          <>
+            <dt>Revoked</dt>
+            <dd>
+              {when(d.revokedAt)} by {d.revokedBy}
+            </dd>
+          </>
+        )}
+      </dl>
+      <h2>Updates</h2>
+      {d.statuses.length === 0 ? (
+        <Empty>No update has been assigned to this computer.</Empty>
+      ) : (
+        <table>
+          <caption>Status of each update on {d.hostname}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Update</th>
+              <th scope="col">Status</th>
+              <th scope="col">Failure reason</th>
+              <th scope="col">Message</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Changed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.statuses.map((s) => (
+              <tr key={`${s.updateId}-${s.deploymentId ?? ''}`}>
+                <td>
+                  <Link to={`/updates/${encodeURIComponent(s.updateId)}`}>{s.updateId}</Link>
+                </td>
+                <td>
+                  <Badge value={s.state} />
+                </td>
+                <td>{s.reason ?? ''}</td>
+                <td>{s.message ?? ''}</td>
+                <td>{s.attempts}</td>
+                <td>{when(s.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Absences</h2>
+      {d.absences.length === 0 ? (
+        <Empty>No absence recorded.</Empty>
+      ) : (
+        <ul>
+          {d.absences.map((a) => (
+            <li key={`${a.from}-${a.kind}`}>
+              {a.kind}: {when(a.from)} to {when(a.to)}
+              {a.detail ? ` (${a.detail})` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,193 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { GroupPreviewView } from '../../../src/contracts/api.js';
+import { fieldProblems, type Api } from '../api/client.js';
+import { listGroups } from '../api/lists.js';
+import { Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
+import { Field } from '../components/Field.js';
+import { useLoad } from '../hooks.js';
+import { Link, navigate } from '../router.js';
+
+/** The members a query would have, asked again a moment after each keystroke. */
+function useQueryPreview(api: Api, query: string) {
+  const [state, setState] = useState<{ view?: GroupPreviewView; error?: unknown }>({});
+  useEffect(() => {
+    if (query.trim() === '') {
+      setState({});
+      return;
+    }
+    let current = true;
+    const t = setTimeout(() => {
+      api.previewGroup({ query }).then(
+        (view) => current && setState({ view }),
+        (error: unknown) => current && setState({ error }),
+      );
+    }, 250);
+    return () => {
+      current = false;
+      clearTimeout(t);
+    };
+  }, [api, query]);
+  return state;
+}
+
+export function Groups({ api }: { api: Api }) {
+  const list = useLoad(() => listGroups(api), 'groups');
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<'static' | 'query'>('query');
+  const [query, setQuery] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const preview = useQueryPreview(api, kind === 'query' ? query : '');
+  const problems = new Map(fieldProblems(error).map((p) => [p.field, p.message]));
+  const previewProblem = fieldProblems(preview.error).find((p) => p.field === 'query')?.message;
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const g = await api.createGroup({ name, ...(kind === 'query' ? { query } : {}) });
+      navigate(`/groups/${encodeURIComponent(g.name)}`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <>
+      <div className="heading">
+        <h1>Groups</h1>
+        <Freshness at={list.at} />
+      </div>
+      <ErrorNote error={list.error} title="Could not load the groups" />
+      {list.loading && !list.data && <Loading what="groups" />}
+      {list.data?.items.length === 0 && <Empty>No groups yet: create one below.</Empty>}
+      {list.data && list.data.items.length > 0 && (
+        <table>
+          <caption>{list.data.total} groups</caption>
+          <thead>
+            <tr>
+              <th scope="col">Group</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Query</th>
+              <th scope="col">Members</th>
+              <th scope="col">Windows</th>
+              <th scope="col">Policy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((g) => (
+              <tr key={g.id}>
+                <td>
+                  <Link to={`/groups/${encodeURIComponent(g.name)}`}>{g.name}</Link>
+                </td>
+                <td>{g.kind}</td>
+                <td>{g.query ? <code>{g.query}</code> : '—'}</td>
+                <td>{g.memberCount}</td>
+                <td>{g.windows.length}</td>
+                <td>{g.policy ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <section aria-labelledby="new-group-h">
+        <h2 id="new-group-h">New group</h2>
+        <form onSubmit={(e) => void create(e)}>
+          <Field id="group-name" label="Name" problem={problems.get('name')}>
+            {(a) => (
+              <input {...a} value={name} onChange={(e) => setName(e.target.value)} required />
+            )}
+          </Field>
+          <fieldset>
+            <legend>Kind</legend>
+            <label className="check">
+              <input
+                type="radio"
+                name="kind"
+                checked={kind === 'query'}
+                onChange={() => setKind('query')}
+              />
+              Query: computers whose inventory matches
+            </label>
+            <label className="check">
+              <input
+                type="radio"
+                name="kind"
+                checked={kind === 'static'}
+                onChange={() => setKind('static')}
+              />
+              Static: members added by name (with the CLI: <code>ringmaster group add</code>)
+            </label>
+          </fieldset>
+          {kind === 'query' && (
+            <>
+              <Field
+                id="group-query"
+                label="Query"
+                hint={'e.g. os = "linux" and site = "tokyo"'}
+                problem={problems.get('query') ?? previewProblem}
+              >
+                {(a) => <input {...a} value={query} onChange={(e) => setQuery(e.target.value)} />}
+              </Field>
+              <div aria-live="polite" className="preview" data-testid="query-preview">
+                {preview.view && (
+                  <p>
+                    Matches {preview.view.count} computer{preview.view.count === 1 ? '' : 's'}
+                    {preview.view.members.length > 0 ? ': ' : '.'}
+                    {preview.view.members.map((m) => m.hostname).join(', ')}
+                    {preview.view.count > preview.view.members.length ? ', …' : ''}
+                  </p>
+                )}
+              </div>
+            </>
+          )}
+          <ErrorNote error={problems.size === 0 ? error : undefined} title="Not created" />
+          <button type="submit" className="primary">
+            Create group
+          </button>
+        </form>
+      </section>
+    </>
+  );
+}
+
+export function GroupDetail({ api, name }: { api: Api; name: string }) {
+  const g = useLoad(() => api.getGroup(name), `group:${name}`);
+  if (g.error) return <ErrorNote error={g.error} title={`Could not load group ${name}`} />;
+  if (!g.data) return <Loading what={`group ${name}`} />;
+  const d = g.data;
+  return (
+    <>
+      <h1>Group {d.name}</h1>
+      <dl className="facts">
+        <dt>Kind</dt>
+        <dd>{d.kind}</dd>
+        {d.query && (
+          <>
+            <dt>Query</dt>
+            <dd>
+              <code>{d.query}</code>
+            </dd>
+          </>
+        )}
+        <dt>Policy</dt>
+        <dd>{d.policy ?? 'none set'}</dd>
+        <dt>Maintenance windows</dt>
+        <dd>
+          {d.windows.length === 0
+            ? 'none: installs may start at any time'
+            : d.windows.map((w) => JSON.stringify(w)).join('; ')}
+        </dd>
+      </dl>
+      <h2>Members ({d.members.length})</h2>
+      {d.members.length === 0 ? (
+        <Empty>No members.</Empty>
+      ) : (
+        <ul className="columns">
+          {d.members.map((m) => (
+            <li key={m.id}>
+              <Link to={`/computers/${encodeURIComponent(m.id)}`}>{m.hostname}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

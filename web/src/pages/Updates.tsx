@@ -1,0 +1,168 @@
+import { useState } from 'react';
+import type { Api } from '../api/client.js';
+import { listUpdates } from '../api/lists.js';
+import { Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
+import { when } from '../format.js';
+import { useLoad } from '../hooks.js';
+import { Link } from '../router.js';
+
+export function Updates({ api }: { api: Api }) {
+  const list = useLoad(() => listUpdates(api), 'updates');
+  const [text, setText] = useState('');
+  const [severity, setSeverity] = useState('');
+  const [classification, setClassification] = useState('');
+  const all = list.data?.items ?? [];
+  const t = text.trim().toLowerCase();
+  const items = all.filter(
+    (u) =>
+      (t === '' || u.id.toLowerCase().includes(t) || u.title.toLowerCase().includes(t)) &&
+      (severity === '' || u.severity === severity) &&
+      (classification === '' || u.classification === classification),
+  );
+  const options = (pick: (u: (typeof all)[number]) => string) => [...new Set(all.map(pick))].sort();
+  return (
+    <>
+      <div className="heading">
+        <h1>Updates</h1>
+        <Freshness at={list.at} />
+      </div>
+      <div className="row filters">
+        <label className="inline">
+          Search <input type="search" value={text} onChange={(e) => setText(e.target.value)} />
+        </label>
+        <label className="inline">
+          Severity{' '}
+          <select value={severity} onChange={(e) => setSeverity(e.target.value)}>
+            <option value="">any</option>
+            {options((u) => u.severity).map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          Classification{' '}
+          <select value={classification} onChange={(e) => setClassification(e.target.value)}>
+            <option value="">any</option>
+            {options((u) => u.classification).map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorNote error={list.error} title="Could not load the catalog" />
+      {list.loading && !list.data && <Loading what="the catalog" />}
+      {list.data && items.length === 0 && (
+        <Empty>
+          {all.length === 0
+            ? 'The catalog is empty: import an update with `ringmaster update import DIR`.'
+            : 'No update matches these filters.'}
+        </Empty>
+      )}
+      {items.length > 0 && (
+        <table>
+          <caption>
+            {items.length} of {all.length} updates
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Update</th>
+              <th scope="col">Title</th>
+              <th scope="col">Severity</th>
+              <th scope="col">Classification</th>
+              <th scope="col">Files</th>
+              <th scope="col">Imported</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((u) => (
+              <tr key={u.id}>
+                <td>
+                  <Link to={`/updates/${encodeURIComponent(u.id)}`}>{u.id}</Link>
+                </td>
+                <td>{u.title}</td>
+                <td>{u.severity}</td>
+                <td>{u.classification}</td>
+                <td>{u.files.length}</td>
+                <td>{when(u.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+export function UpdateDetail({ api, id }: { api: Api; id: string }) {
+  const u = useLoad(() => api.getUpdate(id), `update:${id}`);
+  if (u.error) return <ErrorNote error={u.error} title={`Could not load update ${id}`} />;
+  if (!u.data) return <Loading what={`update ${id}`} />;
+  const d = u.data;
+  const m = d.manifest;
+  return (
+    <>
+      <h1>
+        {d.id}: {d.title}
+      </h1>
+      <dl className="facts">
+        <dt>Severity</dt>
+        <dd>{d.severity}</dd>
+        <dt>Classification</dt>
+        <dd>{d.classification}</dd>
+        <dt>Uninstallable</dt>
+        <dd>{d.uninstallable ? 'yes' : 'no'}</dd>
+        <dt>Platforms</dt>
+        <dd>{m.platforms.map((p) => p.os).join(', ')}</dd>
+        <dt>Detect rule</dt>
+        <dd>
+          {m.detect.type === 'file' ? (
+            <>
+              file <code>{m.detect.path}</code>
+              {m.detect.sha256 ? (
+                <>
+                  {' '}
+                  with SHA-256 <code>{m.detect.sha256}</code>
+                </>
+              ) : null}
+            </>
+          ) : (
+            <>
+              command <code>{m.detect.command}</code>
+            </>
+          )}
+        </dd>
+        <dt>Install</dt>
+        <dd>
+          <code>{m.install.command}</code>
+        </dd>
+        <dt>Imported</dt>
+        <dd>{when(d.createdAt)}</dd>
+      </dl>
+      <h2>Files</h2>
+      <table>
+        <caption>Files of {d.id}, each stored once by its SHA-256</caption>
+        <thead>
+          <tr>
+            <th scope="col">Path</th>
+            <th scope="col">Size</th>
+            <th scope="col">SHA-256</th>
+          </tr>
+        </thead>
+        <tbody>
+          {d.files.map((f) => (
+            <tr key={f.path}>
+              <td>{f.path}</td>
+              <td>{f.size} bytes</td>
+              <td>
+                <code className="hash">{f.sha256}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        <Link to="/deployments/new">Deploy an update</Link>
+      </p>
+    </>
+  );
+}
