@@ -114,6 +114,9 @@ for (const engine of ENGINES) {
         { route: 'createToken', body: { user: 'audited', name: 'audited token' } },
         { route: 'revokeToken', params: ['(created)'] },
         { route: 'requestScan', body: { group: 'pilots' } },
+        { route: 'previewGroup', body: { query: 'os = "linux"' } },
+        { route: 'rotateRoot', body: {} },
+        { route: 'exportRoot', body: { remove: false } },
       ];
       expect(calls.map((c) => c.route).sort()).toEqual(mutating);
 

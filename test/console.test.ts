@@ -86,8 +86,9 @@ for (const engine of ENGINES) {
       const fleet = fleetDriver(server);
       await admin('POST', '/api/v1/groups', { name: 'preview-all' });
       await fleet.enroll(3, 'preview-all', 'pv');
-      const site = (await admin('GET', '/api/v1/computers')).json<{ site: string | null }[]>()[0]
-        ?.site;
+      const site = (await admin('GET', '/api/v1/computers')).json<{
+        items: { site: string | null }[];
+      }>().items[0]?.site;
       const ok = await admin('POST', '/api/v1/groups/preview', { query: `site = "${site}"` });
       expect(ok.statusCode).toBe(200);
       const view = ok.json<{ count: number; members: { hostname: string }[] }>();

@@ -47,4 +47,14 @@ describe('redactSecrets', () => {
     const huge = redactSecrets({ text: 'x'.repeat(MAX_JSON_CHARS) });
     expect(huge).toEqual({ truncated: true, chars: MAX_JSON_CHARS + 11 });
   });
+
+  it('never keeps a private key: the root key given to a rotation, or a PEM key under any name', () => {
+    const pem =
+      '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n';
+    expect(redactSecrets({ rootKey: 'abc', replaceOnlineKeys: true })).toEqual({
+      rootKey: REDACTED,
+      replaceOnlineKeys: true,
+    });
+    expect(redactSecrets({ note: pem })).toEqual({ note: REDACTED });
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * What the audit keeps of a request body (or of a before/after summary): the same JSON
  * with every secret replaced, so the log never holds one. A secret is the value of a
- * field whose name says so (password, secret, token, credential, private or API key,
+ * field whose name says so (password, secret, token, credential, private, root, signing or API key,
  * authorization, cookie), or any string that has the shape of a Ringmaster secret
  * (`rm_<kind>_<random>`), wherever it is. Deep or huge values are cut, not walked.
  */
@@ -9,8 +9,10 @@
 export const REDACTED = '[redacted]';
 
 const secretField =
-  /pass(word|phrase)?|secret|token|credential|private[-_]?key|api[-_]?key|authorization|cookie/i;
+  /pass(word|phrase)?|secret|token|credential|(private|root|signing)[-_]?key|api[-_]?key|authorization|cookie/i;
 const secretShape = /^rm_[a-z]+_[A-Za-z0-9_-]{16,}$/;
+/** A PEM private key, under whatever field name (e.g. the root key given to a rotation). */
+const privateKeyShape = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /** Nesting kept; deeper values become a marker (a valid body nests 32 levels at most). */
 const MAX_DEPTH = 40;
@@ -18,7 +20,9 @@ const MAX_DEPTH = 40;
 export const MAX_JSON_CHARS = 64 * 1024;
 
 function redactValue(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return secretShape.test(value) ? REDACTED : value;
+  if (typeof value === 'string') {
+    return secretShape.test(value) || privateKeyShape.test(value) ? REDACTED : value;
+  }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[too deep]';
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
