@@ -17,7 +17,7 @@ type By = ComplianceReport['by'];
 
 /**
  * Compliance from the scan: each computer × catalog update in one state (see
- * domain/scan.ts and docs/domain.md), counted by update, by group or by computer.
+ * domain/scan.ts and docs/concepts.md), counted by update, by group or by computer.
  * Reads the fleet's scan and statuses in full: sized for reports, not for check-ins.
  */
 export class ComplianceService {
