@@ -42,7 +42,7 @@ export function openWakeStream(
     untrack();
     if (!res.writableEnded) res.end();
   };
-  const untrack = services.hub.track(computerId, stop);
+  const untrack = services.hub.track(stop, computerId);
   req.raw.on('close', stop);
 }
 

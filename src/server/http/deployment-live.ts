@@ -68,7 +68,7 @@ export async function openDeploymentLive(
     untrack();
     if (!res.writableEnded) res.end();
   };
-  const untrack = services.hub.track(`live:${id}`, stop);
+  const untrack = services.hub.track(stop);
   req.raw.on('close', stop);
   try {
     await send();

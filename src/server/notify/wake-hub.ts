@@ -13,10 +13,14 @@ export type WakeListener = (reason: string, kind: WakeKind) => void;
 
 export class WakeHub {
   private readonly listeners = new Map<string, Set<WakeListener>>();
-  private readonly streams = new Map<() => void, string>();
+  /** How to end each open stream, and the computer holding it (null: an admin's stream). */
+  private readonly streams = new Map<() => void, string | null>();
 
-  /** Remembers how to end a computer's open stream, so a shutdown or a revocation can end it. */
-  track(computerId: string, end: () => void): () => void {
+  /**
+   * Remembers how to end an open stream, so a shutdown can end them all and a revocation
+   * the computer's own.
+   */
+  track(end: () => void, computerId: string | null = null): () => void {
     this.streams.set(end, computerId);
     return () => this.streams.delete(end);
   }
@@ -30,7 +34,7 @@ export class WakeHub {
     const ids = new Set(computerIds);
     let ended = 0;
     for (const [end, id] of [...this.streams]) {
-      if (!ids.has(id)) continue;
+      if (id === null || !ids.has(id)) continue;
       end();
       ended += 1;
     }
