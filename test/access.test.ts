@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from './support/test-server.js';
  * out here, apart from the code that decides.
  */
 const deployRoutes = new Set([
+  'exportDeployment',
   'createDeployment',
   'dryRunDeployment',
   'haltDeployment',

@@ -10,7 +10,13 @@ import type { FuzzContext } from './support/fuzz-requests.js';
 import { fuzzServer } from './support/fuzz-server.js';
 import type { TestServer } from './support/test-server.js';
 
-type Call = { route: string; params?: string[]; body?: unknown; raw?: string };
+type Call = {
+  route: string;
+  params?: string[];
+  body?: unknown;
+  raw?: string | Buffer;
+  query?: string;
+};
 
 /** Every mutating admin route, as declared: a new one fails the test until it is driven. */
 const mutating = Object.entries(allRoutes)
@@ -32,9 +38,9 @@ for (const engine of ENGINES) {
       const r = allRoutes[call.route];
       if (!r) throw new Error(`no route ${call.route}`);
       let i = 0;
-      const url = r.path.replace(/:[A-Za-z0-9_]+/g, () =>
-        encodeURIComponent(call.params?.[i++] ?? ''),
-      );
+      const url =
+        r.path.replace(/:[A-Za-z0-9_]+/g, () => encodeURIComponent(call.params?.[i++] ?? '')) +
+        (call.query ?? '');
       if (call.raw !== undefined) {
         return injectChecked(server.app, {
           method: r.method,
@@ -86,6 +92,12 @@ for (const engine of ENGINES) {
       const s = context.samples;
       // The canary phase opens, so its manual gate can be promoted.
       await server.services.engine.run();
+      const bundle = await server.app.inject({
+        method: 'GET',
+        url: `/api/v1/deployments/${deploymentId ?? ''}/bundle`,
+        headers: server.adminHeaders,
+      });
+      expect(bundle.statusCode, bundle.body).toBe(200);
       const calls: Call[] = [
         { route: 'uploadContent', params: [sha256('true\n')], raw: 'true\n' },
         { route: 'createUpdate', body: s.createUpdate },
@@ -117,6 +129,7 @@ for (const engine of ENGINES) {
         { route: 'previewGroup', body: { query: 'os = "linux"' } },
         { route: 'rotateRoot', body: {} },
         { route: 'exportRoot', body: { remove: false } },
+        { route: 'importBundle', raw: bundle.rawPayload, query: '?dryRun=true' },
       ];
       expect(calls.map((c) => c.route).sort()).toEqual(mutating);
 

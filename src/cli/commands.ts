@@ -84,6 +84,18 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./keys.command.js')).registerKeysCommand,
     },
     {
+      name: 'export',
+      summary:
+        'write a deployment (its updates, their files and its plan) to a signed bundle for another server',
+      load: async () => (await import('./bundle.command.js')).registerExportCommand,
+    },
+    {
+      name: 'import',
+      summary:
+        'check a bundle from `ringmaster export` and recreate its updates and deployment here',
+      load: async () => (await import('./bundle.command.js')).registerImportCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

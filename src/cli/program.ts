@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuditCommand } from './audit.command.js';
+import { registerExportCommand, registerImportCommand } from './bundle.command.js';
 import { registerComputerCommand } from './computer.command.js';
 import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
@@ -41,6 +42,8 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerLogoutCommand,
     registerScanCommand,
     registerKeysCommand,
+    registerExportCommand,
+    registerImportCommand,
     ...more,
   ]) {
     register(program);

@@ -40,7 +40,7 @@ export function createApiClient(options: ClientOptions): ApiClient {
 /** Node's transport: undici, with an optional pinned CA and TLS failures told in words. */
 export function undiciTransport(ca: string | undefined): Transport {
   let dispatcher: Dispatcher | undefined;
-  return async ({ method, url, base, headers, body }) => {
+  return async ({ method, url, base, headers, body, binary }) => {
     // Loaded on the first call, not with the module: `--help` of a command need not pay for it.
     const { Agent, request } = await import('undici');
     if (ca !== undefined && dispatcher === undefined) {
@@ -60,6 +60,8 @@ export function undiciTransport(ca: string | undefined): Transport {
         throw new ConnectionError(`cannot reach the server at ${base} over TLS: ${tls}`);
       throw new ConnectionError(`cannot reach the server at ${base}: ${describeCause(error)}`);
     }
+    if (binary && res.statusCode < 400)
+      return { status: res.statusCode, text: '', stream: res.body };
     return { status: res.statusCode, text: await res.body.text() };
   };
 }

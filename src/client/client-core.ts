@@ -4,7 +4,7 @@ import {
   paramNames,
   pathOf,
   type CallArgs,
-  type ResponseOf,
+  type ClientResponseOf,
   type RouteDeclaration,
 } from '../contracts/route.js';
 import { ApiError, ConnectionError } from './errors.js';
@@ -25,10 +25,15 @@ export type TransportRequest = {
   headers: Record<string, string>;
   /** JSON text, a raw stream (uploads, Node only), or nothing. */
   body: unknown;
+  /** The answer is raw bytes (a download): give back a stream, not text, when it succeeds. */
+  binary?: boolean;
 };
 
-/** The answer's status and text; a transport throws ConnectionError when there is none. */
-export type TransportAnswer = { status: number; text: string };
+/**
+ * The answer's status and text; a transport throws ConnectionError when there is none.
+ * A binary request's successful answer comes as `stream` instead (and `text` is empty).
+ */
+export type TransportAnswer = { status: number; text: string; stream?: AsyncIterable<Uint8Array> };
 
 export type Transport = (request: TransportRequest) => Promise<TransportAnswer>;
 
@@ -37,11 +42,11 @@ export type CoreOptions = { url: string; token: string; transport: Transport };
 type Routes = Record<string, RouteDeclaration>;
 
 /** An answer with its status, for the calls where the status says something (200 vs 201). */
-export type Answer<R extends RouteDeclaration> = { status: number; body: ResponseOf<R> };
+export type Answer<R extends RouteDeclaration> = { status: number; body: ClientResponseOf<R> };
 
 /** One method per route, named, argued and typed by its declaration. */
 export type RouteMethods<T extends Routes> = {
-  [K in keyof T]: (...args: CallArgs<T[K]>) => Promise<ResponseOf<T[K]>>;
+  [K in keyof T]: (...args: CallArgs<T[K]>) => Promise<ClientResponseOf<T[K]>>;
 };
 
 export type Client<T extends Routes> = RouteMethods<T> & {
@@ -60,9 +65,14 @@ export function createCoreClient<T extends Routes>(routes: T, options: CoreOptio
     const url = `${base}${path}${queryString(query)}`;
     // A CSV or text answer is given back as it came (an error is still JSON).
     const text = r.response === 'csv' || r.response === 'text';
+    const binary = r.response === 'octet-stream';
     const headers: Record<string, string> = {
       authorization: `Bearer ${options.token}`,
-      accept: text ? 'text/csv, text/plain, application/json' : 'application/json',
+      accept: text
+        ? 'text/csv, text/plain, application/json'
+        : binary
+          ? 'application/octet-stream, application/json'
+          : 'application/json',
     };
     let payload: unknown = undefined;
     if (r.body !== undefined && body !== undefined) {
@@ -76,8 +86,18 @@ export function createCoreClient<T extends Routes>(routes: T, options: CoreOptio
         payload = JSON.stringify(body);
       }
     }
-    const answer = await options.transport({ method: r.method, url, base, headers, body: payload });
+    const answer = await options.transport({
+      method: r.method,
+      url,
+      base,
+      headers,
+      body: payload,
+      ...(binary ? { binary } : {}),
+    });
     if (text && answer.status < 400) return { status: answer.status, body: answer.text };
+    if (binary && answer.status < 400 && answer.stream) {
+      return { status: answer.status, body: answer.stream };
+    }
     const parsed = readAnswer(answer, r.method, path, base);
     return { status: answer.status, body: check(r, path, parsed) };
   };

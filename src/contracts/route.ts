@@ -103,6 +103,11 @@ export type ResponseOf<R extends RouteDeclaration> = R['response'] extends z.Zod
     ? string
     : unknown;
 
+/** What a client gets back: the answer, or for a download the bytes as they arrive. */
+export type ClientResponseOf<R extends RouteDeclaration> = R['response'] extends 'octet-stream'
+  ? AsyncIterable<Uint8Array>
+  : ResponseOf<R>;
+
 type Optional<T> = undefined extends T ? [T?] : [T];
 /** A query whose every field is optional may be left out. */
 type OptionalQuery<T> = object extends T ? [T?] : [T];

@@ -6,6 +6,7 @@ import { peopleRoutes } from '../../contracts/people-routes.js';
 import { reportRoutes } from '../../contracts/report-routes.js';
 import { scanRoutes } from '../../contracts/scan-routes.js';
 import { keyRoutes } from '../../contracts/key-routes.js';
+import { bundleRoutes } from '../../contracts/bundle-routes.js';
 import type { Services } from '../services/index.js';
 import { auditHandlers } from './audit.routes.js';
 import { auditSink } from './audit-specs.js';
@@ -14,6 +15,7 @@ import { deploymentHandlers } from './deployment.routes.js';
 import { fleetHandlers } from './fleet.routes.js';
 import { peopleHandlers } from './people.routes.js';
 import { keyHandlers } from './key.routes.js';
+import { bundleHandlers } from './bundle.routes.js';
 import { registerRoutes } from './register.js';
 import { reportHandlers } from './report.routes.js';
 import { scanHandlers } from './scan.routes.js';
@@ -36,6 +38,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, peopleRoutes, peopleHandlers(services), auth, audit);
     registerRoutes(api, scanRoutes, scanHandlers(services), auth, audit);
     registerRoutes(api, keyRoutes, keyHandlers(services), auth, audit);
+    registerRoutes(api, bundleRoutes, bundleHandlers(services), auth, audit);
     done();
   });
 }

@@ -23,6 +23,18 @@ export function toUpdateView(update: UpdateRecord): UpdateView {
 }
 
 /** The catalog: updates and their content-addressed files. */
+/** An update's files in path order and the hash of its manifest and files together. */
+function contentOf(request: CreateUpdateRequest): {
+  sortedFiles: UpdateFile[];
+  contentHash: string;
+} {
+  const sortedFiles = [...request.files].sort((a, b) => a.path.localeCompare(b.path));
+  const contentHash = createHash('sha256')
+    .update(canonicalJson({ manifest: request.manifest, files: sortedFiles }))
+    .digest('hex');
+  return { sortedFiles, contentHash };
+}
+
 export class CatalogService {
   constructor(
     private readonly updates: UpdateRepository,
@@ -52,11 +64,7 @@ export class CatalogService {
     if (issues.length > 0) {
       throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
     }
-    const sortedFiles: UpdateFile[] = [...files].sort((a, b) => a.path.localeCompare(b.path));
-    const contentHash = createHash('sha256')
-      .update(canonicalJson({ manifest, files: sortedFiles }))
-      .digest('hex');
-
+    const { sortedFiles, contentHash } = contentOf(request);
     const existing = await this.updates.find(manifest.id);
     if (existing) return this.sameOrConflict(existing, contentHash);
 
@@ -98,6 +106,17 @@ export class CatalogService {
     if (!stored) throw new NotFoundError('update', manifest.id);
     if (!inserted) return this.sameOrConflict(stored, contentHash);
     return { update: toUpdateView(stored), created: true };
+  }
+
+  /**
+   * What importing the update would do, storing nothing: false when the catalog holds it
+   * with the same content, true when it is new; a conflict when its id holds other content.
+   */
+  async isNew(request: CreateUpdateRequest): Promise<boolean> {
+    const existing = await this.updates.find(request.manifest.id);
+    if (!existing) return true;
+    this.sameOrConflict(existing, contentOf(request).contentHash);
+    return false;
   }
 
   private sameOrConflict(

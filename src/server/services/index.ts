@@ -12,6 +12,7 @@ import { AgentService } from './agent.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { CatalogService } from './catalog.service.js';
+import { BundleService } from './bundle.service.js';
 import { ComputerService } from './computer.service.js';
 import { DeploymentActionsService } from './deployment-actions.service.js';
 import { DeploymentService } from './deployment.service.js';
@@ -105,6 +106,8 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     clock,
     explainer,
   );
+  const catalog = new CatalogService(repos.updates, repos.blobs, clock);
+  const content = new ContentStore(options.contentDir);
   const scans = new ScanService(repos.scans, repos.updates, computers, groups, wake, clock);
   const tokens = new TokenService(repos.tokens, repos.users, clock);
   const users = new UserService(repos.users, tokens, clock);
@@ -119,8 +122,9 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
     scans,
     compliance: new ComplianceService(repos.scans, repos.computers, repos.groups, scans, clock),
-    catalog: new CatalogService(repos.updates, repos.blobs, clock),
-    content: new ContentStore(options.contentDir),
+    catalog,
+    content,
+    bundles: new BundleService(deployments, catalog, content, groups, signing, clock),
     computers,
     groups,
     enrollments: new EnrollmentService(repos, options.transaction, membership, clock, {

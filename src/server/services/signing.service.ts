@@ -10,7 +10,7 @@ import { canonicalJson } from '../../domain/canonical-json.js';
 import type { Clock } from '../../domain/clock.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { SignedMetadataRecord, SigningRepository } from '../../store/signing.repository.js';
-import { sha256Text, signEnvelope } from '../signing/ed25519.js';
+import { sha256Text, signEnvelope, type SigningKey } from '../signing/ed25519.js';
 import { KeyringStore, type Keyring } from '../signing/keyring.js';
 
 /** How long each signed document is good for; each is re-signed once half of it is gone. */
@@ -156,6 +156,11 @@ export class SigningService {
         body: JSON.stringify(documents),
       },
     };
+  }
+
+  /** The key that signs what to install (targets); bundles for another server too. */
+  async targetsKey(): Promise<SigningKey> {
+    return (await this.keyring.current()).online.targets;
   }
 
   /** The keys and roles of the newest root, and which private keys the server holds. */

@@ -1,8 +1,10 @@
 import {
   createHash,
   createPrivateKey,
+  createPublicKey,
   generateKeyPairSync,
   sign,
+  verify,
   type KeyObject,
 } from 'node:crypto';
 import type { PublicKey, SignedEnvelope } from '../../contracts/metadata.js';
@@ -58,4 +60,21 @@ export function signEnvelope(
       sig: sign(null, message, k.privateKey).toString('hex'),
     })),
   };
+}
+
+/** Whether `publicKey` signed the envelope (one of its signatures, by that key's id). */
+export function signedBy(envelope: SignedEnvelope, publicKey: PublicKey): boolean {
+  const keyid = keyIdOf(publicKey);
+  const signature = envelope.signatures.find((s) => s.keyid === keyid);
+  if (!signature) return false;
+  const key = createPublicKey({
+    key: {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: Buffer.from(publicKey.public, 'hex').toString('base64url'),
+    },
+    format: 'jwk',
+  });
+  const message = Buffer.from(canonicalJson(envelope.signed), 'utf8');
+  return verify(null, message, key, Buffer.from(signature.sig, 'hex'));
 }
