@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PendingUpdateView, WaitingFor } from '../agent/core/local-user.js';
+import { loadCredential } from '../agent/core/credential.js';
 import { Outbox } from '../agent/core/outbox.js';
 import { FileStore } from '../agent/host/fs-store.js';
 import {
@@ -13,13 +14,20 @@ import {
 } from '../agent/host/local-user-files.js';
 import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
 import { messageOf } from './agent-log.js';
-import { CliError, formatTime, print, printJson, printTable } from './output.js';
+import { CliError, formatFields, formatTime, print, printJson, printTable } from './output.js';
 
 /** The local commands for the person at the computer: what waits, approve it, postpone the restart. */
 
+/** `--state-dir`, else $RINGMASTER_STATE_DIR (the agent package sets it: /var/lib/ringmaster). */
 export function requireStateDir(options: { stateDir?: string }): string {
-  if (!options.stateDir) throw new CliError('give --state-dir: where the agent keeps its files', 2);
-  return options.stateDir;
+  const stateDir = options.stateDir ?? process.env.RINGMASTER_STATE_DIR;
+  if (!stateDir) {
+    throw new CliError(
+      'give --state-dir (or set RINGMASTER_STATE_DIR): where the agent keeps its files',
+      2,
+    );
+  }
+  return stateDir;
 }
 
 export interface LocalOptions {
@@ -150,6 +158,55 @@ export async function postponeRestart(options: LocalOptions): Promise<void> {
   }
   print(`no automatic restart before ${formatTime(body.until)} (${formatDuration(seconds)})`);
   if (!view?.restart) print('no restart is pending now; this holds for one that comes meanwhile');
+}
+
+/** For the person at the computer: is the agent enrolled, when did it last run, what waits. */
+export async function showStatus(options: LocalOptions): Promise<void> {
+  const stateDir = requireStateDir(options);
+  const store = new FileStore(stateDir);
+  const credential = await loadCredential(store).catch((error: unknown) => {
+    throw new CliError(`cannot read the state dir ${stateDir}: ${messageOf(error)}`);
+  });
+  const view = await readLocalView(stateDir);
+  const outbox = new Outbox(store);
+  const queued = (await outbox.pending()).length;
+  const quarantined = (await outbox.quarantined()).length;
+  const status = {
+    stateDir,
+    enrolled: credential !== null,
+    computerId: credential?.computerId ?? null,
+    lastCycleAt: view?.updatedAt ?? null,
+    reportsQueued: queued,
+    reportsQuarantined: quarantined,
+    updatesWaiting: view?.updates.length ?? 0,
+    restartNeededFor: view?.restart?.updates ?? [],
+  };
+  if (options.json) {
+    printJson(status);
+    return;
+  }
+  print(
+    formatFields([
+      ['State dir', stateDir],
+      [
+        'Computer',
+        status.computerId ?? 'not enrolled yet (it enrolls at its first run with a token)',
+      ],
+      ['Last cycle', status.lastCycleAt ? formatTime(status.lastCycleAt) : 'none yet'],
+      [
+        'Reports',
+        `${queued} waiting to be sent` +
+          (quarantined > 0 ? `, ${quarantined} refused by the server (see agent pending)` : ''),
+      ],
+      ['Updates waiting', String(status.updatesWaiting)],
+      [
+        'Restart',
+        status.restartNeededFor.length > 0
+          ? `needed for ${status.restartNeededFor.join(', ')}`
+          : 'not needed',
+      ],
+    ]),
+  );
 }
 
 async function readLocalView(stateDir: string): ReturnType<typeof readPendingView> {

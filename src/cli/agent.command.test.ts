@@ -150,6 +150,37 @@ describe('ringmaster agent pending / install / postpone-restart', () => {
     expect(io.err).toContain('not a duration');
   });
 
+  it('tells the person at the computer whether it is enrolled, when it last ran, what waits', async () => {
+    expect(await run('agent', 'status', '--state-dir', tmp.dir)).toBe(0);
+    expect(io.out).toContain('not enrolled yet');
+    expect(io.out).toContain('Last cycle:      none yet');
+
+    await writeFile(
+      join(tmp.dir, 'credential.json'),
+      JSON.stringify({ computerId: 'c-1', credential: 's' }),
+    );
+    await new FsLocalUser(tmp.dir).publish(view);
+    io.out = '';
+    // The state dir from the environment, as the agent package's wrapper sets it.
+    vi.stubEnv('RINGMASTER_STATE_DIR', tmp.dir);
+    try {
+      expect(await run('agent', 'status', '--json')).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(JSON.parse(io.out)).toEqual({
+      stateDir: tmp.dir,
+      enrolled: true,
+      computerId: 'c-1',
+      lastCycleAt: view.updatedAt,
+      reportsQueued: 0,
+      reportsQuarantined: 0,
+      updatesWaiting: 2,
+      restartNeededFor: ['kernel-5'],
+    });
+    expect(io.out).not.toContain('"s"');
+  });
+
   it('wants a state dir', async () => {
     expect(await run('agent', 'pending')).toBe(2);
     expect(await run('agent', '--server', 'http://127.0.0.1:1', '--once')).toBe(2);

@@ -23,6 +23,7 @@ import {
   postponeRestart,
   requireStateDir,
   showPending,
+  showStatus,
   type LocalOptions,
 } from './agent-local.command.js';
 import {
@@ -68,9 +69,9 @@ export function registerAgentCommand(program: Command): void {
     // Not "required" here: commander would demand it of the subcommands too.
     .option(
       '--state-dir <dir>',
-      'where the agent keeps its credential, outbox and files (required)',
+      'where the agent keeps its credential, outbox and files (required; default: $RINGMASTER_STATE_DIR)',
     )
-    .option('--site <site>', 'the site this computer is at')
+    .option('--site <site>', 'the site this computer is at (default: $RINGMASTER_SITE)')
     .option('--once', 'run one cycle, then exit')
     .option('--hostname <name>', 'report this hostname instead of the real one')
     .option('--hardware-id <id>', 'report this hardware id instead of the real one')
@@ -87,6 +88,15 @@ export function registerAgentCommand(program: Command): void {
     .option('--json', 'log one JSON object per line')
     .action(async (options: AgentCommandOptions) => {
       await runAgent(options);
+    });
+
+  agent
+    .command('status')
+    .description('is this computer enrolled, when did the agent last run, what is waiting')
+    .option('--state-dir <dir>', "the agent's state dir")
+    .option('--json', 'print JSON')
+    .action(async (_options: LocalOptions, command: Command) => {
+      await showStatus(command.optsWithGlobals<LocalOptions>());
     });
 
   agent
@@ -128,7 +138,7 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
   const log = makeLogger(options.json === true);
   const host = new RealHost({
     stateDir,
-    site: options.site ?? null,
+    site: options.site ?? process.env.RINGMASTER_SITE ?? null,
     hostname: options.hostname,
     hardwareId: options.hardwareId,
     rebootCommand: options.rebootCommand,
