@@ -174,7 +174,7 @@ export function reviewDocument(r: DeploymentReview): ReviewDocument {
 /** Text that Markdown (and the HTML it may become) shows as written. */
 export function markdownText(text: string): string {
   return text
-    .replace(/[\\`*_[\]#|]/g, (c) => `\\${c}`)
+    .replace(/[\\`[\]|]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
