@@ -273,12 +273,13 @@ function emptyResolutions(): Record<Resolution, number> {
 /** How a failed pair ended: installed after it (by a redeploy or a retry), rolled back, … */
 function resolutionOf(
   lastFailureAt: number,
-  installedAfter: boolean,
+  installedAt: number | null,
   current: ReviewInput['current'][number] | undefined,
   redeployTimes: readonly number[],
 ): Resolution {
-  if (installedAfter) {
-    return redeployTimes.some((t) => t >= lastFailureAt)
+  // Installed after its last failure: by a redeploy if one came between the two, else a retry.
+  if (installedAt !== null) {
+    return redeployTimes.some((t) => t >= lastFailureAt && t <= installedAt)
       ? 'redeployed-then-installed'
       : 'retried-then-installed';
   }
@@ -296,7 +297,8 @@ function failuresOf(input: ReviewInput, redeployTimes: readonly number[]) {
   type Seen = {
     reason: string;
     lastFailureAt: number;
-    installedAfter: boolean;
+    /** The first install after the last failure. */
+    installedAt: number | null;
     computerId: string;
   };
   const failed = new Map<string, Seen>();
@@ -306,12 +308,12 @@ function failuresOf(input: ReviewInput, redeployTimes: readonly number[]) {
       failed.set(key, {
         reason: h.reason ?? 'unknown',
         lastFailureAt: h.at,
-        installedAfter: false,
+        installedAt: null,
         computerId: h.computerId,
       });
     } else if (installedStates.has(h.state)) {
       const seen = failed.get(key);
-      if (seen) seen.installedAfter = true;
+      if (seen && seen.installedAt === null) seen.installedAt = h.at;
     }
   }
   const groups = new Map<string, FailureGroup>();
@@ -319,7 +321,7 @@ function failuresOf(input: ReviewInput, redeployTimes: readonly number[]) {
   for (const [key, seen] of failed) {
     const resolution = resolutionOf(
       seen.lastFailureAt,
-      seen.installedAfter,
+      seen.installedAt,
       current.get(key),
       redeployTimes,
     );
