@@ -161,6 +161,15 @@ for (const engine of ENGINES) {
         note,
         doneAt: new Date(start + 4 * hour + 61_000).toISOString(),
       });
+      const audited = (await vt.server.services.audit.list({ limit: 10 })).items.find(
+        (e) => e.action === 'checkReviewItem',
+      );
+      expect(audited).toMatchObject({
+        actor: 'first admin',
+        target: { id, item: 'risks' },
+        before: { done: false },
+        after: { done: true, doneBy: 'first admin', note },
+      });
       await fleet.admin('POST', `/api/v1/deployments/${id}/review/checklist/baseline/check`, {});
       const unchecked = await fleet.admin<ChecklistView>(
         'POST',
