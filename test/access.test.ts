@@ -20,6 +20,9 @@ const deployRoutes = new Set([
   'rollbackDeployment',
   'promoteDeployment',
   'redeployDeployment',
+  'setDeploymentSla',
+  'checkReviewItem',
+  'uncheckReviewItem',
 ]);
 /** Routes any signed-in caller may use, for their own account. */
 const selfRoutes = new Set(['me', 'listTokens', 'createToken', 'revokeToken']);

@@ -114,6 +114,13 @@ for (const engine of ENGINES) {
         { route: 'resumeDeployment', params: [deploymentId ?? ''], body: s.resumeDeployment },
         { route: 'redeployDeployment', params: [deploymentId ?? ''], body: s.redeployDeployment },
         { route: 'rollbackDeployment', params: [deploymentId ?? ''], body: s.rollbackDeployment },
+        { route: 'setDeploymentSla', params: [deploymentId ?? ''], body: s.setDeploymentSla },
+        {
+          route: 'checkReviewItem',
+          params: [deploymentId ?? '', 'risks'],
+          body: s.checkReviewItem,
+        },
+        { route: 'uncheckReviewItem', params: [deploymentId ?? '', 'risks'] },
         { route: 'revokeDeployment', params: ['(created)'], body: s.revokeDeployment },
         { route: 'approveReimage', params: [approve ?? ''] },
         { route: 'refuseReimage', params: [refuse ?? ''] },

@@ -204,6 +204,17 @@ describe('the web console', () => {
       ).toBeGreaterThan(0);
       expect(await page.evaluate('window.stillHere')).toBe(true);
       await checkPage('deployment-halted');
+
+      // The review beside it: a follow-up item marked done, by whoever is signed in.
+      const risks = page.locator('tr[data-item="risks"]');
+      await risks.getByLabel('Note for: Review the risks').fill('pilot risk accepted');
+      await risks.getByRole('button', { name: 'Mark done' }).click();
+      await expect
+        .poll(() => page.getByTestId('checklist-risks').textContent(), { timeout: 30_000 })
+        .toContain('done by');
+      expect(await risks.textContent()).toContain('pilot risk accepted');
+      expect(await page.getByRole('region', { name: 'Review' }).textContent()).toContain('Halts 1');
+      await checkPage('deployment-review');
     },
   );
 

@@ -42,6 +42,12 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./report.command.js')).registerReportCommand,
     },
     {
+      name: 'review',
+      summary:
+        "a deployment's post-implementation review: plan beside what happened, SLA, failures, cost, follow-up checklist",
+      load: async () => (await import('./review.command.js')).registerReviewCommand,
+    },
+    {
       name: 'audit',
       summary: 'the audit log: who did what, from where, with what outcome',
       load: async () => (await import('./audit.command.js')).registerAuditCommand,

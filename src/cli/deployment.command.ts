@@ -28,6 +28,7 @@ import {
 } from './deployment-format.js';
 import { addPlanOptions, type PlanOptions } from './deployment-plan.js';
 import { CliError, formatTime, print, printJson, printTable } from './output.js';
+import { parseSla } from './review-flags.js';
 
 export { formatCounts } from './deployment-format.js';
 
@@ -57,20 +58,24 @@ export function registerDeploymentCommand(program: Command): void {
       '--allow-duplicate',
       'deploy even if a live deployment of the update already targets one of the groups',
     )
-    .action(async (opts: PlanOptions & { allowDuplicate?: boolean }, cmd: Command) => {
-      // The plan is built and checked before connecting: a bad flag sends nothing.
-      const { deploymentRequest } = await import('./deployment-request.js');
-      const request = await deploymentRequest(opts);
-      if (opts.allowDuplicate === true) request.allowDuplicate = true;
-      const { client, json } = await connect(cmd);
-      const created = await client.createDeployment(request);
-      if (json) return printJson(asSent(created));
-      print(`Created deployment ${created.id}.`);
-      print();
-      print(formatSummary(created));
-      print();
-      print(formatPhases(created.phases));
-    });
+    .option('--sla <target>', 'the target its review measures against, e.g. 95%@48h')
+    .action(
+      async (opts: PlanOptions & { allowDuplicate?: boolean; sla?: string }, cmd: Command) => {
+        // The plan is built and checked before connecting: a bad flag sends nothing.
+        const { deploymentRequest } = await import('./deployment-request.js');
+        const request = await deploymentRequest(opts);
+        if (opts.allowDuplicate === true) request.allowDuplicate = true;
+        if (opts.sla !== undefined) request.sla = parseSla(opts.sla);
+        const { client, json } = await connect(cmd);
+        const created = await client.createDeployment(request);
+        if (json) return printJson(asSent(created));
+        print(`Created deployment ${created.id}.`);
+        print();
+        print(formatSummary(created));
+        print();
+        print(formatPhases(created.phases));
+      },
+    );
 
   addPlanOptions(
     adminCommand(
@@ -163,6 +168,28 @@ export function registerDeploymentCommand(program: Command): void {
       if (json) return printJson(asSent(computers));
       print(formatDeploymentComputers(computers.items));
       printPageFooter(computers);
+    });
+
+  adminCommand(
+    deployment,
+    'set <id>',
+    "change a deployment's review target: --sla 95%@48h, or --clear-sla",
+  )
+    .option('--sla <target>', 'a share of the target installed within a time, e.g. 95%@48h')
+    .option('--clear-sla', 'remove the target')
+    .action(async (id: string, opts: { sla?: string; clearSla?: boolean }, cmd: Command) => {
+      if ((opts.sla === undefined) === (opts.clearSla !== true)) {
+        throw new CliError('give one of --sla 95%@48h or --clear-sla', 2);
+      }
+      const sla = opts.sla === undefined ? null : parseSla(opts.sla);
+      const { client, json } = await connect(cmd);
+      const set = await client.setDeploymentSla(id, { sla });
+      if (json) return printJson(asSent(set));
+      print(
+        set.sla === null
+          ? `Deployment ${id} has no SLA.`
+          : `Deployment ${id}: SLA ${set.sla.percent}% installed within ${set.sla.hours}h (set by ${set.setBy ?? '-'}).`,
+      );
     });
 
   registerDeploymentActions(deployment);

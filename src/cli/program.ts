@@ -6,6 +6,7 @@ import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
 import { registerGroupCommand } from './group.command.js';
 import { registerReportCommand } from './report.command.js';
+import { registerReviewCommand } from './review.command.js';
 import {
   registerLoginCommand,
   registerLogoutCommand,
@@ -34,6 +35,7 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerGroupCommand,
     registerDeploymentCommand,
     registerReportCommand,
+    registerReviewCommand,
     registerAuditCommand,
     registerUserCommand,
     registerTokenCommand,

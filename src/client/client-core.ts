@@ -1,6 +1,7 @@
 import { errorBody } from '../contracts/api.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
 import {
+  isTextContent,
   paramNames,
   pathOf,
   type CallArgs,
@@ -63,13 +64,14 @@ export function createCoreClient<T extends Routes>(routes: T, options: CoreOptio
     const path = pathOf(r, args.slice(0, count) as string[]);
     const [body, query] = r.body === undefined ? [undefined, args[count]] : args.slice(count);
     const url = `${base}${path}${queryString(query)}`;
-    // A CSV or text answer is given back as it came (an error is still JSON).
-    const text = r.response === 'csv' || r.response === 'text';
+    // A CSV, text or document answer is given back as it came (an error is still JSON);
+    // a download (octet-stream) as a stream of bytes.
+    const text = isTextContent(r.response);
     const binary = r.response === 'octet-stream';
     const headers: Record<string, string> = {
       authorization: `Bearer ${options.token}`,
       accept: text
-        ? 'text/csv, text/plain, application/json'
+        ? 'text/csv, text/plain, text/markdown, text/html, application/json'
         : binary
           ? 'application/octet-stream, application/json'
           : 'application/json',

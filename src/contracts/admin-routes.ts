@@ -17,6 +17,7 @@ import {
 import { auditRoutes } from './audit-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
 import { reportRoutes } from './report-routes.js';
+import { reviewRoutes } from './review-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import {
   computerListQuery,
@@ -215,6 +216,7 @@ export const adminRoutes = {
   ...fleetRoutes,
   ...deploymentRoutes,
   ...reportRoutes,
+  ...reviewRoutes,
   ...auditRoutes,
   ...peopleRoutes,
   ...scanRoutes,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slaSchema } from './review.js';
 import { absenceKinds } from '../domain/computer-health.js';
 import { cancellingActions, failureReasons, statusStates } from '../domain/status.js';
 import { inventory } from './inventory.js';
@@ -239,6 +240,8 @@ export const createDeploymentRequest = z
     plan: z.unknown().optional(),
     /** Deploy even though a live deployment of the update targets one of these groups. */
     allowDuplicate: z.boolean().optional(),
+    /** The target its review measures against, e.g. `{ percent: 95, hours: 48 }`. */
+    sla: slaSchema.optional(),
   })
   .refine((r) => r.group !== undefined || r.groups !== undefined, {
     message: 'give the target as "group" or "groups"',

@@ -4,6 +4,7 @@ import {
   loadClassOf,
   openApiPath,
   paramNames,
+  isTextContent,
   permissionOf,
   type RawContent,
   type RouteDeclaration,
@@ -24,16 +25,16 @@ const mediaTypes: Record<RawContent, string> = {
   'event-stream': 'text/event-stream',
   text: 'text/plain',
   csv: 'text/csv',
+  markdown: 'text/markdown',
+  html: 'text/html',
+  pdf: 'application/pdf',
 };
 
 function content(body: z.ZodType | RawContent) {
   return typeof body === 'string'
     ? {
         [mediaTypes[body]]: {
-          schema:
-            body === 'text' || body === 'csv'
-              ? { type: 'string' }
-              : { type: 'string', format: 'binary' },
+          schema: isTextContent(body) ? { type: 'string' } : { type: 'string', format: 'binary' },
         },
       }
     : { 'application/json': { schema: jsonSchema(body) } };

@@ -13,8 +13,17 @@ import { defaultPermission, type Permission } from '../domain/access.js';
  */
 export type AuthKind = 'admin' | 'computer' | 'public';
 
-/** A body or answer that is not JSON: raw bytes, a Server-Sent Events stream, plain text or CSV. */
-export type RawContent = 'octet-stream' | 'event-stream' | 'text' | 'csv';
+/**
+ * A body or answer that is not JSON: raw bytes, a Server-Sent Events stream, plain text,
+ * CSV, or a document (Markdown, HTML, PDF).
+ */
+export type RawContent =
+  'octet-stream' | 'event-stream' | 'text' | 'csv' | 'markdown' | 'html' | 'pdf';
+
+/** Raw answers that are text: the typed client gives them back as they came. */
+export function isTextContent(content: RouteDeclaration['response']): boolean {
+  return content === 'csv' || content === 'text' || content === 'markdown' || content === 'html';
+}
 
 /**
  * Which load-shedding class a route is in: check-ins are shed first, reports next, admin
@@ -99,7 +108,7 @@ export type QueryOutput<R extends RouteDeclaration> = R['query'] extends z.ZodOb
 /** What the route answers on success. */
 export type ResponseOf<R extends RouteDeclaration> = R['response'] extends z.ZodType
   ? z.output<R['response']>
-  : R['response'] extends 'csv'
+  : R['response'] extends 'csv' | 'text' | 'markdown' | 'html'
     ? string
     : unknown;
 

@@ -11,6 +11,7 @@ import { GroupRepository } from './group.repository.js';
 import { ReimageRepository } from './reimage.repository.js';
 import { ScanRepository } from './scan.repository.js';
 import { RejectionRepository } from './rejection.repository.js';
+import { ReviewRepository } from './review.repository.js';
 import type { Database } from './schema.js';
 import { SigningRepository } from './signing.repository.js';
 import { StatusRepository } from './status.repository.js';
@@ -41,6 +42,7 @@ export function createRepositories(db: Kysely<Database>) {
     reimages: new ReimageRepository(db),
     scans: new ScanRepository(db),
     rejections: new RejectionRepository(db),
+    reviews: new ReviewRepository(db),
     signing: new SigningRepository(db),
     statuses: new StatusRepository(db),
     tokens: new TokenRepository(db),

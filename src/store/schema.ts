@@ -308,6 +308,24 @@ export type RejectionTable = {
   received_at: number;
 };
 
+/** The target a deployment's review measures against, and who set it. */
+export type DeploymentSlaTable = {
+  deployment_id: string;
+  /** JSON: `{ percent, hours }`. */
+  sla: string;
+  set_by: string;
+  set_at: number;
+};
+
+/** A follow-up checklist item of a deployment's review, marked done. */
+export type ReviewChecklistTable = {
+  deployment_id: string;
+  item: string;
+  done_by: string;
+  done_at: number;
+  note: string | null;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
@@ -335,4 +353,6 @@ export type Database = {
   root_metadata: RootMetadataTable;
   signed_metadata: SignedMetadataTable;
   rejections: RejectionTable;
+  deployment_slas: DeploymentSlaTable;
+  review_checklist: ReviewChecklistTable;
 };

@@ -101,6 +101,9 @@ export async function fuzzServer(
     revokeDeployment: { reason: 'withdrawn' },
     rollbackDeployment: { reason: 'broke printing' },
     redeployDeployment: { failedOnly: true, update: manifest.id, reason: 'again' },
+    setDeploymentSla: { sla: { percent: 95, hours: 48 } },
+    checkReviewItem: { note: 'added to the scan baseline' },
+    uncheckReviewItem: {},
   };
   const context: FuzzContext = {
     samples,
@@ -112,6 +115,7 @@ export async function fuzzServer(
       'getUpdate:id': [manifest.id],
       name: ['fleet', 'pilots'],
       sha256: [sha256(script)],
+      item: ['scan-baselines', 'risks'],
     },
     tokens: {
       admin: server.adminHeaders.authorization.slice('Bearer '.length),

@@ -4,6 +4,7 @@ import { auditRoutes } from '../../contracts/audit-routes.js';
 import { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import { peopleRoutes } from '../../contracts/people-routes.js';
 import { reportRoutes } from '../../contracts/report-routes.js';
+import { reviewRoutes } from '../../contracts/review-routes.js';
 import { scanRoutes } from '../../contracts/scan-routes.js';
 import { keyRoutes } from '../../contracts/key-routes.js';
 import { bundleRoutes } from '../../contracts/bundle-routes.js';
@@ -18,6 +19,7 @@ import { keyHandlers } from './key.routes.js';
 import { bundleHandlers } from './bundle.routes.js';
 import { registerRoutes } from './register.js';
 import { reportHandlers } from './report.routes.js';
+import { reviewHandlers } from './review.routes.js';
 import { scanHandlers } from './scan.routes.js';
 
 /** The admin API: every call authenticated with a person's token; the logic is in the services. */
@@ -35,6 +37,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, deploymentRoutes, deploymentHandlers(services), auth, audit);
     registerRoutes(api, auditRoutes, auditHandlers(services), auth, audit);
     registerRoutes(api, reportRoutes, reportHandlers(services), auth, audit);
+    registerRoutes(api, reviewRoutes, reviewHandlers(services), auth, audit);
     registerRoutes(api, peopleRoutes, peopleHandlers(services), auth, audit);
     registerRoutes(api, scanRoutes, scanHandlers(services), auth, audit);
     registerRoutes(api, keyRoutes, keyHandlers(services), auth, audit);

@@ -7,6 +7,8 @@ import type {
   ReimageRequestView,
   UpdateView,
 } from '../../contracts/api.js';
+import type { ChecklistView } from '../../contracts/review-routes.js';
+import type { SlaView } from '../../contracts/review.js';
 import type { ContentView } from '../../contracts/route-params.js';
 import type { Services } from '../services/index.js';
 import type { AuditSink, AuditSpec } from './audit-hook.js';
@@ -54,6 +56,16 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
   const groupChange: AuditSpec = {
     before: async ({ name }) => groupSummary(await groups.show(name ?? '')),
     after: (answer) => groupSummary(answer as GroupView | GroupDetailView),
+  };
+  /** One checklist item of a deployment's review: done or not, by whom, with what note. */
+  const itemOf = (checklist: ChecklistView['checklist'], item: string | undefined) => {
+    const found = checklist.find((c) => c.item === item);
+    return { done: found?.done ?? false, doneBy: found?.doneBy ?? null, note: found?.note ?? null };
+  };
+  const checklistChange: AuditSpec = {
+    before: async ({ id, item }) =>
+      itemOf((await services.reviews.checklist(id ?? '')).checklist, item),
+    after: (answer, { params }) => itemOf((answer as ChecklistView).checklist, params.item),
   };
   const decision: AuditSpec = {
     before: async ({ id }) => ({ state: (await reimages.find(id ?? '')).state }),
@@ -111,6 +123,12 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
     rollbackDeployment: deploymentAction,
     promoteDeployment: deploymentAction,
     redeployDeployment: deploymentAction,
+    setDeploymentSla: {
+      before: async ({ id }) => ({ sla: (await services.reviews.sla(id ?? '')).sla }),
+      after: (answer) => ({ sla: (answer as SlaView).sla }),
+    },
+    checkReviewItem: checklistChange,
+    uncheckReviewItem: checklistChange,
   };
 }
 

@@ -14,9 +14,12 @@ export function deploymentHandlers(services: Services): RouteHandlers<typeof dep
   };
   return {
     listDeployments: ({ query }) => deployments.list(query),
-    createDeployment: ({ body, actor }) => {
+    createDeployment: async ({ body, actor }) => {
       requireScope(actor, requestedGroups(body));
-      return deployments.create(body, actor.name);
+      const created = await deployments.create(body, actor.name);
+      // The SLA is checked with the request; it is kept beside the deployment for its review.
+      if (body.sla !== undefined) await services.reviews.setSla(created.id, body.sla, actor.name);
+      return created;
     },
     dryRunDeployment: ({ body, actor }) => {
       requireScope(actor, requestedGroups(body));

@@ -21,6 +21,7 @@ import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
 import { ReimageService } from './reimage.service.js';
 import { ReportService } from './report.service.js';
+import { ReviewService } from './review.service.js';
 import { OidcService, type OidcOptions } from './oidc.service.js';
 import { TokenService } from './token.service.js';
 import { UserService } from './user.service.js';
@@ -133,6 +134,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     reimages: new ReimageService(repos, options.transaction, membership, clock),
     deployments,
     reports: new ReportService(repos.deployments, repos.analysis),
+    reviews: new ReviewService(repos.reviews, repos.deployments, repos.events, deployments, clock),
     explainer,
     signing,
     deploymentActions: new DeploymentActionsService(

@@ -8,6 +8,7 @@ import { PhaseTable } from '../components/counts.js';
 import { when } from '../format.js';
 import { Link } from '../router.js';
 import { actionsFor, type ActionSpec } from './deployment-actions.js';
+import { DeploymentReview } from './DeploymentReview.js';
 
 const SHOWN = 500;
 
@@ -166,6 +167,10 @@ export function DeploymentDetail({ api, token, id }: { api: Api; token: string; 
             ))}
           </ol>
         )}
+      </section>
+      <section aria-labelledby="review-h">
+        <h2 id="review-h">Review</h2>
+        <DeploymentReview api={api} id={d.id} version={`${d.state}:${view.events.length}`} />
       </section>
       <section aria-labelledby="computers-h">
         <h2 id="computers-h">Computers</h2>
