@@ -187,6 +187,12 @@ describe('the web console', () => {
         90_000,
       );
       expect(await page.evaluate('window.stillHere')).toBe(true);
+      // The progress chart follows the live view too: the pilot's installs, per phase.
+      const caption = page.getByTestId('progress-chart').locator('figcaption');
+      await page.locator('#progress-phase').selectOption('pilot');
+      await expect.poll(() => caption.textContent(), { timeout: 30_000 }).toContain('2 installed');
+      expect(await caption.textContent()).toContain('phase pilot');
+      expect(await page.getByText('No computer has failed.').count()).toBe(1);
       await checkPage('deployment-detail');
 
       await page.getByRole('button', { name: 'Halt', exact: true }).click();

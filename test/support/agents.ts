@@ -13,6 +13,8 @@ export function startAgents(options: {
   workDir: string;
   prefix: string;
   env?: NodeJS.ProcessEnv;
+  /** More `ringmaster agent` flags for every agent of the fleet, e.g. `['--site', 'osaka']`. */
+  args?: string[];
 }): AgentFleet {
   const children: ChildProcess[] = [];
   const logs: string[] = [];
@@ -33,6 +35,7 @@ export function startAgents(options: {
         name,
         '--hardware-id',
         `hw-${name}`,
+        ...(options.args ?? []),
       ],
       { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -8,6 +8,7 @@ import { Deployments } from './pages/Deployments.js';
 import { GroupDetail, Groups } from './pages/Groups.js';
 import { NewDeployment } from './pages/NewDeployment.js';
 import { Overview } from './pages/Overview.js';
+import { Reports } from './pages/Reports.js';
 import { SignIn } from './pages/SignIn.js';
 import { UpdateDetail, Updates } from './pages/Updates.js';
 import { match, usePath } from './router.js';
@@ -26,6 +27,7 @@ function Page({ path, session }: { path: string; session: Session }) {
   if ((p = match('/updates/:id', path))) return <UpdateDetail api={api} id={p.id ?? ''} />;
   if (match('/groups', path)) return <Groups api={api} />;
   if ((p = match('/groups/:name', path))) return <GroupDetail api={api} name={p.name ?? ''} />;
+  if (match('/reports', path)) return <Reports api={api} />;
   return (
     <>
       <h1>Page not found</h1>

@@ -3,8 +3,10 @@ import type {
   DeploymentComputerView,
   DeploymentView,
   GroupView,
+  StaleReportRow,
   UpdateView,
 } from '../../../src/contracts/api.js';
+import type { DiscrepancyView } from '../../../src/contracts/scan.js';
 import type { Api } from './client.js';
 
 /**
@@ -49,3 +51,11 @@ export const deploymentComputers = async (
   limit: number,
 ): Promise<Page<DeploymentComputerView>> =>
   pageOf<DeploymentComputerView>(await api.listDeploymentComputers(id, { limit }));
+
+/** Statuses that say installed where the scan, since, does not find the update. */
+export const listDiscrepancies = async (api: Api): Promise<Page<DiscrepancyView>> =>
+  pageOf<DiscrepancyView>(await api.discrepancies());
+
+/** Computers that need investigation: no success within their recurrence interval. */
+export const listStale = async (api: Api): Promise<Page<StaleReportRow>> =>
+  pageOf<StaleReportRow>(await api.staleReport());

@@ -9,6 +9,7 @@ import { when } from '../format.js';
 import { Link } from '../router.js';
 import { actionsFor, type ActionSpec } from './deployment-actions.js';
 import { DeploymentReview } from './DeploymentReview.js';
+import { FailuresSection, ProgressSection } from './deployment-reports.js';
 
 const SHOWN = 500;
 
@@ -152,6 +153,8 @@ export function DeploymentDetail({ api, token, id }: { api: Api; token: string; 
         <h2 id="phases-h">Phases</h2>
         <PhaseTable phases={d.phases} />
       </section>
+      <ProgressSection api={api} id={d.id} phases={d.phases.map((p) => p.name)} change={view} />
+      <FailuresSection api={api} id={d.id} change={view} />
       <section aria-labelledby="timeline-h">
         <h2 id="timeline-h">Timeline</h2>
         {view.events.length === 0 ? (

@@ -10,10 +10,12 @@ import {
 } from 'recharts';
 import type { ComputerView, DeploymentView } from '../../../src/contracts/api.js';
 import type { Api } from '../api/client.js';
-import { listComputers, listDeployments } from '../api/lists.js';
+import { listComputers, listDeployments, listDiscrepancies, listStale } from '../api/lists.js';
+import { ComplianceChart } from '../components/charts.js';
 import { Badge, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
 import { progress } from '../components/counts.js';
 import { useLoad } from '../hooks.js';
+import { plural } from '../format.js';
 import { Link } from '../router.js';
 
 /** Offline for longer than this, a computer is stale: likely gone, not just switched off. */
@@ -80,6 +82,15 @@ export function Overview({ api }: { api: Api }) {
   const deployments = useLoad(() => listDeployments(api), 'deployments');
   const live = deployments.data?.items.filter((d) => LIVE.has(d.state)) ?? [];
   const halted = live.filter((d) => d.state === 'halted');
+  const stale = useLoad(() => listStale(api), 'stale');
+  const discrepancies = useLoad(() => listDiscrepancies(api), 'discrepancies');
+  const compliance = useLoad(() => api.complianceReport({ by: 'update' }), 'compliance');
+  const staleComputers = new Set(stale.data?.items.map((s) => s.computerId)).size;
+  const discrepant = new Set(discrepancies.data?.items.map((d) => d.computerId)).size;
+  const quiet =
+    deployments.data && stale.data && discrepancies.data
+      ? halted.length === 0 && staleComputers === 0 && discrepant === 0
+      : false;
   const health = computers.data ? fleetHealth(computers.data.items, Date.now()) : null;
   return (
     <>
@@ -90,6 +101,9 @@ export function Overview({ api }: { api: Api }) {
           onClick={() => {
             computers.reload();
             deployments.reload();
+            stale.reload();
+            discrepancies.reload();
+            compliance.reload();
           }}
         >
           Refresh
@@ -98,8 +112,10 @@ export function Overview({ api }: { api: Api }) {
       <section aria-labelledby="alerts-h">
         <h2 id="alerts-h">Alerts</h2>
         <Freshness at={deployments.at} />
-        {deployments.data && halted.length === 0 && <Empty>No halted deployment.</Empty>}
-        {halted.length > 0 && (
+        <ErrorNote error={stale.error} title="Could not load the stale computers" />
+        <ErrorNote error={discrepancies.error} title="Could not load the discrepancies" />
+        {quiet && <Empty>No alert: nothing halted, stale or discrepant.</Empty>}
+        {(halted.length > 0 || staleComputers > 0 || discrepant > 0) && (
           <ul className="alerts" role="list">
             {halted.map((d) => (
               <li key={d.id} className="alert">
@@ -107,6 +123,19 @@ export function Overview({ api }: { api: Api }) {
                 {d.stateReason ? `: ${d.stateReason}` : ''}
               </li>
             ))}
+            {staleComputers > 0 && (
+              <li className="alert" data-testid="alert-stale">
+                {plural(staleComputers, 'computer')} {staleComputers === 1 ? 'needs' : 'need'}{' '}
+                investigation: no success within the recurrence interval.{' '}
+                <Link to="/reports#stale-h">See which</Link>
+              </li>
+            )}
+            {discrepant > 0 && (
+              <li className="alert" data-testid="alert-discrepant">
+                {plural(discrepant, 'computer')} where the scan contradicts an installed status.{' '}
+                <Link to="/reports#discrepancies-h">See the discrepancies</Link>
+              </li>
+            )}
           </ul>
         )}
       </section>
@@ -124,6 +153,18 @@ export function Overview({ api }: { api: Api }) {
               </li>
             ))}
           </ul>
+        )}
+      </section>
+      <section aria-labelledby="compliance-h">
+        <h2 id="compliance-h">Compliance</h2>
+        <p className="muted">
+          By update, from the scan. <Link to="/reports">All reports</Link>{' '}
+          <Freshness at={compliance.at} />
+        </p>
+        <ErrorNote error={compliance.error} title="Could not load the compliance report" />
+        {compliance.data?.rows.length === 0 && <Empty>No scan has reported yet.</Empty>}
+        {compliance.data && compliance.data.rows.length > 0 && (
+          <ComplianceChart rows={compliance.data.rows} label="Compliance by update" limit={8} />
         )}
       </section>
       <section aria-labelledby="active-h">
