@@ -15,6 +15,7 @@ import {
   updateView,
 } from './api.js';
 import { auditRoutes } from './audit-routes.js';
+import { baselineRoutes } from './baseline-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
 import { reportRoutes } from './report-routes.js';
 import { peopleRoutes } from './people-routes.js';
@@ -218,5 +219,6 @@ export const adminRoutes = {
   ...peopleRoutes,
   ...scanRoutes,
   ...keyRoutes,
+  ...baselineRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

@@ -308,6 +308,27 @@ export type RejectionTable = {
   received_at: number;
 };
 
+/** A named set of updates that every computer of its groups must have. */
+export type BaselineTable = {
+  id: string;
+  name: string;
+  description: string | null;
+  created_at: number;
+  created_by: string;
+};
+
+export type BaselineGroupTable = {
+  baseline_id: string;
+  group_id: string;
+};
+
+export type BaselineUpdateTable = {
+  baseline_id: string;
+  update_id: string;
+  added_at: number;
+  added_by: string;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
@@ -335,4 +356,7 @@ export type Database = {
   root_metadata: RootMetadataTable;
   signed_metadata: SignedMetadataTable;
   rejections: RejectionTable;
+  baselines: BaselineTable;
+  baseline_groups: BaselineGroupTable;
+  baseline_updates: BaselineUpdateTable;
 };

@@ -101,6 +101,9 @@ export async function fuzzServer(
     revokeDeployment: { reason: 'withdrawn' },
     rollbackDeployment: { reason: 'broke printing' },
     redeployDeployment: { failedOnly: true, update: manifest.id, reason: 'again' },
+    createBaseline: { name: 'pilots-baseline', groups: ['pilots'], updates: [manifest.id] },
+    addBaselineUpdates: { updates: [manifest.id], fromDeployment: deployment.id },
+    removeBaselineUpdates: { updates: [manifest.id] },
   };
   const context: FuzzContext = {
     samples,

@@ -7,6 +7,7 @@ import type {
   ReimageRequestView,
   UpdateView,
 } from '../../contracts/api.js';
+import type { BaselineView } from '../../contracts/baseline.js';
 import type { ContentView } from '../../contracts/route-params.js';
 import type { Services } from '../services/index.js';
 import type { AuditSink, AuditSpec } from './audit-hook.js';
@@ -31,8 +32,20 @@ function groupSummary(group: GroupView | GroupDetailView) {
   };
 }
 
+/** Updates listed in a baseline's summary; a larger baseline is summarized by its count. */
+const MAX_UPDATES = 200;
+
+function baselineSummary(b: BaselineView) {
+  return {
+    groups: b.groups,
+    updateCount: b.updates.length,
+    ...(b.updates.length <= MAX_UPDATES ? { updates: b.updates } : {}),
+  };
+}
+
 export function auditSpecs(services: Services): Record<string, AuditSpec> {
-  const { deployments, deploymentActions, computers, enrollments, reimages, groups } = services;
+  const { deployments, deploymentActions, computers, enrollments, reimages, groups, baselines } =
+    services;
 
   const deploymentState = async ({ id }: Record<string, string>) => ({
     state: (await deployments.find(id ?? '')).state,
@@ -54,6 +67,10 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
   const groupChange: AuditSpec = {
     before: async ({ name }) => groupSummary(await groups.show(name ?? '')),
     after: (answer) => groupSummary(answer as GroupView | GroupDetailView),
+  };
+  const baselineChange: AuditSpec = {
+    before: async ({ name }) => baselineSummary(await baselines.show(name ?? '')),
+    after: (answer) => baselineSummary(answer as BaselineView),
   };
   const decision: AuditSpec = {
     before: async ({ id }) => ({ state: (await reimages.find(id ?? '')).state }),
@@ -104,6 +121,14 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
     addGroupMembers: groupChange,
     setGroupWindows: groupChange,
     setGroupPolicy: groupChange,
+    createBaseline: {
+      after: (answer) => {
+        const b = answer as BaselineView;
+        return { id: b.id, name: b.name, ...baselineSummary(b) };
+      },
+    },
+    addBaselineUpdates: baselineChange,
+    removeBaselineUpdates: baselineChange,
     createDeployment: { after: deploymentAfter },
     haltDeployment: deploymentAction,
     resumeDeployment: deploymentAction,

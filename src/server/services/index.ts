@@ -11,6 +11,7 @@ import { WakeService } from '../notify/wake.service.js';
 import { AgentService } from './agent.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
+import { BaselineService } from './baseline.service.js';
 import { CatalogService } from './catalog.service.js';
 import { ComputerService } from './computer.service.js';
 import { DeploymentActionsService } from './deployment-actions.service.js';
@@ -119,6 +120,15 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
     scans,
     compliance: new ComplianceService(repos.scans, repos.computers, repos.groups, scans, clock),
+    baselines: new BaselineService(
+      repos.baselines,
+      repos.groups,
+      repos.updates,
+      repos.deployments,
+      repos.scans,
+      clock,
+      options.checkinIntervalSeconds,
+    ),
     catalog: new CatalogService(repos.updates, repos.blobs, clock),
     content: new ContentStore(options.contentDir),
     computers,
