@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuditCommand } from './audit.command.js';
+import { registerBaselineCommand } from './baseline.command.js';
 import { registerComputerCommand } from './computer.command.js';
 import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
@@ -32,6 +33,7 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerComputerCommand,
     registerGroupCommand,
     registerDeploymentCommand,
+    registerBaselineCommand,
     registerReportCommand,
     registerAuditCommand,
     registerUserCommand,
