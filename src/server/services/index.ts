@@ -62,11 +62,18 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     undefined,
     new ProgressRecorder(repos.analysis),
   );
+  const explainer = new StatusExplainer(
+    repos.deployments,
+    repos.groups,
+    clock,
+    options.checkinIntervalSeconds,
+  );
   const metrics = new ServerMetrics(
     repos.analysis,
     repos.deployments,
     clock,
     options.checkinIntervalSeconds,
+    async () => new Set((await explainer.staleReport()).map((r) => r.computerId)).size,
   );
   const engine = new EngineLoop(driver, coordination, {
     intervalMs: options.engineIntervalMs,
@@ -76,12 +83,6 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   });
   const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
     engine.joined(ids),
-  );
-  const explainer = new StatusExplainer(
-    repos.deployments,
-    repos.groups,
-    clock,
-    options.checkinIntervalSeconds,
   );
   const computers = new ComputerService(
     repos.computers,
