@@ -9,6 +9,7 @@ const NAV = [
   { to: '/computers', label: 'Computers' },
   { to: '/updates', label: 'Updates' },
   { to: '/groups', label: 'Groups' },
+  { to: '/baselines', label: 'Baselines' },
 ];
 
 function current(path: string, to: string): boolean {
