@@ -62,6 +62,14 @@ export async function fuzzServer(
     201,
   );
 
+  // A baseline the fuzzer reaches by the group names it tries (`fleet`), compliance and all.
+  await admin(
+    'POST',
+    '/api/v1/baselines',
+    { name: 'fleet', groups: ['fleet'], updates: [manifest.id] },
+    201,
+  );
+
   const report = {
     seq: 1,
     updateId: manifest.id,
