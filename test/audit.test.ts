@@ -137,6 +137,13 @@ for (const engine of ENGINES) {
         { route: 'rotateRoot', body: {} },
         { route: 'exportRoot', body: { remove: false } },
         { route: 'importBundle', raw: bundle.rawPayload, query: '?dryRun=true' },
+        { route: 'createBaseline', body: s.createBaseline },
+        { route: 'addBaselineUpdates', params: ['pilots-baseline'], body: s.addBaselineUpdates },
+        {
+          route: 'removeBaselineUpdates',
+          params: ['pilots-baseline'],
+          body: s.removeBaselineUpdates,
+        },
       ];
       expect(calls.map((c) => c.route).sort()).toEqual(mutating);
 
@@ -204,6 +211,12 @@ for (const engine of ENGINES) {
       expect(all.find((e) => e.action === 'setGroupWindows')).toMatchObject({
         before: { windows: [] },
         after: { windows: [expect.objectContaining({ cron: '0 22 * * 1-5' })] },
+      });
+      const manifestId = context.params.id?.[3] ?? '';
+      expect(all.find((e) => e.action === 'removeBaselineUpdates')).toMatchObject({
+        target: { name: 'pilots-baseline' },
+        before: { groups: ['pilots'], updateCount: 1, updates: [manifestId] },
+        after: { updateCount: 0, updates: [] },
       });
       // The secret of a new enrollment token is in its answer only, never in the log.
       const enrollment = all.find((e) => e.action === 'createEnrollment' && e.status === 201);

@@ -254,4 +254,29 @@ describe('the web console', () => {
     await page.getByText('is halted').waitFor();
     await checkPage('overview-dark');
   });
+
+  it(
+    'shows a baseline and compliance to it from the scan, with why each computer lacks an update',
+    { timeout: 60_000 },
+    async () => {
+      await cli('baseline', 'create', 'desks', '--group', 'fleet', '--update', 'CONSOLE-FIX');
+      await nav('Baselines').click();
+      await page.getByRole('heading', { name: 'Baselines', exact: true }).waitFor();
+      await page.getByRole('link', { name: 'desks' }).click();
+      await page.getByRole('heading', { name: 'Baseline desks' }).waitFor();
+      await expect
+        .poll(() => page.getByTestId('baseline-totals').textContent())
+        .toMatch(new RegExp(`^${COMPUTERS}: \\d+ compliant, \\d+ non-compliant, \\d+ unknown$`));
+      // The halted deployment left computers without the fix: the scan says why.
+      await expect
+        .poll(() =>
+          page
+            .getByRole('listitem')
+            .filter({ hasText: 'missing: the scan does not find it' })
+            .count(),
+        )
+        .toBeGreaterThan(0);
+      await checkPage('baseline-detail');
+    },
+  );
 });

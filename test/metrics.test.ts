@@ -36,7 +36,8 @@ for (const engine of ENGINES) {
       const created = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
         update: manifest.id,
         group: 'm',
-        plan: { phases: [{ name: 'all', percent: 100 }] },
+        // The two that never check in again are stale after half an hour.
+        plan: { phases: [{ name: 'all', percent: 100 }], recurrenceSeconds: 1800 },
       });
       await vt.server.services.engine.run();
       vt.advance(hour); // the others miss their check-ins: offline
@@ -53,6 +54,7 @@ for (const engine of ENGINES) {
       expect(sample(families, 'ringmaster_computers', { health: 'online' })).toBe(1);
       expect(sample(families, 'ringmaster_computers', { health: 'offline' })).toBe(rest.length);
       expect(sample(families, 'ringmaster_computers', { health: 'never-seen' })).toBe(0);
+      expect(sample(families, 'ringmaster_computers', { health: 'stale' })).toBe(rest.length);
       const id = created.body.id;
       expect(
         sample(families, 'ringmaster_deployment_statuses', { deployment: id, state: 'installed' }),

@@ -83,6 +83,38 @@ for (const engine of ENGINES) {
       expect(none).toMatchObject({ reason: 'disk-space', failedComputers: 0, clusters: [] });
     });
 
+    it('tells a postponement by the user apart: its own reason in failures, its own why on the computer', async () => {
+      const { id, computers } = await deployed(`postponed-${engine}`);
+      const [first, second, ...rest] = computers;
+      if (!first || !second) throw new Error('no computers');
+      await vt.fleet.cycle(rest, () => 'installed');
+      const updateId = (await vt.fleet.checkin(first)).assignments[0]?.updateId ?? '';
+      await vt.fleet.checkin(second);
+      await vt.fleet.report(first, updateId, id, 'awaiting-user', {
+        reason: 'user-postponed',
+        message: 'postponed by kim until 2026-12-05T09:00:00.000Z',
+      });
+      await vt.fleet.report(second, updateId, id, 'failed', { reason: 'disk-space' });
+      const report = (await get(`/api/v1/deployments/${id}/failures`)).json<FailureReportView>();
+      expect(report.reasons).toEqual([
+        { reason: 'disk-space', failures: 1, percent: 50 },
+        { reason: 'user-postponed', failures: 1, percent: 50 },
+      ]);
+      const postponedOnly = (
+        await get(`/api/v1/deployments/${id}/failures?reason=user-postponed`)
+      ).json<FailureReportView>();
+      expect(postponedOnly.failedComputers).toBe(1);
+      const shown = (await get(`/api/v1/computers/${first.computerId}`)).json<{
+        statuses: { state: string; reason: string | null; why: string | null }[];
+      }>();
+      expect(shown.statuses[0]).toMatchObject({ state: 'awaiting-user', reason: 'user-postponed' });
+      expect(shown.statuses[0]?.why).toMatch(/^postponed by the user since .*: postponed by kim/);
+      const listed = (await get(`/api/v1/deployments/${id}/computers?reason=user-postponed`)).json<{
+        items: { computerId: string }[];
+      }>();
+      expect(listed.items.map((i) => i.computerId)).toEqual([first.computerId]);
+    });
+
     it('answers 404 for an unknown deployment and 400 naming a bad reason', async () => {
       expect((await get('/api/v1/deployments/nope/failures')).statusCode).toBe(404);
       expect((await get('/api/v1/deployments/nope/progress')).statusCode).toBe(404);

@@ -8,6 +8,7 @@ import {
   approvalName,
   PENDING_FILE,
   POSTPONE_RESTART_NAME,
+  postponeName,
   readPendingView,
   readRequests,
   writeRequest,
@@ -73,7 +74,11 @@ export async function showPending(options: LocalOptions): Promise<void> {
     ['UPDATE', 'WAITING FOR', 'SINCE', 'INSTALL AT', 'DEADLINE', 'TITLE'],
     view.updates.map((u) => [
       u.updateId,
-      u.approved ? `${waitingText[u.waitingFor]} (approved)` : waitingText[u.waitingFor],
+      u.postponedUntil
+        ? `${waitingText[u.waitingFor]} (postponed until ${formatTime(u.postponedUntil)})`
+        : u.approved
+          ? `${waitingText[u.waitingFor]} (approved)`
+          : waitingText[u.waitingFor],
       formatTime(u.since),
       formatTime(u.installAt),
       formatTime(u.deadline),
@@ -96,26 +101,16 @@ export async function showPending(options: LocalOptions): Promise<void> {
     const what =
       r.kind === 'approve'
         ? `approval of the ${r.stage} of ${r.updateId}`
-        : `restart postponement until ${formatTime(r.until)}`;
+        : r.kind === 'postpone'
+          ? `postponement of ${r.updateId} until ${formatTime(r.until)}`
+          : `restart postponement until ${formatTime(r.until)}`;
     print(`${what}: waiting for the agent to pick it up`);
   }
 }
 
 export async function approve(updateId: string, options: LocalOptions): Promise<void> {
   const stateDir = requireStateDir(options);
-  const view = await readLocalView(stateDir);
-  if (!view) {
-    throw new CliError(
-      `nothing is pending: ${path.join(stateDir, PENDING_FILE)} does not exist (is the agent running with this --state-dir?)`,
-    );
-  }
-  const item = view.updates.find((u: PendingUpdateView) => u.updateId === updateId);
-  if (!item) {
-    const ids = view.updates.map((u) => u.updateId);
-    throw new CliError(
-      `${updateId} is not pending on this computer (${ids.length ? `pending: ${ids.join(', ')}` : 'nothing is pending'})`,
-    );
-  }
+  const item = await pendingUpdate(stateDir, updateId);
   const stage = item.waitingFor === 'download-approval' ? 'download' : 'install';
   const body = {
     kind: 'approve' as const,
@@ -137,12 +132,62 @@ export async function approve(updateId: string, options: LocalOptions): Promise<
   print('a running agent acts on it within seconds; otherwise at its next run');
 }
 
-export async function postponeRestart(options: LocalOptions): Promise<void> {
-  const stateDir = requireStateDir(options);
+/** The view, and the pending update named (else a clear error). */
+async function pendingUpdate(stateDir: string, updateId: string): Promise<PendingUpdateView> {
+  const view = await readLocalView(stateDir);
+  if (!view) {
+    throw new CliError(
+      `nothing is pending: ${path.join(stateDir, PENDING_FILE)} does not exist (is the agent running with this --state-dir?)`,
+    );
+  }
+  const item = view.updates.find((u: PendingUpdateView) => u.updateId === updateId);
+  if (!item) {
+    const ids = view.updates.map((u) => u.updateId);
+    throw new CliError(
+      `${updateId} is not pending on this computer (${ids.length ? `pending: ${ids.join(', ')}` : 'nothing is pending'})`,
+    );
+  }
+  return item;
+}
+
+function durationFor(options: LocalOptions): number {
   const seconds = parseDuration(options.for ?? '4h');
   if (seconds === null || seconds <= 0) {
     throw new CliError(`--for: not a duration: ${options.for} (try 30m, 4h, 1d)`, 2);
   }
+  return seconds;
+}
+
+/**
+ * Puts a pending install off (the agent tells the server `awaiting-user`, reason
+ * `user-postponed`); a deadline that passes or an emergency installs it anyway.
+ */
+export async function postpone(updateId: string, options: LocalOptions): Promise<void> {
+  const stateDir = requireStateDir(options);
+  const seconds = durationFor(options);
+  const item = await pendingUpdate(stateDir, updateId);
+  const now = new Date();
+  const body = {
+    kind: 'postpone' as const,
+    updateId,
+    until: new Date(now.getTime() + seconds * 1000).toISOString(),
+    requestedAt: now.toISOString(),
+    by: userName(),
+  };
+  const file = await writeRequest(stateDir, postponeName(updateId), body);
+  if (options.json) {
+    printJson({ ...body, file });
+    return;
+  }
+  print(
+    `the install of ${updateId} is put off until ${formatTime(body.until)} (${formatDuration(seconds)})`,
+  );
+  if (item.deadline) print(`its deadline ${formatTime(item.deadline)} still installs it`);
+}
+
+export async function postponeRestart(options: LocalOptions): Promise<void> {
+  const stateDir = requireStateDir(options);
+  const seconds = durationFor(options);
   const now = new Date();
   const body = {
     kind: 'postpone-restart' as const,

@@ -20,6 +20,7 @@ import { nodeTrustCrypto } from '../agent/trust-crypto.js';
 export { serverUrl } from './server-url.js';
 import {
   approve,
+  postpone,
   postponeRestart,
   requireStateDir,
   showPending,
@@ -116,6 +117,19 @@ export function registerAgentCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (updateId: string, _options: LocalOptions, command: Command) => {
       await approve(updateId, command.optsWithGlobals<LocalOptions>());
+    });
+
+  agent
+    .command('postpone')
+    .description(
+      'put off the install of a pending update (told to the server as user-postponed); a deadline still installs it',
+    )
+    .argument('<update-id>', 'the update, as `agent pending` lists it')
+    .option('--for <duration>', 'how long, e.g. 30m, 4h, 1d', '4h')
+    .option('--state-dir <dir>', "the agent's state dir")
+    .option('--json', 'print JSON')
+    .action(async (updateId: string, _options: LocalOptions, command: Command) => {
+      await postpone(updateId, command.optsWithGlobals<LocalOptions>());
     });
 
   agent

@@ -36,6 +36,11 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./deployment.command.js')).registerDeploymentCommand,
     },
     {
+      name: 'baseline',
+      summary: 'named sets of updates every computer of some groups must have',
+      load: async () => (await import('./baseline.command.js')).registerBaselineCommand,
+    },
+    {
       name: 'report',
       summary:
         "a deployment's failures and progress over time; stale computers; compliance and discrepancies from the scan",

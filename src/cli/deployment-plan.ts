@@ -31,7 +31,7 @@ export type PlanOptions = {
 };
 
 /** Group names never hold commas, so `--group a,b` is the same as `--group a --group b`. */
-function collectGroups(value: string, previous: string[] | undefined): string[] {
+export function collectGroups(value: string, previous: string[] | undefined): string[] {
   const names = value
     .split(',')
     .map((g) => g.trim())
@@ -40,7 +40,7 @@ function collectGroups(value: string, previous: string[] | undefined): string[] 
 }
 
 /** `--update` may be repeated: the updates approved together as one deployment. */
-function collectUpdates(value: string, previous: string[] | undefined): string[] {
+export function collectUpdates(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAuditCommand } from './audit.command.js';
 import { registerExportCommand, registerImportCommand } from './bundle.command.js';
+import { registerBaselineCommand } from './baseline.command.js';
 import { registerComputerCommand } from './computer.command.js';
 import { registerDeploymentCommand } from './deployment.command.js';
 import { registerEnrollmentCommand } from './enrollment.command.js';
@@ -34,6 +35,7 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerComputerCommand,
     registerGroupCommand,
     registerDeploymentCommand,
+    registerBaselineCommand,
     registerReportCommand,
     registerReviewCommand,
     registerAuditCommand,

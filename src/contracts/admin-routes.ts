@@ -15,6 +15,7 @@ import {
   updateView,
 } from './api.js';
 import { auditRoutes } from './audit-routes.js';
+import { baselineRoutes } from './baseline-routes.js';
 import { deploymentRoutes } from './deployment-routes.js';
 import { reportRoutes } from './report-routes.js';
 import { reviewRoutes } from './review-routes.js';
@@ -222,5 +223,6 @@ export const adminRoutes = {
   ...scanRoutes,
   ...keyRoutes,
   ...bundleRoutes,
+  ...baselineRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

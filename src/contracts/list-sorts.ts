@@ -23,3 +23,6 @@ export type EventSort = (typeof eventSorts)[number];
 
 export const deploymentComputerSorts = ['hostname', 'id'] as const;
 export type DeploymentComputerSort = (typeof deploymentComputerSorts)[number];
+
+export const baselineSorts = ['name', 'createdAt'] as const;
+export type BaselineSort = (typeof baselineSorts)[number];

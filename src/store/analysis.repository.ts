@@ -44,7 +44,10 @@ export class AnalysisRepository {
     }));
   }
 
-  /** Every failed computer × update status of the deployment's updates on its placed computers. */
+  /**
+   * Every failed computer × update status of the deployment's updates on its placed
+   * computers, and every one its user postponed (`user-postponed`).
+   */
   async failedStatuses(deploymentId: string): Promise<FailedStatus[]> {
     const rows = await this.db
       .selectFrom('placements as pl')
@@ -56,7 +59,9 @@ export class AnalysisRepository {
       )
       .select(['s.computer_id', 's.reason'])
       .where('pl.deployment_id', '=', deploymentId)
-      .where('s.state', '=', 'failed')
+      // A postponement by the person at the computer is no failure, but it is why the
+      // update is not there: it is counted beside the failures, under its own reason.
+      .where((eb) => eb.or([eb('s.state', '=', 'failed'), eb('s.reason', '=', 'user-postponed')]))
       .execute();
     return rows.map((r) => ({ computerId: r.computer_id, reason: r.reason }));
   }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { AbsenceRepository } from './absence.repository.js';
 import { AnalysisRepository } from './analysis.repository.js';
 import { AuditRepository } from './audit.repository.js';
+import { BaselineRepository } from './baseline.repository.js';
 import { BlobRepository } from './blob.repository.js';
 import { ComputerRepository } from './computer.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
@@ -33,6 +34,7 @@ export function createRepositories(db: Kysely<Database>) {
     absences: new AbsenceRepository(db),
     analysis: new AnalysisRepository(db),
     audit: new AuditRepository(db),
+    baselines: new BaselineRepository(db),
     blobs: new BlobRepository(db),
     computers: new ComputerRepository(db),
     deployments: new DeploymentRepository(db),

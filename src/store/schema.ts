@@ -326,6 +326,27 @@ export type ReviewChecklistTable = {
   note: string | null;
 };
 
+/** A named set of updates that every computer of its groups must have. */
+export type BaselineTable = {
+  id: string;
+  name: string;
+  description: string | null;
+  created_at: number;
+  created_by: string;
+};
+
+export type BaselineGroupTable = {
+  baseline_id: string;
+  group_id: string;
+};
+
+export type BaselineUpdateTable = {
+  baseline_id: string;
+  update_id: string;
+  added_at: number;
+  added_by: string;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
@@ -355,4 +376,7 @@ export type Database = {
   rejections: RejectionTable;
   deployment_slas: DeploymentSlaTable;
   review_checklist: ReviewChecklistTable;
+  baselines: BaselineTable;
+  baseline_groups: BaselineGroupTable;
+  baseline_updates: BaselineUpdateTable;
 };

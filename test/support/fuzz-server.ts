@@ -62,6 +62,14 @@ export async function fuzzServer(
     201,
   );
 
+  // A baseline the fuzzer reaches by the group names it tries (`fleet`), compliance and all.
+  await admin(
+    'POST',
+    '/api/v1/baselines',
+    { name: 'fleet', groups: ['fleet'], updates: [manifest.id] },
+    201,
+  );
+
   const report = {
     seq: 1,
     updateId: manifest.id,
@@ -104,6 +112,9 @@ export async function fuzzServer(
     setDeploymentSla: { sla: { percent: 95, hours: 48 } },
     checkReviewItem: { note: 'added to the scan baseline' },
     uncheckReviewItem: {},
+    createBaseline: { name: 'pilots-baseline', groups: ['pilots'], updates: [manifest.id] },
+    addBaselineUpdates: { updates: [manifest.id], fromDeployment: deployment.id },
+    removeBaselineUpdates: { updates: [manifest.id] },
   };
   const context: FuzzContext = {
     samples,

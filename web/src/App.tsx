@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { ApiError } from './api/client.js';
 import { restoreSession, signOut, type Session } from './api/session.js';
 import { Layout } from './components/Layout.js';
+import { BaselineDetail, Baselines } from './pages/Baselines.js';
 import { ComputerDetail, Computers } from './pages/Computers.js';
 import { DeploymentDetail } from './pages/DeploymentDetail.js';
 import { Deployments } from './pages/Deployments.js';
@@ -28,6 +29,9 @@ function Page({ path, session }: { path: string; session: Session }) {
   if (match('/groups', path)) return <Groups api={api} />;
   if ((p = match('/groups/:name', path))) return <GroupDetail api={api} name={p.name ?? ''} />;
   if (match('/reports', path)) return <Reports api={api} />;
+  if (match('/baselines', path)) return <Baselines api={api} />;
+  if ((p = match('/baselines/:name', path)))
+    return <BaselineDetail api={api} name={p.name ?? ''} />;
   return (
     <>
       <h1>Page not found</h1>

@@ -75,6 +75,81 @@ describe('AgentCore client policies and the local user', () => {
     expect(host.user.last?.updates).toEqual([]);
   });
 
+  it('a postponement by the person at the computer is told as user-postponed, until it ends', async () => {
+    server.assignments = [policy({ policy: 'auto-download' })];
+    await core().runCycle();
+    const until = at(T0 + 3_600_000);
+    host.user.add({
+      kind: 'postpone',
+      updateId: 'app-1.2',
+      until,
+      requestedAt: at(clock),
+      by: 'kim',
+    });
+    const result = await core().runCycle();
+    await core().runCycle(); // told once, not every cycle
+    expect(server.applied.slice(-1).map((r) => [r.state, r.reason, r.message])).toEqual([
+      ['awaiting-user', 'user-postponed', `postponed by kim until ${until}`],
+    ]);
+    expect(server.applied.filter((r) => r.reason === 'user-postponed')).toHaveLength(1);
+    expect(result).toMatchObject({ nextDueAt: until });
+    expect(host.user.last?.updates).toMatchObject([{ updateId: 'app-1.2', postponedUntil: until }]);
+    // Approving it does not install it before the postponement ends.
+    approve('install');
+    await core().runCycle();
+    expect(host.ran).toEqual([]);
+
+    clock = T0 + 3_600_000;
+    await core().runCycle();
+    expect(server.applied.slice(-2).map((r) => [r.state, r.reason])).toEqual([
+      ['installing', null],
+      ['installed', null],
+    ]);
+  });
+
+  it('a deadline that has passed installs a postponed update anyway', async () => {
+    server.assignments = [policy({ policy: 'notify', deadline: at(T0 + 600_000) })];
+    await core().runCycle();
+    host.user.add({
+      kind: 'postpone',
+      updateId: 'app-1.2',
+      until: at(T0 + 86_400_000),
+      requestedAt: at(clock),
+      by: null,
+    });
+    await core().runCycle();
+    expect(server.applied.at(-1)).toMatchObject({
+      state: 'awaiting-user',
+      reason: 'user-postponed',
+    });
+    expect(server.applied.at(-1)?.message).toMatch(/^postponed until .*; enforced at the deadline/);
+    clock = T0 + 600_000;
+    await core().runCycle();
+    expect(server.applied.at(-1)?.state).toBe('installed');
+  });
+
+  it('ignores a postponement of an update that is not pending, or one already over', async () => {
+    server.assignments = [policy({ policy: 'notify' })];
+    await core().runCycle();
+    host.user.add({
+      kind: 'postpone',
+      updateId: 'other',
+      until: at(T0 + 3_600_000),
+      requestedAt: at(clock),
+      by: null,
+    });
+    host.user.add({
+      kind: 'postpone',
+      updateId: 'app-1.2',
+      until: at(T0),
+      requestedAt: at(clock),
+      by: null,
+    });
+    await core().runCycle();
+    expect(server.applied.some((r) => r.reason === 'user-postponed')).toBe(false);
+    expect(host.user.queue).toEqual([]);
+  });
+
   it('auto-download: downloads, asks once before the install, keeps the files', async () => {
     server.assignments = [policy({ policy: 'auto-download' })];
     await core().runCycle();

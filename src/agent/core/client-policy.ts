@@ -1,7 +1,8 @@
 import type { Assignment } from '../../contracts/agent-protocol.js';
-import type { ReportedState } from '../../domain/status.js';
+import type { FailureReason, ReportedState } from '../../domain/status.js';
 import type { AssignmentContext, AssignmentEnd } from './assignment-context.js';
 import { fetchFiles } from './download.js';
+import { postponedUntil } from './local-user.js';
 import type { PendingItem, PendingStage, ToldWait } from './memory.js';
 
 export type PolicyOutcome =
@@ -28,6 +29,7 @@ export async function applyPolicy(ctx: AssignmentContext, a: Assignment): Promis
   }
   const forced = forcedBy(a, now);
   if (forced !== null) return await go(ctx, a, forced);
+  if (item && postponedUntil(item, now) !== null) return await wait(ctx, a, item, 'postponed');
 
   switch (a.policy) {
     case 'notify':
@@ -82,7 +84,13 @@ async function go(
   return { kind: 'go', why };
 }
 
-const waitStates: Record<ToldWait, { state: ReportedState; message: (a: Assignment) => string }> = {
+type WaitState = {
+  state: ReportedState;
+  reason?: FailureReason;
+  message: (a: Assignment, item: PendingItem) => string;
+};
+
+const waitStates: Record<ToldWait, WaitState> = {
   'awaiting-download': {
     state: 'awaiting-user',
     message: () => 'waiting for a local admin to approve the download',
@@ -95,6 +103,12 @@ const waitStates: Record<ToldWait, { state: ReportedState; message: (a: Assignme
     state: 'downloaded',
     message: (a) => `downloaded; installs at ${a.installAt}, or earlier if a local admin says so`,
   },
+  postponed: {
+    state: 'awaiting-user',
+    reason: 'user-postponed',
+    message: (_a, item) =>
+      `postponed${item.postponedBy ? ` by ${item.postponedBy}` : ''} until ${item.postponedUntil}`,
+  },
 };
 
 /** Holds the install back; tells the server once per transition, not every cycle. */
@@ -104,12 +118,16 @@ async function wait(
   item: PendingItem,
   told: ToldWait,
 ): Promise<PolicyOutcome> {
-  const { state, message } = waitStates[told];
+  const { state, reason, message } = waitStates[told];
   const isNew = ctx.memory.pending[a.updateId] !== item;
   ctx.memory.pending[a.updateId] = item;
   if (item.told !== told) {
     const deadline = a.deadline ? `; enforced at the deadline ${a.deadline}` : '';
-    await ctx.report({ state, message: `${message(a)}${deadline}` });
+    await ctx.report({
+      state,
+      ...(reason ? { reason } : {}),
+      message: `${message(a, item)}${deadline}`,
+    });
     item.told = told;
     await ctx.saveMemory();
   } else if (isNew) {

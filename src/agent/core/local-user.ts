@@ -36,9 +36,19 @@ export const postponeRestartRequest = z.object({
   by: z.string().nullable().default(null),
 });
 
+/** The person puts a pending install off until a time (a deadline or an emergency still wins). */
+export const postponeRequest = z.object({
+  kind: z.literal('postpone'),
+  updateId: z.string().min(1),
+  until: iso,
+  requestedAt: iso,
+  by: z.string().nullable().default(null),
+});
+
 export const userRequestBody = z.discriminatedUnion('kind', [
   approveRequest,
   postponeRestartRequest,
+  postponeRequest,
 ]);
 export type UserRequestBody = z.infer<typeof userRequestBody>;
 /** A request with the id its channel knows it by (the file name on the real host). */
@@ -55,6 +65,8 @@ export const pendingUpdateView = z.object({
   waitingFor: z.enum(waitingFor),
   /** Approved by a local admin; the agent acts on it at its next cycle. */
   approved: z.boolean(),
+  /** The person put the install off until then (absent from an older agent's file). */
+  postponedUntil: iso.nullable().default(null),
   since: iso,
   installAt: iso.nullable(),
   deadline: iso.nullable(),
@@ -81,6 +93,13 @@ export const pendingView = z.object({
 });
 export type PendingView = z.infer<typeof pendingView>;
 
+/** Until when the person put the install off, if that is still ahead of `now` (null: any time). */
+export function postponedUntil(item: PendingItem, now: Date | null): string | null {
+  const until = item.postponedUntil ?? null;
+  if (until === null || (now !== null && Date.parse(until) <= now.getTime())) return null;
+  return until;
+}
+
 export function waitingForOf(item: PendingItem): WaitingFor {
   if (item.stage === 'download') return 'download-approval';
   return item.policy === 'scheduled' ? 'scheduled-install' : 'install-approval';
@@ -95,6 +114,7 @@ export function pendingUpdates(memory: AgentMemory): PendingUpdateView[] {
       policy: item.policy,
       waitingFor: waitingForOf(item),
       approved: item.approved,
+      postponedUntil: postponedUntil(item, null),
       since: item.since,
       installAt: item.installAt,
       deadline: item.deadline,
@@ -135,6 +155,22 @@ export function applyUserRequests(
         }
         item.approved = true;
         return { request, applied: true, note: `${request.stage} of ${request.updateId} approved` };
+      }
+      case 'postpone': {
+        const item = memory.pending[request.updateId];
+        if (!item) {
+          return { request, applied: false, note: `${request.updateId} is not pending` };
+        }
+        if (Date.parse(request.until) <= now.getTime()) {
+          return { request, applied: false, note: `postponement until ${request.until} is over` };
+        }
+        item.postponedUntil = request.until;
+        item.postponedBy = request.by;
+        return {
+          request,
+          applied: true,
+          note: `install of ${request.updateId} postponed until ${request.until}`,
+        };
       }
       case 'postpone-restart': {
         if (Date.parse(request.until) <= now.getTime()) {

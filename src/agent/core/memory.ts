@@ -32,7 +32,7 @@ export interface RunningInstall {
 export type PendingStage = 'download' | 'install';
 
 /** The last waiting state told to the server, so it is told once per transition. */
-export type ToldWait = 'awaiting-download' | 'awaiting-install' | 'scheduled';
+export type ToldWait = 'awaiting-download' | 'awaiting-install' | 'scheduled' | 'postponed';
 
 export interface PendingItem {
   deploymentId: string;
@@ -46,6 +46,9 @@ export interface PendingItem {
   /** A local admin approved `stage` (the download, or the install). */
   approved: boolean;
   told: ToldWait | null;
+  /** The person at the computer put the install off until then, and who (absent: never). */
+  postponedUntil?: string | null;
+  postponedBy?: string | null;
   /** When it began waiting for `stage`. */
   since: string;
 }
@@ -111,6 +114,7 @@ export function nextDueAt(
   for (const item of Object.values(memory.pending)) {
     if (item.policy === 'scheduled' && item.installAt) times.push(Date.parse(item.installAt));
     if (item.deadline) times.push(Date.parse(item.deadline));
+    if (item.postponedUntil) times.push(Date.parse(item.postponedUntil));
   }
   // An install left running by a killed agent process: look again soon.
   if (Object.keys(memory.running).length > 0) times.push(now + RUNNING_RECHECK_MS);

@@ -143,6 +143,10 @@ export function approvalName(updateId: string): string {
   return `approve-${updateId}.json`;
 }
 
+export function postponeName(updateId: string): string {
+  return `postpone-${updateId}.json`;
+}
+
 export const POSTPONE_RESTART_NAME = 'postpone-restart.json';
 
 /** Leaves a request for the agent, atomically; returns its path. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogRoutes, fleetRoutes } from '../../contracts/admin-routes.js';
 import { auditRoutes } from '../../contracts/audit-routes.js';
+import { baselineRoutes } from '../../contracts/baseline-routes.js';
 import { deploymentRoutes } from '../../contracts/deployment-routes.js';
 import { peopleRoutes } from '../../contracts/people-routes.js';
 import { reportRoutes } from '../../contracts/report-routes.js';
@@ -11,6 +12,7 @@ import { bundleRoutes } from '../../contracts/bundle-routes.js';
 import type { Services } from '../services/index.js';
 import { auditHandlers } from './audit.routes.js';
 import { auditSink } from './audit-specs.js';
+import { baselineHandlers } from './baseline.routes.js';
 import { catalogHandlers } from './catalog.routes.js';
 import { deploymentHandlers } from './deployment.routes.js';
 import { fleetHandlers } from './fleet.routes.js';
@@ -42,6 +44,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, scanRoutes, scanHandlers(services), auth, audit);
     registerRoutes(api, keyRoutes, keyHandlers(services), auth, audit);
     registerRoutes(api, bundleRoutes, bundleHandlers(services), auth, audit);
+    registerRoutes(api, baselineRoutes, baselineHandlers(services), auth, audit);
     done();
   });
 }

@@ -9,6 +9,7 @@ import type {
 } from '../../contracts/api.js';
 import type { ChecklistView } from '../../contracts/review-routes.js';
 import type { SlaView } from '../../contracts/review.js';
+import type { BaselineView } from '../../contracts/baseline.js';
 import type { ContentView } from '../../contracts/route-params.js';
 import type { Services } from '../services/index.js';
 import type { AuditSink, AuditSpec } from './audit-hook.js';
@@ -33,8 +34,20 @@ function groupSummary(group: GroupView | GroupDetailView) {
   };
 }
 
+/** Updates listed in a baseline's summary; a larger baseline is summarized by its count. */
+const MAX_UPDATES = 200;
+
+function baselineSummary(b: BaselineView) {
+  return {
+    groups: b.groups,
+    updateCount: b.updates.length,
+    ...(b.updates.length <= MAX_UPDATES ? { updates: b.updates } : {}),
+  };
+}
+
 export function auditSpecs(services: Services): Record<string, AuditSpec> {
-  const { deployments, deploymentActions, computers, enrollments, reimages, groups } = services;
+  const { deployments, deploymentActions, computers, enrollments, reimages, groups, baselines } =
+    services;
 
   const deploymentState = async ({ id }: Record<string, string>) => ({
     state: (await deployments.find(id ?? '')).state,
@@ -66,6 +79,10 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
     before: async ({ id, item }) =>
       itemOf((await services.reviews.checklist(id ?? '')).checklist, item),
     after: (answer, { params }) => itemOf((answer as ChecklistView).checklist, params.item),
+  };
+  const baselineChange: AuditSpec = {
+    before: async ({ name }) => baselineSummary(await baselines.show(name ?? '')),
+    after: (answer) => baselineSummary(answer as BaselineView),
   };
   const decision: AuditSpec = {
     before: async ({ id }) => ({ state: (await reimages.find(id ?? '')).state }),
@@ -116,6 +133,14 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
     addGroupMembers: groupChange,
     setGroupWindows: groupChange,
     setGroupPolicy: groupChange,
+    createBaseline: {
+      after: (answer) => {
+        const b = answer as BaselineView;
+        return { id: b.id, name: b.name, ...baselineSummary(b) };
+      },
+    },
+    addBaselineUpdates: baselineChange,
+    removeBaselineUpdates: baselineChange,
     createDeployment: { after: deploymentAfter },
     haltDeployment: deploymentAction,
     resumeDeployment: deploymentAction,

@@ -23,11 +23,13 @@ export class ServerMetrics {
     deployments: DeploymentRepository,
     clock: Clock,
     checkinIntervalSeconds: number,
+    /** Computers with a status that needs investigation (stale); absent: not counted. */
+    staleComputers?: () => Promise<number>,
   ) {
     const registers = [this.registry];
     new Gauge({
       name: 'ringmaster_computers',
-      help: 'Enrolled computers (not revoked) by health: online, offline, never-seen',
+      help: 'Enrolled computers (not revoked) by health: online, offline, never-seen; stale: those of them with a status that needs investigation',
       labelNames: ['health'],
       registers,
       async collect() {
@@ -35,6 +37,7 @@ export class ServerMetrics {
         const counts = await analysis.computerHealthCounts(onlineSince);
         this.reset();
         for (const [health, n] of Object.entries(counts)) this.set({ health }, n);
+        if (staleComputers) this.set({ health: 'stale' }, await staleComputers());
       },
     });
     new Gauge({

@@ -11,6 +11,7 @@ import { WakeService } from '../notify/wake.service.js';
 import { AgentService } from './agent.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
+import { BaselineService } from './baseline.service.js';
 import { CatalogService } from './catalog.service.js';
 import { BundleService } from './bundle.service.js';
 import { ComputerService } from './computer.service.js';
@@ -63,11 +64,18 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     undefined,
     new ProgressRecorder(repos.analysis),
   );
+  const explainer = new StatusExplainer(
+    repos.deployments,
+    repos.groups,
+    clock,
+    options.checkinIntervalSeconds,
+  );
   const metrics = new ServerMetrics(
     repos.analysis,
     repos.deployments,
     clock,
     options.checkinIntervalSeconds,
+    async () => new Set((await explainer.staleReport()).map((r) => r.computerId)).size,
   );
   const engine = new EngineLoop(driver, coordination, {
     intervalMs: options.engineIntervalMs,
@@ -77,12 +85,6 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   });
   const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
     engine.joined(ids),
-  );
-  const explainer = new StatusExplainer(
-    repos.deployments,
-    repos.groups,
-    clock,
-    options.checkinIntervalSeconds,
   );
   const computers = new ComputerService(
     repos.computers,
@@ -123,6 +125,15 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
     scans,
     compliance: new ComplianceService(repos.scans, repos.computers, repos.groups, scans, clock),
+    baselines: new BaselineService(
+      repos.baselines,
+      repos.groups,
+      repos.updates,
+      repos.deployments,
+      repos.scans,
+      clock,
+      options.checkinIntervalSeconds,
+    ),
     catalog,
     content,
     bundles: new BundleService(deployments, catalog, content, groups, signing, clock),

@@ -7,6 +7,7 @@ import type {
   UpdateView,
 } from '../../../src/contracts/api.js';
 import type { DiscrepancyView } from '../../../src/contracts/scan.js';
+import type { BaselineView } from '../../../src/contracts/baseline.js';
 import type { Api } from './client.js';
 
 /**
@@ -43,6 +44,9 @@ export const listUpdates = async (api: Api): Promise<Page<UpdateView>> =>
 
 export const listGroups = async (api: Api): Promise<Page<GroupView>> =>
   pageOf<GroupView>(await api.listGroups());
+
+export const listBaselines = async (api: Api): Promise<Page<BaselineView>> =>
+  pageOf<BaselineView>(await api.listBaselines());
 
 /** The first `limit` of a deployment's computers × updates, by hostname, and how many in all. */
 export const deploymentComputers = async (

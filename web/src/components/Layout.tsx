@@ -10,6 +10,7 @@ const NAV = [
   { to: '/updates', label: 'Updates' },
   { to: '/groups', label: 'Groups' },
   { to: '/reports', label: 'Reports' },
+  { to: '/baselines', label: 'Baselines' },
 ];
 
 function current(path: string, to: string): boolean {
