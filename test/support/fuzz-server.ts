@@ -101,6 +101,8 @@ export async function fuzzServer(
     revokeDeployment: { reason: 'withdrawn' },
     rollbackDeployment: { reason: 'broke printing' },
     redeployDeployment: { failedOnly: true, update: manifest.id, reason: 'again' },
+    setNotificationTemplate: { subject: 'Planned: {{updates}} from {{when}}' },
+    createWebhook: { url: 'http://127.0.0.1:9/hook', secret: 'a-webhook-secret-0123456789' },
   };
   const context: FuzzContext = {
     samples,
@@ -112,6 +114,7 @@ export async function fuzzServer(
       'getUpdate:id': [manifest.id],
       name: ['fleet', 'pilots'],
       sha256: [sha256(script)],
+      kind: ['approved', 'reminder'],
     },
     tokens: {
       admin: server.adminHeaders.authorization.slice('Bearer '.length),
