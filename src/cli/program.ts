@@ -12,6 +12,8 @@ import {
 } from './login.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { registerKeysCommand } from './keys.command.js';
+import { registerNotificationCommand } from './notification.command.js';
+import { registerWebhookCommand } from './webhook.command.js';
 import { rootProgram, type Register } from './root.js';
 import { registerScanCommand } from './scan.command.js';
 import { registerUpdateCommand } from './update.command.js';
@@ -41,6 +43,8 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerLogoutCommand,
     registerScanCommand,
     registerKeysCommand,
+    registerNotificationCommand,
+    registerWebhookCommand,
     ...more,
   ]) {
     register(program);
