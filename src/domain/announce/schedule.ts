@@ -127,8 +127,11 @@ export function ownerAction(ms: number, timeZone: string): string {
   }).formatToParts(new Date(ms));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   const hour = Number(get('hour'));
-  const overnight = hour >= 16 || hour < 6 ? ' overnight' : '';
-  return `Leave your computer on${overnight} on ${get('day')} ${get('month')} from ${get('hour')}:${get('minute')}, connected to the network, and save your work before you leave it.`;
+  const day = `${get('day')} ${get('month')}`;
+  const time = `${get('hour')}:${get('minute')}`;
+  const when =
+    hour >= 16 || hour < 6 ? `overnight on ${day} from ${time}` : `from ${time} on ${day}`;
+  return `Leave your computer on ${when}, connected to the network, and save your work before you leave it.`;
 }
 
 /** The schedule's lines, each "label: when". */
