@@ -159,6 +159,36 @@ for (const engine of ENGINES) {
       expect(detail.body.text).toContain('Leave your computer on');
     });
 
+    it("keeps the owner's e-mail the agent tells, changed at check-in, and refuses one that is not an address", async () => {
+      await fleet.admin('POST', '/api/v1/groups', { name: 'owned' });
+      const [c] = await fleet.enroll(1, 'owned', 'owned', () => ({
+        ownerEmail: 'eve@example.test',
+      }));
+      if (!c) throw new Error('not enrolled');
+      const shown = await fleet.admin<{ ownerEmail: string | null }>(
+        'GET',
+        `/api/v1/computers/${c.computerId}`,
+      );
+      expect(shown.body.ownerEmail).toBe('eve@example.test');
+      c.inventory = { ...c.inventory, ownerEmail: 'eve.new@example.test' };
+      await fleet.checkin(c);
+      const changed = await fleet.admin<{ ownerEmail: string | null }>(
+        'GET',
+        `/api/v1/computers/${c.computerId}`,
+      );
+      expect(changed.body.ownerEmail).toBe('eve.new@example.test');
+      const bad = await server.app.inject({
+        method: 'POST',
+        url: `/agent/v1/computers/${c.computerId}/checkin`,
+        headers: { authorization: `Bearer ${c.credential}` },
+        payload: { inventory: { ...c.inventory, ownerEmail: 'not an address' } },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(
+        bad.json<{ details: { issues: { field: string }[] } }>().details.issues[0]?.field,
+      ).toBe('inventory.ownerEmail');
+    });
+
     it('retries an e-mail the SMTP server refused, with backoff, and shows the error meanwhile', async () => {
       const { admin } = fleet;
       const manifest = manifestFactory();
