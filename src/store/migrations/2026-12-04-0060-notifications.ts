@@ -108,6 +108,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['webhook_id', 'created_at', 'id'])
     .execute();
 
+  // The announcer reads the newest events of every deployment each second: by time.
+  await db.schema
+    .createIndex('deployment_events_at_id')
+    .on('deployment_events')
+    .columns(['at', 'id'])
+    .execute();
   /** Deployment events the announcer has fanned out (once each, whichever replica did it). */
   await db.schema
     .createTable('announced_events')
@@ -125,6 +131,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('announce_cursor').execute();
   await db.schema.dropTable('announced_events').execute();
+  await db.schema.dropIndex('deployment_events_at_id').execute();
   await db.schema.dropTable('webhook_deliveries').execute();
   await db.schema.dropTable('webhooks').execute();
   await db.schema.dropTable('notifications').execute();
