@@ -144,6 +144,13 @@ for (const engine of ENGINES) {
           params: ['pilots-baseline'],
           body: s.removeBaselineUpdates,
         },
+        {
+          route: 'setNotificationTemplate',
+          params: ['approved'],
+          body: s.setNotificationTemplate,
+        },
+        { route: 'createWebhook', body: s.createWebhook },
+        { route: 'removeWebhook', params: ['(created)'] },
       ];
       expect(calls.map((c) => c.route).sort()).toEqual(mutating);
 
@@ -155,7 +162,11 @@ for (const engine of ENGINES) {
         const res = await send({ ...call, ...(params ? { params } : {}) });
         outcomes.push(`${call.route} ${res.statusCode}`);
         expect(res.statusCode, `${call.route}: ${res.body}`).toBeLessThan(300);
-        if (['createEnrollment', 'createDeployment', 'createToken'].includes(call.route)) {
+        if (
+          ['createEnrollment', 'createDeployment', 'createToken', 'createWebhook'].includes(
+            call.route,
+          )
+        ) {
           created = res.json<{ id: string }>().id;
         }
         const left = await since(before);

@@ -33,7 +33,11 @@ for (const engine of ENGINES) {
     });
 
     it('gives a computer back camelCase, with numbers and its ip list as an array', async () => {
-      const inventory = inventoryFactory({ ipAddresses: ['192.0.2.1', 'fe80::1'], site: null });
+      const inventory = inventoryFactory({
+        ipAddresses: ['192.0.2.1', 'fe80::1'],
+        site: null,
+        ownerEmail: 'owner@example.com',
+      });
       await repos.computers.insert({
         id: 'cmp_a',
         credentialHash: 'hash-a',

@@ -41,6 +41,7 @@ interface AgentCommandOptions {
   enrollmentToken?: string;
   stateDir?: string;
   site?: string;
+  ownerEmail?: string;
   once?: boolean;
   hostname?: string;
   hardwareId?: string;
@@ -73,6 +74,10 @@ export function registerAgentCommand(program: Command): void {
       'where the agent keeps its credential, outbox and files (required; default: $RINGMASTER_STATE_DIR)',
     )
     .option('--site <site>', 'the site this computer is at (default: $RINGMASTER_SITE)')
+    .option(
+      '--owner-email <address>',
+      'the e-mail of the person who uses this computer: the server tells them the rollout schedule',
+    )
     .option('--once', 'run one cycle, then exit')
     .option('--hostname <name>', 'report this hostname instead of the real one')
     .option('--hardware-id <id>', 'report this hardware id instead of the real one')
@@ -153,6 +158,7 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
   const host = new RealHost({
     stateDir,
     site: options.site ?? process.env.RINGMASTER_SITE ?? null,
+    ownerEmail: options.ownerEmail ?? null,
     hostname: options.hostname,
     hardwareId: options.hardwareId,
     rebootCommand: options.rebootCommand,

@@ -107,6 +107,16 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./bundle.command.js')).registerImportCommand,
     },
     {
+      name: 'notification',
+      summary: 'e-mails telling people the rollout schedule: what was sent or failed, templates',
+      load: async () => (await import('./notification.command.js')).registerNotificationCommand,
+    },
+    {
+      name: 'webhook',
+      summary: 'deployment events POSTed as signed JSON to chat tools and ticketing',
+      load: async () => (await import('./webhook.command.js')).registerWebhookCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

@@ -15,6 +15,8 @@ import {
 } from './login.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { registerKeysCommand } from './keys.command.js';
+import { registerNotificationCommand } from './notification.command.js';
+import { registerWebhookCommand } from './webhook.command.js';
 import { rootProgram, type Register } from './root.js';
 import { registerScanCommand } from './scan.command.js';
 import { registerUpdateCommand } from './update.command.js';
@@ -48,6 +50,8 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerKeysCommand,
     registerExportCommand,
     registerImportCommand,
+    registerNotificationCommand,
+    registerWebhookCommand,
     ...more,
   ]) {
     register(program);

@@ -6,27 +6,29 @@ import {
   type SheddingLimits,
 } from '../server/shedding/admission.js';
 import { durationOption } from './enrollment.command.js';
+import { announceSettings, type AnnounceFlags } from './announce-flags.js';
 import { oidcSettings, type OidcFlags } from './oidc-flags.js';
 import { CliError } from './output.js';
 
-type ServerFlags = OidcFlags & {
-  port: string;
-  host: string;
-  data: string;
-  database?: string;
-  checkinInterval: string;
-  timeScale: string;
-  clockOrigin?: string;
-  reimageAutoApproveAfter?: number;
-  tlsCert?: string;
-  tlsKey?: string;
-  checkinsInFlight: string;
-  reportsInFlight: string;
-  adminInFlight: string;
-  queueWait: string;
-  retryAfter: string;
-  maxLag?: string;
-};
+type ServerFlags = OidcFlags &
+  AnnounceFlags & {
+    port: string;
+    host: string;
+    data: string;
+    database?: string;
+    checkinInterval: string;
+    timeScale: string;
+    clockOrigin?: string;
+    reimageAutoApproveAfter?: number;
+    tlsCert?: string;
+    tlsKey?: string;
+    checkinsInFlight: string;
+    reportsInFlight: string;
+    adminInFlight: string;
+    queueWait: string;
+    retryAfter: string;
+    maxLag?: string;
+  };
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
@@ -135,6 +137,31 @@ export function registerServerCommand(program: Command): void {
       '--oidc-default-role <role>',
       'create a user unknown here at their first OIDC sign-in, with this role (default: only existing users)',
     )
+    .option(
+      '--smtp-host <host>',
+      'send e-mail about deployments through this SMTP server (or RINGMASTER_SMTP_HOST; default: no e-mail)',
+    )
+    .option('--smtp-port <port>', 'its port (default: 465 with --smtp-tls, else 587)')
+    .option('--smtp-tls', 'TLS from the first byte (port 465); otherwise STARTTLS when offered')
+    .option('--smtp-require-starttls', 'send nothing unless the connection upgrades with STARTTLS')
+    .option('--smtp-user <name>', 'sign in to the SMTP server as (or RINGMASTER_SMTP_USER)')
+    .option('--smtp-password <password>', 'its password (or RINGMASTER_SMTP_PASSWORD)')
+    .option('--mail-from <address>', 'the From: of every e-mail (needed with --smtp-host)')
+    .option(
+      '--notify-admins <addresses>',
+      'comma-separated addresses told every deployment and its reminders',
+    )
+    .option(
+      '--notify-timezone <tz>',
+      "the admins' time zone, and the owners' whose groups have no window",
+      'UTC',
+    )
+    .option(
+      '--reminder-before <duration>',
+      'remind (and set the calendar alarm) this long before a phase or window',
+      durationOption,
+      86_400,
+    )
     .action(async (flags: ServerFlags) => {
       const port = positiveInt('port', flags.port);
       const timeScale = Number(flags.timeScale);
@@ -154,7 +181,9 @@ export function registerServerCommand(program: Command): void {
       const scheme = tls ? 'https' : 'http';
       const localHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
       const oidc = oidcSettings(flags, `${scheme}://${localHost}:${port}`);
+      const announce = announceSettings(flags);
       const { createServer } = await import('../server/server.js');
+      const { smtpMailer } = await import('../server/announce/mailer.js');
       const server = await createServer({
         dataDir: flags.data,
         databaseUrl: flags.database,
@@ -166,6 +195,13 @@ export function registerServerCommand(program: Command): void {
         logger: true,
         tls,
         oidc,
+        announce: {
+          mailer: announce.smtp === null ? null : smtpMailer(announce.smtp),
+          admins: announce.admins,
+          defaultTimeZone: announce.defaultTimeZone,
+          reminderBeforeSeconds: announce.reminderBeforeSeconds,
+          intervalMs: 1000,
+        },
       });
       const log = server.app.log;
       if (server.firstAdminToken?.generated) {

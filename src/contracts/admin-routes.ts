@@ -34,6 +34,7 @@ import { computerScanDetailView } from './scan.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
 import { keyRoutes } from './key-routes.js';
 import { bundleRoutes } from './bundle-routes.js';
+import { announceRoutes } from './announce-routes.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -224,5 +225,6 @@ export const adminRoutes = {
   ...keyRoutes,
   ...bundleRoutes,
   ...baselineRoutes,
+  ...announceRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

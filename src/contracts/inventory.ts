@@ -13,5 +13,7 @@ export const inventory = z.object({
   site: z.string().min(1).max(128).nullable(),
   /** When the computer last booted (ISO 8601): a change tells a restart happened. */
   bootTime: z.iso.datetime({ offset: true }).nullable(),
+  /** The e-mail of the person who uses the computer: told the rollout schedule (optional). */
+  ownerEmail: z.email().max(254).nullable().optional(),
 });
 export type Inventory = z.infer<typeof inventory>;

@@ -5,6 +5,7 @@ import { createCoordination } from '../store/coordination.js';
 import { migrateToLatest, openStore, type Store } from '../store/db.js';
 import { createRepositories, transactor } from '../store/repositories.js';
 import { version } from '../version.js';
+import { DEFAULT_ANNOUNCE, type AnnounceOptions } from './announce/announcer.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
 import type { OidcOptions } from './services/oidc.service.js';
@@ -33,6 +34,8 @@ export type ServerOptions = {
   oidc?: OidcOptions | null;
   /** The built web console served at `/`; default dist/web beside the server; null: none. */
   consoleDir?: string | null;
+  /** Who is told deployments' schedules, over which SMTP server; default: no e-mail. */
+  announce?: AnnounceOptions;
 };
 
 export type RunningServer = {
@@ -71,6 +74,11 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     transaction: transactor(store.db),
     reimageAutoApproveAfterSeconds: options.reimageAutoApproveAfterSeconds ?? null,
     oidc: options.oidc ?? null,
+    // Without announce options no e-mail is sent; the pass runs at the engine's pace.
+    announce: options.announce ?? {
+      ...DEFAULT_ANNOUNCE,
+      intervalMs: options.engineIntervalMs ?? DEFAULT_ANNOUNCE.intervalMs,
+    },
   });
   const firstAdminToken = await services.auth.bootstrapAdmin(
     options.dataDir,
@@ -88,6 +96,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   });
   log = app.log;
   if ((options.engineIntervalMs ?? 1000) > 0) services.engine.start();
+  services.announcer.start();
   return {
     app,
     services,
@@ -96,6 +105,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     firstAdminToken,
     async close() {
       await services.engine.stop();
+      await services.announcer.stop();
       await app.close();
       shedder.stop();
       await coordination.close();

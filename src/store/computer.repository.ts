@@ -44,6 +44,7 @@ type InventoryColumns = Pick<
   | 'ip_addresses'
   | 'site'
   | 'boot_time'
+  | 'owner_email'
 >;
 
 function inventoryColumns(inv: Inventory): InventoryColumns {
@@ -58,6 +59,7 @@ function inventoryColumns(inv: Inventory): InventoryColumns {
     ip_addresses: JSON.stringify(inv.ipAddresses),
     site: inv.site,
     boot_time: inv.bootTime,
+    owner_email: inv.ownerEmail ?? null,
   };
 }
 
@@ -75,6 +77,7 @@ export function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
     ipAddresses: JSON.parse(row.ip_addresses) as string[],
     site: row.site,
     bootTime: row.boot_time,
+    ownerEmail: row.owner_email,
     enrolledAt: Number(row.enrolled_at),
     lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
     reportSeq: Number(row.report_seq),

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { AbsenceRepository } from './absence.repository.js';
 import { AnalysisRepository } from './analysis.repository.js';
+import { AnnounceRepository } from './announce.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { BaselineRepository } from './baseline.repository.js';
 import { BlobRepository } from './blob.repository.js';
@@ -33,6 +34,7 @@ export function createRepositories(db: Kysely<Database>) {
   return {
     absences: new AbsenceRepository(db),
     analysis: new AnalysisRepository(db),
+    announce: new AnnounceRepository(db),
     audit: new AuditRepository(db),
     baselines: new BaselineRepository(db),
     blobs: new BlobRepository(db),

@@ -87,6 +87,8 @@ export type ComputerTable = {
   revoked_by: string | null;
   /** The agent's last scan with every finding acknowledged (told at check-in). */
   scanned_at: number | null;
+  /** The e-mail of the person who uses it (from inventory), told the rollout schedule. */
+  owner_email: string | null;
 };
 
 /** A claimed re-image of `computer_id`, waiting for (or given) an admin's decision. */
@@ -346,6 +348,71 @@ export type BaselineUpdateTable = {
   added_at: number;
   added_by: string;
 };
+/** An editable e-mail template, by kind (approved | reminder). */
+export type NotificationTemplateTable = {
+  kind: string;
+  subject: string;
+  text: string;
+  html: string;
+  updated_at: number;
+  updated_by: string;
+};
+
+/** One e-mail to one recipient, queued durably and sent in the background. */
+export type NotificationTable = {
+  id: string;
+  deployment_id: string;
+  kind: string;
+  phase: string | null;
+  source_key: string;
+  recipient: string;
+  audience: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  ics: string | null;
+  /** queued | sent | failed | cancelled */
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  claimed_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+};
+
+export type WebhookTable = {
+  id: string;
+  url: string;
+  secret: string;
+  /** JSON array of event types; empty: every event. */
+  events: string;
+  created_at: number;
+  created_by: string;
+  removed_at: number | null;
+};
+
+/** One deployment event to one webhook, queued durably, retried with backoff. */
+export type WebhookDeliveryTable = {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  deployment_id: string;
+  event_type: string;
+  body: string;
+  /** queued | delivered | failed */
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  claimed_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+};
+
+export type AnnouncedEventTable = { event_id: string; at: number };
+export type AnnounceCursorTable = { name: string; at: number };
 
 export type Database = {
   api_tokens: ApiTokenTable;
@@ -379,4 +446,10 @@ export type Database = {
   baselines: BaselineTable;
   baseline_groups: BaselineGroupTable;
   baseline_updates: BaselineUpdateTable;
+  notification_templates: NotificationTemplateTable;
+  notifications: NotificationTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  announced_events: AnnouncedEventTable;
+  announce_cursor: AnnounceCursorTable;
 };

@@ -115,6 +115,8 @@ export async function fuzzServer(
     createBaseline: { name: 'pilots-baseline', groups: ['pilots'], updates: [manifest.id] },
     addBaselineUpdates: { updates: [manifest.id], fromDeployment: deployment.id },
     removeBaselineUpdates: { updates: [manifest.id] },
+    setNotificationTemplate: { subject: 'Planned: {{updates}} from {{when}}' },
+    createWebhook: { url: 'http://127.0.0.1:9/hook', secret: 'a-webhook-secret-0123456789' },
   };
   const context: FuzzContext = {
     samples,
@@ -127,6 +129,7 @@ export async function fuzzServer(
       name: ['fleet', 'pilots'],
       sha256: [sha256(script)],
       item: ['scan-baselines', 'risks'],
+      kind: ['approved', 'reminder'],
     },
     tokens: {
       admin: server.adminHeaders.authorization.slice('Bearer '.length),

@@ -3,6 +3,7 @@ import type { Clock } from '../../src/domain/clock.js';
 import { DEFAULT_SHEDDING, type SheddingLimits } from '../../src/server/shedding/admission.js';
 import { freshDatabase, type EngineName } from './engines.js';
 import type { OidcOptions } from '../../src/server/services/oidc.service.js';
+import type { AnnounceOptions } from '../../src/server/announce/announcer.js';
 
 export const ADMIN_TOKEN = 'rm_admin_test-token-0123456789';
 
@@ -23,6 +24,7 @@ export async function startTestServer(
     shedding?: SheddingLimits;
     oidc?: OidcOptions;
     consoleDir?: string | null;
+    announce?: AnnounceOptions;
   } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(engine);

@@ -13,6 +13,8 @@ import { FsLocalUser } from './local-user-files.js';
 export interface RealHostOptions {
   stateDir: string;
   site?: string | null | undefined;
+  /** The e-mail of the person who uses this computer, told the rollout schedule. */
+  ownerEmail?: string | null | undefined;
   /** Override the inventory's identity, to run several agents on one machine. */
   hostname?: string | undefined;
   hardwareId?: string | undefined;
@@ -78,6 +80,7 @@ export class RealHost implements Host {
       ipAddresses: ipAddresses(),
       site: this.options.site ?? null,
       bootTime: await this.bootTime(),
+      ownerEmail: this.options.ownerEmail ?? null,
     };
   }
 

@@ -9,7 +9,9 @@ import { reviewRoutes } from '../../contracts/review-routes.js';
 import { scanRoutes } from '../../contracts/scan-routes.js';
 import { keyRoutes } from '../../contracts/key-routes.js';
 import { bundleRoutes } from '../../contracts/bundle-routes.js';
+import { announceRoutes } from '../../contracts/announce-routes.js';
 import type { Services } from '../services/index.js';
+import { announceHandlers } from './announce.routes.js';
 import { auditHandlers } from './audit.routes.js';
 import { auditSink } from './audit-specs.js';
 import { baselineHandlers } from './baseline.routes.js';
@@ -45,6 +47,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, keyRoutes, keyHandlers(services), auth, audit);
     registerRoutes(api, bundleRoutes, bundleHandlers(services), auth, audit);
     registerRoutes(api, baselineRoutes, baselineHandlers(services), auth, audit);
+    registerRoutes(api, announceRoutes, announceHandlers(services), auth, audit);
     done();
   });
 }

@@ -86,7 +86,8 @@ export class AgentService {
       computerId,
       changed ||
         computer.freeDiskMB !== inventory.freeDiskMB ||
-        computer.bootTime !== inventory.bootTime
+        computer.bootTime !== inventory.bootTime ||
+        (computer.ownerEmail ?? null) !== (inventory.ownerEmail ?? null)
         ? inventory
         : null,
       now,

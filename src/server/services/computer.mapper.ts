@@ -20,6 +20,7 @@ export function toInventory(computer: ComputerRecord): Inventory {
     ipAddresses: computer.ipAddresses,
     site: computer.site,
     bootTime: computer.bootTime,
+    ownerEmail: computer.ownerEmail ?? null,
   };
 }
 

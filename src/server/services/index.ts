@@ -1,6 +1,8 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Coordination } from '../../store/coordination.js';
 import type { Repositories, Transactor } from '../../store/repositories.js';
+import { AnnounceService } from '../announce/announce.service.js';
+import { Announcer, DEFAULT_ANNOUNCE, type AnnounceOptions } from '../announce/announcer.js';
 import { ContentStore } from '../content/content-store.js';
 import { EngineLoop } from '../engine/engine-loop.js';
 import { ProgressRecorder } from '../engine/progress-recorder.js';
@@ -45,6 +47,8 @@ export type ServiceOptions = {
   reimageAutoApproveAfterSeconds?: number | null;
   /** Sign-in through an OpenID Connect provider; null or absent: off. */
   oidc?: OidcOptions | null;
+  /** E-mail and webhooks about deployments; absent: no e-mail, webhooks on a 1 s pass. */
+  announce?: AnnounceOptions;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -112,11 +116,22 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const catalog = new CatalogService(repos.updates, repos.blobs, clock);
   const content = new ContentStore(options.contentDir);
   const scans = new ScanService(repos.scans, repos.updates, computers, groups, wake, clock);
+  const announcer = new Announcer(
+    repos.announce,
+    repos.deployments,
+    repos.updates,
+    groups,
+    clock,
+    options.announce ?? DEFAULT_ANNOUNCE,
+    options.logError,
+  );
   const tokens = new TokenService(repos.tokens, repos.users, clock);
   const users = new UserService(repos.users, tokens, clock);
   return {
     hub,
     engine,
+    announcer,
+    announce: new AnnounceService(repos.announce, announcer, clock),
     metrics,
     audit: new AuditService(repos.audit, clock),
     auth: new AuthService(repos.tokens, repos.users, repos.computers, clock),

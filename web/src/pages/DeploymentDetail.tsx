@@ -5,6 +5,7 @@ import { deploymentComputers, type Page } from '../api/lists.js';
 import { watchDeployment, type LiveState } from '../api/live.js';
 import { Badge, Confirm, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
 import { PhaseTable } from '../components/counts.js';
+import { DeploymentNotifications } from '../components/notifications.js';
 import { when } from '../format.js';
 import { Link } from '../router.js';
 import { actionsFor, type ActionSpec } from './deployment-actions.js';
@@ -175,6 +176,7 @@ export function DeploymentDetail({ api, token, id }: { api: Api; token: string; 
         <h2 id="review-h">Review</h2>
         <DeploymentReview api={api} id={d.id} version={`${d.state}:${view.events.length}`} />
       </section>
+      <DeploymentNotifications api={api} id={id} version={view} />
       <section aria-labelledby="computers-h">
         <h2 id="computers-h">Computers</h2>
         {computers.total === 0 ? (
