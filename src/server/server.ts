@@ -8,6 +8,7 @@ import { version } from '../version.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
 import type { OidcOptions } from './services/oidc.service.js';
+import type { SignInLimits } from './services/signin-limiter.js';
 import type { TlsFiles } from './tls.js';
 import { DEFAULT_SHEDDING, type SheddingLimits } from './shedding/admission.js';
 import { createShedder, type Shedder } from './shedding/shedding.js';
@@ -31,6 +32,8 @@ export type ServerOptions = {
   shedding?: SheddingLimits;
   /** Sign-in through an OpenID Connect provider; default off. */
   oidc?: OidcOptions | null;
+  /** Failed sign-ins allowed per user name and address (in memory, per process). */
+  signInLimits?: SignInLimits;
   /** The built web console served at `/`; default dist/web beside the server; null: none. */
   consoleDir?: string | null;
 };
@@ -71,6 +74,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     transaction: transactor(store.db),
     reimageAutoApproveAfterSeconds: options.reimageAutoApproveAfterSeconds ?? null,
     oidc: options.oidc ?? null,
+    ...(options.signInLimits ? { signInLimits: options.signInLimits } : {}),
   });
   const firstAdminToken = await services.auth.bootstrapAdmin(
     options.dataDir,

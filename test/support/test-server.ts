@@ -3,6 +3,7 @@ import type { Clock } from '../../src/domain/clock.js';
 import { DEFAULT_SHEDDING, type SheddingLimits } from '../../src/server/shedding/admission.js';
 import { freshDatabase, type EngineName } from './engines.js';
 import type { OidcOptions } from '../../src/server/services/oidc.service.js';
+import type { SignInLimits } from '../../src/server/services/signin-limiter.js';
 
 export const ADMIN_TOKEN = 'rm_admin_test-token-0123456789';
 
@@ -22,6 +23,7 @@ export async function startTestServer(
     reimageAutoApproveAfterSeconds?: number;
     shedding?: SheddingLimits;
     oidc?: OidcOptions;
+    signInLimits?: SignInLimits;
     consoleDir?: string | null;
   } = {},
 ): Promise<TestServer> {

@@ -119,6 +119,7 @@ export function auditSink(services: Services): AuditSink {
   return {
     specs: auditSpecs(services),
     reads: new Set(['listAudit', 'exportAudit']),
+    publicCalls: new Set(['signIn']),
     record: (call) => services.audit.record(call),
   };
 }

@@ -23,6 +23,7 @@ import { ReportService } from './report.service.js';
 import { OidcService, type OidcOptions } from './oidc.service.js';
 import { TokenService } from './token.service.js';
 import { UserService } from './user.service.js';
+import { DEFAULT_SIGNIN_LIMITS, SignInLimiter, type SignInLimits } from './signin-limiter.js';
 import { StatusExplainer } from './status-explainer.js';
 import { ComplianceService } from './compliance.service.js';
 import { ScanService } from './scan.service.js';
@@ -42,6 +43,8 @@ export type ServiceOptions = {
   reimageAutoApproveAfterSeconds?: number | null;
   /** Sign-in through an OpenID Connect provider; null or absent: off. */
   oidc?: OidcOptions | null;
+  /** Failed sign-ins allowed per user name and address; default DEFAULT_SIGNIN_LIMITS. */
+  signInLimits?: SignInLimits;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -107,7 +110,12 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   );
   const scans = new ScanService(repos.scans, repos.updates, computers, groups, wake, clock);
   const tokens = new TokenService(repos.tokens, repos.users, clock);
-  const users = new UserService(repos.users, tokens, clock);
+  const users = new UserService(
+    repos.users,
+    tokens,
+    clock,
+    new SignInLimiter(options.signInLimits ?? DEFAULT_SIGNIN_LIMITS, clock),
+  );
   return {
     hub,
     engine,
