@@ -65,6 +65,7 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
 
   return {
     createUpdate: { after: (answer) => ({ id: (answer as UpdateView).id }) },
+    importUpdateArchive: { after: (answer) => ({ id: (answer as UpdateView).id }) },
     uploadContent: {
       after: (answer) => {
         const { sha256, size } = answer as ContentView;

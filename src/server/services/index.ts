@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import type { Coordination } from '../../store/coordination.js';
 import type { Repositories, Transactor } from '../../store/repositories.js';
@@ -23,6 +24,7 @@ import { ReportService } from './report.service.js';
 import { OidcService, type OidcOptions } from './oidc.service.js';
 import { TokenService } from './token.service.js';
 import { UserService } from './user.service.js';
+import { ArchiveImportService } from './archive-import.service.js';
 import { DEFAULT_SIGNIN_LIMITS, SignInLimiter, type SignInLimits } from './signin-limiter.js';
 import { StatusExplainer } from './status-explainer.js';
 import { ComplianceService } from './compliance.service.js';
@@ -110,6 +112,8 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   );
   const scans = new ScanService(repos.scans, repos.updates, computers, groups, wake, clock);
   const tokens = new TokenService(repos.tokens, repos.users, clock);
+  const catalog = new CatalogService(repos.updates, repos.blobs, clock);
+  const content = new ContentStore(options.contentDir);
   const users = new UserService(
     repos.users,
     tokens,
@@ -127,8 +131,9 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
     scans,
     compliance: new ComplianceService(repos.scans, repos.computers, repos.groups, scans, clock),
-    catalog: new CatalogService(repos.updates, repos.blobs, clock),
-    content: new ContentStore(options.contentDir),
+    catalog,
+    content,
+    archives: new ArchiveImportService(catalog, content, path.join(options.contentDir, 'tmp')),
     computers,
     groups,
     enrollments: new EnrollmentService(repos, options.transaction, membership, clock, {
