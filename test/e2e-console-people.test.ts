@@ -224,4 +224,14 @@ describe('the web console, signed in as people with roles', () => {
       await page.getByRole('cell', { name: 'signIn' }).first().waitFor();
     },
   );
+
+  it('passes axe on the new pages in the dark theme too', { timeout: 60_000 }, async () => {
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await page.getByRole('cell', { name: 'signIn' }).first().waitFor();
+    await checkPage('audit-dark');
+    await page.goto(`${server.url}/groups/office`);
+    await page.getByText('Maintenance windows this week').waitFor();
+    await checkPage('group-calendar-dark');
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  });
 });
