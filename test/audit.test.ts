@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntryView, AuditPageView } from '../src/contracts/audit.js';
 import { allRoutes } from '../src/contracts/routes.js';
 import { auditCsvColumns } from '../src/server/services/audit.service.js';
-import { inventoryFactory, sha256 } from './factories/update.factory.js';
+import { tarGz } from './factories/archive.factory.js';
+import { inventoryFactory, manifestFactory, sha256 } from './factories/update.factory.js';
 import { injectChecked } from './support/declared-response.js';
 import { ENGINES } from './support/engines.js';
 import type { FuzzContext } from './support/fuzz-requests.js';
@@ -101,6 +102,13 @@ for (const engine of ENGINES) {
       const calls: Call[] = [
         { route: 'uploadContent', params: [sha256('true\n')], raw: 'true\n' },
         { route: 'createUpdate', body: s.createUpdate },
+        {
+          route: 'importUpdateArchive',
+          raw: await tarGz([
+            { name: 'update.json', content: JSON.stringify(manifestFactory()) },
+            { name: 'install.sh', content: 'true\n' },
+          ]),
+        },
         { route: 'createEnrollment', body: s.createEnrollment },
         { route: 'revokeEnrollment', params: ['(created)'] },
         { route: 'createGroup', body: s.createGroup },

@@ -105,6 +105,7 @@ describe('the web console', () => {
 
   it('signs in with a token; a wrong one is refused in words', { timeout: 60_000 }, async () => {
     await page.goto(server.url);
+    await page.getByRole('radio', { name: 'Token' }).check();
     await page.getByLabel('API token').waitFor();
     await checkPage('sign-in');
     await page.getByLabel('API token').fill('rm_admin_not-the-right-one');

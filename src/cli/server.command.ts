@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { scaledClock } from '../clock.js';
 import {
   DEFAULT_SHEDDING,
@@ -9,6 +9,7 @@ import { durationOption } from './enrollment.command.js';
 import { announceSettings, type AnnounceFlags } from './announce-flags.js';
 import { oidcSettings, type OidcFlags } from './oidc-flags.js';
 import { CliError } from './output.js';
+import { DEFAULT_SIGNIN_LIMITS } from '../server/services/signin-limiter.js';
 
 type ServerFlags = OidcFlags &
   AnnounceFlags & {
@@ -28,6 +29,9 @@ type ServerFlags = OidcFlags &
     queueWait: string;
     retryAfter: string;
     maxLag?: string;
+    signinFailuresPerName: string;
+    signinFailuresPerAddress: string;
+    signinWindow: number;
   };
 
 function positiveInt(name: string, value: string): number {
@@ -123,6 +127,21 @@ export function registerServerCommand(program: Command): void {
       'the Retry-After a shed answer advises',
       String(DEFAULT_SHEDDING.retryAfterSeconds),
     )
+    .option(
+      '--signin-failures-per-name <n>',
+      'failed sign-ins for one user name within --signin-window before it is refused (429)',
+      String(DEFAULT_SIGNIN_LIMITS.perName),
+    )
+    .option(
+      '--signin-failures-per-address <n>',
+      'failed sign-ins from one address within --signin-window before it is refused (429)',
+      String(DEFAULT_SIGNIN_LIMITS.perAddress),
+    )
+    .addOption(
+      new Option('--signin-window <duration>', 'the window failed sign-ins are counted over')
+        .argParser(durationOption)
+        .default(DEFAULT_SIGNIN_LIMITS.windowSeconds, '15m'),
+    )
     .option('--oidc-issuer <url>', 'offer sign-in through this OpenID Connect provider')
     .option('--oidc-client-id <id>', "this server's client id at the provider")
     .option(
@@ -192,6 +211,11 @@ export function registerServerCommand(program: Command): void {
         clock: scaledClock(timeScale, origin),
         reimageAutoApproveAfterSeconds: flags.reimageAutoApproveAfter ?? null,
         shedding: sheddingLimits(flags),
+        signInLimits: {
+          perName: positiveInt('signin-failures-per-name', flags.signinFailuresPerName),
+          perAddress: positiveInt('signin-failures-per-address', flags.signinFailuresPerAddress),
+          windowSeconds: flags.signinWindow,
+        },
         logger: true,
         tls,
         oidc,

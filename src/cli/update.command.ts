@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { UpdateView } from '../contracts/api.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
@@ -25,16 +27,27 @@ export function registerUpdateCommand(program: Command): void {
 
   adminCommand(
     update,
-    'import <dir>',
-    'check DIR/update.json and its files, then upload them',
+    'import <dir-or-archive>',
+    'check DIR/update.json and its files, then upload them; or upload the update folder packed as .tar.gz or .zip, which the server unpacks and checks the same way',
   ).action(async (dir: string, _opts: unknown, cmd: Command) => {
     const { client, json } = await connect(cmd);
-    const { importUpdate, prepareUpdate } = await import('../client/update-import.js');
-    const prepared = await prepareUpdate(dir);
-    const result = await importUpdate(client, prepared, (file) => {
-      // Progress goes to stderr so `--json` output stays parseable.
-      process.stderr.write(`uploading ${file.path} (${formatBytes(file.size)})\n`);
-    });
+    const info = await stat(dir).catch(() => null);
+    let result;
+    if (info?.isFile()) {
+      process.stderr.write(`uploading ${dir} (${formatBytes(info.size)})\n`);
+      const answer = await client.call('importUpdateArchive', {
+        stream: createReadStream(dir),
+        size: info.size,
+      });
+      result = { created: answer.status === 201, update: answer.body };
+    } else {
+      const { importUpdate, prepareUpdate } = await import('../client/update-import.js');
+      const prepared = await prepareUpdate(dir);
+      result = await importUpdate(client, prepared, (file) => {
+        // Progress goes to stderr so `--json` output stays parseable.
+        process.stderr.write(`uploading ${file.path} (${formatBytes(file.size)})\n`);
+      });
+    }
     if (json) return printJson(asSent(result.update));
     print(
       result.created

@@ -6,7 +6,8 @@ export function fetchTransport(fetchImpl: typeof fetch = (...a) => fetch(...a)):
   return async ({ method, url, base, headers, body, binary }) => {
     let res: Response;
     try {
-      res = await fetchImpl(url, { method, headers, body: body as string | undefined });
+      // JSON text, or a Blob (a file the console uploads), sent as it is.
+      res = await fetchImpl(url, { method, headers, body: body as RequestInit['body'] });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new ConnectionError(`cannot reach the server at ${base || 'this address'}: ${why}`);

@@ -65,6 +65,21 @@ export const catalogRoutes = {
     status: 201,
     otherResponses: { 200: 'already in the catalog with the same content' },
   }),
+  importUpdateArchive: route({
+    method: 'POST',
+    path: '/api/v1/updates/archive',
+    summary:
+      'Import an update from its folder packed as .tar.gz or .zip (the body): unpacked, checked as `update import DIR` is, content stored',
+    auth: 'admin',
+    body: 'octet-stream',
+    response: updateView,
+    status: 201,
+    otherResponses: {
+      200: 'already in the catalog with the same content',
+      400: 'the archive or its update names the problem (field `archive`, or the manifest field)',
+      409: 'an update with this id and other content is in the catalog',
+    },
+  }),
   uploadContent: route({
     method: 'PUT',
     path: '/api/v1/content/:sha256',

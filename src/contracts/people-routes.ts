@@ -24,7 +24,10 @@ export const peopleRoutes = {
     body: signInRequest,
     response: sessionView,
     status: 201,
-    otherResponses: { 401: 'the user name or password is wrong' },
+    otherResponses: {
+      401: 'the user name or password is wrong',
+      429: 'too many failed sign-ins for this name or address: Retry-After says when to try again',
+    },
   }),
   oidcLogin: route({
     method: 'GET',

@@ -44,3 +44,13 @@ export class ForbiddenError extends DomainError {
     super('forbidden', message, details);
   }
 }
+
+/** Refused for now: the caller may try again after `retryAfterSeconds` (HTTP 429 with Retry-After). */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too-many-requests', message, { retryAfterSeconds });
+  }
+}

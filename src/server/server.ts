@@ -9,6 +9,7 @@ import { DEFAULT_ANNOUNCE, type AnnounceOptions } from './announce/announcer.js'
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
 import type { OidcOptions } from './services/oidc.service.js';
+import type { SignInLimits } from './services/signin-limiter.js';
 import type { TlsFiles } from './tls.js';
 import { DEFAULT_SHEDDING, type SheddingLimits } from './shedding/admission.js';
 import { createShedder, type Shedder } from './shedding/shedding.js';
@@ -32,6 +33,8 @@ export type ServerOptions = {
   shedding?: SheddingLimits;
   /** Sign-in through an OpenID Connect provider; default off. */
   oidc?: OidcOptions | null;
+  /** Failed sign-ins allowed per user name and address (in memory, per process). */
+  signInLimits?: SignInLimits;
   /** The built web console served at `/`; default dist/web beside the server; null: none. */
   consoleDir?: string | null;
   /** Who is told deployments' schedules, over which SMTP server; default: no e-mail. */
@@ -79,6 +82,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       ...DEFAULT_ANNOUNCE,
       intervalMs: options.engineIntervalMs ?? DEFAULT_ANNOUNCE.intervalMs,
     },
+    ...(options.signInLimits ? { signInLimits: options.signInLimits } : {}),
   });
   const firstAdminToken = await services.auth.bootstrapAdmin(
     options.dataDir,

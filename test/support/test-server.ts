@@ -4,6 +4,7 @@ import { DEFAULT_SHEDDING, type SheddingLimits } from '../../src/server/shedding
 import { freshDatabase, type EngineName } from './engines.js';
 import type { OidcOptions } from '../../src/server/services/oidc.service.js';
 import type { AnnounceOptions } from '../../src/server/announce/announcer.js';
+import type { SignInLimits } from '../../src/server/services/signin-limiter.js';
 
 export const ADMIN_TOKEN = 'rm_admin_test-token-0123456789';
 
@@ -23,6 +24,7 @@ export async function startTestServer(
     reimageAutoApproveAfterSeconds?: number;
     shedding?: SheddingLimits;
     oidc?: OidcOptions;
+    signInLimits?: SignInLimits;
     consoleDir?: string | null;
     announce?: AnnounceOptions;
   } = {},

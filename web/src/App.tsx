@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from './api/client.js';
-import { restoreSession, signOut, type Session } from './api/session.js';
+import { MeContext } from './api/access.js';
+import { refreshMe, restoreSession, signOut, type Session } from './api/session.js';
 import { Layout } from './components/Layout.js';
 import { BaselineDetail, Baselines } from './pages/Baselines.js';
 import { ComputerDetail, Computers } from './pages/Computers.js';
@@ -8,6 +9,7 @@ import { DeploymentDetail } from './pages/DeploymentDetail.js';
 import { Deployments } from './pages/Deployments.js';
 import { GroupDetail, Groups } from './pages/Groups.js';
 import { NewDeployment } from './pages/NewDeployment.js';
+import { Audit } from './pages/Audit.js';
 import { Overview } from './pages/Overview.js';
 import { Reports } from './pages/Reports.js';
 import { SignIn } from './pages/SignIn.js';
@@ -32,6 +34,7 @@ function Page({ path, session }: { path: string; session: Session }) {
   if (match('/baselines', path)) return <Baselines api={api} />;
   if ((p = match('/baselines/:name', path)))
     return <BaselineDetail api={api} name={p.name ?? ''} />;
+  if (match('/audit', path)) return <Audit api={api} />;
   return (
     <>
       <h1>Page not found</h1>
@@ -51,20 +54,29 @@ export function App() {
     window.addEventListener('unhandledrejection', onRejection);
     return () => window.removeEventListener('unhandledrejection', onRejection);
   }, []);
+  // Who the token is now: a role changed since sign-in shows at the next page load.
+  const token = session?.token;
+  useEffect(() => {
+    if (!session) return;
+    refreshMe(session).then(setSession, () => undefined);
+    // Once per token, not per session object.
+  }, [token]);
   useEffect(() => {
     const title = path.split('/')[1] || 'overview';
     document.title = `${title.charAt(0).toUpperCase()}${title.slice(1)} · Ringmaster`;
   }, [path]);
   if (!session) return <SignIn onSignedIn={setSession} />;
   return (
-    <Layout
-      path={path}
-      onSignOut={() => {
-        signOut();
-        setSession(null);
-      }}
-    >
-      <Page path={path} session={session} />
-    </Layout>
+    <MeContext.Provider value={session.me}>
+      <Layout
+        path={path}
+        onSignOut={() => {
+          void signOut(session);
+          setSession(null);
+        }}
+      >
+        <Page path={path} session={session} />
+      </Layout>
+    </MeContext.Provider>
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planFactory } from '../../../test/factories/plan.factory.js';
 import type { MaintenanceWindow } from './plan.js';
-import { installStart, windowState, windowsOverridden } from './windows.js';
+import { installStart, windowOccurrences, windowState, windowsOverridden } from './windows.js';
 
 // Saturdays 01:00–05:00 Asia/Tokyo.
 const saturdayNight: MaintenanceWindow = {
@@ -81,5 +81,49 @@ describe('deadlines and emergencies', () => {
       overridden: true,
       reason: 'emergency (worm) overrides windows',
     });
+  });
+});
+
+describe('windowOccurrences', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const weekday22 = { cron: '0 22 * * 1-5', durationMinutes: 240, timezone: 'UTC' };
+
+  it('expands a window into the openings of a week, one that is open at the start included', () => {
+    // Monday 2026-11-30 00:00 UTC to the next Monday: Friday's opening runs into Saturday.
+    const from = at('2026-11-30T00:00:00Z');
+    const got = windowOccurrences([weekday22], from, from + 7 * 86_400_000);
+    expect(got.map((o) => new Date(o.start).toISOString())).toEqual([
+      '2026-11-30T22:00:00.000Z',
+      '2026-12-01T22:00:00.000Z',
+      '2026-12-02T22:00:00.000Z',
+      '2026-12-03T22:00:00.000Z',
+      '2026-12-04T22:00:00.000Z',
+    ]);
+    expect(got[4]?.end).toBe(at('2026-12-05T02:00:00Z'));
+    // From Tuesday 01:00, Monday's opening is still open: it is the first.
+    const later = windowOccurrences(
+      [weekday22],
+      at('2026-12-01T01:00:00Z'),
+      at('2026-12-02T00:00:00Z'),
+    );
+    expect(later.map((o) => new Date(o.start).toISOString())).toEqual([
+      '2026-11-30T22:00:00.000Z',
+      '2026-12-01T22:00:00.000Z',
+    ]);
+  });
+
+  it("keeps each window's time zone and sorts several windows by start, bounded per window", () => {
+    const tokyo = { cron: '0 2 * * *', durationMinutes: 60, timezone: 'Asia/Tokyo' };
+    const from = at('2026-12-01T00:00:00Z');
+    const got = windowOccurrences([weekday22, tokyo], from, from + 86_400_000);
+    expect(got.map((o) => [new Date(o.start).toISOString(), o.window.timezone])).toEqual([
+      // Monday's 22:00 opening is still open at Tuesday 00:00.
+      ['2026-11-30T22:00:00.000Z', 'UTC'],
+      // 02:00 in Tokyo is 17:00 UTC the day before.
+      ['2026-12-01T17:00:00.000Z', 'Asia/Tokyo'],
+      ['2026-12-01T22:00:00.000Z', 'UTC'],
+    ]);
+    const everyMinute = { cron: '* * * * *', durationMinutes: 1, timezone: 'UTC' };
+    expect(windowOccurrences([everyMinute], from, from + 86_400_000, 50)).toHaveLength(50);
   });
 });

@@ -76,6 +76,34 @@ export function windowState(
   };
 }
 
+/** One concrete opening of a maintenance window: when it starts and ends (epoch ms). */
+export type WindowOccurrence = { start: number; end: number; window: MaintenanceWindow };
+
+/**
+ * Every opening of the windows that overlaps [from, to), in start order, at most
+ * `maxPerWindow` per window (a window every minute would otherwise be thousands a week):
+ * what a calendar shows. The same cron expansion as windowState, in each window's time zone.
+ */
+export function windowOccurrences(
+  windows: readonly MaintenanceWindow[],
+  from: number,
+  to: number,
+  maxPerWindow = 200,
+): WindowOccurrence[] {
+  const out: WindowOccurrence[] = [];
+  for (const w of windows) {
+    const durationMs = w.durationMinutes * 60_000;
+    // The opening before `from` may still be open at `from`.
+    let start = lastStart(w, from);
+    if (start + durationMs <= from) start = nextStart(w, from);
+    for (let n = 0; start < to && n < maxPerWindow; n += 1) {
+      out.push({ start, end: start + durationMs, window: w });
+      start = nextStart(w, start + 1);
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
 export type WindowOverride = { overridden: boolean; reason: string | null };
 
 /** Do windows stop binding now? Emergencies and a passed deadline override them, as the plan says. */

@@ -19,11 +19,17 @@ export type AuditSink = {
   specs: Record<string, AuditSpec | undefined>;
   /** Reads recorded as well (reads of the audit log itself). */
   reads: ReadonlySet<string>;
+  /** Routes anyone may call that are recorded all the same (signing in, refused or not). */
+  publicCalls?: ReadonlySet<string>;
   record(call: AuditCall): Promise<unknown>;
 };
 
-/** Every mutating admin call is recorded, refused ones too; of the reads, only those named. */
+/**
+ * Every mutating admin call is recorded, refused ones too; of the reads, only those named;
+ * of the public routes, only those named (a sign-in has no actor yet: its body names who).
+ */
 export function isAudited(name: string, r: RouteDeclaration, sink: AuditSink): boolean {
+  if (r.auth === 'public') return sink.publicCalls?.has(name) ?? false;
   return r.auth === 'admin' && (r.method !== 'GET' || sink.reads.has(name));
 }
 

@@ -94,6 +94,7 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
 
   return {
     createUpdate: { after: (answer) => ({ id: (answer as UpdateView).id }) },
+    importUpdateArchive: { after: (answer) => ({ id: (answer as UpdateView).id }) },
     uploadContent: {
       after: (answer) => {
         const { sha256, size } = answer as ContentView;
@@ -162,6 +163,7 @@ export function auditSink(services: Services): AuditSink {
   return {
     specs: auditSpecs(services),
     reads: new Set(['listAudit', 'exportAudit']),
+    publicCalls: new Set(['signIn']),
     record: (call) => services.audit.record(call),
   };
 }

@@ -5,6 +5,7 @@ import {
   DomainError,
   ForbiddenError,
   NotFoundError,
+  TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
 } from '../../domain/errors.js';
@@ -15,6 +16,7 @@ function statusOf(error: DomainError): number {
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
+  if (error instanceof TooManyRequestsError) return 429;
   return 400;
 }
 
@@ -47,6 +49,9 @@ export function installErrorHandler(
         details: error.details,
         requestId: request.id,
       };
+      if (error instanceof TooManyRequestsError) {
+        void reply.header('retry-after', String(error.retryAfterSeconds));
+      }
       return reply.status(statusOf(error)).send(body);
     }
     if (isDataException(error)) {

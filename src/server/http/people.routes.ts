@@ -6,7 +6,7 @@ import type { RouteHandlers } from './register.js';
 export function peopleHandlers(services: Services): RouteHandlers<typeof peopleRoutes> {
   const { users, tokens, oidc } = services;
   return {
-    signIn: ({ body }) => users.signIn(body),
+    signIn: ({ body, request }) => users.signIn(body, request.ip),
     oidcLogin: async ({ reply }) => reply.redirect(await oidc.loginUrl(), 302),
     oidcCallback: ({ query }) =>
       oidc.callback(

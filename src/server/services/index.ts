@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import type { Coordination } from '../../store/coordination.js';
 import type { Repositories, Transactor } from '../../store/repositories.js';
@@ -28,6 +29,8 @@ import { ReviewService } from './review.service.js';
 import { OidcService, type OidcOptions } from './oidc.service.js';
 import { TokenService } from './token.service.js';
 import { UserService } from './user.service.js';
+import { ArchiveImportService } from './archive-import.service.js';
+import { DEFAULT_SIGNIN_LIMITS, SignInLimiter, type SignInLimits } from './signin-limiter.js';
 import { StatusExplainer } from './status-explainer.js';
 import { ComplianceService } from './compliance.service.js';
 import { ScanService } from './scan.service.js';
@@ -49,6 +52,8 @@ export type ServiceOptions = {
   oidc?: OidcOptions | null;
   /** E-mail and webhooks about deployments; absent: no e-mail, webhooks on a 1 s pass. */
   announce?: AnnounceOptions;
+  /** Failed sign-ins allowed per user name and address; default DEFAULT_SIGNIN_LIMITS. */
+  signInLimits?: SignInLimits;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -126,7 +131,12 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     options.logError,
   );
   const tokens = new TokenService(repos.tokens, repos.users, clock);
-  const users = new UserService(repos.users, tokens, clock);
+  const users = new UserService(
+    repos.users,
+    tokens,
+    clock,
+    new SignInLimiter(options.signInLimits ?? DEFAULT_SIGNIN_LIMITS, clock),
+  );
   return {
     hub,
     engine,
@@ -152,6 +162,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     catalog,
     content,
     bundles: new BundleService(deployments, catalog, content, groups, signing, clock),
+    archives: new ArchiveImportService(catalog, content, path.join(options.contentDir, 'tmp')),
     computers,
     groups,
     enrollments: new EnrollmentService(repos, options.transaction, membership, clock, {

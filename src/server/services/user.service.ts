@@ -17,6 +17,7 @@ import type { UserChanges, UserRecord, UserRepository } from '../../store/user.r
 import type { Actor } from '../http/auth.js';
 import { checkPassword, hashPassword } from './passwords.js';
 import { newId } from './secrets.js';
+import type { SignInLimiter } from './signin-limiter.js';
 import type { TokenService } from './token.service.js';
 
 /** How long a session from signing in lasts. */
@@ -46,6 +47,7 @@ export class UserService {
     private readonly users: UserRepository,
     private readonly tokens: TokenService,
     private readonly clock: Clock,
+    private readonly limiter: SignInLimiter | null = null,
   ) {}
 
   async list(): Promise<UserView[]> {
@@ -107,13 +109,22 @@ export class UserService {
     return this.show(name);
   }
 
-  /** A session token for a user name (or e-mail) and password; one 401 for any failure. */
-  async signIn(request: SignInRequest): Promise<SessionView> {
+  /**
+   * A session token for a user name (or e-mail) and password; one 401 for any failure. With a
+   * limiter, a name or address with too many recent failures gets a 429 before the password
+   * is checked, and every failure from `from` counts.
+   */
+  async signIn(request: SignInRequest, from = ''): Promise<SessionView> {
+    this.limiter?.check(request.name, from);
     const user =
       (await this.users.findByName(request.name)) ??
       (request.name.includes('@') ? await this.users.findByEmail(request.name) : undefined);
     const ok = await checkPassword(user?.passwordHash ?? null, request.password);
-    if (!user || !ok || user.disabledAt !== null) throw new UnauthorizedError(wrongSignIn);
+    if (!user || !ok || user.disabledAt !== null) {
+      this.limiter?.failed(request.name, from);
+      throw new UnauthorizedError(wrongSignIn);
+    }
+    this.limiter?.succeeded(request.name);
     return this.session(user);
   }
 

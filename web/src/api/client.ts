@@ -46,3 +46,13 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * A file picked in the browser as an upload body. The route types say a Node stream (the
+ * CLI's); the fetch transport sends whatever the body is, and fetch sends a Blob as it is.
+ */
+type UploadBody = Parameters<Api['importUpdateArchive']>[0];
+
+export function fileBody(file: Blob): UploadBody {
+  return { stream: file, size: file.size } as unknown as UploadBody;
+}

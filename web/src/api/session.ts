@@ -1,34 +1,74 @@
+import type { MeView } from '../../../src/contracts/people.js';
 import { makeApi, type Api } from './client.js';
 
-const KEY = 'ringmaster.token';
+const KEY = 'ringmaster.session';
 
 /**
- * How someone signs in. Today: an admin API token. A user and password form can be
- * added as another kind that trades them for a token; the session stays a token.
+ * How someone signs in: a user name (or e-mail) and password, traded for a session token
+ * (`POST /api/v1/sessions`), or an API token as it is. Either way the session is a token,
+ * and who it is (`GET /api/v1/me`: role, permissions, scope).
  */
-export type Credentials = { kind: 'token'; token: string };
+export type Credentials =
+  { kind: 'token'; token: string } | { kind: 'password'; name: string; password: string };
 
-export type Session = { token: string; api: Api };
+export type Session = {
+  token: string;
+  /** The session token's id when the console signed in with a password (revoked at sign-out). */
+  sessionTokenId: string | null;
+  me: MeView;
+  api: Api;
+};
 
-function sessionOf(token: string): Session {
-  return { token, api: makeApi(token) };
+type Stored = Omit<Session, 'api'>;
+
+function sessionOf(stored: Stored): Session {
+  return { ...stored, api: makeApi(stored.token) };
 }
 
-/** Checks the credentials with one call; the token is kept for this browser tab only. */
+/** Checks the credentials; the session is kept for this browser tab only. */
 export async function signIn(credentials: Credentials): Promise<Session> {
-  const token = credentials.token.trim();
-  if (token === '') throw new Error('Enter an API token.');
-  const session = sessionOf(token);
-  await session.api.listGroups();
-  sessionStorage.setItem(KEY, token);
-  return session;
+  let token: string;
+  let sessionTokenId: string | null = null;
+  if (credentials.kind === 'password') {
+    const name = credentials.name.trim();
+    if (name === '') throw new Error('Enter your user name or e-mail.');
+    if (credentials.password === '') throw new Error('Enter your password.');
+    const session = await makeApi('').signIn({ name, password: credentials.password });
+    token = session.token;
+    sessionTokenId = session.tokenId;
+  } else {
+    token = credentials.token.trim();
+    if (token === '') throw new Error('Enter an API token.');
+  }
+  const me = await makeApi(token).me();
+  const stored: Stored = { token, sessionTokenId, me };
+  sessionStorage.setItem(KEY, JSON.stringify(stored));
+  return sessionOf(stored);
 }
 
 export function restoreSession(): Session | null {
-  const token = sessionStorage.getItem(KEY);
-  return token ? sessionOf(token) : null;
+  const text = sessionStorage.getItem(KEY);
+  if (!text) return null;
+  try {
+    return sessionOf(JSON.parse(text) as Stored);
+  } catch {
+    sessionStorage.removeItem(KEY);
+    return null;
+  }
 }
 
-export function signOut(): void {
+/** Who the session is now (a role may have changed since sign-in); kept for the next reload. */
+export async function refreshMe(session: Session): Promise<Session> {
+  const me = await session.api.me();
+  const stored: Stored = { token: session.token, sessionTokenId: session.sessionTokenId, me };
+  sessionStorage.setItem(KEY, JSON.stringify(stored));
+  return { ...session, me };
+}
+
+/** Forgets the session; a password session's token is revoked on the server too. */
+export async function signOut(session: Session | null): Promise<void> {
   sessionStorage.removeItem(KEY);
+  if (session?.sessionTokenId) {
+    await session.api.revokeToken(session.sessionTokenId).catch(() => undefined);
+  }
 }

@@ -1,16 +1,19 @@
 import type { ReactNode } from 'react';
+import { useMay, useMe, type RouteName } from '../api/access.js';
 import { Link } from '../router.js';
 import { useTheme } from '../theme.js';
 
-const NAV = [
-  { to: '/', label: 'Overview' },
-  { to: '/deployments', label: 'Deployments' },
-  { to: '/deployments/new', label: 'New deployment' },
-  { to: '/computers', label: 'Computers' },
-  { to: '/updates', label: 'Updates' },
-  { to: '/groups', label: 'Groups' },
-  { to: '/reports', label: 'Reports' },
-  { to: '/baselines', label: 'Baselines' },
+/** Each page, shown only to a role that may call the route it is about. */
+const NAV: { to: string; label: string; route: RouteName }[] = [
+  { to: '/', label: 'Overview', route: 'listDeployments' },
+  { to: '/deployments', label: 'Deployments', route: 'listDeployments' },
+  { to: '/deployments/new', label: 'New deployment', route: 'createDeployment' },
+  { to: '/computers', label: 'Computers', route: 'listComputers' },
+  { to: '/updates', label: 'Updates', route: 'listUpdates' },
+  { to: '/groups', label: 'Groups', route: 'listGroups' },
+  { to: '/audit', label: 'Audit', route: 'listAudit' },
+  { to: '/reports', label: 'Reports', route: 'complianceReport' },
+  { to: '/baselines', label: 'Baselines', route: 'listBaselines' },
 ];
 
 function current(path: string, to: string): boolean {
@@ -21,6 +24,8 @@ function current(path: string, to: string): boolean {
 
 export function Layout(props: { path: string; onSignOut: () => void; children: ReactNode }) {
   const [theme, toggle] = useTheme();
+  const may = useMay();
+  const me = useMe();
   return (
     <>
       <a className="skip" href="#main">
@@ -30,7 +35,7 @@ export function Layout(props: { path: string; onSignOut: () => void; children: R
         <span className="brand">Ringmaster</span>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((n) => (
+            {NAV.filter((n) => may(n.route)).map((n) => (
               <li key={n.to}>
                 <Link to={n.to} aria-current={current(props.path, n.to) ? 'page' : undefined}>
                   {n.label}
@@ -40,6 +45,11 @@ export function Layout(props: { path: string; onSignOut: () => void; children: R
           </ul>
         </nav>
         <div className="row">
+          {me && (
+            <span className="muted" data-testid="signed-in-as">
+              {me.displayName || me.name} · {me.role}
+            </span>
+          )}
           <button
             type="button"
             onClick={toggle}

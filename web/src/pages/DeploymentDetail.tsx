@@ -8,7 +8,8 @@ import { PhaseTable } from '../components/counts.js';
 import { DeploymentNotifications } from '../components/notifications.js';
 import { when } from '../format.js';
 import { Link } from '../router.js';
-import { actionsFor, type ActionSpec } from './deployment-actions.js';
+import { useMay } from '../api/access.js';
+import { actionRoutes, actionsFor, type ActionSpec } from './deployment-actions.js';
 import { DeploymentReview } from './DeploymentReview.js';
 import { FailuresSection, ProgressSection } from './deployment-reports.js';
 
@@ -21,6 +22,7 @@ export function DeploymentDetail({ api, token, id }: { api: Api; token: string; 
   const [error, setError] = useState<unknown>(undefined);
   const [asking, setAsking] = useState<ActionSpec | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const may = useMay();
   const [computers, setComputers] = useState<Page<DeploymentComputerView>>({
     items: [],
     nextCursor: null,
@@ -66,7 +68,9 @@ export function DeploymentDetail({ api, token, id }: { api: Api; token: string; 
   if (error) return <ErrorNote error={error} title={`Could not load deployment ${id}`} />;
   if (!view) return <Loading what={`deployment ${id}`} />;
   const d = view.deployment;
-  const actions = actionsFor(d);
+  // Hidden, not disabled, when the role may not: the route's permission decides.
+  const allowed = actionsFor(d);
+  const actions = allowed.filter((a) => may(actionRoutes[a.name]));
   return (
     <>
       <div className="heading">
@@ -116,7 +120,11 @@ export function DeploymentDetail({ api, token, id }: { api: Api; token: string; 
       <section aria-labelledby="actions-h">
         <h2 id="actions-h">Actions</h2>
         {actions.length === 0 ? (
-          <Empty>No action applies to a {d.state} deployment.</Empty>
+          <Empty>
+            {allowed.length === 0
+              ? `No action applies to a ${d.state} deployment.`
+              : 'Your role does not act on deployments.'}
+          </Empty>
         ) : (
           <div className="row">
             {actions.map((a) => (

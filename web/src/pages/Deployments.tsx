@@ -4,10 +4,12 @@ import { Badge, Empty, ErrorNote, Freshness, Loading } from '../components/commo
 import { progress } from '../components/counts.js';
 import { when } from '../format.js';
 import { useLoad } from '../hooks.js';
+import { useMay } from '../api/access.js';
 import { Link } from '../router.js';
 
 export function Deployments({ api }: { api: Api }) {
   const list = useLoad(() => listDeployments(api), 'deployments');
+  const mayCreate = useMay()('createDeployment');
   return (
     <>
       <div className="heading">
@@ -16,15 +18,23 @@ export function Deployments({ api }: { api: Api }) {
         <button type="button" onClick={list.reload}>
           Refresh
         </button>
-        <Link className="button primary" to="/deployments/new">
-          New deployment
-        </Link>
+        {mayCreate && (
+          <Link className="button primary" to="/deployments/new">
+            New deployment
+          </Link>
+        )}
       </div>
       <ErrorNote error={list.error} title="Could not load the deployments" />
       {list.loading && !list.data && <Loading what="deployments" />}
       {list.data && list.data.items.length === 0 && (
         <Empty>
-          No deployments yet. <Link to="/deployments/new">Create the first one</Link>.
+          No deployments yet.
+          {mayCreate && (
+            <>
+              {' '}
+              <Link to="/deployments/new">Create the first one</Link>.
+            </>
+          )}
         </Empty>
       )}
       {list.data && list.data.items.length > 0 && (

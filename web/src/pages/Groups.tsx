@@ -5,6 +5,8 @@ import { listGroups } from '../api/lists.js';
 import { Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
 import { Field } from '../components/Field.js';
 import { useLoad } from '../hooks.js';
+import { useMay } from '../api/access.js';
+import { WeekCalendar } from '../components/WeekCalendar.js';
 import { Link, navigate } from '../router.js';
 
 /** The members a query would have, asked again a moment after each keystroke. */
@@ -39,6 +41,7 @@ export function Groups({ api }: { api: Api }) {
   const preview = useQueryPreview(api, kind === 'query' ? query : '');
   const problems = new Map(fieldProblems(error).map((p) => [p.field, p.message]));
   const previewProblem = fieldProblems(preview.error).find((p) => p.field === 'query')?.message;
+  const mayCreate = useMay()('createGroup');
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError(undefined);
@@ -57,7 +60,9 @@ export function Groups({ api }: { api: Api }) {
       </div>
       <ErrorNote error={list.error} title="Could not load the groups" />
       {list.loading && !list.data && <Loading what="groups" />}
-      {list.data?.items.length === 0 && <Empty>No groups yet: create one below.</Empty>}
+      {list.data?.items.length === 0 && (
+        <Empty>No groups yet{mayCreate ? ': create one below' : ''}.</Empty>
+      )}
       {list.data && list.data.items.length > 0 && (
         <table>
           <caption>{list.data.total} groups</caption>
@@ -87,63 +92,65 @@ export function Groups({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
-      <section aria-labelledby="new-group-h">
-        <h2 id="new-group-h">New group</h2>
-        <form onSubmit={(e) => void create(e)}>
-          <Field id="group-name" label="Name" problem={problems.get('name')}>
-            {(a) => (
-              <input {...a} value={name} onChange={(e) => setName(e.target.value)} required />
+      {mayCreate && (
+        <section aria-labelledby="new-group-h">
+          <h2 id="new-group-h">New group</h2>
+          <form onSubmit={(e) => void create(e)}>
+            <Field id="group-name" label="Name" problem={problems.get('name')}>
+              {(a) => (
+                <input {...a} value={name} onChange={(e) => setName(e.target.value)} required />
+              )}
+            </Field>
+            <fieldset>
+              <legend>Kind</legend>
+              <label className="check">
+                <input
+                  type="radio"
+                  name="kind"
+                  checked={kind === 'query'}
+                  onChange={() => setKind('query')}
+                />
+                Query: computers whose inventory matches
+              </label>
+              <label className="check">
+                <input
+                  type="radio"
+                  name="kind"
+                  checked={kind === 'static'}
+                  onChange={() => setKind('static')}
+                />
+                Static: members added by name (with the CLI: <code>ringmaster group add</code>)
+              </label>
+            </fieldset>
+            {kind === 'query' && (
+              <>
+                <Field
+                  id="group-query"
+                  label="Query"
+                  hint={'e.g. os = "linux" and site = "tokyo"'}
+                  problem={problems.get('query') ?? previewProblem}
+                >
+                  {(a) => <input {...a} value={query} onChange={(e) => setQuery(e.target.value)} />}
+                </Field>
+                <div aria-live="polite" className="preview" data-testid="query-preview">
+                  {preview.view && (
+                    <p>
+                      Matches {preview.view.count} computer{preview.view.count === 1 ? '' : 's'}
+                      {preview.view.members.length > 0 ? ': ' : '.'}
+                      {preview.view.members.map((m) => m.hostname).join(', ')}
+                      {preview.view.count > preview.view.members.length ? ', …' : ''}
+                    </p>
+                  )}
+                </div>
+              </>
             )}
-          </Field>
-          <fieldset>
-            <legend>Kind</legend>
-            <label className="check">
-              <input
-                type="radio"
-                name="kind"
-                checked={kind === 'query'}
-                onChange={() => setKind('query')}
-              />
-              Query: computers whose inventory matches
-            </label>
-            <label className="check">
-              <input
-                type="radio"
-                name="kind"
-                checked={kind === 'static'}
-                onChange={() => setKind('static')}
-              />
-              Static: members added by name (with the CLI: <code>ringmaster group add</code>)
-            </label>
-          </fieldset>
-          {kind === 'query' && (
-            <>
-              <Field
-                id="group-query"
-                label="Query"
-                hint={'e.g. os = "linux" and site = "tokyo"'}
-                problem={problems.get('query') ?? previewProblem}
-              >
-                {(a) => <input {...a} value={query} onChange={(e) => setQuery(e.target.value)} />}
-              </Field>
-              <div aria-live="polite" className="preview" data-testid="query-preview">
-                {preview.view && (
-                  <p>
-                    Matches {preview.view.count} computer{preview.view.count === 1 ? '' : 's'}
-                    {preview.view.members.length > 0 ? ': ' : '.'}
-                    {preview.view.members.map((m) => m.hostname).join(', ')}
-                    {preview.view.count > preview.view.members.length ? ', …' : ''}
-                  </p>
-                )}
-              </div>
-            </>
-          )}
-          <ErrorNote error={problems.size === 0 ? error : undefined} title="Not created" />
-          <button type="submit" className="primary">
-            Create group
-          </button>
-        </form>
-      </section>
+            <ErrorNote error={problems.size === 0 ? error : undefined} title="Not created" />
+            <button type="submit" className="primary">
+              Create group
+            </button>
+          </form>
+        </section>
+      )}
     </>
   );
 }
@@ -173,9 +180,12 @@ export function GroupDetail({ api, name }: { api: Api; name: string }) {
         <dd>
           {d.windows.length === 0
             ? 'none: installs may start at any time'
-            : d.windows.map((w) => JSON.stringify(w)).join('; ')}
+            : d.windows
+                .map((w) => `"${w.cron}" ${w.timezone} for ${w.durationMinutes} min`)
+                .join('; ')}
         </dd>
       </dl>
+      {d.windows.length > 0 && <WeekCalendar windows={d.windows} />}
       <h2>Members ({d.members.length})</h2>
       {d.members.length === 0 ? (
         <Empty>No members.</Empty>

@@ -1,13 +1,81 @@
-import { useState } from 'react';
-import type { Api } from '../api/client.js';
+import { useRef, useState, type FormEvent } from 'react';
+import { useMay } from '../api/access.js';
+import { fileBody, type Api } from '../api/client.js';
 import { listUpdates } from '../api/lists.js';
 import { Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
 import { when } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 
+/**
+ * Import by uploading the update folder packed as .tar.gz or .zip: the server unpacks it and
+ * checks it as `ringmaster update import DIR` does; its refusal is shown in its words.
+ */
+function ImportArchive({ api, onImported }: { api: Api; onImported: () => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const file = input.current?.files?.[0];
+    setError(undefined);
+    setDone(null);
+    if (!file) {
+      setError(new Error('Choose a .tar.gz or .zip file of the update folder.'));
+      return;
+    }
+    setBusy(true);
+    try {
+      const answer = await api.call('importUpdateArchive', fileBody(file));
+      setDone(
+        answer.status === 201
+          ? `Imported update ${answer.body.id} from ${file.name}.`
+          : `Update ${answer.body.id} is already in the catalog with the same content.`,
+      );
+      if (input.current) input.current.value = '';
+      onImported();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="import-h" className="card">
+      <h2 id="import-h">Import an update</h2>
+      <form className="row" onSubmit={(e) => void submit(e)}>
+        <label className="inline">
+          Update archive{' '}
+          <input
+            ref={input}
+            type="file"
+            name="archive"
+            accept=".tar.gz,.tgz,.zip,application/gzip,application/zip"
+            aria-describedby="import-help"
+          />
+        </label>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Importing…' : 'Import'}
+        </button>
+      </form>
+      <p id="import-help" className="muted small">
+        The update folder (<code>update.json</code> and the files it names) packed as .tar.gz or
+        .zip, e.g. <code>tar czf fix.tar.gz RM-2026-0001</code>.
+      </p>
+      <ErrorNote error={error} title="Not imported" />
+      {done && (
+        <p role="status" className="good">
+          {done}
+        </p>
+      )}
+    </section>
+  );
+}
+
 export function Updates({ api }: { api: Api }) {
   const list = useLoad(() => listUpdates(api), 'updates');
+  const mayImport = useMay()('importUpdateArchive');
   const [text, setText] = useState('');
   const [severity, setSeverity] = useState('');
   const [classification, setClassification] = useState('');
@@ -26,6 +94,7 @@ export function Updates({ api }: { api: Api }) {
         <h1>Updates</h1>
         <Freshness at={list.at} />
       </div>
+      {mayImport && <ImportArchive api={api} onImported={list.reload} />}
       <div className="row filters">
         <label className="inline">
           Search <input type="search" value={text} onChange={(e) => setText(e.target.value)} />
@@ -54,7 +123,7 @@ export function Updates({ api }: { api: Api }) {
       {list.data && items.length === 0 && (
         <Empty>
           {all.length === 0
-            ? 'The catalog is empty: import an update with `ringmaster update import DIR`.'
+            ? 'The catalog is empty: import an update above, or with `ringmaster update import DIR`.'
             : 'No update matches these filters.'}
         </Empty>
       )}

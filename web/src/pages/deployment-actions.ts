@@ -4,10 +4,21 @@ import {
   isDeploymentState,
   type AdminChange,
 } from '../../../src/domain/deployment/state.js';
+import type { RouteName } from '../api/access.js';
 import type { Api } from '../api/client.js';
 import { plural } from '../format.js';
 
 export type ActionName = 'halt' | 'resume' | 'promote' | 'revoke' | 'rollback' | 'redeploy';
+
+/** The route each action calls, whose permission says who may see it. */
+export const actionRoutes: Record<ActionName, RouteName> = {
+  halt: 'haltDeployment',
+  resume: 'resumeDeployment',
+  promote: 'promoteDeployment',
+  revoke: 'revokeDeployment',
+  rollback: 'rollbackDeployment',
+  redeploy: 'redeployDeployment',
+};
 
 export type ActionSpec = {
   name: ActionName;
