@@ -37,6 +37,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The extension is the database's, not the schema's: installed once, in `public` unless
   // it is already elsewhere, and its operator class named with its schema, so that a
   // server whose search_path is another schema finds it too.
+  // Servers (or test schemas) migrating at once would race to create it: one at a time,
+  // until the migration's transaction ends.
+  await sql`select pg_advisory_xact_lock(hashtext('ringmaster: create extension pg_trgm'))`.execute(
+    db,
+  );
   await sql`create extension if not exists pg_trgm schema public`.execute(db);
   const { rows } = await sql<{ schema: string }>`
     select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace
