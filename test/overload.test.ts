@@ -114,3 +114,51 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`overload on ${engine}: the rate rule sheds check-ins past their rate at once`, () => {
+    let server: TestServer;
+    let fleet: ReturnType<typeof fleetDriver>;
+
+    // Two check-ins in a burst, then one per 1,000 s: however slow the machine, the rest
+    // of this test is past the rate.
+    const limits: SheddingLimits = {
+      ...LIMITS,
+      checkin: { inFlight: 100, queued: 0, maxLagMs: null, rate: { perSecond: 0.001, burst: 2 } },
+      report: { inFlight: 100, queued: 0, maxLagMs: null },
+    };
+
+    beforeAll(async () => {
+      server = await startTestServer(engine, undefined, { engineIntervalMs: 0, shedding: limits });
+      fleet = fleetDriver(server);
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('serves the burst, sheds the rest with Retry-After while slots are free, and still takes reports', async () => {
+      await fleet.admin('POST', '/api/v1/groups', { name: `rated-${engine}` });
+      const computers = await fleet.enroll(4, `rated-${engine}`, `rated-${engine}`);
+      const statuses: number[] = [];
+      for (const c of computers) {
+        const res = await server.app.inject({
+          method: 'POST',
+          url: `/agent/v1/computers/${c.computerId}/checkin`,
+          headers: { authorization: `Bearer ${c.credential}` },
+          payload: { inventory: c.inventory } as Record<string, unknown>,
+        });
+        statuses.push(res.statusCode);
+        if (res.statusCode === 503) expect(res.headers['retry-after']).toBe('7');
+      }
+      expect(statuses).toEqual([200, 200, 503, 503]);
+      expect(server.shedder.gate('checkin').inFlight).toBe(0);
+      const res = await server.app.inject({
+        method: 'POST',
+        url: `/agent/v1/computers/${computers[3]!.computerId}/reports`,
+        headers: { authorization: `Bearer ${computers[3]!.credential}` },
+        payload: { reports: [] },
+      });
+      expect(res.statusCode).not.toBe(503);
+    });
+  });
+}

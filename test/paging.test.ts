@@ -4,6 +4,7 @@ import { injectChecked } from './support/declared-response.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 import { inventoryFactory } from './factories/update.factory.js';
 import type { NewComputer } from '../src/store/computer.repository.js';
+import type { createRepositories } from '../src/store/repositories.js';
 
 /** Every list is paged by keyset: the same rows once each, filters and sorts on both engines. */
 
@@ -239,6 +240,109 @@ for (const engine of ENGINES) {
         nextCursor: null,
         total: 0,
       });
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`paged lists on ${engine}: the total is counted once per walk`, () => {
+    let server: TestServer;
+    let repos: ReturnType<typeof createRepositories>;
+
+    beforeAll(async () => {
+      server = await startTestServer(engine);
+      const repositories = await import('../src/store/repositories.js');
+      repos = repositories.createRepositories(server.store.db);
+      await repos.computers.insertMany(fleet(0, 120));
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    async function page<T>(url: string): Promise<Page<T>> {
+      const res = await injectChecked(server.app, {
+        method: 'GET',
+        url,
+        headers: server.adminHeaders,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Page<T>>();
+    }
+    const after = (url: string, cursor: string | null) =>
+      `${url}${url.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor ?? '')}`;
+
+    it('the pages after the first carry its total; a new walk counts again', async () => {
+      const first = await page<Computer>('/api/v1/computers?limit=50');
+      expect(first.total).toBe(120);
+      await repos.computers.insertMany(fleet(5000, 2));
+      const second = await page<Computer>(after('/api/v1/computers?limit=50', first.nextCursor));
+      expect(second.items).toHaveLength(50);
+      // What matched when the walk began, not a second count.
+      expect(second.total).toBe(120);
+      const again = await page<Computer>('/api/v1/computers?limit=50');
+      expect(again.total).toBe(122);
+      // A first page that is the whole list counts itself.
+      const all = await page<Computer>('/api/v1/computers?limit=500');
+      expect(all).toMatchObject({ nextCursor: null, total: 122 });
+      expect(all.items).toHaveLength(122);
+      const linux = await page<Computer>('/api/v1/computers?os=linux&limit=500');
+      expect(linux.total).toBe(linux.items.length);
+    });
+
+    it('refuses a cursor whose total is not a count', async () => {
+      for (const t of [-1, 1.5, '"12"']) {
+        const cursor = Buffer.from(`{"s":"hostname","o":"asc","k":["a","b"],"t":${t}}`).toString(
+          'base64url',
+        );
+        const res = await injectChecked(server.app, {
+          method: 'GET',
+          url: `/api/v1/computers?cursor=${cursor}`,
+          headers: server.adminHeaders,
+        });
+        expect(res.statusCode).toBe(400);
+        expect(res.json<{ details: { issues: { field: string }[] } }>().details.issues).toEqual([
+          expect.objectContaining({ field: 'cursor' }),
+        ]);
+      }
+    });
+
+    it('pages a large group from the sort index: every member once, in order, with its size as total', async () => {
+      await repos.computers.insertMany(fleet(1000, 1100));
+      await repos.groups.insert({ id: 'grp_big', name: 'big', query: null, createdAt: NOW });
+      // Computers 0–119 and 1000–2099 minus every 11th: 1,200+ members, over the threshold.
+      const ids = [
+        ...Array.from({ length: 120 }, (_, i) => i),
+        ...Array.from({ length: 1100 }, (_, k) => 1000 + k),
+      ]
+        .filter((i) => i % 11 !== 0)
+        .map(id);
+      await repos.groups.addMembers('grp_big', ids);
+      for (const [sort, order] of [
+        ['hostname', 'asc'],
+        ['enrolledAt', 'desc'],
+      ] as const) {
+        const url = `/api/v1/computers?group=big&sort=${sort}&order=${order}&limit=200`;
+        const seen: Computer[] = [];
+        let cursor: string | null = null;
+        do {
+          const next: Page<Computer> = await page<Computer>(
+            cursor === null ? url : after(url, cursor),
+          );
+          expect(next.total).toBe(ids.length);
+          seen.push(...next.items);
+          cursor = next.nextCursor;
+        } while (cursor !== null);
+        expect(seen.map((c) => c.id).sort()).toEqual([...ids].sort());
+        if (sort === 'hostname') {
+          const keys = seen.map((c) => `${c.hostname} ${c.id}`);
+          expect(keys).toEqual([...keys].sort());
+        }
+      }
+      // With another filter the total is counted, over the members that match it.
+      const linux = await page<Computer>('/api/v1/computers?group=big&os=linux&limit=500');
+      const linuxMembers = ids.filter((c) => Number(c.slice(4)) % 3 === 0);
+      expect(linux.total).toBe(linuxMembers.length);
+      expect(linux.items.map((c) => c.id).sort()).toEqual([...linuxMembers].sort());
     });
   });
 }

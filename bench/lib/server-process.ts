@@ -79,6 +79,8 @@ export async function startServer(options: {
   extraArgs?: string[];
   /** Listen on this port (a restart after a crash keeps its address); default a free one. */
   port?: number;
+  /** Run the server on these CPUs only (`taskset -c`, e.g. "0"); default any. */
+  cpus?: string;
 }): Promise<BenchServer> {
   const port = options.port ?? (await freePort());
   const logFile = path.join(options.dataDir, 'server.log');
@@ -99,7 +101,11 @@ export async function startServer(options: {
     ...(options.databaseUrl ? ['--database', options.databaseUrl] : []),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  // taskset execs the server in place, so the child's pid is the server's.
+  const [command, commandArgs] = options.cpus
+    ? ['taskset', ['-c', options.cpus, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, commandArgs, {
     env: { ...process.env, RINGMASTER_ADMIN_TOKEN: options.adminToken },
     stdio: ['ignore', out, out],
   });

@@ -3,6 +3,7 @@ import { scaledClock } from '../clock.js';
 import {
   DEFAULT_SHEDDING,
   withLagLimit,
+  withRateLimits,
   type SheddingLimits,
 } from '../server/shedding/admission.js';
 import { durationOption } from './enrollment.command.js';
@@ -32,6 +33,10 @@ type ServerFlags = OidcFlags &
     signinFailuresPerName: string;
     signinFailuresPerAddress: string;
     signinWindow: number;
+    checkinRate?: string;
+    reportRate?: string;
+    adminRate?: string;
+    rateTargetLag?: string;
   };
 
 function positiveInt(name: string, value: string): number {
@@ -54,9 +59,22 @@ function sheddingLimits(flags: ServerFlags): SheddingLimits {
     queueWaitMs: positiveInt('queue-wait', flags.queueWait),
     retryAfterSeconds: positiveInt('retry-after', flags.retryAfter),
   };
+  const rate = (name: string, value: string | undefined) =>
+    value === undefined ? {} : { [name]: positiveInt(`${name}-rate`, value) };
+  const rated = withRateLimits(
+    limits,
+    {
+      ...rate('checkin', flags.checkinRate),
+      ...rate('report', flags.reportRate),
+      ...rate('admin', flags.adminRate),
+    },
+    flags.rateTargetLag === undefined
+      ? undefined
+      : positiveInt('rate-target-lag', flags.rateTargetLag),
+  );
   return flags.maxLag === undefined
-    ? limits
-    : withLagLimit(limits, positiveInt('max-lag', flags.maxLag));
+    ? rated
+    : withLagLimit(rated, positiveInt('max-lag', flags.maxLag));
 }
 
 export function registerServerCommand(program: Command): void {
@@ -121,6 +139,16 @@ export function registerServerCommand(program: Command): void {
     .option(
       '--max-lag <ms>',
       'also shed check-ins while the event loop lags more than this; reports at 2.5×, admin at 10× (default: off)',
+    )
+    .option(
+      '--checkin-rate <per-second>',
+      'also shed at once the check-ins beyond this many per second (bursts of a tenth of a second; default: off)',
+    )
+    .option('--report-rate <per-second>', 'the same for report batches (default: off)')
+    .option('--admin-rate <per-second>', 'the same for admin calls and enrollments (default: off)')
+    .option(
+      '--rate-target-lag <ms>',
+      'make those rates ceilings: lower a rate while the event loop lags past this, raise it back while not (default: fixed rates)',
     )
     .option(
       '--retry-after <seconds>',

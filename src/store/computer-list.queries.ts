@@ -21,20 +21,39 @@ const sortColumn: Record<ComputerSort, string> = {
   os: 'c.os',
 };
 
-function filtered(db: Kysely<Database>, f: ComputerFilter) {
+/**
+ * How the group filter finds its computers, once the group is known by id. `members`:
+ * read the group's members (by the group_members key) and sort them, which is what a
+ * small group needs; `probe`: walk the sort index and look each computer up in the group
+ * by that key, which finds a page of a large group after about limit × fleet / members
+ * rows instead of sorting all its members.
+ */
+type GroupPlan = { id: string | null; probe: boolean };
+
+/** Members from which walking the sort index beats sorting the members. */
+const PROBE_FROM_MEMBERS = 1000;
+
+function filtered(db: Kysely<Database>, f: ComputerFilter, group: GroupPlan | null) {
   let q = db.selectFrom('computers as c');
   if (f.q !== undefined) {
     q = q.where(containsText(['c.hostname', 'c.id'], f.q));
   }
-  if (f.group !== undefined) {
-    const group = f.group;
-    q = q.where('c.id', 'in', (eb) =>
-      eb
-        .selectFrom('group_members as m')
-        .innerJoin('groups as g', 'g.id', 'm.group_id')
-        .select('m.computer_id')
-        .where('g.name', '=', group),
-    );
+  if (group !== null) {
+    // A group of no such name has no members: the id null matches no row.
+    const id = group.id ?? '';
+    q = group.probe
+      ? q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('group_members as m')
+              .select('m.computer_id')
+              .where('m.group_id', '=', id)
+              .whereRef('m.computer_id', '=', 'c.id'),
+          ),
+        )
+      : q.where('c.id', 'in', (eb) =>
+          eb.selectFrom('group_members as m').select('m.computer_id').where('m.group_id', '=', id),
+        );
   }
   if (f.site !== undefined) q = q.where('c.site', '=', f.site);
   if (f.os !== undefined) q = q.where('c.os', '=', f.os);
@@ -51,12 +70,38 @@ export async function pageComputers(
   filter: ComputerFilter,
   page: PageRequest<ComputerSort>,
 ): Promise<Page<ComputerRecord>> {
-  const base = filtered(db, filter);
+  const group = filter.group === undefined ? null : await groupOf(db, filter.group);
+  const base = filtered(db, filter, group && { id: group.id, probe: false });
+  const onlyGroup =
+    group !== null && Object.entries(filter).every(([k, v]) => k === 'group' || v === undefined);
   const result = await keysetPage(
-    base.selectAll('c'),
-    base.select((eb) => eb.fn.countAll().as('n')),
+    filtered(
+      db,
+      filter,
+      group && { id: group.id, probe: group.members >= PROBE_FROM_MEMBERS },
+    ).selectAll('c'),
+    // Filtered by its group alone, the total is the group's size: every member is a
+    // computer (group_members' keys cascade from both tables).
+    onlyGroup
+      ? { executeTakeFirst: () => Promise.resolve({ n: group.members }) }
+      : base.select((eb) => eb.fn.countAll().as('n')),
     keysetOf(sortColumn[page.sort], 'c.id'),
     page,
   );
   return { ...result, items: result.items.map(toRecord) };
+}
+
+/** The group of this name and how many members it has (a range of the group_members key). */
+async function groupOf(
+  db: Kysely<Database>,
+  name: string,
+): Promise<{ id: string | null; members: number }> {
+  const row = await db
+    .selectFrom('groups as g')
+    .leftJoin('group_members as m', 'm.group_id', 'g.id')
+    .where('g.name', '=', name)
+    .groupBy('g.id')
+    .select((eb) => ['g.id', eb.fn.count('m.computer_id').as('n')])
+    .executeTakeFirst();
+  return { id: row?.id ?? null, members: Number(row?.n ?? 0) };
 }

@@ -11,10 +11,21 @@ import { ValidationError } from '../domain/errors.js';
 
 export type KeyValue = string | number;
 
-type CursorBody = { s: string; o: SortOrder; k: KeyValue[] };
+/** `t`: the total counted on the first page of the walk, carried to the pages after it. */
+type CursorBody = { s: string; o: SortOrder; k: KeyValue[]; t?: number };
 
-export function encodeCursor(sort: string, order: SortOrder, keys: readonly KeyValue[]): string {
-  const body: CursorBody = { s: sort, o: order, k: [...keys] };
+export function encodeCursor(
+  sort: string,
+  order: SortOrder,
+  keys: readonly KeyValue[],
+  total?: number,
+): string {
+  const body: CursorBody = {
+    s: sort,
+    o: order,
+    k: [...keys],
+    ...(total === undefined ? {} : { t: total }),
+  };
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
 
@@ -22,13 +33,16 @@ function badCursor(message: string): ValidationError {
   return new ValidationError(`cursor: ${message}`, [{ field: 'cursor', message }]);
 }
 
-/** The key values a cursor holds, checked against the sort and order it is used with. */
+/**
+ * The key values a cursor holds (and the total it carries, if any), checked against the
+ * sort and order it is used with.
+ */
 export function decodeCursor(
   cursor: string,
   sort: string,
   order: SortOrder,
   arity: number,
-): KeyValue[] {
+): { keys: KeyValue[]; total: number | null } {
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -41,7 +55,10 @@ export function decodeCursor(
     b === null ||
     !Array.isArray(b.k) ||
     b.k.length !== arity ||
-    !b.k.every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v)))
+    !b.k.every(
+      (v) => typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v)),
+    ) ||
+    (b.t !== undefined && !(Number.isSafeInteger(b.t) && b.t >= 0))
   ) {
     throw badCursor('not a cursor this server gave (pass back nextCursor as it was)');
   }
@@ -50,7 +67,7 @@ export function decodeCursor(
       `this cursor is for sort=${String(b.s)} order=${String(b.o)}; ask with the same sort and order`,
     );
   }
-  return b.k;
+  return { keys: b.k, total: b.t ?? null };
 }
 
 /** `k1 >= v1 AND (k1 > v1 OR (k2 >= v2 AND (…)))`: lexicographic, led by an index range. */
@@ -90,7 +107,10 @@ export function keysetOf<Row>(column: string, id: string): Keyset<Row> {
 
 /**
  * One page of `query` (already filtered), after the cursor, and the count of every row
- * `count` matches (the same filters, `count(*) as n`).
+ * `count` matches (the same filters, `count(*) as n`). The count is the costly part of a
+ * page at fleet size, so it runs once per walk: on the first page, and only when the page
+ * is not the whole list (then the total is the page's length). The pages after it carry
+ * that total in their cursor: `total` is what matched when the walk began.
  */
 export async function keysetPage<DB, TB extends keyof DB, Row>(
   query: SelectQueryBuilder<DB, TB, Row>,
@@ -100,21 +120,27 @@ export async function keysetPage<DB, TB extends keyof DB, Row>(
 ): Promise<Page<Row>> {
   const { columns, keyOf } = keyset;
   let q = query;
+  let carried: number | null = null;
   if (page.cursor !== undefined) {
-    const values = decodeCursor(page.cursor, page.sort, page.order, columns.length);
-    q = q.where(after(columns, values, page.order));
+    const decoded = decodeCursor(page.cursor, page.sort, page.order, columns.length);
+    q = q.where(after(columns, decoded.keys, page.order));
+    carried = decoded.total;
   }
   for (const c of columns) q = q.orderBy(sql.ref(c), page.order);
   const rows = await q.limit(page.limit + 1).execute();
   const more = rows.length > page.limit;
   const items = more ? rows.slice(0, page.limit) : rows;
   const last = items[items.length - 1];
-  const counted = await count.executeTakeFirst();
+  const total =
+    carried ??
+    (page.cursor === undefined && !more
+      ? items.length
+      : Number((await count.executeTakeFirst())?.n ?? 0));
   return {
     items,
     nextCursor:
-      more && last !== undefined ? encodeCursor(page.sort, page.order, keyOf(last)) : null,
-    total: Number(counted?.n ?? 0),
+      more && last !== undefined ? encodeCursor(page.sort, page.order, keyOf(last), total) : null,
+    total,
   };
 }
 

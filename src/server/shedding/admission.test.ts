@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../../contracts/openapi.js';
 import { loadClassOf } from '../../contracts/route.js';
 import { allRoutes } from '../../contracts/routes.js';
-import { admit, DEFAULT_SHEDDING, withLagLimit } from './admission.js';
+import {
+  adaptRate,
+  admit,
+  DEFAULT_SHEDDING,
+  fullBucket,
+  takeToken,
+  withLagLimit,
+  withRateLimits,
+  type Bucket,
+} from './admission.js';
 
 describe('admit', () => {
   const limits = { inFlight: 2, queued: 1, maxLagMs: 100 };
@@ -45,6 +54,73 @@ describe('admit under event-loop lag', () => {
       'run',
       'run',
     ]);
+  });
+});
+
+describe('the rate rule (token bucket)', () => {
+  /** Offers one request at each of `times` (ms) and says which were admitted. */
+  function offer(rate: { perSecond: number; burst?: number }, times: number[]): boolean[] {
+    let bucket: Bucket = fullBucket(rate, 0);
+    return times.map((t) => {
+      const taken = takeToken(bucket, rate, t);
+      bucket = taken.bucket;
+      return taken.admitted;
+    });
+  }
+
+  it('admits a burst of a tenth of a second at once, and sheds the rest of it', () => {
+    const admitted = offer({ perSecond: 100 }, Array<number>(15).fill(0));
+    expect(admitted.filter(Boolean)).toHaveLength(10);
+    expect(admitted.slice(10)).toEqual([false, false, false, false, false]);
+  });
+
+  it('admits at the rate however much more is offered', () => {
+    // 3,000 requests offered over one second at 3× a rate of 1,000/s.
+    const times = Array.from({ length: 3000 }, (_, k) => k / 3);
+    const admitted = offer({ perSecond: 1000 }, times).filter(Boolean).length;
+    // A second's worth plus the first burst (100), never more.
+    expect(admitted).toBeGreaterThanOrEqual(1000);
+    expect(admitted).toBeLessThanOrEqual(1100);
+  });
+
+  it('refills while idle, only up to its burst', () => {
+    const rate = { perSecond: 10, burst: 2 };
+    // Empty at 0; after a minute idle it holds 2, not 600.
+    expect(offer(rate, [0, 0, 0, 60_000, 60_000, 60_000])).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+      false,
+    ]);
+    // One token every 100 ms.
+    expect(offer(rate, [0, 0, 50, 100, 150, 200])).toEqual([true, true, false, true, false, true]);
+  });
+
+  it('a clock that steps back refills nothing', () => {
+    const rate = { perSecond: 10, burst: 1 };
+    expect(offer(rate, [1000, 500, 1099, 1100])).toEqual([true, false, false, true]);
+  });
+
+  it('an adaptive rate falls by a fifth per period of lag, to 1 % at least, and climbs back', () => {
+    expect(adaptRate(1000, 1000, 30, 20)).toBe(800);
+    expect(adaptRate(800, 1000, 30, 20)).toBe(640);
+    expect(adaptRate(10.5, 1000, 30, 20)).toBe(10);
+    expect(adaptRate(640, 1000, 20, 20)).toBe(660);
+    expect(adaptRate(990, 1000, 0, 20)).toBe(1000);
+  });
+
+  it('is set per class, and kept when the lag rule is turned on', () => {
+    const limits = withLagLimit(withRateLimits(DEFAULT_SHEDDING, { checkin: 500 }), 100);
+    expect(limits.checkin.rate).toEqual({ perSecond: 500 });
+    expect(limits.checkin.maxLagMs).toBe(100);
+    expect(limits.report.rate).toBeUndefined();
+    expect(DEFAULT_SHEDDING.checkin.rate).toBeUndefined();
+    expect(withRateLimits(DEFAULT_SHEDDING, { report: 50 }, 25).report.rate).toEqual({
+      perSecond: 50,
+      targetLagMs: 25,
+    });
   });
 });
 

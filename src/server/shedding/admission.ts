@@ -14,7 +14,39 @@ export type RouteClass = LoadClass;
  * is what the counts cannot see: when the process is out of CPU, requests wait in the
  * sockets before the server knows of them, and every slot still looks free.
  */
-export type ClassLimits = { inFlight: number; queued: number; maxLagMs: number | null };
+export type ClassLimits = {
+  inFlight: number;
+  queued: number;
+  maxLagMs: number | null;
+  /**
+   * The rate rule (off when absent): at most this many of the class are admitted per
+   * second, in bursts of at most `burst` (default a tenth of a second's worth); the rest
+   * are shed at once. Unlike the counts and the lag, it needs nothing the server can only
+   * see late: it is decided from the clock alone, before any work is done for the request.
+   */
+  rate?: RateLimit | undefined;
+};
+
+/**
+ * A class's rate. With `targetLagMs` the rate is the ceiling of an adaptive one: every
+ * `ADAPT_PERIOD_MS` it is cut by a fifth while the event loop lags past the target and
+ * raised by a fiftieth of the ceiling while it does not (see `adaptRate`), so it follows
+ * what the machine can serve now, not what it could when the rate was configured.
+ */
+export type RateLimit = { perSecond: number; burst?: number; targetLagMs?: number };
+
+export const ADAPT_PERIOD_MS = 100;
+
+/** The next adaptive rate, from the current one, its ceiling and the lag seen now. */
+export function adaptRate(
+  current: number,
+  ceiling: number,
+  lagMs: number,
+  targetLagMs: number,
+): number {
+  if (lagMs > targetLagMs) return Math.max(ceiling / 100, current * 0.8);
+  return Math.min(ceiling, current + ceiling / 50);
+}
 
 export type SheddingLimits = Record<RouteClass, ClassLimits> & {
   /** The longest a request waits in its queue before it is shed (ms). */
@@ -44,6 +76,55 @@ export function withLagLimit(limits: SheddingLimits, maxLagMs: number): Shedding
     report: { ...limits.report, maxLagMs: maxLagMs * 2.5 },
     admin: { ...limits.admin, maxLagMs: maxLagMs * 10 },
   };
+}
+
+/** Turns the rate rule on for the classes given (requests per second). */
+export function withRateLimits(
+  limits: SheddingLimits,
+  perSecond: Partial<Record<RouteClass, number>>,
+  targetLagMs?: number,
+): SheddingLimits {
+  const next = { ...limits };
+  for (const routeClass of ['checkin', 'report', 'admin'] as const) {
+    const rate = perSecond[routeClass];
+    if (rate !== undefined)
+      next[routeClass] = {
+        ...limits[routeClass],
+        rate: targetLagMs === undefined ? { perSecond: rate } : { perSecond: rate, targetLagMs },
+      };
+  }
+  return next;
+}
+
+/** A token bucket: `tokens` left at time `at` (ms, any monotonic clock). */
+export type Bucket = { tokens: number; at: number };
+
+/** The bucket of a rate, full at time `now`. */
+export function fullBucket(rate: RateLimit, now: number): Bucket {
+  return { tokens: burstOf(rate), at: now };
+}
+
+function burstOf(rate: RateLimit): number {
+  return rate.burst ?? Math.max(1, rate.perSecond / 10);
+}
+
+/**
+ * One request against a token bucket at time `now`: the bucket refills at `perSecond`
+ * up to its burst since it was last seen; a whole token admits the request and is spent.
+ * Pure: the caller keeps the bucket it is given back.
+ */
+export function takeToken(
+  bucket: Bucket,
+  rate: RateLimit,
+  now: number,
+): { admitted: boolean; bucket: Bucket } {
+  const at = Math.max(now, bucket.at);
+  const tokens = Math.min(
+    burstOf(rate),
+    bucket.tokens + ((at - bucket.at) * rate.perSecond) / 1000,
+  );
+  if (tokens >= 1) return { admitted: true, bucket: { tokens: tokens - 1, at } };
+  return { admitted: false, bucket: { tokens, at } };
 }
 
 export type Admission = 'run' | 'queue' | 'shed';

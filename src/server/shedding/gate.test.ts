@@ -44,4 +44,64 @@ describe('Gate', () => {
     expect(gate.inFlight).toBe(0);
     expect(await gate.enter()).toBe(true);
   });
+
+  it('sheds past its rate at once, before counting, and admits again as the clock moves', async () => {
+    let now = 0;
+    const limits = {
+      inFlight: 100,
+      queued: 100,
+      maxLagMs: null,
+      rate: { perSecond: 20, burst: 2 },
+    };
+    const gate = new Gate(
+      limits,
+      500,
+      () => 0,
+      () => now,
+    );
+    expect(await gate.enter()).toBe(true);
+    expect(await gate.enter()).toBe(true);
+    // Slots are free, but the burst is spent: shed, not queued.
+    expect(await gate.enter()).toBe(false);
+    expect(gate.queued).toBe(0);
+    expect(gate.inFlight).toBe(2);
+    now = 50;
+    expect(await gate.enter()).toBe(true);
+    expect(await gate.enter()).toBe(false);
+  });
+
+  it('an adaptive rate falls while the loop lags and climbs back once it does not', async () => {
+    let now = 0;
+    let lag = 0;
+    const rate = { perSecond: 1000, targetLagMs: 20 };
+    const gate = new Gate(
+      { inFlight: 1e6, queued: 0, maxLagMs: null, rate },
+      500,
+      () => lag,
+      () => now,
+    );
+    expect(gate.ratePerSecond).toBe(1000);
+    lag = 50;
+    for (let period = 1; period <= 5; period++) {
+      now = period * 100;
+      await gate.enter();
+    }
+    // Five periods of lag: 1000 × 0.8^5.
+    expect(gate.ratePerSecond).toBeCloseTo(327.68, 5);
+    // Offered 3,000/s for the next period (lag gone): about a tenth of 327 admitted.
+    lag = 0;
+    let admitted = 0;
+    for (let k = 1; k <= 300; k++) {
+      now = 500 + k / 3;
+      if (await gate.enter()) admitted++;
+    }
+    expect(admitted).toBeGreaterThanOrEqual(30);
+    expect(admitted).toBeLessThanOrEqual(70);
+    // Without lag it climbs by a fiftieth of the ceiling per period, back to the ceiling.
+    for (let period = 1; period <= 40; period++) {
+      now = 600 + period * 100;
+      await gate.enter();
+    }
+    expect(gate.ratePerSecond).toBe(1000);
+  });
 });

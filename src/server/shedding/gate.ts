@@ -1,4 +1,13 @@
-import { admit, type ClassLimits } from './admission.js';
+import {
+  ADAPT_PERIOD_MS,
+  adaptRate,
+  admit,
+  fullBucket,
+  takeToken,
+  type Bucket,
+  type ClassLimits,
+  type RateLimit,
+} from './admission.js';
 
 type Waiter = { grant(): void };
 
@@ -10,13 +19,45 @@ type Waiter = { grant(): void };
 export class Gate {
   private running = 0;
   private readonly waiting: Waiter[] = [];
+  private bucket: Bucket | null;
+  /** The rate in force (the configured one, or where the adaptive one stands). */
+  private rate: RateLimit | null;
+  private adaptedAt: number;
 
   constructor(
     private readonly limits: ClassLimits,
     private readonly queueWaitMs: number,
     /** How far the event loop lags behind now (ms). */
     private readonly lagMs: () => number = () => 0,
-  ) {}
+    /** A monotonic clock (ms), for the rate rule. */
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.bucket = limits.rate ? fullBucket(limits.rate, now()) : null;
+    this.rate = limits.rate ?? null;
+    this.adaptedAt = now();
+  }
+
+  /** Check-ins (or …) admitted per second now; null without a rate rule. */
+  get ratePerSecond(): number | null {
+    return this.rate?.perSecond ?? null;
+  }
+
+  private currentRate(now: number): RateLimit | null {
+    const ceiling = this.limits.rate;
+    if (!ceiling || !this.rate || ceiling.targetLagMs === undefined) return this.rate;
+    if (now - this.adaptedAt >= ADAPT_PERIOD_MS) {
+      this.adaptedAt = now;
+      const perSecond = adaptRate(
+        this.rate.perSecond,
+        ceiling.perSecond,
+        this.lagMs(),
+        ceiling.targetLagMs,
+      );
+      // Bursts of a tenth of a second of the rate in force (unless one was configured).
+      this.rate = { ...ceiling, perSecond, burst: ceiling.burst ?? Math.max(1, perSecond / 10) };
+    }
+    return this.rate;
+  }
 
   get inFlight(): number {
     return this.running;
@@ -27,6 +68,14 @@ export class Gate {
   }
 
   enter(): Promise<boolean> {
+    // The rate rule first: over its rate the class is shed before anything is counted.
+    const now = this.now();
+    const rate = this.currentRate(now);
+    if (this.bucket && rate) {
+      const taken = takeToken(this.bucket, rate, now);
+      this.bucket = taken.bucket;
+      if (!taken.admitted) return Promise.resolve(false);
+    }
     const counts = { inFlight: this.running, queued: this.waiting.length, lagMs: this.lagMs() };
     switch (admit(counts, this.limits)) {
       case 'run':
