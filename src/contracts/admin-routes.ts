@@ -31,6 +31,7 @@ import { scanRoutes } from './scan-routes.js';
 import { computerScanDetailView } from './scan.js';
 import { contentView, idParams, nameParams, sha256Params } from './route-params.js';
 import { keyRoutes } from './key-routes.js';
+import { distributionRoutes } from './distribution-routes.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -218,5 +219,6 @@ export const adminRoutes = {
   ...peopleRoutes,
   ...scanRoutes,
   ...keyRoutes,
+  ...distributionRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

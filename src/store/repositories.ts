@@ -5,6 +5,7 @@ import { AuditRepository } from './audit.repository.js';
 import { BlobRepository } from './blob.repository.js';
 import { ComputerRepository } from './computer.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
+import { DistributionRepository } from './distribution.repository.js';
 import { EnrollmentRepository } from './enrollment.repository.js';
 import { EventRepository } from './event.repository.js';
 import { GroupRepository } from './group.repository.js';
@@ -35,6 +36,7 @@ export function createRepositories(db: Kysely<Database>) {
     blobs: new BlobRepository(db),
     computers: new ComputerRepository(db),
     deployments: new DeploymentRepository(db),
+    distribution: new DistributionRepository(db),
     enrollments: new EnrollmentRepository(db),
     events: new EventRepository(db),
     groups: new GroupRepository(db),

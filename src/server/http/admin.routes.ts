@@ -6,6 +6,8 @@ import { peopleRoutes } from '../../contracts/people-routes.js';
 import { reportRoutes } from '../../contracts/report-routes.js';
 import { scanRoutes } from '../../contracts/scan-routes.js';
 import { keyRoutes } from '../../contracts/key-routes.js';
+import { distributionRoutes } from '../../contracts/distribution-routes.js';
+import { distributionHandlers } from './distribution.routes.js';
 import type { Services } from '../services/index.js';
 import { auditHandlers } from './audit.routes.js';
 import { auditSink } from './audit-specs.js';
@@ -36,6 +38,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, peopleRoutes, peopleHandlers(services), auth, audit);
     registerRoutes(api, scanRoutes, scanHandlers(services), auth, audit);
     registerRoutes(api, keyRoutes, keyHandlers(services), auth, audit);
+    registerRoutes(api, distributionRoutes, distributionHandlers(services), auth, audit);
     done();
   });
 }
