@@ -79,6 +79,22 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./scan.command.js')).registerScanCommand,
     },
     {
+      name: 'site',
+      summary: 'sites: where computers are (their --site) and distribution points serve',
+      load: async () => (await import('./distribution.command.js')).registerSiteCommand,
+    },
+    {
+      name: 'distribution-point',
+      summary: 'places near a site where its computers download update files',
+      load: async () =>
+        (await import('./distribution.command.js')).registerDistributionPointCommand,
+    },
+    {
+      name: 'content',
+      summary: "whether deployments' files are staged on the distribution points of their sites",
+      load: async () => (await import('./distribution.command.js')).registerContentCommand,
+    },
+    {
       name: 'keys',
       summary: 'the keys that sign what agents are told to install',
       load: async () => (await import('./keys.command.js')).registerKeysCommand,

@@ -12,6 +12,11 @@ import {
 } from './login.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { registerKeysCommand } from './keys.command.js';
+import {
+  registerContentCommand,
+  registerDistributionPointCommand,
+  registerSiteCommand,
+} from './distribution.command.js';
 import { rootProgram, type Register } from './root.js';
 import { registerScanCommand } from './scan.command.js';
 import { registerUpdateCommand } from './update.command.js';
@@ -41,6 +46,9 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerLogoutCommand,
     registerScanCommand,
     registerKeysCommand,
+    registerSiteCommand,
+    registerDistributionPointCommand,
+    registerContentCommand,
     ...more,
   ]) {
     register(program);

@@ -13,8 +13,7 @@ import {
   stagingResponse,
 } from './distribution.js';
 import { pageOf } from './paging.js';
-import { idParams } from './route-params.js';
-import { sha256Hex } from './manifest.js';
+import { idParams, sha256Params } from './route-params.js';
 import { pathOf, route } from './route.js';
 
 /** Sites, distribution points and the readiness gate, on the admin API. */
@@ -38,7 +37,7 @@ export const distributionRoutes = {
   registerPoint: route({
     method: 'POST',
     path: '/api/v1/distribution-points',
-    summary: "Register a distribution point for a site (its credential is in this answer only)",
+    summary: 'Register a distribution point for a site (its credential is in this answer only)',
     auth: 'admin',
     body: registerPointRequest,
     response: pointView,
@@ -62,30 +61,26 @@ export const distributionRoutes = {
   }),
 };
 
-const pointParams = z.object({ id: z.string().min(1) });
-const pointContentParams = z.object({ id: z.string().min(1), sha256: sha256Hex });
-
 /**
- * The distribution point protocol, under /agent/v1/distribution-points: each call
- * carries the point's own credential and names that point in the path.
+ * The distribution point protocol, under /agent/v1/distribution-point: each call
+ * carries the point's own credential, which names the point.
  */
 export const pointRoutes = {
   pointNeeds: route({
     method: 'GET',
-    path: '/agent/v1/distribution-points/:id/needs',
+    path: '/agent/v1/distribution-point/needs',
     load: 'report',
     summary: 'The files this point must hold: those of the live deployments that reach its site',
     auth: 'point',
-    params: pointParams,
     response: pointNeedsResponse,
   }),
   pointContent: route({
     method: 'GET',
-    path: '/agent/v1/distribution-points/:id/content/:sha256',
+    path: '/agent/v1/distribution-point/content/:sha256',
     load: 'never',
     summary: 'Download a file this point must hold, by SHA-256 (Range supported)',
     auth: 'point',
-    params: pointContentParams,
+    params: sha256Params,
     response: 'octet-stream',
     otherResponses: {
       206: 'the requested range',
@@ -95,11 +90,10 @@ export const pointRoutes = {
   }),
   pointStaging: route({
     method: 'POST',
-    path: '/agent/v1/distribution-points/:id/staging',
+    path: '/agent/v1/distribution-point/staging',
     load: 'report',
     summary: 'What the point holds of each file: staged (verified), missing, corrupt',
     auth: 'point',
-    params: pointParams,
     body: stagingRequest,
     response: stagingResponse,
   }),
@@ -111,7 +105,8 @@ export const contentProblemRoute = {
     method: 'POST',
     path: '/agent/v1/computers/:id/content-problems',
     load: 'report',
-    summary: 'A copy at a distribution point was corrupt or missing: the agent fetched it elsewhere',
+    summary:
+      'A copy at a distribution point was corrupt or missing: the agent fetched it elsewhere',
     auth: 'computer',
     params: idParams,
     body: contentProblemRequest,
@@ -120,8 +115,7 @@ export const contentProblemRoute = {
 };
 
 export const pointPaths = {
-  needs: (pointId: string) => pathOf(pointRoutes.pointNeeds, [pointId]),
-  content: (pointId: string, sha256: string) =>
-    pathOf(pointRoutes.pointContent, [pointId, sha256]),
-  staging: (pointId: string) => pathOf(pointRoutes.pointStaging, [pointId]),
+  needs: pointRoutes.pointNeeds.path,
+  content: (sha256: string) => pathOf(pointRoutes.pointContent, [sha256]),
+  staging: pointRoutes.pointStaging.path,
 };

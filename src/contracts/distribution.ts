@@ -9,6 +9,11 @@ import { sha256Hex } from './manifest.js';
  * (`sha256/ab/abcdef…`), read-only.
  */
 
+/** Where a file lives under a content root or a point's URL: `sha256/ab/abcdef…`. */
+export function contentPath(sha256: string): string {
+  return `sha256/${sha256.slice(0, 2)}/${sha256}`;
+}
+
 export const siteName = z.string().min(1).max(128);
 export const pointKinds = ['managed', 'static'] as const;
 export const pointFileStates = ['staged', 'missing', 'corrupt'] as const;
@@ -102,7 +107,12 @@ export const contentStatusView = z.object({
           /** `points`: its managed points must hold the files; `server`: none, served by the server. */
           servedBy: z.enum(['points', 'server']),
           points: z.array(
-            z.object({ id: z.string(), kind: z.enum(pointKinds), url: z.string(), staged: z.number() }),
+            z.object({
+              id: z.string(),
+              kind: z.enum(pointKinds),
+              url: z.string(),
+              staged: z.number(),
+            }),
           ),
           gaps: z.array(contentGapView),
         }),

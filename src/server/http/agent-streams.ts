@@ -1,17 +1,8 @@
+import { parseRange } from '../../contracts/range.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../services/index.js';
 
-function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | null {
-  const match = header ? /^bytes=(\d+)-(\d*)$/.exec(header) : null;
-  if (!match) return null;
-  const start = Number(match[1]);
-  const end = match[2] ? Math.min(Number(match[2]), size - 1) : size - 1;
-  return start <= end ? { start, end } : null;
-}
 
 /**
  * The push channel: Server-Sent Events whose one message is "check in now"; its data

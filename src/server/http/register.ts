@@ -12,7 +12,7 @@ import {
 } from '../../contracts/route.js';
 import { loadClassOf } from '../../contracts/route.js';
 import { unstorableIssues } from '../../contracts/text.js';
-import { ForbiddenError, ValidationError, type FieldIssue } from '../../domain/errors.js';
+import { ValidationError, type FieldIssue } from '../../domain/errors.js';
 import { isAudited, routeAudit, type AuditSink } from './audit-hook.js';
 import {
   bearerToken,
@@ -93,15 +93,9 @@ async function authenticate(
       return {};
     case 'admin':
       return { actor: await auth.admin(bearerToken(request), request.ip) };
-    case 'point': {
-      // A point may only read and write its own data: the path names it.
-      const point = await auth.point(bearerToken(request));
-      const { id } = (request.params ?? {}) as { id?: unknown };
-      if (id !== point.id) {
-        throw new ForbiddenError(`this credential belongs to another distribution point`);
-      }
-      return { point };
-    }
+    case 'point':
+      // The credential names the point: it reads and writes only its own data.
+      return { point: await auth.point(bearerToken(request)) };
     case 'computer': {
       // A computer may only read and write its own data when the path names one.
       const { id } = (request.params ?? {}) as { id?: unknown };

@@ -103,6 +103,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     options.checkinIntervalSeconds,
     explainer,
     (ids) => wake.disconnect(ids),
+    repos.distribution,
   );
   const signing = new SigningService(repos.signing, clock);
   const groups = new GroupService(repos.groups, computers, membership, clock);
