@@ -104,8 +104,8 @@ export const contentStatusView = z.object({
         z.object({
           site: z.string().nullable(),
           computers: z.number(),
-          /** `points`: its managed points must hold the files; `server`: none, served by the server. */
-          servedBy: z.enum(['points', 'server']),
+          /** `points`: its managed points must hold the files; `static-points`: only read-only points (not verified by the server); `server`: no point. */
+          servedBy: z.enum(['points', 'static-points', 'server']),
           points: z.array(
             z.object({
               id: z.string(),

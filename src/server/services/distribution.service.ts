@@ -237,7 +237,11 @@ export class DistributionService {
         sites.push({
           site,
           computers,
-          servedBy: ofSite.some((p) => p.kind === 'managed') ? 'points' : 'server',
+          servedBy: ofSite.some((p) => p.kind === 'managed')
+            ? 'points'
+            : ofSite.length > 0
+              ? 'static-points'
+              : 'server',
           points: ofSite.map((p) => ({
             id: p.id,
             kind: p.kind,
