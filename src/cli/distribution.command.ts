@@ -15,11 +15,11 @@ import {
 } from './output.js';
 import { serverUrl } from './server-url.js';
 
-function wholeNumber(flag: string) {
+function wholeNumber(flag: string, max = 1_000_000) {
   return (text: string): number => {
     const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n > 1_000_000) {
-      throw new InvalidArgumentError(`${flag}: expected a whole number from 0 to 1000000.`);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n > max) {
+      throw new InvalidArgumentError(`${flag}: expected a whole number from 0 to ${max}.`);
     }
     return n;
   };
@@ -56,11 +56,10 @@ export function registerDistributionPointCommand(program: Command): void {
 
   adminCommand(
     point,
-    'register',
-    'register a distribution point for a site (its token is shown once)',
+    'register <point-url>',
+    'register a distribution point for a site at <point-url>, where agents reach it (its token is shown once)',
   )
     .requiredOption('--site <name>', 'the site whose computers download from it')
-    .requiredOption('--url <url>', 'where agents reach it: the base of sha256/ab/abcdef…')
     .option(
       '--order <n>',
       'agents try lower first (default: after the last)',
@@ -72,13 +71,14 @@ export function registerDistributionPointCommand(program: Command): void {
     )
     .action(
       async (
-        opts: { site: string; url: string; order?: number; static?: boolean },
+        pointUrl: string,
+        opts: { site: string; order?: number; static?: boolean },
         cmd: Command,
       ) => {
         const { client, json } = await connect(cmd);
         const created = await client.registerPoint({
           site: opts.site,
-          url: opts.url,
+          url: pointUrl,
           ...(opts.order !== undefined && { order: opts.order }),
           kind: opts.static ? 'static' : 'managed',
         });
@@ -155,7 +155,7 @@ export function registerDistributionPointCommand(program: Command): void {
     .option(
       '--rate-limit <bytes>',
       'at most this many bytes a second per download to agents',
-      wholeNumber('--rate-limit'),
+      wholeNumber('--rate-limit', 1e12),
     )
     .addOption(
       new Option('--ca <file>', "trust only this CA (PEM) for the server's certificate").env(
