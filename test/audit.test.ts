@@ -117,6 +117,8 @@ for (const engine of ENGINES) {
         { route: 'previewGroup', body: { query: 'os = "linux"' } },
         { route: 'rotateRoot', body: {} },
         { route: 'exportRoot', body: { remove: false } },
+        { route: 'registerPoint', body: { site: 'tokyo', url: 'http://dp.example:8081' } },
+        { route: 'removePoint', params: ['(created)'] },
       ];
       expect(calls.map((c) => c.route).sort()).toEqual(mutating);
 
@@ -128,7 +130,11 @@ for (const engine of ENGINES) {
         const res = await send({ ...call, ...(params ? { params } : {}) });
         outcomes.push(`${call.route} ${res.statusCode}`);
         expect(res.statusCode, `${call.route}: ${res.body}`).toBeLessThan(300);
-        if (['createEnrollment', 'createDeployment', 'createToken'].includes(call.route)) {
+        if (
+          ['createEnrollment', 'createDeployment', 'createToken', 'registerPoint'].includes(
+            call.route,
+          )
+        ) {
           created = res.json<{ id: string }>().id;
         }
         const left = await since(before);

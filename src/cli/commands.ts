@@ -79,6 +79,11 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./scan.command.js')).registerScanCommand,
     },
     {
+      name: 'keys',
+      summary: 'the keys that sign what agents are told to install',
+      load: async () => (await import('./keys.command.js')).registerKeysCommand,
+    },
+    {
       name: 'site',
       summary: 'sites: where computers are (their --site) and distribution points serve',
       load: async () => (await import('./distribution.command.js')).registerSiteCommand,
@@ -93,11 +98,6 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       name: 'content',
       summary: "whether deployments' files are staged on the distribution points of their sites",
       load: async () => (await import('./distribution.command.js')).registerContentCommand,
-    },
-    {
-      name: 'keys',
-      summary: 'the keys that sign what agents are told to install',
-      load: async () => (await import('./keys.command.js')).registerKeysCommand,
     },
     {
       name: 'server',

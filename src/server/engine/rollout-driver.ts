@@ -45,8 +45,7 @@ export class RolloutDriver {
      * distribution points (null: ready); none: no phase waits for content.
      */
     private readonly contentWaiting:
-      | ((deploymentId: string, phases: number) => Promise<(string | null)[]>)
-      | null = null,
+      ((deploymentId: string, phases: number) => Promise<(string | null)[]>) | null = null,
   ) {}
 
   /** This process just became the leader: trust nothing kept from before, sweep at the next tick. */
@@ -165,7 +164,12 @@ export class RolloutDriver {
       evaluation.waitingFor.includes(CONTENT_WAIT)
     ) {
       // The timeline tells when (and for what) a phase began to wait for content.
-      events.push({ at: now, type: 'waiting-for-content', phase: null, message: evaluation.waitingFor });
+      events.push({
+        at: now,
+        type: 'waiting-for-content',
+        phase: null,
+        message: evaluation.waitingFor,
+      });
     }
     await this.events.addDeploymentEvents(
       events.map((e) => ({

@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../services/index.js';
 
-
 /**
  * The push channel: Server-Sent Events whose one message is "check in now"; its data
  * says why and, as `kind: scan`, that an admin asked for a scan.

@@ -3,9 +3,7 @@ import type { Services } from '../services/index.js';
 import type { RouteHandlers } from './register.js';
 
 /** Sites, distribution points and the content status of deployments. */
-export function distributionHandlers(
-  services: Services,
-): RouteHandlers<typeof distributionRoutes> {
+export function distributionHandlers(services: Services): RouteHandlers<typeof distributionRoutes> {
   const { distribution } = services;
   return {
     listSites: ({ query }) => distribution.sites(query),
