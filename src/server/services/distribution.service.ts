@@ -194,10 +194,13 @@ export class DistributionService {
    * their managed points, in words (null: ready).
    */
   async phaseContentWaiting(deploymentId: string, phases: number): Promise<(string | null)[]> {
-    const files = await this.repo.deploymentFiles(deploymentId);
     const placed = await this.repo.phaseSites(deploymentId);
     const sites = [...new Set(placed.map((p) => p.site).filter((s): s is string => s !== null))];
     const holdings = await this.holdings(sites);
+    // No managed point at its sites: nothing to wait for, no more to read.
+    if (!holdings.some((h) => h.kind === 'managed'))
+      return Array.from({ length: phases }, () => null);
+    const files = await this.repo.deploymentFiles(deploymentId);
     return Array.from({ length: phases }, (_, i) => {
       const readiness = contentReadiness(
         files,
