@@ -50,7 +50,8 @@ type Held = {
 /** What was served, for the point's own /stats (and the tests that count bytes). */
 export type PointStats = {
   bytesServed: Record<string, number>;
-  requests: { sha256: string; start: number; status: number }[];
+  /** Each answer: where it started and how many bytes of it were written. */
+  requests: { sha256: string; start: number; status: number; bytes: number }[];
   staged: number;
 };
 
@@ -302,14 +303,15 @@ export class DistributionPoint {
     }
     const range = parseRange(req.headers.range, size);
     if (req.headers.range && !range) {
-      this.stats.requests.push({ sha256, start: -1, status: 416 });
+      this.stats.requests.push({ sha256, start: -1, status: 416, bytes: 0 });
       res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
       return;
     }
     const start = range?.start ?? 0;
     const end = range?.end ?? size - 1;
     const status = range ? 206 : 200;
-    this.stats.requests.push({ sha256, start, status });
+    const record = { sha256, start, status, bytes: 0 };
+    this.stats.requests.push(record);
     res.writeHead(status, {
       'accept-ranges': 'bytes',
       'content-type': 'application/octet-stream',
@@ -320,7 +322,12 @@ export class DistributionPoint {
       res.end();
       return;
     }
-    await this.send(createReadStream(file, { start, end, highWaterMark: 64 * 1024 }), res, sha256);
+    await this.send(
+      createReadStream(file, { start, end, highWaterMark: 64 * 1024 }),
+      res,
+      sha256,
+      record,
+    );
   }
 
   /** Streams at most `rateLimit` bytes a second, counting what was written. */
@@ -328,6 +335,7 @@ export class DistributionPoint {
     source: AsyncIterable<Buffer>,
     res: ServerResponse,
     sha256: string,
+    record: { bytes: number },
   ): Promise<void> {
     const started = Date.now();
     let sent = 0;
@@ -338,6 +346,7 @@ export class DistributionPoint {
       if (closed) break;
       if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
       sent += chunk.length;
+      record.bytes += chunk.length;
       this.stats.bytesServed[sha256] = (this.stats.bytesServed[sha256] ?? 0) + chunk.length;
       if (rate !== undefined) {
         const wait = started + (sent / rate) * 1000 - Date.now();
