@@ -303,7 +303,7 @@ export class DistributionPoint {
     }
     const range = parseRange(req.headers.range, size);
     if (req.headers.range && !range) {
-      this.stats.requests.push({ sha256, start: -1, status: 416, bytes: 0 });
+      this.remember({ sha256, start: -1, status: 416, bytes: 0 });
       res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
       return;
     }
@@ -311,7 +311,7 @@ export class DistributionPoint {
     const end = range?.end ?? size - 1;
     const status = range ? 206 : 200;
     const record = { sha256, start, status, bytes: 0 };
-    this.stats.requests.push(record);
+    this.remember(record);
     res.writeHead(status, {
       'accept-ranges': 'bytes',
       'content-type': 'application/octet-stream',
@@ -328,6 +328,12 @@ export class DistributionPoint {
       sha256,
       record,
     );
+  }
+
+  /** Keeps the last answers only: a long-running point must not grow without bound. */
+  private remember(record: PointStats['requests'][number]): void {
+    this.stats.requests.push(record);
+    if (this.stats.requests.length > 1000) this.stats.requests.shift();
   }
 
   /** Streams at most `rateLimit` bytes a second, counting what was written. */
