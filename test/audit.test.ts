@@ -159,6 +159,8 @@ for (const engine of ENGINES) {
         },
         { route: 'createWebhook', body: s.createWebhook },
         { route: 'removeWebhook', params: ['(created)'] },
+        { route: 'registerPoint', body: { site: 'tokyo', url: 'http://dp.example:8081' } },
+        { route: 'removePoint', params: ['(created)'] },
       ];
       expect(calls.map((c) => c.route).sort()).toEqual(mutating);
 
@@ -171,9 +173,13 @@ for (const engine of ENGINES) {
         outcomes.push(`${call.route} ${res.statusCode}`);
         expect(res.statusCode, `${call.route}: ${res.body}`).toBeLessThan(300);
         if (
-          ['createEnrollment', 'createDeployment', 'createToken', 'createWebhook'].includes(
-            call.route,
-          )
+          [
+            'createEnrollment',
+            'createDeployment',
+            'createToken',
+            'createWebhook',
+            'registerPoint',
+          ].includes(call.route)
         ) {
           created = res.json<{ id: string }>().id;
         }

@@ -12,7 +12,7 @@ import {
   type ReportsRequest,
   type ReportsResponse,
 } from '../contracts/agent-protocol.js';
-import { agentPaths } from '../contracts/agent-routes.js';
+import { agentPaths, agentRoutes } from '../contracts/agent-routes.js';
 import { signedEnvelope, type SignedEnvelope } from '../contracts/metadata.js';
 import {
   scanReportResponse,
@@ -30,6 +30,7 @@ import {
   type WakeStatus,
 } from './core/server-client.js';
 import { tlsFailure } from '../client/tls.js';
+import { contentPath, type ContentProblemRequest } from '../contracts/distribution.js';
 import { SseParser } from './sse.js';
 
 export interface HttpServerClientOptions {
@@ -48,6 +49,8 @@ export interface HttpServerClientOptions {
    */
   wakeIdleTimeoutMs?: number;
 }
+
+const contentProblemAnswer = agentRoutes.contentProblem.response;
 
 const WAKE_BACKOFF = { firstMs: 1000, maxMs: 30_000 };
 const WAKE_IDLE_TIMEOUT_MS = 90_000;
@@ -109,22 +112,49 @@ export class HttpServerClient implements ServerClient {
     );
   }
 
+  async contentProblem(auth: AgentCredential, body: ContentProblemRequest): Promise<void> {
+    await this.post(agentPaths.contentProblem(auth.computerId), auth, body, contentProblemAnswer);
+  }
+
   async scan(auth: AgentCredential, body: ScanReportInput): Promise<ScanReportResponse> {
     return await this.post(agentPaths.scan(auth.computerId), auth, body, scanReportResponse);
   }
 
   async download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void> {
+    const url = new URL(agentPaths.content(sha256).replace(/^\//, ''), this.base);
+    await this.transfer(url, this.headers(auth), sink);
+  }
+
+  /**
+   * A file from a distribution point: `<url>/sha256/ab/abcdef…`, no credential (the
+   * agent checks the signed SHA-256), resuming from `sink.size` with Range.
+   */
+  async downloadFromPoint(pointUrl: string, sha256: string, sink: DownloadSink): Promise<void> {
+    const base = new URL(pointUrl.endsWith('/') ? pointUrl : `${pointUrl}/`);
+    await this.transfer(new URL(contentPath(sha256), base), this.headers(null), sink);
+  }
+
+  private async transfer(
+    url: URL,
+    baseHeaders: Record<string, string>,
+    sink: DownloadSink,
+  ): Promise<void> {
     const offset = sink.size;
-    const headers: Record<string, string> = this.headers(auth);
+    const headers: Record<string, string> = { ...baseHeaders };
     if (offset > 0) headers.range = `bytes=${offset}-`;
-    const response = await this.send('GET', agentPaths.content(sha256), headers, undefined);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher });
+    } catch (error) {
+      throw unreachable(error);
+    }
     const { statusCode, body } = response;
 
     if (statusCode === 416 && offset > 0) {
       // Our partial copy is as long as the file or longer: start again from nothing.
       await body.dump();
       await sink.reset();
-      return await this.download(auth, sha256, sink);
+      return await this.transfer(url, baseHeaders, sink);
     }
     if (statusCode !== 200 && statusCode !== 206) throw await errorFrom(response);
     if (statusCode === 206) {

@@ -117,6 +117,22 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./webhook.command.js')).registerWebhookCommand,
     },
     {
+      name: 'site',
+      summary: 'sites: where computers are (their --site) and distribution points serve',
+      load: async () => (await import('./distribution.command.js')).registerSiteCommand,
+    },
+    {
+      name: 'distribution-point',
+      summary: 'places near a site where its computers download update files',
+      load: async () =>
+        (await import('./distribution.command.js')).registerDistributionPointCommand,
+    },
+    {
+      name: 'content',
+      summary: "whether deployments' files are staged on the distribution points of their sites",
+      load: async () => (await import('./distribution.command.js')).registerContentCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

@@ -237,6 +237,21 @@ function printComputer(
       '(none)',
     );
   }
+  if (c.contentProblems.length > 0) {
+    print();
+    print('Bad copies at distribution points (fetched elsewhere; never run):');
+    printTable(
+      ['AT', 'POINT', 'PROBLEM', 'SHA256', 'DETAIL'],
+      c.contentProblems.map((p) => [
+        formatTime(p.at),
+        orDash(p.pointId),
+        p.problem,
+        p.sha256.slice(0, 12),
+        orDash(p.detail),
+      ]),
+      '(none)',
+    );
+  }
   print();
   print('Updates:');
   printTable(

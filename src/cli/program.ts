@@ -17,6 +17,11 @@ import { registerTokenCommand } from './token.command.js';
 import { registerKeysCommand } from './keys.command.js';
 import { registerNotificationCommand } from './notification.command.js';
 import { registerWebhookCommand } from './webhook.command.js';
+import {
+  registerContentCommand,
+  registerDistributionPointCommand,
+  registerSiteCommand,
+} from './distribution.command.js';
 import { rootProgram, type Register } from './root.js';
 import { registerScanCommand } from './scan.command.js';
 import { registerUpdateCommand } from './update.command.js';
@@ -52,6 +57,9 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerImportCommand,
     registerNotificationCommand,
     registerWebhookCommand,
+    registerSiteCommand,
+    registerDistributionPointCommand,
+    registerContentCommand,
     ...more,
   ]) {
     register(program);

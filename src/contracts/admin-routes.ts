@@ -35,6 +35,7 @@ import { contentView, idParams, nameParams, sha256Params } from './route-params.
 import { keyRoutes } from './key-routes.js';
 import { bundleRoutes } from './bundle-routes.js';
 import { announceRoutes } from './announce-routes.js';
+import { distributionRoutes } from './distribution-routes.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -241,5 +242,6 @@ export const adminRoutes = {
   ...bundleRoutes,
   ...baselineRoutes,
   ...announceRoutes,
+  ...distributionRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

@@ -5,6 +5,7 @@ import { updateFile, updateManifest } from './manifest.js';
 import { checkinMetadata, rejection, signedEnvelope } from './metadata.js';
 import { clientPolicies } from './plan.js';
 import { evidenceText } from './text.js';
+import { pointSource } from './distribution.js';
 
 /**
  * The agent protocol, under /agent/v1. Every call but enrollment carries the
@@ -112,6 +113,11 @@ export const checkinResponse = z.object({
   scanRulesVersion: z.string().optional(),
   /** What signs the assignments: timestamp → snapshot → targets (contracts/metadata.ts). */
   metadata: checkinMetadata.optional(),
+  /**
+   * The distribution points of the computer's site, in the order to try, before the
+   * server. Not signed: every file is checked against the signed SHA-256 anyway.
+   */
+  distributionPoints: z.array(pointSource).optional(),
 });
 export type CheckinResponse = z.infer<typeof checkinResponse>;
 

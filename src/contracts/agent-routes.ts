@@ -8,6 +8,7 @@ import {
   reportsResponse,
 } from './agent-protocol.js';
 import { signedEnvelope } from './metadata.js';
+import { contentProblemRoute } from './distribution-routes.js';
 import { pathOf, route } from './route.js';
 import { scanReportRequest, scanReportResponse, scanRulesResponse } from './scan.js';
 import { idParams, sha256Params } from './route-params.js';
@@ -103,6 +104,7 @@ export const agentRoutes = {
       416: 'the range is outside the file',
     },
   }),
+  ...contentProblemRoute,
 };
 export type AgentRoutes = typeof agentRoutes;
 
@@ -116,4 +118,5 @@ export const agentPaths = {
   scanRules: (computerId: string) => pathOf(agentRoutes.scanRules, [computerId]),
   scan: (computerId: string) => pathOf(agentRoutes.scan, [computerId]),
   root: (version: number) => pathOf(agentRoutes.root, [String(version)]),
+  contentProblem: (computerId: string) => pathOf(agentRoutes.contentProblem, [computerId]),
 } as const;

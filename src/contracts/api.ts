@@ -1,3 +1,4 @@
+import { contentProblemView } from './distribution.js';
 import { z } from 'zod';
 import { slaSchema } from './review.js';
 import { absenceKinds } from '../domain/computer-health.js';
@@ -168,6 +169,8 @@ export const computerDetailView = computerView.extend({
   absences: z.array(absenceView),
   /** Recent rejections, newest first (absent from servers before signed metadata). */
   rejections: z.array(rejectionView).default([]),
+  /** Bad or missing copies its agent found at distribution points (and fetched elsewhere), newest first. */
+  contentProblems: z.array(contentProblemView).default([]),
   /** Claimed re-images of it, newest first. */
   reimageRequests: z.array(reimageRequestView),
 });

@@ -123,6 +123,11 @@ export function buildOpenApi(version: string): Record<string, unknown> {
             'x-permission names the permission its role needs',
         },
         computer: { type: 'http', scheme: 'bearer', description: "a computer's own credential" },
+        point: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "a distribution point's own credential (from `distribution-point register`)",
+        },
       },
     },
     paths,

@@ -9,9 +9,9 @@ import { defaultPermission, type Permission } from '../domain/access.js';
 
 /**
  * Who may call: a person's token (a user's, or the first admin's; `permission` says
- * which roles), a computer's own credential, or anyone.
+ * which roles), a computer's own credential, a distribution point's, or anyone.
  */
-export type AuthKind = 'admin' | 'computer' | 'public';
+export type AuthKind = 'admin' | 'computer' | 'point' | 'public';
 
 /**
  * A body or answer that is not JSON: raw bytes, a Server-Sent Events stream, plain text,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { adminRoutes } from './admin-routes.js';
 import { agentRoutes } from './agent-routes.js';
+import { pointRoutes } from './distribution-routes.js';
 import { route, type RouteDeclaration } from './route.js';
 
 /** Answers a load balancer or an operator can ask for without a token. */
@@ -45,5 +46,6 @@ export const serviceRoutes = {
 export const allRoutes: Record<string, RouteDeclaration> = {
   ...serviceRoutes,
   ...agentRoutes,
+  ...pointRoutes,
   ...adminRoutes,
 };

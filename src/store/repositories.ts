@@ -7,6 +7,7 @@ import { BaselineRepository } from './baseline.repository.js';
 import { BlobRepository } from './blob.repository.js';
 import { ComputerRepository } from './computer.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
+import { DistributionRepository } from './distribution.repository.js';
 import { EnrollmentRepository } from './enrollment.repository.js';
 import { EventRepository } from './event.repository.js';
 import { GroupRepository } from './group.repository.js';
@@ -40,6 +41,7 @@ export function createRepositories(db: Kysely<Database>) {
     blobs: new BlobRepository(db),
     computers: new ComputerRepository(db),
     deployments: new DeploymentRepository(db),
+    distribution: new DistributionRepository(db),
     enrollments: new EnrollmentRepository(db),
     events: new EventRepository(db),
     groups: new GroupRepository(db),

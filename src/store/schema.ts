@@ -414,6 +414,42 @@ export type WebhookDeliveryTable = {
 export type AnnouncedEventTable = { event_id: string; at: number };
 export type AnnounceCursorTable = { name: string; at: number };
 
+/** A place near a site where its computers download update files (managed or static). */
+export type DistributionPointTable = {
+  id: string;
+  site: string;
+  url: string;
+  sort_order: number;
+  /** managed | static */
+  kind: string;
+  token_hash: string;
+  created_at: number;
+  last_seen_at: number | null;
+};
+
+/** What a distribution point holds of one file: staged (verified), missing or corrupt. */
+export type DistributionPointFileTable = {
+  point_id: string;
+  sha256: string;
+  state: string;
+  actual_sha256: string | null;
+  detail: string | null;
+  /** `point`, or the id of the computer that found the copy bad. */
+  reported_by: string;
+  reported_at: number;
+};
+
+/** A bad or missing copy an agent found at a distribution point (and fetched elsewhere). */
+export type ContentProblemTable = {
+  id: string;
+  computer_id: string;
+  point_id: string | null;
+  sha256: string;
+  problem: string;
+  detail: string | null;
+  at: number;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
@@ -452,4 +488,7 @@ export type Database = {
   webhook_deliveries: WebhookDeliveryTable;
   announced_events: AnnouncedEventTable;
   announce_cursor: AnnounceCursorTable;
+  distribution_points: DistributionPointTable;
+  distribution_point_files: DistributionPointFileTable;
+  content_problems: ContentProblemTable;
 };

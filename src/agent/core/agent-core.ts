@@ -251,6 +251,7 @@ export class AgentCore {
             client,
             auth,
             inventory,
+            points: checkin.distributionPoints ?? [],
             memory,
             saveMemory: () => saveMemory(host.storage, memory),
             now: this.options.now,

@@ -1,4 +1,5 @@
 import type { Inventory } from '../../contracts/inventory.js';
+import type { PointSource } from '../../contracts/distribution.js';
 import type { FailureReason, ReportedState } from '../../domain/status.js';
 import type { Host } from './host.js';
 import type { Installer } from './installer.js';
@@ -20,6 +21,8 @@ export interface AssignmentContext {
   client: ServerClient;
   auth: AgentCredential;
   inventory: Inventory;
+  /** The distribution points of its site from the last check-in, in the order to try. */
+  points?: readonly PointSource[];
   memory: AgentMemory;
   saveMemory(): Promise<void>;
   /** The injected clock: policies, schedules and deadlines are judged by it. */

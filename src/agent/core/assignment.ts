@@ -188,6 +188,7 @@ async function fetchAndPlace(
     ctx.auth,
     a.files,
     announce ? () => ctx.report({ state: announce }) : undefined,
+    ctx.points,
   );
   if (fetched.kind !== 'ok') return { reason: fetched.kind, message: fetched.message };
   await ctx.host.content.fillWorkDir(workDir, a.files);

@@ -143,8 +143,13 @@ async function downloadWhileWaiting(
   item: PendingItem,
 ): Promise<boolean> {
   if (a.files.length === 0) return true;
-  const fetched = await fetchFiles(ctx.host.content, ctx.client, ctx.auth, a.files, () =>
-    ctx.report({ state: 'downloading' }),
+  const fetched = await fetchFiles(
+    ctx.host.content,
+    ctx.client,
+    ctx.auth,
+    a.files,
+    () => ctx.report({ state: 'downloading' }),
+    ctx.points,
   );
   if (fetched.kind === 'ok') return true;
   await ctx.report({ state: 'failed', reason: fetched.kind, message: fetched.message });

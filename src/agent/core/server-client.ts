@@ -12,6 +12,7 @@ import type {
   ScanRulesResponse,
 } from '../../contracts/scan.js';
 import type { SignedEnvelope } from '../../contracts/metadata.js';
+import type { ContentProblemRequest } from '../../contracts/distribution.js';
 
 /** The computer's identity towards the server, from enrollment. */
 export interface AgentCredential {
@@ -39,6 +40,10 @@ export interface ServerClient {
   root?(version: number): Promise<SignedEnvelope>;
   /** Downloads content by SHA-256 into `sink`, resuming from `sink.size`. */
   download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void>;
+  /** The same from a distribution point's URL (absent: this client uses only the server). */
+  downloadFromPoint?(pointUrl: string, sha256: string, sink: DownloadSink): Promise<void>;
+  /** Tells the server a copy at a distribution point was bad or missing. */
+  contentProblem?(auth: AgentCredential, request: ContentProblemRequest): Promise<void>;
   /**
    * Holds the push channel until `signal` aborts, reconnecting with backoff when it
    * drops, and calls `onWake` for every "check in now" (with its kind: `scan` when an

@@ -250,3 +250,33 @@ describe('the statistical halt', () => {
     ]);
   });
 });
+
+describe('the readiness gate in the engine', () => {
+  it('holds a phase whose content is not staged, with no time to wake for, and opens it once ready', () => {
+    const lacking = 'site tokyo: dp-1 lacks setup.msi (not-reported)';
+    const s = state({}, [phase({ size: 5, contentWaiting: lacking }), phase(), phase()]);
+    const held = evaluateDeployment(s, t0);
+    expect(held.actions).toEqual([]);
+    expect(held.nextEvaluationAt).toBeNull();
+    expect(held.waitingFor).toBe(`phase pilot is waiting for content: ${lacking}`);
+    const ready = evaluateDeployment(
+      state({}, [phase({ size: 5, contentWaiting: null }), phase(), phase()]),
+      t0,
+    );
+    expect(ready.actions.map((a) => a.type)).toEqual(['open-phase']);
+  });
+
+  it('a later phase waits for content after its gate is met; an earlier open one is not held', () => {
+    const pilot = phase({ openedAt: t0, size: 20, counts: counts({ installed: 20 }) });
+    const s = state({ soakSeconds: 0 }, [
+      { ...pilot, contentWaiting: 'ignored: already open' },
+      phase({ size: 5, contentWaiting: 'site osaka: dp-2 lacks a (corrupt)' }),
+      phase(),
+    ]);
+    const e = evaluateDeployment(s, t0 + H);
+    expect(e.actions).toEqual([]);
+    expect(e.waitingFor).toBe(
+      'phase early is waiting for content: site osaka: dp-2 lacks a (corrupt)',
+    );
+  });
+});

@@ -13,6 +13,11 @@ export type PhaseState = PhaseHealth & {
   openedAt: number | null;
   /** When an approver promoted this phase (opens the next one if its gate is manual). */
   promotedAt: number | null;
+  /**
+   * The readiness gate: what content this phase's sites still lack on their
+   * distribution points (domain/rollout/readiness.ts), in words; null or absent: ready.
+   */
+  contentWaiting?: string | null;
 };
 
 /** What the engine reads of one deployment. */
@@ -31,7 +36,7 @@ export type EngineAction =
 
 export type EngineEvent = {
   at: number;
-  type: 'phase-opened' | 'halted' | 'completed';
+  type: 'phase-opened' | 'halted' | 'completed' | 'waiting-for-content';
   phase: string | null;
   message: string;
 };
@@ -125,6 +130,12 @@ export function evaluateDeployment(state: EngineInput, now: number): Evaluation 
     if (timing.at > now && !promoted) {
       nextEvaluationAt = timing.at;
       waitingFor = `phase ${name} opens ${timing.why} (${new Date(timing.at).toISOString()})`;
+      break;
+    }
+    const content = state.phases[i]?.contentWaiting ?? null;
+    if (content !== null) {
+      // Staging reports bring the deployment forward: no time to wait for.
+      waitingFor = `phase ${name} is waiting for content: ${content}`;
       break;
     }
     if (!promoted) reasons.push(timing.why);

@@ -5,13 +5,14 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { ValidationError } from '../../domain/errors.js';
+import { contentPath } from '../../contracts/distribution.js';
 
 /** Files on disk, addressed by SHA-256: `<root>/sha256/ab/abcdef…`. Each stored once. */
 export class ContentStore {
   constructor(private readonly root: string) {}
 
   pathOf(sha256: string): string {
-    return path.join(this.root, 'sha256', sha256.slice(0, 2), sha256);
+    return path.join(this.root, ...contentPath(sha256).split('/'));
   }
 
   async size(sha256: string): Promise<number | null> {

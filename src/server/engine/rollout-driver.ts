@@ -11,6 +11,9 @@ import { newSortableId } from '../services/secrets.js';
 import { Placer } from './placer.js';
 import type { ProgressRecorder } from './progress-recorder.js';
 
+/** How the engine words a phase held by the readiness gate (domain/rollout/engine.ts). */
+const CONTENT_WAIT = 'is waiting for content:';
+
 /** Clock time between safety-net sweeps: every live deployment placed over its whole target and evaluated. */
 export const SWEEP_EVERY_MS = 10 * 60_000;
 
@@ -37,6 +40,12 @@ export class RolloutDriver {
     private readonly placer = new Placer(deployments, clock),
     /** Records the counts per phase over time when they change; none: not recorded. */
     private readonly progress: ProgressRecorder | null = null,
+    /**
+     * The readiness gate's input: per phase, what content its sites lack on their
+     * distribution points (null: ready); none: no phase waits for content.
+     */
+    private readonly contentWaiting:
+      ((deploymentId: string, phases: number) => Promise<(string | null)[]>) | null = null,
   ) {}
 
   /** This process just became the leader: trust nothing kept from before, sweep at the next tick. */
@@ -148,8 +157,22 @@ export class RolloutDriver {
           break;
       }
     }
+    const events = [...evaluation.events];
+    if (
+      evaluation.waitingFor !== null &&
+      evaluation.waitingFor !== deployment.waitingFor &&
+      evaluation.waitingFor.includes(CONTENT_WAIT)
+    ) {
+      // The timeline tells when (and for what) a phase began to wait for content.
+      events.push({
+        at: now,
+        type: 'waiting-for-content',
+        phase: null,
+        message: evaluation.waitingFor,
+      });
+    }
     await this.events.addDeploymentEvents(
-      evaluation.events.map((e) => ({
+      events.map((e) => ({
         id: newSortableId('evt', e.at),
         deployment_id: deployment.id,
         at: e.at,
@@ -180,9 +203,19 @@ export class RolloutDriver {
   ): Promise<PhaseState[]> {
     const stored = await this.deployments.phases(deployment.id);
     const rows = await this.deployments.phaseCounts(deployment.id);
+    // Only a phase still to open can wait for content.
+    const content =
+      this.contentWaiting && stored.some((p) => p.openedAt === null)
+        ? await this.contentWaiting(deployment.id, plan.phases.length)
+        : [];
     return tallyPhases(plan.phases.length, rows, plan.maxAttempts).map((tally, idx) => {
       const row = stored.find((p) => p.index === idx);
-      return { ...tally, openedAt: row?.openedAt ?? null, promotedAt: row?.promotedAt ?? null };
+      return {
+        ...tally,
+        openedAt: row?.openedAt ?? null,
+        promotedAt: row?.promotedAt ?? null,
+        contentWaiting: content[idx] ?? null,
+      };
     });
   }
 

@@ -10,6 +10,8 @@ import { scanRoutes } from '../../contracts/scan-routes.js';
 import { keyRoutes } from '../../contracts/key-routes.js';
 import { bundleRoutes } from '../../contracts/bundle-routes.js';
 import { announceRoutes } from '../../contracts/announce-routes.js';
+import { distributionRoutes } from '../../contracts/distribution-routes.js';
+import { distributionHandlers } from './distribution.routes.js';
 import type { Services } from '../services/index.js';
 import { announceHandlers } from './announce.routes.js';
 import { auditHandlers } from './audit.routes.js';
@@ -48,6 +50,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, bundleRoutes, bundleHandlers(services), auth, audit);
     registerRoutes(api, baselineRoutes, baselineHandlers(services), auth, audit);
     registerRoutes(api, announceRoutes, announceHandlers(services), auth, audit);
+    registerRoutes(api, distributionRoutes, distributionHandlers(services), auth, audit);
     done();
   });
 }

@@ -1,17 +1,7 @@
+import { parseRange } from '../../contracts/range.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Services } from '../services/index.js';
-
-function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | null {
-  const match = header ? /^bytes=(\d+)-(\d*)$/.exec(header) : null;
-  if (!match) return null;
-  const start = Number(match[1]);
-  const end = match[2] ? Math.min(Number(match[2]), size - 1) : size - 1;
-  return start <= end ? { start, end } : null;
-}
 
 /**
  * The push channel: Server-Sent Events whose one message is "check in now"; its data
@@ -58,9 +48,23 @@ export async function sendContent(
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  if (!(await services.agent.mayDownload(computerId, sha256))) {
-    throw new NotFoundError('content', sha256);
-  }
+  const allowed = await services.agent.mayDownload(computerId, sha256);
+  return sendFile(services, 'computer', allowed, sha256, req, reply);
+}
+
+/**
+ * One stored file by hash, with Range, to a computer or a distribution point that
+ * may have it (`allowed`); otherwise the same 404 as a missing one.
+ */
+export async function sendFile(
+  services: Services,
+  to: 'computer' | 'distribution-point',
+  allowed: boolean,
+  sha256: string,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  if (!allowed) throw new NotFoundError('content', sha256);
   const size = await services.content.size(sha256);
   if (size === null) throw new NotFoundError('content', sha256);
   reply.header('accept-ranges', 'bytes').type('application/octet-stream');
@@ -73,8 +77,10 @@ export async function sendContent(
       .status(206)
       .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
       .header('content-length', range.end - range.start + 1);
+    services.metrics.contentSent(to, range.end - range.start + 1);
     return reply.send(services.content.open(sha256, range));
   }
   reply.status(200).header('content-length', size);
+  services.metrics.contentSent(to, size);
   return reply.send(services.content.open(sha256));
 }

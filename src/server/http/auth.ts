@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { may, type Permission, type Role } from '../../domain/access.js';
 import { ForbiddenError, UnauthorizedError } from '../../domain/errors.js';
 import type { ComputerRecord } from '../../store/computer.repository.js';
+import type { PointRecord } from '../../store/distribution.repository.js';
 
 export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
@@ -40,6 +41,8 @@ export type Authenticator = {
   admin(token: string, from: string): Promise<Actor>;
   /** The computer whose credential this is; throws UnauthorizedError otherwise. */
   computer(token: string): Promise<ComputerRecord>;
+  /** The distribution point whose credential this is; throws UnauthorizedError otherwise. */
+  point(token: string): Promise<PointRecord>;
 };
 
 export function adminGuard(auth: Authenticator) {

@@ -23,7 +23,8 @@ import {
 } from './auth.js';
 
 type Computer = Awaited<ReturnType<Authenticator['computer']>>;
-type Caller = { computer?: Computer; actor?: Actor };
+type Point = Awaited<ReturnType<Authenticator['point']>>;
+type Caller = { computer?: Computer; actor?: Actor; point?: Point };
 
 /** What a handler gets: the validated request, and who called: a computer or an admin. */
 export type RouteInput<R extends RouteDeclaration> = {
@@ -32,6 +33,7 @@ export type RouteInput<R extends RouteDeclaration> = {
   body: BodyOutput<R>;
   computer: R['auth'] extends 'computer' ? Computer : undefined;
   actor: R['auth'] extends 'admin' ? Actor : undefined;
+  point: R['auth'] extends 'point' ? Point : undefined;
   request: FastifyRequest;
   reply: FastifyReply;
 };
@@ -91,6 +93,9 @@ async function authenticate(
       return {};
     case 'admin':
       return { actor: await auth.admin(bearerToken(request), request.ip) };
+    case 'point':
+      // The credential names the point: it reads and writes only its own data.
+      return { point: await auth.point(bearerToken(request)) };
     case 'computer': {
       // A computer may only read and write its own data when the path names one.
       const { id } = (request.params ?? {}) as { id?: unknown };
@@ -152,6 +157,7 @@ export function registerRoutes<T extends Record<string, RouteDeclaration>>(
         const input = {
           ...parsed,
           computer: callers.get(request)?.computer,
+          point: callers.get(request)?.point,
           actor,
           request,
           reply,

@@ -15,6 +15,7 @@ import type { DeploymentRepository } from '../../store/deployment.repository.js'
 export class ServerMetrics {
   readonly registry = new Registry();
   private readonly checkins: Counter<'code'>;
+  private readonly contentBytes: Counter<'to'>;
   private readonly checkinSeconds: Histogram;
   private readonly tickSeconds: Histogram;
 
@@ -63,6 +64,12 @@ export class ServerMetrics {
       labelNames: ['code'],
       registers,
     });
+    this.contentBytes = new Counter({
+      name: 'ringmaster_content_bytes_sent_total',
+      help: 'Bytes of content answers this server began to send, to computers or to distribution points',
+      labelNames: ['to'],
+      registers,
+    });
     this.checkinSeconds = new Histogram({
       name: 'ringmaster_checkin_duration_seconds',
       help: 'Time to answer a check-in (any status code)',
@@ -81,6 +88,11 @@ export class ServerMetrics {
   checkin(code: number, seconds: number): void {
     this.checkins.inc({ code: String(code) });
     this.checkinSeconds.observe(seconds);
+  }
+
+  /** A content answer of `bytes` is being sent. */
+  contentSent(to: 'computer' | 'distribution-point', bytes: number): void {
+    this.contentBytes.inc({ to }, bytes);
   }
 
   engineTick(ms: number): void {

@@ -1,3 +1,4 @@
+import type { PointSource } from '../../contracts/distribution.js';
 import type {
   Absence,
   Assignment,
@@ -40,6 +41,8 @@ export type AgentServiceOptions = {
   onReports?: (computerId: string, updateIds: readonly string[]) => Promise<void>;
   /** The version of the scan rules for a computer's platform, told at every check-in. */
   scanRulesVersion?: (platform: { os: string; arch: string }) => Promise<string>;
+  /** The distribution points of a site, in the order its agents try them. */
+  distributionPoints?: (site: string | null) => Promise<PointSource[]>;
 };
 
 /** The server's side of the agent protocol: check-ins and status reports. */
@@ -133,6 +136,11 @@ export class AgentService {
       .scanRulesVersion?.(inventory)
       .catch(() => undefined);
     const metadata = await this.signing.forCheckin(computerId, assignments, now);
+    // Only a computer with files to fetch needs to know where from.
+    const points =
+      assignments.some((a) => a.files.length > 0) && this.options.distributionPoints
+        ? await this.options.distributionPoints(inventory.site)
+        : [];
     return {
       computerId,
       assignments,
@@ -140,6 +148,7 @@ export class AgentService {
       ackedSeq: computer.reportSeq,
       ...(scanRulesVersion === undefined ? {} : { scanRulesVersion }),
       metadata,
+      ...(points.length > 0 ? { distributionPoints: points } : {}),
     };
   }
 

@@ -5,6 +5,7 @@ import type { Clock } from '../../domain/clock.js';
 import { UnauthorizedError } from '../../domain/errors.js';
 import type { ComputerRecord, ComputerRepository } from '../../store/computer.repository.js';
 import type { TokenRecord, TokenRepository } from '../../store/token.repository.js';
+import type { DistributionRepository, PointRecord } from '../../store/distribution.repository.js';
 import type { UserRepository } from '../../store/user.repository.js';
 import type { Actor, Authenticator } from '../http/auth.js';
 import { generateSecret, hashSecret, newId } from './secrets.js';
@@ -31,7 +32,14 @@ export class AuthService implements Authenticator {
     private readonly users: UserRepository,
     private readonly computers: ComputerRepository,
     private readonly clock: Clock,
+    private readonly points: DistributionRepository | null = null,
   ) {}
+
+  async point(token: string): Promise<PointRecord> {
+    const row = await this.points?.findByTokenHash(hashSecret(token));
+    if (!row) throw new UnauthorizedError('the distribution point credential is not valid');
+    return row;
+  }
 
   /**
    * At first start, creates the first admin token: from RINGMASTER_ADMIN_TOKEN when

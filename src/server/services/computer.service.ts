@@ -1,3 +1,4 @@
+import type { DistributionRepository } from '../../store/distribution.repository.js';
 import type { ComputerDetailView, ComputerView } from '../../contracts/api.js';
 import type { Clock } from '../../domain/clock.js';
 import type { ComputerListQuery } from '../../contracts/list-queries.js';
@@ -27,6 +28,8 @@ export class ComputerService {
     private readonly explainer: StatusExplainer,
     /** Ends the revoked computers' push streams (on every replica). */
     private readonly onRevoked: (computerIds: string[]) => Promise<void> = () => Promise.resolve(),
+    /** Bad copies its agent found at distribution points; none: not kept. */
+    private readonly distribution: DistributionRepository | null = null,
   ) {}
 
   private health(computer: ComputerRecord) {
@@ -81,11 +84,19 @@ export class ComputerService {
     const absences = await this.absences.forComputer(row.id);
     const reimages = await this.reimages.list(row.id);
     const rejections = await this.rejections.forComputer(row.id);
+    const problems = (await this.distribution?.problemsOf(row.id)) ?? [];
     return {
       ...toComputerView(row, groups.get(row.id) ?? [], this.health(row), absences[0]),
       statuses: await this.explainer.computerStatuses(row, groups.get(row.id) ?? [], statuses),
       absences: absences.map(toAbsenceView),
       rejections: rejections.map(toRejectionView),
+      contentProblems: problems.map((p) => ({
+        pointId: p.pointId,
+        sha256: p.sha256,
+        problem: p.problem,
+        detail: p.detail,
+        at: new Date(p.at).toISOString(),
+      })),
       reimageRequests: reimages.map(toReimageRequestView),
     };
   }

@@ -20,6 +20,7 @@ import { BundleService } from './bundle.service.js';
 import { ComputerService } from './computer.service.js';
 import { DeploymentActionsService } from './deployment-actions.service.js';
 import { DeploymentService } from './deployment.service.js';
+import { DistributionService } from './distribution.service.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { GroupService } from './group.service.js';
 import { MembershipService } from './membership.service.js';
@@ -72,6 +73,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     clock,
     undefined,
     new ProgressRecorder(repos.analysis),
+    (id, phases) => distribution.phaseContentWaiting(id, phases),
   );
   const explainer = new StatusExplainer(
     repos.deployments,
@@ -92,6 +94,14 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     onError: (e) => options.logError(e, 'rollout engine tick failed'),
     onTick: (ms) => metrics.engineTick(ms),
   });
+  const distribution = new DistributionService(
+    repos.distribution,
+    repos.deployments,
+    clock,
+    async (ids) => {
+      for (const id of ids) await engine.nudge(id);
+    },
+  );
   const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
     engine.joined(ids),
   );
@@ -106,6 +116,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     options.checkinIntervalSeconds,
     explainer,
     (ids) => wake.disconnect(ids),
+    repos.distribution,
   );
   const signing = new SigningService(repos.signing, clock);
   const groups = new GroupService(repos.groups, computers, membership, clock);
@@ -144,7 +155,8 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     announce: new AnnounceService(repos.announce, announcer, clock),
     metrics,
     audit: new AuditService(repos.audit, clock),
-    auth: new AuthService(repos.tokens, repos.users, repos.computers, clock),
+    auth: new AuthService(repos.tokens, repos.users, repos.computers, clock, repos.distribution),
+    distribution,
     tokens,
     users,
     oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
@@ -200,6 +212,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
         checkinIntervalSeconds: options.checkinIntervalSeconds,
         onReports: (computerId, updateIds) => engine.reported(computerId, updateIds),
         scanRulesVersion: (platform) => scans.rulesVersion(platform),
+        distributionPoints: (site) => distribution.sourcesFor(site),
       },
     ),
   };

@@ -20,6 +20,7 @@ import * as baselines from './2026-12-04-0010-baselines.js';
 import * as listSpeed from './2026-12-04-0040-list-speed.js';
 import * as notifications from './2026-12-04-0060-notifications.js';
 import * as review from './2026-12-04-0020-review.js';
+import * as distributionPoints from './2026-12-04-0050-distribution-points.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04-0010-baselines': baselines,
   '2026-12-04-0020-review': review,
   '2026-12-04-0040-list-speed': listSpeed,
+  '2026-12-04-0050-distribution-points': distributionPoints,
   '2026-12-04-0060-notifications': notifications,
 };
 
