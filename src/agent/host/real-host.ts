@@ -5,7 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { version } from '../../version.js';
 import type { Inventory } from '../../contracts/inventory.js';
-import type { CommandResult, CommandSpec, FileInfo, Host } from '../core/host.js';
+import type { CommandResult, CommandSpec, FileInfo, Host, PackageList } from '../core/host.js';
+import {
+  packageQueryArgs,
+  parseDpkgQuery,
+  parseRpmQuery,
+  type PackageManager,
+} from '../../domain/packages/detect-rules.js';
 import { processRunning, runShellCommand } from './command-runner.js';
 import { digestFile, FileStore, FsContentStore, isNotFound } from './fs-store.js';
 import { FsLocalUser } from './local-user-files.js';
@@ -36,7 +42,9 @@ export class RealHost implements Host {
   readonly user: FsLocalUser;
   /** Set only with a reboot command: the core restarts the computer only then. */
   readonly restartComputer?: () => Promise<CommandResult>;
+  readonly platform = platformName(process.platform);
   private hardwareId: string | undefined;
+  private manager: PackageManager | null | undefined;
 
   constructor(private readonly options: RealHostOptions) {
     this.storage = new FileStore(options.stateDir);
@@ -53,6 +61,40 @@ export class RealHost implements Host {
           timeoutSeconds: REBOOT_COMMAND_TIMEOUT_SECONDS,
         });
     }
+  }
+
+  /** dpkg-query or rpm, whichever the computer has (dpkg first); none on Windows and macOS. */
+  async packages(name?: string): Promise<PackageList | null> {
+    if (this.manager === undefined) {
+      this.manager =
+        process.platform !== 'linux'
+          ? null
+          : (await onPath('dpkg-query'))
+            ? 'dpkg'
+            : (await onPath('rpm'))
+              ? 'rpm'
+              : null;
+    }
+    const manager = this.manager;
+    if (!manager) return null;
+    const [file, ...args] = packageQueryArgs(manager, name);
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        file as string,
+        args,
+        { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
+        (error, out, stderr) => {
+          // Asked for one package that is not there: dpkg-query exits 1, rpm -q 1.
+          if (error && !(name && typeof error.code === 'number' && error.code === 1)) {
+            reject(new Error(`${file} failed: ${stderr.trim() || error.message}`));
+          } else resolve(out);
+        },
+      );
+    });
+    return {
+      manager,
+      packages: manager === 'dpkg' ? parseDpkgQuery(stdout) : parseRpmQuery(stdout),
+    };
   }
 
   async loggedOnUsers(): Promise<number> {
@@ -159,4 +201,11 @@ function ipAddresses(): string[] {
     }
   }
   return addresses.slice(0, 64);
+}
+
+/** Whether `command -v` finds the program. */
+function onPath(program: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', `command -v ${program}`], { timeout: 5000 }, (error) => resolve(!error));
+  });
 }

@@ -1,3 +1,4 @@
+import { describeInstall, describeRule } from '../../../src/contracts/manifest-text.js';
 import { useState } from 'react';
 import type { Api } from '../api/client.js';
 import { listUpdates } from '../api/lists.js';
@@ -125,15 +126,17 @@ export function UpdateDetail({ api, id }: { api: Api; id: string }) {
                 </>
               ) : null}
             </>
-          ) : (
+          ) : m.detect.type === 'command' ? (
             <>
               command <code>{m.detect.command}</code>
             </>
+          ) : (
+            <code>{describeRule(m.detect)}</code>
           )}
         </dd>
         <dt>Install</dt>
         <dd>
-          <code>{m.install.command}</code>
+          <code>{describeInstall(m.install)}</code>
         </dd>
         <dt>Imported</dt>
         <dd>{when(d.createdAt)}</dd>
