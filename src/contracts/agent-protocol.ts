@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { reportedStates, failureReasons } from '../domain/status.js';
-import { inventory } from './inventory.js';
+import { inventory, packageInventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
 import { checkinMetadata, rejection, signedEnvelope } from './metadata.js';
 import { clientPolicies } from './plan.js';
@@ -90,6 +90,8 @@ export const checkinRequest = z.object({
   scannedAt: z.iso.datetime({ offset: true }).optional(),
   /** Answers the agent refused since its last accepted one (their signed metadata failed). */
   rejections: z.array(rejection).max(20).optional(),
+  /** The installed packages: their hash always, the list when it changed. */
+  packages: packageInventory.optional(),
 });
 export type CheckinRequest = z.infer<typeof checkinRequest>;
 
@@ -112,6 +114,11 @@ export const checkinResponse = z.object({
   scanRulesVersion: z.string().optional(),
   /** What signs the assignments: timestamp → snapshot → targets (contracts/metadata.ts). */
   metadata: checkinMetadata.optional(),
+  /**
+   * The server has another list of packages than the hash the agent sent (it lost it,
+   * or never had it): the agent sends the whole list at its next check-in. Unsigned.
+   */
+  sendPackages: z.boolean().optional(),
 });
 export type CheckinResponse = z.infer<typeof checkinResponse>;
 

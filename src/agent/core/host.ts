@@ -62,6 +62,8 @@ export interface Host {
 export interface PackageList {
   manager: PackageManager;
   packages: InstalledPackage[];
+  /** SHA-256 (hex) of `packageListText` of the packages returned. */
+  hash: string;
 }
 
 export interface FileInfo {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +7,7 @@ import { version } from '../../version.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import type { CommandResult, CommandSpec, FileInfo, Host, PackageList } from '../core/host.js';
 import {
+  packageListText,
   packageQueryArgs,
   parseDpkgQuery,
   parseRpmQuery,
@@ -91,10 +92,9 @@ export class RealHost implements Host {
         },
       );
     });
-    return {
-      manager,
-      packages: manager === 'dpkg' ? parseDpkgQuery(stdout) : parseRpmQuery(stdout),
-    };
+    const packages = manager === 'dpkg' ? parseDpkgQuery(stdout) : parseRpmQuery(stdout);
+    const hash = createHash('sha256').update(packageListText(manager, packages)).digest('hex');
+    return { manager, packages, hash };
   }
 
   async loggedOnUsers(): Promise<number> {

@@ -16,6 +16,7 @@ import * as scan from './2026-12-03-0040-scan.js';
 import * as statusTruth from './2026-12-03-0045-status-truth.js';
 import * as progress from './2026-12-03-0050-progress.js';
 import * as listIndexes from './2026-12-03-0060-list-indexes.js';
+import * as packages from './2026-12-04-0070-packages.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03-0050-progress': progress,
   '2026-12-03-0030-signed-metadata': signedMetadata,
   '2026-12-03-0060-list-indexes': listIndexes,
+  '2026-12-04-0070-packages': packages,
 };
 
 export const migrationProvider: MigrationProvider = {
