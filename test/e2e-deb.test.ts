@@ -172,6 +172,15 @@ describe('a .deb as an update, with the system package tools', () => {
         expect.objectContaining({ state: 'pending-reboot', exitCode: 194 }),
       );
 
+      // The next check-in carries the changed package list: a query group finds the computer.
+      await agent();
+      await cli('group', 'create', 'has-hello', '--query', `package "${pkg}" >= "1.2.3-1"`);
+      await cli('group', 'create', 'old-hello', '--query', `package "${pkg}" < "1.2.3~rc1"`);
+      const shown = (name: string) =>
+        cli('group', 'show', name) as Promise<{ members: { hostname: string }[] }>;
+      expect((await shown('has-hello')).members).toHaveLength(1);
+      expect((await shown('old-hello')).members).toHaveLength(0);
+
       // A rollback removes it with dpkg.
       await cli('deployment', 'rollback', first.id, '--reason', 'e2e: take the package off');
       await agent();

@@ -1,6 +1,11 @@
 import { globMatches } from './glob.js';
 import { versionScheme, type PackageManager } from './packages/detect-rules.js';
-import { compareVersions, holds, MAX_VERSION_LENGTH, type ConstraintOperator } from './packages/versions.js';
+import {
+  compareVersions,
+  holds,
+  MAX_VERSION_LENGTH,
+  type ConstraintOperator,
+} from './packages/versions.js';
 
 /**
  * The query language of query groups (dynamic collections), over inventory fields:
@@ -224,7 +229,11 @@ class Parser {
     }
     this.pos += 1;
     const versionTok = this.next('a quoted version');
-    if (versionTok.t !== 'string' || versionTok.v.length === 0 || versionTok.v.length > MAX_VERSION_LENGTH) {
+    if (
+      versionTok.t !== 'string' ||
+      versionTok.v.length === 0 ||
+      versionTok.v.length > MAX_VERSION_LENGTH
+    ) {
       throw new Error(`expected a quoted version at position ${versionTok.at + 1}`);
     }
     return {

@@ -55,7 +55,10 @@ export function parseRpmQuery(output: string): InstalledPackage[] {
  * The list in one canonical text (sorted by name, arch, version; one tab-separated line
  * each, the manager first): what the agent hashes to tell whether it changed.
  */
-export function packageListText(manager: PackageManager, packages: readonly InstalledPackage[]): string {
+export function packageListText(
+  manager: PackageManager,
+  packages: readonly InstalledPackage[],
+): string {
   const key = (p: InstalledPackage): string => `${p.name}\t${p.arch}\t${p.version}`;
   const lines = packages.map(key).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return [manager, ...lines].join('\n');

@@ -53,7 +53,9 @@ export class MembershipService {
       query === null
         ? []
         : all
-            .filter((c) => matchesGroupQuery(query, withPackages(toInventory(c), packages.get(c.id))))
+            .filter((c) =>
+              matchesGroupQuery(query, withPackages(toInventory(c), packages.get(c.id))),
+            )
             .map((c) => c.id),
     );
     await this.groups.addMembers(

@@ -8,7 +8,9 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('computer_packages')
-    .addColumn('computer_id', 'text', (c) => c.notNull().references('computers.id').onDelete('cascade'))
+    .addColumn('computer_id', 'text', (c) =>
+      c.notNull().references('computers.id').onDelete('cascade'),
+    )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('arch', 'text', (c) => c.notNull())
     .addColumn('version', 'text', (c) => c.notNull())
