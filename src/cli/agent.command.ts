@@ -70,7 +70,7 @@ export function registerAgentCommand(program: Command): void {
       '--state-dir <dir>',
       'where the agent keeps its credential, outbox and files (required)',
     )
-    .option('--site <site>', 'the site this computer is at')
+    .option('--site <site>', 'the site this computer is at (default $RINGMASTER_SITE)')
     .option('--once', 'run one cycle, then exit')
     .option('--hostname <name>', 'report this hostname instead of the real one')
     .option('--hardware-id <id>', 'report this hardware id instead of the real one')
@@ -128,7 +128,8 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
   const log = makeLogger(options.json === true);
   const host = new RealHost({
     stateDir,
-    site: options.site ?? null,
+    // An empty RINGMASTER_SITE= (as agent.conf ships) is no site.
+    site: options.site ?? (process.env.RINGMASTER_SITE || null),
     hostname: options.hostname,
     hardwareId: options.hardwareId,
     rebootCommand: options.rebootCommand,
