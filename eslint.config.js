@@ -107,6 +107,7 @@ export default tseslint.config(
     ignores: [
       'dist/',
       'dist-bench/',
+      'dist-packages/',
       'node_modules/',
       'web/dist/',
       'ringmaster-data/',

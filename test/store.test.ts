@@ -57,6 +57,7 @@ for (const engine of ENGINES) {
         revokedAt: null,
         revokedBy: null,
         scannedAt: null,
+        packagesHash: null,
       });
 
       await repos.computers.reimage('cmp_a', 'hash-b', { ...inventory, freeDiskMB: 12.5 }, 2_000);

@@ -157,7 +157,8 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
   const log = makeLogger(options.json === true);
   const host = new RealHost({
     stateDir,
-    site: options.site ?? process.env.RINGMASTER_SITE ?? null,
+    // An empty RINGMASTER_SITE= (as a config file may hold) is no site.
+    site: options.site ?? (process.env.RINGMASTER_SITE || null),
     ownerEmail: options.ownerEmail ?? null,
     hostname: options.hostname,
     hardwareId: options.hardwareId,

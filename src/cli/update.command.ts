@@ -1,3 +1,4 @@
+import { describeInstall } from '../contracts/manifest-text.js';
 import type { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -109,7 +110,7 @@ function printUpdate(u: UpdateView): void {
         'Platforms',
         m.platforms.map((p) => [p.os, p.arch, p.osVersion].filter(Boolean).join(' ')).join(', '),
       ],
-      ['Install', m.install.command],
+      ['Install', describeInstall(m.install)],
       ['Uninstallable', u.uninstallable ? 'yes' : 'no'],
       ['Supersedes', m.supersedes.length > 0 ? m.supersedes.join(', ') : '-'],
       ['Created', formatTime(u.createdAt)],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { reportedStates, failureReasons } from '../domain/status.js';
-import { inventory } from './inventory.js';
+import { inventory, packageInventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
 import { checkinMetadata, rejection, signedEnvelope } from './metadata.js';
 import { clientPolicies } from './plan.js';
@@ -91,6 +91,8 @@ export const checkinRequest = z.object({
   scannedAt: z.iso.datetime({ offset: true }).optional(),
   /** Answers the agent refused since its last accepted one (their signed metadata failed). */
   rejections: z.array(rejection).max(20).optional(),
+  /** The installed packages: their hash always, the list when it changed. */
+  packages: packageInventory.optional(),
 });
 export type CheckinRequest = z.infer<typeof checkinRequest>;
 
@@ -118,6 +120,11 @@ export const checkinResponse = z.object({
    * server. Not signed: every file is checked against the signed SHA-256 anyway.
    */
   distributionPoints: z.array(pointSource).optional(),
+  /**
+   * The server has another list of packages than the hash the agent sent (it lost it,
+   * or never had it): the agent sends the whole list at its next check-in. Unsigned.
+   */
+  sendPackages: z.boolean().optional(),
 });
 export type CheckinResponse = z.infer<typeof checkinResponse>;
 

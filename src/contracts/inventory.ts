@@ -17,3 +17,25 @@ export const inventory = z.object({
   ownerEmail: z.email().max(254).nullable().optional(),
 });
 export type Inventory = z.infer<typeof inventory>;
+
+/** One installed package of the computer's package database. */
+export const installedPackage = z.object({
+  name: z.string().min(1).max(256),
+  version: z.string().min(1).max(256),
+  arch: z.string().min(1).max(64),
+});
+
+/** The most packages a check-in carries: a large distribution installs a few thousand. */
+export const MAX_PACKAGES = 50_000;
+
+/**
+ * The installed packages (dpkg or rpm). Every check-in carries the hash of the list;
+ * the list itself only when it changed since the server last took it.
+ */
+export const packageInventory = z.object({
+  manager: z.enum(['dpkg', 'rpm']),
+  /** SHA-256 (hex) of the sorted list, as `packagesHash` in domain/packages computes it. */
+  hash: z.string().regex(/^[a-f0-9]{64}$/),
+  items: z.array(installedPackage).max(MAX_PACKAGES).optional(),
+});
+export type PackageInventory = z.infer<typeof packageInventory>;

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  KB_NUMBER,
+  MSI_PRODUCT_CODE,
+  MSI_PROPERTY_NAME,
+  PACKAGE_NAME,
+  kindPlatforms,
+  windowsArgumentProblem,
+} from '../domain/packages/installers.js';
+import { REGISTRY_ROOTS, registryKeyProblem } from '../domain/packages/detect-rules.js';
+import { MAX_VERSION_LENGTH, parseConstraint } from '../domain/packages/versions.js';
 import { boundsIssue } from './bounds.js';
 
 /** A path inside the update's folder: relative, no `..`, no absolute or drive paths. */
@@ -20,6 +30,29 @@ export const sha256Hex = z
   .string()
   .regex(/^[a-f0-9]{64}$/, { message: 'must be a lowercase hex SHA-256 digest' });
 
+/** A version constraint such as `">= 1.2.3"` (see domain/packages/versions.ts). */
+export const versionConstraint = z
+  .string()
+  .min(1)
+  .max(MAX_VERSION_LENGTH + 8)
+  .refine((c) => parseConstraint(c) !== null, {
+    message: 'must be a version or an operator (<, <=, =, !=, >=, >) and a version',
+  });
+
+const windowsText = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(1024)
+    .superRefine((s, ctx) => {
+      const problem = windowsArgumentProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
+    });
+
+export const packageName = z
+  .string()
+  .regex(PACKAGE_NAME, { message: 'must be a package name (letters, digits, "+", ".", "_", "-")' });
+
 export const detectRule = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('file'),
@@ -30,6 +63,42 @@ export const detectRule = z.discriminatedUnion('type', [
     type: z.literal('command'),
     command: z.string().min(1),
     timeoutSeconds: z.number().int().positive().max(3600).default(60),
+  }),
+  /** An installed dpkg or rpm package, with a version compared by that tool's rules. */
+  z.object({
+    type: z.literal('package'),
+    name: packageName,
+    version: versionConstraint.optional(),
+    arch: z.string().min(1).max(32).optional(),
+    manager: z.enum(['dpkg', 'rpm']).optional(),
+  }),
+  /** The version of a file: a Windows version resource, or a macOS bundle's Info.plist. */
+  z.object({
+    type: z.literal('file-version'),
+    path: z.string().min(1).max(1024),
+    version: versionConstraint,
+  }),
+  /** A Windows registry key, or a value of it (equal to a text, or a version in range). */
+  z.object({
+    type: z.literal('registry'),
+    key: windowsText('the key').refine((k) => registryKeyProblem(k) === null, {
+      message: `must start with one of ${REGISTRY_ROOTS.join(', ')}`,
+    }),
+    value: windowsText('the value name').optional(),
+    equals: z.string().max(1024).optional(),
+    version: versionConstraint.optional(),
+    view: z.enum(['64', '32']).default('64'),
+  }),
+  /** A product installed by Windows Installer, by its product code. */
+  z.object({
+    type: z.literal('msi-product'),
+    productCode: z.string().regex(MSI_PRODUCT_CODE, { message: 'must be a {GUID} product code' }),
+    version: versionConstraint.optional(),
+  }),
+  /** A Windows update installed, by its KB number. */
+  z.object({
+    type: z.literal('kb'),
+    kb: z.string().regex(KB_NUMBER, { message: 'must be a KB number such as KB5034441' }),
   }),
 ]);
 export type DetectRule = z.infer<typeof detectRule>;
@@ -54,14 +123,95 @@ export const platform = z.object({
 });
 export type Platform = z.infer<typeof platform>;
 
-export const installCommand = z.object({
-  command: z.string().min(1),
+const exitCodes = z.array(z.number().int().min(-2_147_483_648).max(4_294_967_295));
+/** Overrides of the kind's exit-code table (domain/packages/installers.ts). */
+const exitCodeFields = {
   timeoutSeconds: z.number().int().positive().max(86_400).default(600),
-  successExitCodes: z.array(z.number().int()).min(1).default([0]),
-  rebootExitCodes: z.array(z.number().int()).default([3010, 1641]),
-  retryExitCodes: z.array(z.number().int()).default([1618]),
+  successExitCodes: exitCodes.min(1).optional(),
+  rebootExitCodes: exitCodes.optional(),
+  retryExitCodes: exitCodes.optional(),
+};
+
+const commandKind = z.object({
+  kind: z.literal('command'),
+  command: z.string().min(1),
+  ...exitCodeFields,
 });
-export type InstallCommand = z.infer<typeof installCommand>;
+const scriptKind = z.object({
+  kind: z.literal('script'),
+  file: relativeFilePath,
+  args: z.array(z.string().max(1024)).max(64).optional(),
+  ...exitCodeFields,
+});
+const packageFile = (ext: string) =>
+  relativeFilePath.refine((f) => f.toLowerCase().endsWith(ext), {
+    message: `must be a ${ext} file`,
+  });
+const msiProperties = z
+  .record(
+    z.string().regex(MSI_PROPERTY_NAME, { message: 'must be an MSI public property (upper case)' }),
+    windowsText('a property value'),
+  )
+  .optional();
+
+/** A spec without `kind` is a `command` (every manifest before the kinds). */
+function withCommandKind<
+  const T extends readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]],
+>(options: T) {
+  return z.preprocess(
+    (v) =>
+      typeof v === 'object' && v !== null && !Array.isArray(v) && !('kind' in v)
+        ? { ...v, kind: 'command' }
+        : v,
+    z.discriminatedUnion('kind', options),
+  );
+}
+
+/** How an update is installed: the install kinds. */
+export const installSpec = withCommandKind([
+  commandKind,
+  scriptKind,
+  z.object({ kind: z.literal('deb'), file: packageFile('.deb'), ...exitCodeFields }),
+  z.object({ kind: z.literal('rpm'), file: packageFile('.rpm'), ...exitCodeFields }),
+  z.object({
+    kind: z.literal('msi'),
+    file: packageFile('.msi').and(windowsText('the file')),
+    properties: msiProperties,
+    ...exitCodeFields,
+  }),
+  z.object({
+    kind: z.literal('msu'),
+    file: packageFile('.msu').and(windowsText('the file')),
+    ...exitCodeFields,
+  }),
+] as const);
+export type InstallSpec = z.infer<typeof installSpec>;
+
+/** How it is removed (a rollback): a package by name, a product code, a KB. */
+export const uninstallSpec = withCommandKind([
+  commandKind,
+  scriptKind,
+  z.object({
+    kind: z.literal('deb'),
+    package: packageName,
+    purge: z.boolean().default(false),
+    ...exitCodeFields,
+  }),
+  z.object({ kind: z.literal('rpm'), package: packageName, ...exitCodeFields }),
+  z.object({
+    kind: z.literal('msi'),
+    productCode: z.string().regex(MSI_PRODUCT_CODE, { message: 'must be a {GUID} product code' }),
+    ...exitCodeFields,
+  }),
+  z.object({
+    kind: z.literal('msu'),
+    kb: z.string().regex(KB_NUMBER, { message: 'must be a KB number such as KB5034441' }),
+    ...exitCodeFields,
+  }),
+] as const);
+export type UninstallSpec = z.infer<typeof uninstallSpec>;
+
+export type InstallCommand = z.infer<typeof commandKind>;
 
 /** `update.json`: what an update is, how to tell it is installed and how to install it. */
 export const updateManifest = z
@@ -80,18 +230,33 @@ export const updateManifest = z
     platforms: z.array(platform).min(1),
     files: z.array(relativeFilePath).default([]),
     detect: detectRule,
-    install: installCommand,
-    uninstall: installCommand.optional(),
+    install: installSpec,
+    uninstall: uninstallSpec.optional(),
     requires: z
       .object({
         freeDiskMB: z.number().nonnegative().optional(),
         prerequisites: z.array(detectRule).default([]),
       })
       .default({ prerequisites: [] }),
+    /** Detect rules that must all hold for the update to apply: else `not-applicable`. */
+    applicableIf: z.array(detectRule).max(32).default([]),
     supersedes: z.array(z.string().min(1)).default([]),
   })
   // Unknown fields pass through, but may not nest or grow without bound.
   .superRefine((manifest, ctx) => {
+    for (const field of ['install', 'uninstall'] as const) {
+      const kind = manifest[field]?.kind;
+      const allowed = kind ? kindPlatforms[kind] : null;
+      if (!kind || !allowed) continue;
+      const elsewhere = manifest.platforms.filter((p) => !allowed.includes(p.os));
+      if (elsewhere.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field, 'kind'],
+          message: `a ${kind} installer runs on ${allowed.join(', ')} only; platforms names ${elsewhere.map((p) => p.os).join(', ')}`,
+        });
+      }
+    }
     const issue = boundsIssue(manifest);
     if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });

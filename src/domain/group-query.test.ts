@@ -3,6 +3,7 @@ import {
   matchesGroupQuery,
   maxQueryDepth,
   parseGroupQuery,
+  queryPackageNames,
   type QueryInventory,
 } from './group-query.js';
 
@@ -83,5 +84,55 @@ describe('group queries', () => {
       ok: false,
       error: expect.stringContaining('")"'),
     });
+  });
+});
+
+describe('package tests in a query', () => {
+  const debian: QueryInventory = {
+    ...inv,
+    packages: [
+      { name: 'openssl', version: '3.0.11-1~deb12u2', manager: 'dpkg' },
+      { name: 'libc6', version: '2.36-9', manager: 'dpkg' },
+    ],
+  };
+  const rhel: QueryInventory = {
+    ...inv,
+    packages: [{ name: 'openssl', version: '1:3.0.7-27.el9', manager: 'rpm' }],
+  };
+
+  it('holds when the package is installed, with a version in range by its manager', () => {
+    expect(matches('package "openssl"', debian)).toBe(true);
+    expect(matches('package "curl"', debian)).toBe(false);
+    expect(matches('package "openssl" < "3.0.15"', debian)).toBe(true);
+    expect(matches('package "openssl" >= "3.0.11"', debian)).toBe(true);
+    // dpkg: ~ sorts before the end, so 3.0.11~… < 3.0.11.
+    expect(matches('package "openssl" = "3.0.11-1~deb12u2"', debian)).toBe(true);
+    expect(matches('package "openssl" < "3.0.15"', rhel)).toBe(false); // epoch 1
+    expect(matches('package "openssl" != "1:3.0.7-27.el9"', rhel)).toBe(false);
+    expect(matches('package "curl" < "9"', debian)).toBe(false);
+    expect(matches('not package "curl"', debian)).toBe(true);
+    expect(matches('os = "linux" and package "libc6" > "2.35"', debian)).toBe(true);
+    expect(matches('package "openssl"', inv)).toBe(false);
+  });
+
+  it('names the packages it looks at, once each', () => {
+    const parsed = parseGroupQuery(
+      'package "a" or (package "b" < "2" and not package "a") or os = "linux"',
+    );
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(queryPackageNames(parsed.query).sort()).toEqual(['a', 'b']);
+  });
+
+  it('wants quoted names and versions, and a bounded version', () => {
+    for (const bad of [
+      'package openssl',
+      'package "openssl" < 3.0',
+      'package "openssl" <',
+      'package "openssl" ~ "3*"',
+      'package ""',
+      `package "openssl" < "${'9'.repeat(300)}"`,
+    ]) {
+      expect(parseGroupQuery(bad).ok, bad).toBe(false);
+    }
   });
 });

@@ -1,4 +1,11 @@
 import { globMatches } from './glob.js';
+import { versionScheme, type PackageManager } from './packages/detect-rules.js';
+import {
+  compareVersions,
+  holds,
+  MAX_VERSION_LENGTH,
+  type ConstraintOperator,
+} from './packages/versions.js';
 
 /**
  * The query language of query groups (dynamic collections), over inventory fields:
@@ -10,6 +17,9 @@ import { globMatches } from './glob.js';
  * Operators: = != (strings and numbers), < <= > >= (numbers), ~ (glob: * and ?),
  * `in ("a", "b")`; combined with and, or, not and parentheses. Strings compare
  * case-insensitively, as admins type hostnames.
+ *
+ *   package "openssl"                 the package is installed
+ *   package "openssl" < "3.0.15"      …with a version below, by its manager's rules
  */
 
 export const queryFields = [
@@ -35,6 +45,8 @@ export type QueryInventory = {
   agentVersion: string;
   site: string | null;
   ipAddresses: readonly string[];
+  /** The installed packages the query names (absent: none known). */
+  packages?: readonly { name: string; version: string; manager: PackageManager }[];
 };
 
 type Value = string | number;
@@ -43,7 +55,8 @@ export type QueryNode =
   | { kind: 'and' | 'or'; left: QueryNode; right: QueryNode }
   | { kind: 'not'; operand: QueryNode }
   | { kind: 'compare'; field: QueryField; op: CompareOp; value: Value }
-  | { kind: 'in'; field: QueryField; values: Value[] };
+  | { kind: 'in'; field: QueryField; values: Value[] }
+  | { kind: 'package'; name: string; op: ConstraintOperator | null; version: string | null };
 
 export type ParseResult = { ok: true; query: QueryNode } | { ok: false; error: string };
 
@@ -172,6 +185,7 @@ class Parser {
   }
 
   private comparison(): QueryNode {
+    if (this.peekWord('package')) return this.packageTest();
     const fieldTok = this.next('a field name');
     const field = queryFields.find(
       (f) => fieldTok.t === 'word' && f.toLowerCase() === fieldTok.v.toLowerCase(),
@@ -202,6 +216,45 @@ class Parser {
     }
     return { kind: 'compare', field, op: opTok.v as CompareOp, value: this.value() };
   }
+
+  private packageTest(): QueryNode {
+    this.pos += 1;
+    const nameTok = this.next('a package name');
+    if (nameTok.t !== 'string' || nameTok.v.length === 0 || nameTok.v.length > 256) {
+      throw new Error(`expected a quoted package name at position ${nameTok.at + 1}`);
+    }
+    const opTok = this.tokens[this.pos];
+    if (opTok?.t !== 'op' || !['=', '!=', '<', '<=', '>', '>='].includes(opTok.v)) {
+      return { kind: 'package', name: nameTok.v, op: null, version: null };
+    }
+    this.pos += 1;
+    const versionTok = this.next('a quoted version');
+    if (
+      versionTok.t !== 'string' ||
+      versionTok.v.length === 0 ||
+      versionTok.v.length > MAX_VERSION_LENGTH
+    ) {
+      throw new Error(`expected a quoted version at position ${versionTok.at + 1}`);
+    }
+    return {
+      kind: 'package',
+      name: nameTok.v,
+      op: opTok.v as ConstraintOperator,
+      version: versionTok.v,
+    };
+  }
+}
+
+/** The package names a query looks at: the rows to load with the inventory. */
+export function queryPackageNames(query: QueryNode): string[] {
+  const names = new Set<string>();
+  const stack: QueryNode[] = [query];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (node.kind === 'and' || node.kind === 'or') stack.push(node.left, node.right);
+    else if (node.kind === 'not') stack.push(node.operand);
+    else if (node.kind === 'package') names.add(node.name);
+  }
+  return [...names];
 }
 
 export function parseGroupQuery(text: string): ParseResult {
@@ -271,6 +324,14 @@ export function matchesGroupQuery(query: QueryNode, inv: QueryInventory): boolea
     case 'in':
       return fieldValues(inv, query.field).some((v) =>
         query.values.some((expected) => compare(v, '=', expected)),
+      );
+    case 'package':
+      return (inv.packages ?? []).some(
+        (p) =>
+          p.name === query.name &&
+          (query.op === null ||
+            query.version === null ||
+            holds(query.op, compareVersions(versionScheme(p.manager), p.version, query.version))),
       );
     case 'compare': {
       const values = fieldValues(inv, query.field);

@@ -1,5 +1,9 @@
 import type { Assignment } from '../contracts/agent-protocol.js';
-import type { DetectRule, InstallCommand, UpdateManifest } from '../contracts/manifest.js';
+import type { DetectRule, UpdateManifest } from '../contracts/manifest.js';
+import { resolveRun, type ResolvedRun } from '../agent/core/installer.js';
+
+/** The simulated computers are Linux ones. */
+const SIM_OS = 'linux';
 
 /**
  * What the simulated host says about commands and files: the agent core only runs a
@@ -25,18 +29,22 @@ export class ManifestIndex {
     for (const rule of manifest.requires.prerequisites) {
       this.roles.set(ruleKey(updateId, rule), { kind: 'prereq', updateId, rule });
     }
-    if (manifest.uninstall) {
-      this.roles.set(commandKey(updateId, manifest.uninstall.command), {
+    const uninstall = manifest.uninstall && resolveRun(manifest.uninstall, SIM_OS, 'uninstall');
+    if (uninstall && typeof uninstall !== 'string') {
+      this.roles.set(commandKey(updateId, uninstall.command), {
         kind: 'uninstall',
         updateId,
-        command: manifest.uninstall,
+        command: uninstall,
       });
     }
-    this.roles.set(commandKey(updateId, manifest.install.command), {
-      kind: 'install',
-      updateId,
-      command: manifest.install,
-    });
+    const install = resolveRun(manifest.install, SIM_OS, 'install');
+    if (typeof install !== 'string') {
+      this.roles.set(commandKey(updateId, install.command), {
+        kind: 'install',
+        updateId,
+        command: install,
+      });
+    }
     // The detect rule wins when a command plays two parts.
     this.roles.set(ruleKey(updateId, manifest.detect), {
       kind: 'detect',
@@ -67,14 +75,15 @@ export class ManifestIndex {
 
 export type Role =
   | { kind: 'detect' | 'prereq'; updateId: string; rule: DetectRule }
-  | { kind: 'install' | 'uninstall'; updateId: string; command: InstallCommand };
+  | { kind: 'install' | 'uninstall'; updateId: string; command: ResolvedRun };
 
 function commandKey(updateId: string, command: string): string {
   return `${updateId}\u0000command\u0000${command}`;
 }
 
 function ruleKey(updateId: string, rule: DetectRule): string {
-  return rule.type === 'file'
-    ? `${updateId}\u0000file\u0000${rule.path}`
-    : commandKey(updateId, rule.command);
+  if (rule.type === 'file') return `${updateId}\u0000file\u0000${rule.path}`;
+  if (rule.type === 'command') return commandKey(updateId, rule.command);
+  // The simulated host has no package database or registry: these rules are errors there.
+  return `${updateId}\u0000rule\u0000${JSON.stringify(rule)}`;
 }

@@ -95,18 +95,18 @@ export class SimHost implements Host {
           c.afterRestart.add(updateId);
           if (c.restartAt === 0)
             c.restartAt = now + faults.rebootRequired.restartAfterSeconds * 1000;
-          const code = role.command.rebootExitCodes[0] ?? 3010;
+          const code = role.command.exitCodes.reboot[0] ?? 3010;
           return result(code, `simulated install of ${updateId}: restart required`);
         }
         c.installed ??= new Set();
         c.installed.add(updateId);
-        return result(role.command.successExitCodes[0] ?? 0, `simulated install of ${updateId}`);
+        return result(role.command.exitCodes.success[0] ?? 0, `simulated install of ${updateId}`);
       }
       case 'uninstall':
         await this.ctx.sleep(this.ctx.installMs(c) / 2);
         c.installed?.delete(updateId);
         c.afterRestart?.delete(updateId);
-        return result(role.command.successExitCodes[0] ?? 0, `simulated uninstall of ${updateId}`);
+        return result(role.command.exitCodes.success[0] ?? 0, `simulated uninstall of ${updateId}`);
     }
   }
 

@@ -21,6 +21,17 @@ export type ComputerRecord = Inventory & {
   revokedBy: string | null;
   /** The agent's last scan with every finding acknowledged (epoch ms); null: none told. */
   scannedAt?: number | null;
+  /** The hash of the package list stored for it; null: none reported. */
+  packagesHash?: string | null;
+};
+
+/** One installed package of one computer, as stored. */
+export type ComputerPackage = {
+  computerId: string;
+  name: string;
+  arch: string;
+  version: string;
+  manager: 'dpkg' | 'rpm';
 };
 
 export type NewComputer = Inventory & {
@@ -86,6 +97,7 @@ export function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
     revokedBy: row.revoked_by,
     scannedAt: row.scanned_at === null ? null : Number(row.scanned_at),
+    packagesHash: row.packages_hash ?? null,
   };
 }
 
@@ -242,5 +254,61 @@ export class ComputerRepository {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  /**
+   * Replaces the computer's package list and its hash, in one transaction. `items` must
+   * hold each name × arch once.
+   */
+  async replacePackages(
+    computerId: string,
+    manager: 'dpkg' | 'rpm',
+    hash: string,
+    items: readonly { name: string; arch: string; version: string }[],
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('computer_packages').where('computer_id', '=', computerId).execute();
+      // 5 columns a row: 1,000 rows stay under both engines' parameter limits.
+      for (let i = 0; i < items.length; i += 1000) {
+        await trx
+          .insertInto('computer_packages')
+          .values(
+            items.slice(i, i + 1000).map((p) => ({
+              computer_id: computerId,
+              name: p.name,
+              arch: p.arch,
+              version: p.version,
+              manager,
+            })),
+          )
+          .execute();
+      }
+      await trx
+        .updateTable('computers')
+        .set({ packages_hash: hash })
+        .where('id', '=', computerId)
+        .execute();
+    });
+  }
+
+  /** The packages with these names, of these computers (all computers when not given). */
+  async packagesNamed(
+    names: readonly string[],
+    computerIds?: readonly string[],
+  ): Promise<ComputerPackage[]> {
+    if (names.length === 0 || computerIds?.length === 0) return [];
+    let q = this.db
+      .selectFrom('computer_packages')
+      .select(['computer_id', 'name', 'arch', 'version', 'manager'])
+      .where('name', 'in', [...names]);
+    if (computerIds) q = q.where('computer_id', 'in', [...computerIds]);
+    const rows = await q.orderBy('computer_id').orderBy('name').orderBy('arch').execute();
+    return rows.map((r) => ({
+      computerId: r.computer_id,
+      name: r.name,
+      arch: r.arch,
+      version: r.version,
+      manager: r.manager === 'rpm' ? 'rpm' : 'dpkg',
+    }));
   }
 }

@@ -89,6 +89,17 @@ export type ComputerTable = {
   scanned_at: number | null;
   /** The e-mail of the person who uses it (from inventory), told the rollout schedule. */
   owner_email: string | null;
+  /** The hash of the package list last stored for it (computer_packages). */
+  packages_hash: Generated<string | null>;
+};
+
+/** One installed package of a computer, as its agent reported it. */
+export type ComputerPackageTable = {
+  computer_id: string;
+  name: string;
+  arch: string;
+  version: string;
+  manager: string;
 };
 
 /** A claimed re-image of `computer_id`, waiting for (or given) an admin's decision. */
@@ -458,6 +469,7 @@ export type Database = {
   update_files: UpdateFileTable;
   enrollment_tokens: EnrollmentTokenTable;
   computers: ComputerTable;
+  computer_packages: ComputerPackageTable;
   reimage_requests: ReimageRequestTable;
   groups: GroupTable;
   group_members: GroupMemberTable;

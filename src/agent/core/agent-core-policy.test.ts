@@ -360,7 +360,7 @@ describe('AgentCore client policies and the local user', () => {
 
   describe('restarts', () => {
     beforeEach(() => {
-      host.commands.set('sh setup.sh', () => ({ exitCode: 3010 }));
+      host.commands.set('sh setup.sh', () => ({ exitCode: 194 }));
     });
     const restartEvents = () => events.flatMap((e) => (e.type === 'restart' ? [e.outcome] : []));
 

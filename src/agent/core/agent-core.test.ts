@@ -159,7 +159,7 @@ describe('AgentCore', () => {
   it('tells timeout, retry codes and detect mismatch apart', async () => {
     const outcomes: [Partial<CommandResult>, string][] = [
       [{ exitCode: null, timedOut: true }, 'install-timeout'],
-      [{ exitCode: 1618 }, 'install-retry'],
+      [{ exitCode: 75 }, 'install-retry'],
       [{ exitCode: 0 }, 'detect-mismatch'],
     ];
     for (const [result, reason] of outcomes) {
@@ -170,11 +170,32 @@ describe('AgentCore', () => {
     }
   });
 
-  it('waits for a restart after exit 3010, then detects', async () => {
-    host.commands.set('sh setup.sh', () => ({ exitCode: 3010 }));
+  it('reads exit codes by the platform: Windows codes only on Windows', async () => {
+    const outcomes: [os: 'linux' | 'windows', exitCode: number, state: string, reason?: string][] =
+      [
+        ['linux', 3010, 'failed', 'install-error'],
+        ['linux', 1618, 'failed', 'install-error'],
+        ['windows', 1618, 'failed', 'install-retry'],
+        ['windows', 3010, 'pending-reboot'],
+      ];
+    for (const [os, exitCode, state, reason] of outcomes) {
+      host.os = os;
+      host.commands.set('sh setup.sh', () => ({ exitCode }));
+      server.assignments = [makeAssignment({ platforms: [{ os }] })];
+      await core().runCycle();
+      expect(server.applied.at(-1), `${os} exit ${exitCode}`).toMatchObject({
+        state,
+        exitCode,
+        ...(reason ? { reason } : {}),
+      });
+    }
+  });
+
+  it('waits for a restart after exit 194 (3010 in 8 bits), then detects', async () => {
+    host.commands.set('sh setup.sh', () => ({ exitCode: 194 }));
     server.assignments = [makeAssignment()];
     await core().runCycle();
-    expect(server.applied.at(-1)).toMatchObject({ state: 'pending-reboot', exitCode: 3010 });
+    expect(server.applied.at(-1)).toMatchObject({ state: 'pending-reboot', exitCode: 194 });
 
     const count = server.applied.length;
     const again = await core().runCycle();

@@ -27,6 +27,7 @@ import {
   type RestartOutcome,
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
+import { notePackagesTaken, packagesForCheckin } from './packages.js';
 import { loadScanState, runScan } from './scan.js';
 import type { Refusal, TrustCrypto } from './trust.js';
 import {
@@ -172,6 +173,7 @@ export class AgentCore {
     const { scannedAt } = await loadScanState(host.storage);
     const verifier = this.options.verifier;
     const rejections = verifier ? await loadRejections(host.storage) : [];
+    const packages = await packagesForCheckin(host);
     let checkin;
     try {
       checkin = await client.checkin(auth, {
@@ -179,6 +181,7 @@ export class AgentCore {
         absences,
         ...(scannedAt === null ? {} : { scannedAt }),
         ...(rejections.length > 0 ? { rejections } : {}),
+        ...(packages ? { packages } : {}),
       });
     } catch (error) {
       await this.publish(auth, memory, null);
@@ -216,6 +219,7 @@ export class AgentCore {
       }
       if (rejections.length > 0) await clearRejections(host.storage);
     }
+    await notePackagesTaken(host.storage, packages, checkin.sendPackages === true);
     const delivered = noteCheckinOk(absent);
     if (delivered !== absent) await saveAbsences(host.storage, delivered);
     if (absences.length > 0) this.emit({ type: 'absences-sent', absences });

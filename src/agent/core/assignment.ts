@@ -1,13 +1,14 @@
 import type { Assignment } from '../../contracts/agent-protocol.js';
 import type { Inventory } from '../../contracts/inventory.js';
-import type { DetectRule, InstallCommand, Platform } from '../../contracts/manifest.js';
+import type { DetectRule, Platform } from '../../contracts/manifest.js';
+import { exitCodeName, type InstallerKind } from '../../domain/packages/installers.js';
 import type { FailureReason } from '../../domain/status.js';
 import { describeRule, detect } from './detect.js';
 import { fetchFiles } from './download.js';
 import type { CommandResult, Host } from './host.js';
 import type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
 import { applyPolicy } from './client-policy.js';
-import type { InstallRun } from './installer.js';
+import { resolveRun, type InstallRun } from './installer.js';
 import { recordRunning, stillRunning } from './running-install.js';
 
 export type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
@@ -51,12 +52,27 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
   }
 
   return await inWorkDir(ctx, a, async (workDir) => {
+    const notApplicable = await unmetApplicability(host, manifest.applicableIf, workDir, env);
+    if (notApplicable?.kind === 'error') {
+      return await end(ctx, {
+        state: 'failed',
+        reason: 'detect-error',
+        message: notApplicable.message,
+      });
+    }
+    if (notApplicable) {
+      return await end(ctx, { state: 'not-applicable', message: notApplicable.message });
+    }
     const before = await detect(host, manifest.detect, workDir, env);
     if (before.kind === 'error') {
       return await end(ctx, { state: 'failed', reason: 'detect-error', message: before.message });
     }
     if (before.kind === 'installed') {
       return await end(ctx, { state: 'installed', message: 'already installed' });
+    }
+    const resolved = resolveRun(manifest.install, ctx.inventory.os, 'install');
+    if (typeof resolved === 'string') {
+      return await end(ctx, { state: 'failed', reason: 'install-error', message: resolved });
     }
 
     const needMB = manifest.requires.freeDiskMB;
@@ -81,13 +97,18 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
 
     await ctx.report({ state: 'installing', ...(go.why ? { message: go.why } : {}) });
     const run = await recordRunning(ctx, a.updateId, (started) =>
-      ctx.installer(host, manifest.install, workDir, env, started),
+      ctx.installer(host, resolved, workDir, env, started),
     );
     const tail = { exitCode: run.result.exitCode, output: run.result.output };
     switch (run.kind) {
-      case 'success': {
+      case 'success':
+      case 'already-installed': {
         const after = await detect(host, manifest.detect, workDir, env);
-        return await finish(ctx, after.kind === 'installed', 'after the install', run.result);
+        const said =
+          run.kind === 'already-installed'
+            ? 'the installer says it was already installed'
+            : undefined;
+        return await finish(ctx, after.kind === 'installed', 'after the install', run.result, said);
       }
       case 'reboot':
         ctx.memory.reboots[a.updateId] = { bootTime: await host.bootTime() };
@@ -100,14 +121,14 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
           state: 'failed',
           reason: 'install-timeout',
           ...tail,
-          message: timedOutMessage(manifest.install),
+          message: timedOutMessage(resolved.timeoutSeconds),
         });
       case 'error':
         return await end(ctx, {
           state: 'failed',
           reason: 'install-error',
           ...tail,
-          message: exitMessage(run),
+          message: exitMessage(run, resolved.kind),
         });
     }
   });
@@ -145,13 +166,22 @@ async function uninstall(ctx: AssignmentContext, a: Assignment): Promise<Assignm
       });
     }
 
+    const resolved = resolveRun(manifest.uninstall, ctx.inventory.os, 'uninstall');
+    if (typeof resolved === 'string') {
+      return await end(ctx, {
+        state: 'uninstall-failed',
+        reason: 'uninstall-error',
+        message: resolved,
+      });
+    }
+
     await ctx.report({ state: 'uninstalling' });
     const fetched = await fetchAndPlace(ctx, a, workDir, null);
     if (fetched) return await end(ctx, { state: 'uninstall-failed', ...fetched });
 
-    const run = await ctx.installer(host, manifest.uninstall, workDir, env);
+    const run = await ctx.installer(host, resolved, workDir, env);
     const tail = { exitCode: run.result.exitCode, output: run.result.output };
-    if (run.kind === 'success' || run.kind === 'reboot') {
+    if (run.kind === 'success' || run.kind === 'already-installed' || run.kind === 'reboot') {
       const after = await detect(host, manifest.detect, workDir, env);
       if (after.kind === 'absent') {
         const message = run.kind === 'reboot' ? 'restart required' : undefined;
@@ -168,7 +198,10 @@ async function uninstall(ctx: AssignmentContext, a: Assignment): Promise<Assignm
       state: 'uninstall-failed',
       reason: 'uninstall-error',
       ...tail,
-      message: run.kind === 'timeout' ? timedOutMessage(manifest.uninstall) : exitMessage(run),
+      message:
+        run.kind === 'timeout'
+          ? timedOutMessage(resolved.timeoutSeconds)
+          : exitMessage(run, resolved.kind),
     });
   });
 }
@@ -200,9 +233,11 @@ async function finish(
   installed: boolean,
   when: string,
   result: CommandResult | null,
+  message?: string,
 ): Promise<AssignmentEnd> {
   const tail = result ? { exitCode: result.exitCode, output: result.output } : {};
-  if (installed) return await end(ctx, { state: 'installed', ...tail });
+  if (installed)
+    return await end(ctx, { state: 'installed', ...tail, ...(message ? { message } : {}) });
   return await end(ctx, {
     state: 'failed',
     reason: 'detect-mismatch',
@@ -243,6 +278,26 @@ async function missingPrerequisites(
   return missing;
 }
 
+/**
+ * The first `applicableIf` rule that does not hold, as why the update does not apply
+ * here; an error when a rule could not be evaluated; null when it applies.
+ */
+async function unmetApplicability(
+  host: Host,
+  rules: readonly DetectRule[],
+  workDir: string,
+  env: Readonly<Record<string, string>>,
+): Promise<{ kind: 'unmet' | 'error'; message: string } | null> {
+  for (const rule of rules) {
+    const outcome = await detect(host, rule, workDir, env);
+    if (outcome.kind === 'error') return { kind: 'error', message: outcome.message };
+    if (outcome.kind === 'absent') {
+      return { kind: 'unmet', message: `applies only where ${describeRule(rule)} holds` };
+    }
+  }
+  return null;
+}
+
 export function platformMatches(platform: Platform, inventory: Inventory): boolean {
   return platform.os === inventory.os && (!platform.arch || platform.arch === inventory.arch);
 }
@@ -251,11 +306,13 @@ function commandEnv(ctx: AssignmentContext, a: Assignment): Record<string, strin
   return { RINGMASTER_UPDATE_ID: a.updateId, RINGMASTER_COMPUTER_ID: ctx.auth.computerId };
 }
 
-function timedOutMessage(command: InstallCommand): string {
-  return `the command timed out after ${command.timeoutSeconds}s and was killed`;
+function timedOutMessage(timeoutSeconds: number): string {
+  return `the command timed out after ${timeoutSeconds}s and was killed`;
 }
 
-function exitMessage(run: InstallRun): string {
+function exitMessage(run: InstallRun, kind: InstallerKind): string {
   const code = run.result.exitCode;
-  return code === null ? 'the command was killed by a signal' : `the command exited with ${code}`;
+  if (code === null) return 'the command was killed by a signal';
+  const name = exitCodeName(kind, code);
+  return `the command exited with ${code}${name ? ` (${name})` : ''}`;
 }

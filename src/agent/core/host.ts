@@ -1,5 +1,6 @@
 import type { Inventory } from '../../contracts/inventory.js';
 import type { UpdateFile } from '../../contracts/manifest.js';
+import type { InstalledPackage, PackageManager } from '../../domain/packages/detect-rules.js';
 import type { LocalUserChannel } from './local-user.js';
 
 /**
@@ -29,6 +30,14 @@ export interface Host {
    * runs. Absent: taken as gone.
    */
   processRunning?(pid: number): Promise<boolean>;
+  /**
+   * The installed packages of the system's package database (dpkg or rpm), only those
+   * named `name` when it is given; null when the computer has neither. Absent: no
+   * package database (package rules are then an error, never a guess).
+   */
+  packages?(name?: string): Promise<PackageList | null>;
+  /** The os as the inventory names it (`windows`, `linux`, …); absent: taken as `linux`. */
+  readonly platform?: string;
   /** Small durable values: the credential, the outbox, the core's memory. */
   readonly storage: DurableStore;
   /** Downloaded content, addressed by SHA-256, and the work dirs commands run in. */
@@ -48,6 +57,13 @@ export interface Host {
    * Absent: nobody approves, so held-back installs wait for their deadline.
    */
   readonly user?: LocalUserChannel;
+}
+
+export interface PackageList {
+  manager: PackageManager;
+  packages: InstalledPackage[];
+  /** SHA-256 (hex) of `packageListText` of the packages returned. */
+  hash: string;
 }
 
 export interface FileInfo {

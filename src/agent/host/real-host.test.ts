@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -196,5 +197,19 @@ describe('RealHost with the HTTP client', () => {
     expect(inventory.freeDiskMB).toBeGreaterThan(0);
     expect(Number.isNaN(Date.parse(inventory.bootTime ?? ''))).toBe(false);
     expect(await host.bootTime()).toBe(inventory.bootTime);
+  });
+
+  it('reads the dpkg database: every installed package, or one by name', async () => {
+    const host = new RealHost({ stateDir: state });
+    const version = execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'dpkg'], {
+      encoding: 'utf8',
+    });
+    const all = await host.packages();
+    expect(all?.manager).toBe('dpkg');
+    expect(all?.packages.find((p) => p.name === 'dpkg')?.version).toBe(version);
+    expect(all?.hash).toMatch(/^[0-9a-f]{64}$/);
+    const one = await host.packages('dpkg');
+    expect(one?.packages.map((p) => p.name)).toEqual(['dpkg']);
+    expect((await host.packages('ringmaster-no-such-package'))?.packages).toEqual([]);
   });
 });

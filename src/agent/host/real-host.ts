@@ -1,11 +1,18 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { version } from '../../version.js';
 import type { Inventory } from '../../contracts/inventory.js';
-import type { CommandResult, CommandSpec, FileInfo, Host } from '../core/host.js';
+import type { CommandResult, CommandSpec, FileInfo, Host, PackageList } from '../core/host.js';
+import {
+  packageListText,
+  packageQueryArgs,
+  parseDpkgQuery,
+  parseRpmQuery,
+  type PackageManager,
+} from '../../domain/packages/detect-rules.js';
 import { processRunning, runShellCommand } from './command-runner.js';
 import { digestFile, FileStore, FsContentStore, isNotFound } from './fs-store.js';
 import { FsLocalUser } from './local-user-files.js';
@@ -38,7 +45,9 @@ export class RealHost implements Host {
   readonly user: FsLocalUser;
   /** Set only with a reboot command: the core restarts the computer only then. */
   readonly restartComputer?: () => Promise<CommandResult>;
+  readonly platform = platformName(process.platform);
   private hardwareId: string | undefined;
+  private manager: PackageManager | null | undefined;
 
   constructor(private readonly options: RealHostOptions) {
     this.storage = new FileStore(options.stateDir);
@@ -55,6 +64,39 @@ export class RealHost implements Host {
           timeoutSeconds: REBOOT_COMMAND_TIMEOUT_SECONDS,
         });
     }
+  }
+
+  /** dpkg-query or rpm, whichever the computer has (dpkg first); none on Windows and macOS. */
+  async packages(name?: string): Promise<PackageList | null> {
+    if (this.manager === undefined) {
+      this.manager =
+        process.platform !== 'linux'
+          ? null
+          : (await onPath('dpkg-query'))
+            ? 'dpkg'
+            : (await onPath('rpm'))
+              ? 'rpm'
+              : null;
+    }
+    const manager = this.manager;
+    if (!manager) return null;
+    const [file, ...args] = packageQueryArgs(manager, name);
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        file as string,
+        args,
+        { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
+        (error, out, stderr) => {
+          // Asked for one package that is not there: dpkg-query exits 1, rpm -q 1.
+          if (error && !(name && typeof error.code === 'number' && error.code === 1)) {
+            reject(new Error(`${file} failed: ${stderr.trim() || error.message}`));
+          } else resolve(out);
+        },
+      );
+    });
+    const packages = manager === 'dpkg' ? parseDpkgQuery(stdout) : parseRpmQuery(stdout);
+    const hash = createHash('sha256').update(packageListText(manager, packages)).digest('hex');
+    return { manager, packages, hash };
   }
 
   async loggedOnUsers(): Promise<number> {
@@ -162,4 +204,11 @@ function ipAddresses(): string[] {
     }
   }
   return addresses.slice(0, 64);
+}
+
+/** Whether `command -v` finds the program. */
+function onPath(program: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', `command -v ${program}`], { timeout: 5000 }, (error) => resolve(!error));
+  });
 }

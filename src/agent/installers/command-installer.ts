@@ -1,33 +1,29 @@
-import type { InstallCommand } from '../../contracts/manifest.js';
+import { classifyExit } from '../../domain/packages/installers.js';
 import type { CommandResult, Host } from '../core/host.js';
-import type { InstallRun } from '../core/installer.js';
+import type { InstallRun, ResolvedRun } from '../core/installer.js';
 
 export type { InstallRun } from '../core/installer.js';
 
 /**
- * The generic command installer (an `Installer`): runs an install (or uninstall)
- * command in the update's work dir and classifies its exit.
+ * The installer (an `Installer`) of every kind: runs the line Ringmaster built for the
+ * install (or uninstall) in the update's work dir and reads its exit by the kind's table.
  */
 export async function runInstallCommand(
   host: Host,
-  install: InstallCommand,
+  run: ResolvedRun,
   workDir: string,
   env: Readonly<Record<string, string>>,
   started?: (pid: number) => void,
 ): Promise<InstallRun> {
   const result = await host.runCommand(
-    { command: install.command, cwd: workDir, env, timeoutSeconds: install.timeoutSeconds },
+    { command: run.command, cwd: workDir, env, timeoutSeconds: run.timeoutSeconds },
     started,
   );
-  return { kind: classifyExit(install, result), result };
+  return { kind: classifyRun(run, result), result };
 }
 
-export function classifyExit(install: InstallCommand, result: CommandResult): InstallRun['kind'] {
+export function classifyRun(run: ResolvedRun, result: CommandResult): InstallRun['kind'] {
   if (result.timedOut) return 'timeout';
-  const code = result.exitCode;
-  if (code === null) return 'error';
-  if (install.successExitCodes.includes(code)) return 'success';
-  if (install.rebootExitCodes.includes(code)) return 'reboot';
-  if (install.retryExitCodes.includes(code)) return 'retry';
-  return 'error';
+  if (result.exitCode === null) return 'error';
+  return classifyExit(run.exitCodes, result.exitCode, result.output);
 }

@@ -269,7 +269,8 @@ export class Announcer {
     const tz = recipient.timeZone;
     const first = Math.min(...items.map((i) => i.at));
     const updateWords = updates.map((u) => `${u.id} (${u.title})`).join(', ');
-    const restarts = updates.some((u) => u.manifest.install.rebootExitCodes.length > 0);
+    // No codes given: the installer kind's own table applies, and every kind has a restart code.
+    const restarts = updates.some((u) => (u.manifest.install.rebootExitCodes?.length ?? 1) > 0);
     const restart = restarts
       ? `The computer may restart after the install${deployment.plan.noAutoRestartWhileLoggedOn ? ', never while someone is logged on' : ''}.`
       : 'No restart follows the install.';

@@ -96,7 +96,8 @@ export class AgentService {
       now,
       scannedAt === (computer.scannedAt ?? null) ? null : scannedAt,
     );
-    if (changed) await this.membership.refreshComputer(computerId, inventory);
+    const packages = await this.recordPackages(computer, request.packages);
+    if (changed || packages.stored) await this.membership.refreshComputer(computerId, inventory);
     const told = absencesOf(request);
     await this.recordAbsences(computerId, told, now);
     const silence = silentAbsence(
@@ -149,7 +150,28 @@ export class AgentService {
       ...(scanRulesVersion === undefined ? {} : { scanRulesVersion }),
       metadata,
       ...(points.length > 0 ? { distributionPoints: points } : {}),
+      ...(packages.wanted ? { sendPackages: true } : {}),
     };
+  }
+
+  /**
+   * Stores a package list the check-in carries; without one, a hash other than the
+   * stored one means the server lost or never had it: the answer asks for the list.
+   */
+  private async recordPackages(
+    computer: ComputerRecord,
+    packages: CheckinRequest['packages'],
+  ): Promise<{ stored: boolean; wanted: boolean }> {
+    if (!packages) return { stored: false, wanted: false };
+    if (!packages.items) {
+      return { stored: false, wanted: packages.hash !== (computer.packagesHash ?? null) };
+    }
+    // One row per name × arch: a list naming one twice keeps the last.
+    const unique = new Map(packages.items.map((p) => [`${p.name}\u0000${p.arch}`, p]));
+    await this.computers.replacePackages(computer.id, packages.manager, packages.hash, [
+      ...unique.values(),
+    ]);
+    return { stored: true, wanted: false };
   }
 
   private async decide(computerId: string, reaching: readonly ReachingDeployment[], now: number) {

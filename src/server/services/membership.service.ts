@@ -1,6 +1,12 @@
 import type { Inventory } from '../../contracts/inventory.js';
-import { matchesGroupQuery, parseGroupQuery, type QueryNode } from '../../domain/group-query.js';
-import type { ComputerRepository } from '../../store/computer.repository.js';
+import {
+  matchesGroupQuery,
+  parseGroupQuery,
+  queryPackageNames,
+  type QueryInventory,
+  type QueryNode,
+} from '../../domain/group-query.js';
+import type { ComputerPackage, ComputerRepository } from '../../store/computer.repository.js';
 import type { GroupRecord, GroupRepository } from '../../store/group.repository.js';
 import { toInventory } from './computer.mapper.js';
 
@@ -22,7 +28,13 @@ export class MembershipService {
   /** Re-evaluates every query group for one computer whose inventory changed. */
   async refreshComputer(computerId: string, inventory: Inventory): Promise<void> {
     const queryGroups = await this.groups.listQueryGroups();
-    const matching = queryGroups.filter((g) => this.matches(g, inventory)).map((g) => g.id);
+    const parsed = queryGroups.map((g) => ({ id: g.id, query: parsedQuery(g.query) }));
+    const names = new Set(parsed.flatMap((g) => (g.query ? queryPackageNames(g.query) : [])));
+    const packages = await this.computers.packagesNamed([...names], [computerId]);
+    const inv = withPackages(inventory, packages);
+    const matching = parsed
+      .filter((g) => g.query !== null && matchesGroupQuery(g.query, inv))
+      .map((g) => g.id);
     await this.groups.setQueryMemberships(
       computerId,
       queryGroups.map((g) => g.id),
@@ -35,8 +47,16 @@ export class MembershipService {
   async refreshGroup(group: Pick<GroupRecord, 'id' | 'query'>): Promise<void> {
     const all = await this.computers.list();
     const current = new Set((await this.groups.members(group.id)).map((m) => m.id));
+    const query = parsedQuery(group.query);
+    const packages = await this.packagesByComputer(query);
     const matching = new Set(
-      all.filter((c) => this.matches(group, toInventory(c))).map((c) => c.id),
+      query === null
+        ? []
+        : all
+            .filter((c) =>
+              matchesGroupQuery(query, withPackages(toInventory(c), packages.get(c.id))),
+            )
+            .map((c) => c.id),
     );
     await this.groups.addMembers(
       group.id,
@@ -51,15 +71,38 @@ export class MembershipService {
 
   /** The computers a query would make members now (as refreshGroup would), sorted by hostname. */
   async preview(query: QueryNode): Promise<{ id: string; hostname: string }[]> {
+    const packages = await this.packagesByComputer(query);
     return (await this.computers.list())
-      .filter((c) => matchesGroupQuery(query, toInventory(c)))
+      .filter((c) => matchesGroupQuery(query, withPackages(toInventory(c), packages.get(c.id))))
       .map((c) => ({ id: c.id, hostname: c.hostname }))
       .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
   }
 
-  private matches(group: Pick<GroupRecord, 'query'>, inventory: Inventory): boolean {
-    if (group.query === null) return false;
-    const parsed = parseGroupQuery(group.query);
-    return parsed.ok && matchesGroupQuery(parsed.query, inventory);
+  /** The packages a query names, of every computer, by computer id (none: no lookup). */
+  private async packagesByComputer(
+    query: QueryNode | null,
+  ): Promise<Map<string, ComputerPackage[]>> {
+    const byComputer = new Map<string, ComputerPackage[]>();
+    const names = query ? queryPackageNames(query) : [];
+    if (names.length === 0) return byComputer;
+    for (const p of await this.computers.packagesNamed(names)) {
+      const list = byComputer.get(p.computerId);
+      if (list) list.push(p);
+      else byComputer.set(p.computerId, [p]);
+    }
+    return byComputer;
   }
+}
+
+function parsedQuery(text: string | null): QueryNode | null {
+  if (text === null) return null;
+  const parsed = parseGroupQuery(text);
+  return parsed.ok ? parsed.query : null;
+}
+
+function withPackages(
+  inventory: Inventory,
+  packages: readonly ComputerPackage[] | undefined,
+): QueryInventory {
+  return packages && packages.length > 0 ? { ...inventory, packages } : inventory;
 }

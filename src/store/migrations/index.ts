@@ -17,10 +17,11 @@ import * as statusTruth from './2026-12-03-0045-status-truth.js';
 import * as progress from './2026-12-03-0050-progress.js';
 import * as listIndexes from './2026-12-03-0060-list-indexes.js';
 import * as baselines from './2026-12-04-0010-baselines.js';
+import * as distributionPoints from './2026-12-04-0050-distribution-points.js';
 import * as listSpeed from './2026-12-04-0040-list-speed.js';
 import * as notifications from './2026-12-04-0060-notifications.js';
+import * as packages from './2026-12-04-0070-packages.js';
 import * as review from './2026-12-04-0020-review.js';
-import * as distributionPoints from './2026-12-04-0050-distribution-points.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04-0040-list-speed': listSpeed,
   '2026-12-04-0050-distribution-points': distributionPoints,
   '2026-12-04-0060-notifications': notifications,
+  '2026-12-04-0070-packages': packages,
 };
 
 export const migrationProvider: MigrationProvider = {

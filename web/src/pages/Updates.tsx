@@ -1,3 +1,4 @@
+import { describeInstall, describeRule } from '../../../src/contracts/manifest-text.js';
 import { useRef, useState, type FormEvent } from 'react';
 import { useMay } from '../api/access.js';
 import { fileBody, type Api } from '../api/client.js';
@@ -194,15 +195,17 @@ export function UpdateDetail({ api, id }: { api: Api; id: string }) {
                 </>
               ) : null}
             </>
-          ) : (
+          ) : m.detect.type === 'command' ? (
             <>
               command <code>{m.detect.command}</code>
             </>
+          ) : (
+            <code>{describeRule(m.detect)}</code>
           )}
         </dd>
         <dt>Install</dt>
         <dd>
-          <code>{m.install.command}</code>
+          <code>{describeInstall(m.install)}</code>
         </dd>
         <dt>Imported</dt>
         <dd>{when(d.createdAt)}</dd>
