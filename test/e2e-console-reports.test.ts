@@ -171,6 +171,7 @@ describe('the console reports', () => {
     });
     page = await context.newPage();
     await page.goto(server.url);
+    await page.getByRole('radio', { name: 'Token' }).check();
     await page.getByLabel('API token').fill(adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
