@@ -1,3 +1,5 @@
+import { escapeHtml } from '../html.js';
+
 /**
  * The e-mail templates admins edit: plain text and HTML with `{{placeholder}}`s. A tiny,
  * safe substitution: no code runs in a template; in HTML every value is escaped (and its
@@ -29,15 +31,6 @@ const pattern = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
 export function unknownPlaceholders(template: string): string[] {
   const known = new Set<string>(placeholders);
   return [...template.matchAll(pattern)].map((m) => m[1] ?? '').filter((name) => !known.has(name));
-}
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 function fill(template: string, value: (name: Placeholder) => string): string {

@@ -1,5 +1,8 @@
 import { formatDuration } from '../rollout/duration.js';
 import type { DeploymentReview, Milestone } from './review.js';
+import { escapeHtml } from '../html.js';
+
+export { escapeHtml };
 
 /**
  * The review as a document: titled sections of lines and tables, built once from the
@@ -196,16 +199,6 @@ export function reviewMarkdown(r: DeploymentReview): string {
     }
   }
   return out.join('\n');
-}
-
-/** Text as HTML character data or attribute value: nothing in it can become markup. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /** One element whose content is escaped text, or elements built the same way. */

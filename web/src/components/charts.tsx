@@ -11,6 +11,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { ComplianceRow } from '../../../src/contracts/scan.js';
+import { complianceStates, type ComplianceState } from '../../../src/domain/scan.js';
 import type { ProgressPointView } from '../../../src/contracts/report.js';
 
 /**
@@ -18,15 +19,6 @@ import type { ProgressPointView } from '../../../src/contracts/report.js';
  * the chart draws, so a screen reader gets the figures without the picture; the
  * colours are the theme's variables, so light and dark both hold.
  */
-
-export const COMPLIANCE_STATES = [
-  'installed',
-  'required',
-  'failed',
-  'not-applicable',
-  'unknown',
-] as const;
-type ComplianceState = (typeof COMPLIANCE_STATES)[number];
 
 const COMPLIANCE_COLOR: Record<ComplianceState, string> = {
   installed: 'var(--good)',
@@ -48,8 +40,8 @@ export function ComplianceChart(props: { rows: ComplianceRow[]; label: string; l
           <XAxis type="number" allowDecimals={false} stroke="currentColor" />
           <YAxis type="category" dataKey="key" width={width} stroke="currentColor" />
           <Tooltip contentStyle={TOOLTIP} />
-          <Legend itemSorter={(item) => COMPLIANCE_STATES.indexOf(item.value as ComplianceState)} />
-          {COMPLIANCE_STATES.map((s) => (
+          <Legend itemSorter={(item) => complianceStates.indexOf(item.value as ComplianceState)} />
+          {complianceStates.map((s) => (
             <Bar
               key={s}
               dataKey={s}
@@ -64,7 +56,7 @@ export function ComplianceChart(props: { rows: ComplianceRow[]; label: string; l
       <figcaption className="sr-only">
         {props.label}:{' '}
         {rows
-          .map((r) => `${r.key}: ${COMPLIANCE_STATES.map((s) => `${r[s]} ${s}`).join(', ')}`)
+          .map((r) => `${r.key}: ${complianceStates.map((s) => `${r[s]} ${s}`).join(', ')}`)
           .join('; ')}
         {props.rows.length > rows.length ? `; and ${props.rows.length - rows.length} more` : ''}
       </figcaption>

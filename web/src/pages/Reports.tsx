@@ -4,7 +4,8 @@ import type { ComplianceRow } from '../../../src/contracts/scan.js';
 import { complianceBy } from '../../../src/contracts/scan.js';
 import type { Api } from '../api/client.js';
 import { listDiscrepancies, listStale } from '../api/lists.js';
-import { ComplianceChart, COMPLIANCE_STATES } from '../components/charts.js';
+import { complianceStates } from '../../../src/domain/scan.js';
+import { ComplianceChart } from '../components/charts.js';
 import { Badge, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
 import { ago, plural, when } from '../format.js';
 import { useLoad } from '../hooks.js';
@@ -96,7 +97,7 @@ export function ComplianceSection({ api }: { api: Api }) {
             <thead>
               <tr>
                 <th scope="col">{by}</th>
-                {COMPLIANCE_STATES.map((s) => (
+                {complianceStates.map((s) => (
                   <th scope="col" key={s}>
                     {s}
                   </th>
@@ -110,7 +111,7 @@ export function ComplianceSection({ api }: { api: Api }) {
                 return (
                   <tr key={`${r.key}-${r.computerId ?? ''}`} data-key={r.key}>
                     <th scope="row">{rowLink(by, r)}</th>
-                    {COMPLIANCE_STATES.map((s) => (
+                    {complianceStates.map((s) => (
                       <td key={s} data-state={s}>
                         {r[s]}
                       </td>
