@@ -120,6 +120,41 @@ for (const engine of ENGINES) {
       expect(await policyOf()).toEqual(['notify']);
     });
 
+    it('gives a scheduled install outside the windows now, to install when the next window opens; other policies wait for it', async () => {
+      const manifest = manifestFactory();
+      await vt.fleet.importUpdate(manifest);
+      const group = `policy-window-${engine}`;
+      await vt.fleet.admin('POST', '/api/v1/groups', { name: group });
+      const [computer] = await vt.fleet.enroll(1, group, group);
+      if (!computer) throw new Error('no computer');
+      // Saturdays 01:00–05:00 UTC; the clock stands on a Monday.
+      await vt.fleet.admin('PUT', `/api/v1/groups/${group}/windows`, {
+        windows: [{ cron: '0 1 * * 6', durationMinutes: 240, timezone: 'UTC' }],
+      });
+      const told = async () => {
+        const { assignments } = await vt.fleet.checkin(computer);
+        return assignments as unknown as { policy: string; installAt: string | null }[];
+      };
+      const scheduled = await vt.fleet.admin<DeploymentAnswer>('POST', '/api/v1/deployments', {
+        update: manifest.id,
+        group,
+      });
+      await vt.server.services.engine.run(); // the next tick acts on it
+      const [early] = await told();
+      expect(early?.policy).toBe('scheduled');
+      const at = new Date(early?.installAt ?? 0);
+      expect([at.getUTCDay(), at.getUTCHours(), at.getUTCMinutes()]).toEqual([6, 1, 0]);
+      await vt.fleet.admin('POST', `/api/v1/deployments/${scheduled.body.id}/revoke`, {});
+      await vt.fleet.admin('POST', '/api/v1/deployments', {
+        update: manifest.id,
+        group,
+        plan: { phases: [{ name: 'all', percent: 100 }], policy: 'auto-download' },
+      });
+      await vt.server.services.engine.run(); // the next tick acts on it
+      const later = await told();
+      expect(later.map((a) => a.policy)).toEqual([]);
+    });
+
     it('shows the policy a deployment sets, and a redeploy to a new revision keeps it unset', async () => {
       const first = manifestFactory();
       const fixed = manifestFactory();

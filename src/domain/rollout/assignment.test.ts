@@ -42,3 +42,45 @@ describe('assignments of a deployment of several updates', () => {
     expect(decision.assignments.map((o) => o.updateId)).toEqual(['B']);
   });
 });
+
+describe('the scheduled policy outside the maintenance windows', () => {
+  // Saturdays 01:00–05:00 UTC; t0 is a Monday.
+  const windows = [{ cron: '0 1 * * 6', durationMinutes: 240, timezone: 'UTC' }];
+  const saturday = Date.parse('2026-06-06T01:00:00Z');
+  const withWindows = (r: ReachingAssignment[]) => ({ ...input(r), windows });
+
+  it('assigns the update now, to install from the next window (the content goes ahead)', () => {
+    const decision = decideAssignments(withWindows([reaching('A')]), t0);
+    expect(decision.assignments).toEqual([
+      expect.objectContaining({ updateId: 'A', installFrom: saturday }),
+    ]);
+  });
+
+  it('holds back the other policies until the window, telling when it opens', () => {
+    const decision = decideAssignments(
+      withWindows([{ ...reaching('A'), policy: 'auto-download' }]),
+      t0,
+    );
+    expect(decision.assignments).toEqual([]);
+    expect(decision.nextStartAt).toBe(saturday);
+  });
+
+  it('inside a window the install may start at once', () => {
+    const decision = decideAssignments(withWindows([reaching('A')]), saturday + 60_000);
+    expect(decision.assignments).toEqual([expect.objectContaining({ installFrom: null })]);
+  });
+});
+
+describe('a status the agent dropped', () => {
+  it('waits for the window again: a cancelled install has not started', () => {
+    const windows = [{ cron: '0 1 * * 6', durationMinutes: 240, timezone: 'UTC' }];
+    const statuses = new Map([
+      ['A', { state: 'cancelled' as const, reason: null, updatedAt: t0, attempts: 0 }],
+    ]);
+    const decision = decideAssignments(
+      { ...input([{ ...reaching('A'), policy: 'notify' }], statuses), windows },
+      t0,
+    );
+    expect(decision.assignments).toEqual([]);
+  });
+});

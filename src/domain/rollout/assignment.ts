@@ -45,13 +45,27 @@ export type AssignmentInput = {
   windows: readonly MaintenanceWindow[];
 };
 
-export type DecidedAssignment = ReachingAssignment;
+export type DecidedAssignment = ReachingAssignment & {
+  /**
+   * Scheduled policy outside the computer's windows: the install may start then, not
+   * before (the agent downloads now and installs at that time). Null: it may start now.
+   */
+  installFrom: number | null;
+};
 
 export type AssignmentDecision = {
   assignments: DecidedAssignment[];
   /** The earliest time a window opens for something held back now (for pacing). */
   nextStartAt: number | null;
 };
+
+/** States in which nothing runs on the computer: a new install waits for its window. */
+const notStarted: ReadonlySet<StatusState> = new Set([
+  'pending',
+  'failed',
+  'uninstalled',
+  'cancelled',
+]);
 
 function failureDue(
   assignment: ReachingAssignment,
@@ -80,26 +94,29 @@ export function decideAssignments(input: AssignmentInput, now: number): Assignme
     if (!assignment) continue;
     const status = input.statuses.get(d.updateId);
     if (assignment.action === 'uninstall') {
-      if (status && uninstallableStates.has(status.state)) assignments.push(assignment);
+      if (status && uninstallableStates.has(status.state)) {
+        assignments.push({ ...assignment, installFrom: null });
+      }
       continue;
     }
     if (status) {
       if (status.state === 'installed' || status.state === 'not-applicable') continue;
       if (status.state === 'failed' && !failureDue(assignment, status, input.groups, now)) continue;
       // Started already (or waiting for a restart): let the agent finish, windows or not.
-      if (
-        status.state !== 'pending' &&
-        status.state !== 'failed' &&
-        status.state !== 'uninstalled'
-      ) {
-        assignments.push(assignment);
+      // A cancelled one was dropped by the agent (halt, revoke): it starts over.
+      if (!notStarted.has(status.state)) {
+        assignments.push({ ...assignment, installFrom: null });
         continue;
       }
     }
     const timeout = input.installTimeouts.get(d.updateId) ?? 0;
     const start = installStart(assignment.plan, assignment.createdAt, input.windows, now, timeout);
-    if (start.canStartNow) assignments.push(assignment);
-    else if (
+    if (start.canStartNow) assignments.push({ ...assignment, installFrom: null });
+    else if (assignment.policy === 'scheduled' && start.nextStartAt !== null) {
+      // The content goes to the computer ahead of its window, so that a fleet does not
+      // fetch in the window's first minute; the install waits for the window.
+      assignments.push({ ...assignment, installFrom: start.nextStartAt });
+    } else if (
       start.nextStartAt !== null &&
       (nextStartAt === null || start.nextStartAt < nextStartAt)
     ) {

@@ -259,7 +259,9 @@ function toAssignment(decided: DecidedAssignment, entry: UpdateRecord): Assignme
     policy: decided.policy,
     installAt:
       decided.policy === 'scheduled'
-        ? new Date(availableAtMs(plan, decided.createdAt)).toISOString()
+        ? new Date(
+            Math.max(availableAtMs(plan, decided.createdAt), decided.installFrom ?? 0),
+          ).toISOString()
         : null,
     deadline,
     noAutoRestartWhileLoggedOn: plan.noAutoRestartWhileLoggedOn,
