@@ -1,6 +1,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { PendingUpdateView, WaitingFor } from '../agent/core/local-user.js';
+import type {
+  PendingUpdateView,
+  UserRequestBody,
+  WaitingFor,
+} from '../agent/core/local-user.js';
 import { loadCredential } from '../agent/core/credential.js';
 import { Outbox } from '../agent/core/outbox.js';
 import { FileStore } from '../agent/host/fs-store.js';
@@ -35,6 +39,8 @@ export interface LocalOptions {
   stateDir?: string;
   json?: boolean;
   for?: string;
+  /** `postpone` / `postpone-restart`: take the postponement back instead. */
+  takeBack?: boolean;
 }
 
 const waitingText: Record<WaitingFor, string> = {
@@ -97,14 +103,21 @@ export async function showPending(options: LocalOptions): Promise<void> {
           : 'waiting for someone to restart the computer';
     print(`restart needed for ${restart.updates.join(', ')}: ${how}`);
   }
-  for (const r of requests) {
-    const what =
-      r.kind === 'approve'
-        ? `approval of the ${r.stage} of ${r.updateId}`
-        : r.kind === 'postpone'
-          ? `postponement of ${r.updateId} until ${formatTime(r.until)}`
-          : `restart postponement until ${formatTime(r.until)}`;
-    print(`${what}: waiting for the agent to pick it up`);
+  for (const r of requests) print(`${requestText(r)}: waiting for the agent to pick it up`);
+}
+
+function requestText(r: UserRequestBody): string {
+  switch (r.kind) {
+    case 'approve':
+      return `approval of the ${r.stage} of ${r.updateId}`;
+    case 'postpone':
+      return `postponement of ${r.updateId} until ${formatTime(r.until)}`;
+    case 'postpone-restart':
+      return `restart postponement until ${formatTime(r.until)}`;
+    case 'take-back-postpone':
+      return `taking back the postponement of ${r.updateId}`;
+    case 'take-back-postpone-restart':
+      return 'taking back the restart postponement';
   }
 }
 
@@ -164,6 +177,10 @@ function durationFor(options: LocalOptions): number {
  */
 export async function postpone(updateId: string, options: LocalOptions): Promise<void> {
   const stateDir = requireStateDir(options);
+  if (options.takeBack) {
+    await takeBackPostpone(stateDir, updateId, options);
+    return;
+  }
   const seconds = durationFor(options);
   const item = await pendingUpdate(stateDir, updateId);
   const now = new Date();
@@ -185,8 +202,62 @@ export async function postpone(updateId: string, options: LocalOptions): Promise
   if (item.deadline) print(`its deadline ${formatTime(item.deadline)} still installs it`);
 }
 
+/**
+ * Takes a postponement back: the agent goes on with the install at its next cycle (as if
+ * the postponement had ended). It replaces a postponement not yet picked up.
+ */
+async function takeBackPostpone(
+  stateDir: string,
+  updateId: string,
+  options: LocalOptions,
+): Promise<void> {
+  const item = await pendingUpdate(stateDir, updateId);
+  const waiting = (await readRequests(stateDir)).some(
+    (r) => r.kind === 'postpone' && r.updateId === updateId,
+  );
+  if (!item.postponedUntil && !waiting) {
+    throw new CliError(`the install of ${updateId} is not postponed`);
+  }
+  const body = {
+    kind: 'take-back-postpone' as const,
+    updateId,
+    requestedAt: new Date().toISOString(),
+    by: userName(),
+  };
+  const file = await writeRequest(stateDir, postponeName(updateId), body);
+  if (options.json) {
+    printJson({ ...body, file });
+    return;
+  }
+  print(`the postponement of ${updateId} is taken back: the agent goes on with it`);
+  print('a running agent acts on it within seconds; otherwise at its next run');
+}
+
+async function takeBackPostponeRestart(stateDir: string, options: LocalOptions): Promise<void> {
+  const view = await readLocalView(stateDir);
+  const waiting = (await readRequests(stateDir)).some((r) => r.kind === 'postpone-restart');
+  if (!view?.restart?.postponedUntil && !waiting) {
+    throw new CliError('the restart is not postponed');
+  }
+  const body = {
+    kind: 'take-back-postpone-restart' as const,
+    requestedAt: new Date().toISOString(),
+    by: userName(),
+  };
+  const file = await writeRequest(stateDir, POSTPONE_RESTART_NAME, body);
+  if (options.json) {
+    printJson({ ...body, file });
+    return;
+  }
+  print('the restart postponement is taken back: the agent may restart the computer when needed');
+}
+
 export async function postponeRestart(options: LocalOptions): Promise<void> {
   const stateDir = requireStateDir(options);
+  if (options.takeBack) {
+    await takeBackPostponeRestart(stateDir, options);
+    return;
+  }
   const seconds = durationFor(options);
   const now = new Date();
   const body = {

@@ -152,6 +152,38 @@ describe('ringmaster agent pending / install / postpone-restart', () => {
     expect(io.err).toContain('not a duration');
   });
 
+  it('takes a postponement back, replacing one the agent has not picked up; refuses when there is none', async () => {
+    await new FsLocalUser(tmp.dir).publish(view);
+    expect(await run('agent', 'postpone', 'app-1.2', '--take-back', '--state-dir', tmp.dir)).toBe(
+      1,
+    );
+    expect(io.err).toContain('the install of app-1.2 is not postponed');
+    expect(await run('agent', 'postpone-restart', '--take-back', '--state-dir', tmp.dir)).toBe(1);
+    expect(io.err).toContain('the restart is not postponed');
+
+    expect(await run('agent', 'postpone', 'app-1.2', '--for', '1h', '--state-dir', tmp.dir)).toBe(
+      0,
+    );
+    expect(await run('agent', 'postpone', 'app-1.2', '--take-back', '--state-dir', tmp.dir)).toBe(
+      0,
+    );
+    expect(io.out).toContain('the postponement of app-1.2 is taken back');
+    expect(await readRequests(tmp.dir)).toMatchObject([
+      { id: 'postpone-app-1.2.json', kind: 'take-back-postpone', updateId: 'app-1.2' },
+    ]);
+
+    const postponed = {
+      ...view,
+      restart: { ...view.restart!, postponedUntil: '2026-01-10T12:00:00.000Z' },
+    };
+    await new FsLocalUser(tmp.dir).publish(postponed);
+    expect(await run('agent', 'postpone-restart', '--take-back', '--state-dir', tmp.dir)).toBe(0);
+    expect(io.out).toContain('the restart postponement is taken back');
+    io.out = '';
+    expect(await run('agent', 'pending', '--state-dir', tmp.dir)).toBe(0);
+    expect(io.out).toContain('taking back the restart postponement: waiting for the agent');
+  });
+
   it('tells the person at the computer whether it is enrolled, when it last ran, what waits', async () => {
     expect(await run('agent', 'status', '--state-dir', tmp.dir)).toBe(0);
     expect(io.out).toContain('not enrolled yet');

@@ -131,6 +131,7 @@ export function registerAgentCommand(program: Command): void {
     )
     .argument('<update-id>', 'the update, as `agent pending` lists it')
     .option('--for <duration>', 'how long, e.g. 30m, 4h, 1d', '4h')
+    .option('--take-back', 'take the postponement back: the agent goes on with the install')
     .option('--state-dir <dir>', "the agent's state dir")
     .option('--json', 'print JSON')
     .action(async (updateId: string, _options: LocalOptions, command: Command) => {
@@ -141,6 +142,7 @@ export function registerAgentCommand(program: Command): void {
     .command('postpone-restart')
     .description('postpone the automatic restart the agent would make for an update')
     .option('--for <duration>', 'how long, e.g. 30m, 4h, 1d', '4h')
+    .option('--take-back', 'take the restart postponement back')
     .option('--state-dir <dir>', "the agent's state dir")
     .option('--json', 'print JSON')
     .action(async (_options: LocalOptions, command: Command) => {

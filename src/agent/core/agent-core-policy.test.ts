@@ -107,6 +107,47 @@ describe('AgentCore client policies and the local user', () => {
     ]);
   });
 
+  it('a postponement taken back is told at once, and the install goes on as its policy says', async () => {
+    server.assignments = [policy({ policy: 'auto-download' })];
+    await core().runCycle();
+    host.user.add({
+      kind: 'postpone',
+      updateId: 'app-1.2',
+      until: at(T0 + 86_400_000),
+      requestedAt: at(clock),
+      by: 'kim',
+    });
+    await core().runCycle();
+    expect(server.applied.at(-1)?.reason).toBe('user-postponed');
+    host.user.add({
+      kind: 'take-back-postpone',
+      updateId: 'app-1.2',
+      requestedAt: at(clock),
+      by: 'kim',
+    });
+    await core().runCycle();
+    expect(server.applied.at(-1)).toMatchObject({
+      state: 'awaiting-user',
+      reason: null,
+      message: 'downloaded; waiting for a local admin to approve the install',
+    });
+    expect(host.user.last?.updates).toMatchObject([{ updateId: 'app-1.2', postponedUntil: null }]);
+    approve('install');
+    await core().runCycle();
+    expect(server.applied.at(-1)?.state).toBe('installed');
+    // A second take-back has nothing left to take back.
+    host.user.add({
+      kind: 'take-back-postpone',
+      updateId: 'app-1.2',
+      requestedAt: at(clock),
+      by: null,
+    });
+    await core().runCycle();
+    expect(events.filter((e) => e.type === 'user-request').at(-1)).toMatchObject({
+      outcome: { applied: false, note: 'the install of app-1.2 is not postponed' },
+    });
+  });
+
   it('a deadline that has passed installs a postponed update anyway', async () => {
     server.assignments = [policy({ policy: 'notify', deadline: at(T0 + 600_000) })];
     await core().runCycle();
@@ -415,6 +456,25 @@ describe('AgentCore client policies and the local user', () => {
       clock = T0 + 4 * 3_600_000;
       await core().runCycle();
       expect(host.restarts).toBe(1);
+    });
+
+    it('restarts once the local admin takes the postponement back', async () => {
+      host.allowRestart();
+      host.user.add({
+        kind: 'postpone-restart',
+        until: at(T0 + 4 * 3_600_000),
+        requestedAt: at(T0),
+        by: 'admin',
+      });
+      server.assignments = [makeAssignment()];
+      await core().runCycle();
+      expect(host.restarts).toBe(0);
+      host.user.add({ kind: 'take-back-postpone-restart', requestedAt: at(clock), by: 'admin' });
+      await core().runCycle();
+      expect(host.restarts).toBe(1);
+      expect(events.filter((e) => e.type === 'user-request').at(-1)).toMatchObject({
+        outcome: { applied: true, note: 'restart postponement taken back' },
+      });
     });
 
     it('does not restart while a user is logged on when the assignment says so', async () => {

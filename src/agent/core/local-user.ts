@@ -5,7 +5,7 @@ import type { AgentMemory, PendingItem } from './memory.js';
 /**
  * The person at the computer, without a desktop UI: the agent publishes what waits for
  * them (`pending.json` on the real host) and takes their requests (approve an update's
- * download or install, postpone an automatic restart). The real host does it with files
+ * download or install, postpone it or an automatic restart, take a postponement back). The real host does it with files
  * in the state dir (`host/local-user-files.ts`); the simulator may do it in memory.
  */
 export interface LocalUserChannel {
@@ -45,10 +45,27 @@ export const postponeRequest = z.object({
   by: z.string().nullable().default(null),
 });
 
+/** The person takes their postponement of an install back: the agent goes on at once. */
+export const takeBackPostponeRequest = z.object({
+  kind: z.literal('take-back-postpone'),
+  updateId: z.string().min(1),
+  requestedAt: iso,
+  by: z.string().nullable().default(null),
+});
+
+/** The person takes their restart postponement back: an automatic restart may follow. */
+export const takeBackPostponeRestartRequest = z.object({
+  kind: z.literal('take-back-postpone-restart'),
+  requestedAt: iso,
+  by: z.string().nullable().default(null),
+});
+
 export const userRequestBody = z.discriminatedUnion('kind', [
   approveRequest,
   postponeRestartRequest,
   postponeRequest,
+  takeBackPostponeRequest,
+  takeBackPostponeRestartRequest,
 ]);
 export type UserRequestBody = z.infer<typeof userRequestBody>;
 /** A request with the id its channel knows it by (the file name on the real host). */
@@ -178,6 +195,31 @@ export function applyUserRequests(
         }
         memory.restart.postponedUntil = request.until;
         return { request, applied: true, note: `restart postponed until ${request.until}` };
+      }
+      case 'take-back-postpone': {
+        const item = memory.pending[request.updateId];
+        if (!item || postponedUntil(item, now) === null) {
+          return {
+            request,
+            applied: false,
+            note: `the install of ${request.updateId} is not postponed`,
+          };
+        }
+        item.postponedUntil = null;
+        item.postponedBy = null;
+        return {
+          request,
+          applied: true,
+          note: `postponement of ${request.updateId} taken back`,
+        };
+      }
+      case 'take-back-postpone-restart': {
+        const until = memory.restart.postponedUntil;
+        if (until === null || Date.parse(until) <= now.getTime()) {
+          return { request, applied: false, note: 'the restart is not postponed' };
+        }
+        memory.restart.postponedUntil = null;
+        return { request, applied: true, note: 'restart postponement taken back' };
       }
     }
   });
