@@ -47,7 +47,22 @@ type RunOptions = {
   poll?: number;
   rateLimit?: number;
   ca?: string;
+  parent?: string[];
 };
+
+/** A parent point's URL: http(s), checked before anything starts. */
+function collectParent(value: string, previous: string[] = []): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('not a URL.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('only http:// or https:// URLs.');
+  }
+  return [...previous, value];
+}
 
 export function registerDistributionPointCommand(program: Command): void {
   const point = program
@@ -157,6 +172,11 @@ export function registerDistributionPointCommand(program: Command): void {
       'at most this many bytes a second per download to agents',
       wholeNumber('--rate-limit', 1e12),
     )
+    .option(
+      '--parent <url>',
+      'another distribution point to fetch from before the server (repeat: tried in order)',
+      collectParent,
+    )
     .addOption(
       new Option('--ca <file>', "trust only this CA (PEM) for the server's certificate").env(
         'RINGMASTER_CA',
@@ -178,6 +198,7 @@ export function registerDistributionPointCommand(program: Command): void {
         host: opts.host,
         ...(opts.poll !== undefined && { pollSeconds: Math.max(1, opts.poll) }),
         ...(opts.rateLimit !== undefined && opts.rateLimit > 0 && { rateLimit: opts.rateLimit }),
+        ...(opts.parent !== undefined && { parents: opts.parent }),
         ...(opts.ca !== undefined && { ca: readCaFile('--ca', opts.ca) }),
         log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
       });

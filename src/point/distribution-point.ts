@@ -38,6 +38,12 @@ export type PointOptions = {
   pollSeconds?: number;
   /** Bytes per second per answer to agents (none: unlimited). */
   rateLimit?: number;
+  /**
+   * Other distribution points to fetch from before the server, in order (site to site,
+   * then site to local): a file they do not hold, or that fails, comes from the next one
+   * and finally from the server. Every copy is verified by SHA-256 whichever it came from.
+   */
+  parents?: readonly string[];
   log?: (line: string) => void;
 };
 
@@ -53,6 +59,8 @@ export type PointStats = {
   /** Each answer: where it started and how many bytes of it were written. */
   requests: { sha256: string; start: number; status: number; bytes: number }[];
   staged: number;
+  /** Bytes this point fetched, by where from: a parent point's URL, or `server`. */
+  bytesFetched: Record<string, number>;
 };
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -62,7 +70,12 @@ export class DistributionPoint {
   private readonly dispatcher: Dispatcher;
   private readonly held = new Map<string, Held>();
   private readonly told = new Map<string, string>();
-  private readonly stats: PointStats = { bytesServed: {}, requests: [], staged: 0 };
+  private readonly stats: PointStats = {
+    bytesServed: {},
+    requests: [],
+    staged: 0,
+    bytesFetched: {},
+  };
   private stopped = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -191,8 +204,44 @@ export class DistributionPoint {
     });
   }
 
-  /** From the server into the partial copy, resuming from its length with Range. */
+  /**
+   * Into the partial copy, resuming from its length with Range: from each parent point in
+   * turn, then from the server. A source that fails leaves what it sent for the next one
+   * to resume from; the hash check after it decides.
+   */
   private async download(sha256: string, size: number): Promise<void> {
+    const failures: string[] = [];
+    for (const parent of this.options.parents ?? []) {
+      const url = new URL(contentPath(sha256), parent.endsWith('/') ? parent : `${parent}/`);
+      try {
+        // A parent point serves without credentials: ours is for the server only.
+        await this.fetchInto(sha256, size, url, {}, parent);
+        const got = await digest(this.partialPath(sha256));
+        if (got?.sha256 === sha256 && got.size === size) return;
+        // A bad copy upstream must not block this point: the next source starts over.
+        await unlink(this.partialPath(sha256)).catch(() => undefined);
+        failures.push(`${parent}: its copy hashed to ${got?.sha256 ?? 'nothing'}`);
+      } catch (error) {
+        failures.push(`${parent}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (failures.length > 0) this.log(`${sha256}: ${failures.at(-1)}; trying the next source`);
+    }
+    const auth = { authorization: `Bearer ${this.options.token}` };
+    try {
+      await this.fetchInto(sha256, size, this.url(pointPaths.content(sha256)), auth, 'server');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error([...failures, `the server: ${message}`].join('; '));
+    }
+  }
+
+  private async fetchInto(
+    sha256: string,
+    size: number,
+    url: URL,
+    auth: Record<string, string>,
+    source: string,
+  ): Promise<void> {
     const partial = this.partialPath(sha256);
     await mkdir(path.dirname(partial), { recursive: true });
     let offset = (await stat(partial).catch(() => null))?.size ?? 0;
@@ -200,22 +249,20 @@ export class DistributionPoint {
       await unlink(partial);
       offset = 0;
     }
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
+    const headers: Record<string, string> = { ...auth };
     if (offset > 0) headers.range = `bytes=${offset}-`;
-    const response = await request(this.url(pointPaths.content(sha256)), {
-      method: 'GET',
-      headers,
-      dispatcher: this.dispatcher,
-    });
+    const response = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher });
     if (response.statusCode !== 200 && response.statusCode !== 206) {
       const text = await response.body.text().catch(() => '');
-      throw new Error(`the server answered ${response.statusCode}: ${text.slice(0, 200)}`);
+      throw new Error(`answered ${response.statusCode}: ${text.slice(0, 200).trim()}`);
     }
     // A 200 to a range ask is the whole file: start the copy over.
     const out = createWriteStream(partial, { flags: response.statusCode === 206 ? 'a' : 'w' });
     try {
       for await (const chunk of response.body) {
-        if (!out.write(chunk as Buffer)) await once(out, 'drain');
+        const bytes = chunk as Buffer;
+        this.stats.bytesFetched[source] = (this.stats.bytesFetched[source] ?? 0) + bytes.length;
+        if (!out.write(bytes)) await once(out, 'drain');
       }
     } finally {
       out.end();
