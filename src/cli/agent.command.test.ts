@@ -220,6 +220,13 @@ describe('ringmaster agent pending / install / postpone-restart', () => {
     expect(await run('agent', '--server', 'http://127.0.0.1:1', '--once')).toBe(2);
     expect(io.err).toContain('--state-dir');
   });
+
+  it('refuses a --rate-limit that is not a whole number of bytes, before anything runs', async () => {
+    const args = ['agent', '--server', 'http://127.0.0.1:1', '--state-dir', tmp.dir, '--once'];
+    expect(await run(...args, '--rate-limit', '2MB')).not.toBe(0);
+    expect(io.err).toContain('--rate-limit: expected a whole number');
+    expect(await readdir(tmp.dir)).toEqual([]);
+  });
 });
 
 describe('ringmaster agent (loop mode)', () => {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { AgentCore } from '../agent/core/agent-core.js';
 import { RealHost } from '../agent/host/real-host.js';
 import { runInstallCommand } from '../agent/installers/command-installer.js';
@@ -15,6 +15,7 @@ import {
 import { formatDuration } from '../domain/rollout/duration.js';
 import { CliError } from './output.js';
 import { serverUrl } from './server-url.js';
+import { wholeNumber } from './option-parsers.js';
 import { nodeTrustCrypto } from '../agent/trust-crypto.js';
 
 export { serverUrl } from './server-url.js';
@@ -47,6 +48,7 @@ interface AgentCommandOptions {
   hardwareId?: string;
   json?: boolean;
   rebootCommand?: string;
+  rateLimit?: number;
   /** `--no-push` sets it false. */
   push: boolean;
   stopReason: string;
@@ -84,6 +86,15 @@ export function registerAgentCommand(program: Command): void {
     .option(
       '--reboot-command <cmd>',
       'how to restart the computer when an update needs it (default: never restart it; wait for someone to)',
+    )
+    .addOption(
+      new Option(
+        '--rate-limit <bytes>',
+        'at most this many bytes a second for downloads (default: unlimited)',
+      )
+        .env('RINGMASTER_RATE_LIMIT')
+        // An empty line in the config file is no limit.
+        .argParser((text) => (text.trim() === '' ? 0 : wholeNumber('--rate-limit', 1e12)(text))),
     )
     .option('--no-push', 'do not hold the push channel (check in on the server pace only)')
     .option(
@@ -165,6 +176,7 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     hostname: options.hostname,
     hardwareId: options.hardwareId,
     rebootCommand: options.rebootCommand,
+    rateLimit: options.rateLimit ? options.rateLimit : undefined,
   });
   let ca;
   try {

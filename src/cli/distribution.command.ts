@@ -14,16 +14,7 @@ import {
   printTable,
 } from './output.js';
 import { serverUrl } from './server-url.js';
-
-function wholeNumber(flag: string, max = 1_000_000) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n > max) {
-      throw new InvalidArgumentError(`${flag}: expected a whole number from 0 to ${max}.`);
-    }
-    return n;
-  };
-}
+import { wholeNumber } from './option-parsers.js';
 
 function pointRow(p: PointView): string[] {
   return [

@@ -15,6 +15,7 @@ import {
   type StagingRequest,
 } from '../contracts/distribution.js';
 import { pointPaths } from '../contracts/distribution-routes.js';
+import { Pacer } from '../pacer.js';
 import { parseRange } from '../contracts/range.js';
 
 /**
@@ -390,21 +391,16 @@ export class DistributionPoint {
     sha256: string,
     record: { bytes: number },
   ): Promise<void> {
-    const started = Date.now();
-    let sent = 0;
     const rate = this.options.rateLimit;
+    const pacer = rate === undefined ? null : new Pacer(rate);
     let closed = false;
     res.on('close', () => (closed = true));
     for await (const chunk of source) {
       if (closed) break;
       if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      sent += chunk.length;
       record.bytes += chunk.length;
       this.stats.bytesServed[sha256] = (this.stats.bytesServed[sha256] ?? 0) + chunk.length;
-      if (rate !== undefined) {
-        const wait = started + (sent / rate) * 1000 - Date.now();
-        if (wait > 0) await sleep(wait);
-      }
+      await pacer?.passed(chunk.length);
     }
     res.end();
   }

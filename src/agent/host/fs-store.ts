@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { UpdateFile } from '../../contracts/manifest.js';
+import { Pacer } from '../../pacer.js';
 import type { ContentStore, DurableStore, FileDigest, PartialFile } from '../core/host.js';
 
 /**
@@ -51,7 +52,11 @@ export class FsContentStore implements ContentStore {
   private readonly contentDir: string;
   private readonly workRoot: string;
 
-  constructor(stateDir: string) {
+  constructor(
+    stateDir: string,
+    /** Bytes a second a download may write (none: unlimited); the agent's --rate-limit. */
+    private readonly rateLimit?: number,
+  ) {
     this.contentDir = path.join(stateDir, 'content');
     this.workRoot = path.join(stateDir, 'work');
   }
@@ -65,6 +70,8 @@ export class FsContentStore implements ContentStore {
     const file = this.partPath(sha256);
     let handle = await fs.open(file, 'a');
     let size = (await handle.stat()).size;
+    // Each transfer keeps to the limit on its own: the agent fetches one file at a time.
+    const pacer = this.rateLimit === undefined ? null : new Pacer(this.rateLimit);
     return {
       get size() {
         return size;
@@ -72,6 +79,7 @@ export class FsContentStore implements ContentStore {
       async append(chunk) {
         await handle.write(chunk);
         size += chunk.length;
+        await pacer?.passed(chunk.length);
       },
       async reset() {
         await handle.close();

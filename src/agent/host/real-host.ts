@@ -34,6 +34,8 @@ export interface RealHostOptions {
   rebootCommand?: string | undefined;
   /** Counts logged-on users (default: the lines of `who`; 0 on Windows). */
   countLoggedOnUsers?: () => Promise<number>;
+  /** Bytes a second a download may take (none: unlimited). */
+  rateLimit?: number | undefined;
 }
 
 const REBOOT_COMMAND_TIMEOUT_SECONDS = 120;
@@ -51,7 +53,7 @@ export class RealHost implements Host {
 
   constructor(private readonly options: RealHostOptions) {
     this.storage = new FileStore(options.stateDir);
-    this.content = new FsContentStore(options.stateDir);
+    this.content = new FsContentStore(options.stateDir, options.rateLimit);
     this.user = new FsLocalUser(options.stateDir);
     this.hardwareId = options.hardwareId;
     const rebootCommand = options.rebootCommand;
