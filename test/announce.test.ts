@@ -159,6 +159,42 @@ for (const engine of ENGINES) {
       expect(detail.body.text).toContain('Leave your computer on');
     });
 
+    it("tells a group's owner e-mail the schedule of its computers that report none", async () => {
+      const { admin } = fleet;
+      await admin('POST', '/api/v1/groups', { name: 'lyon' });
+      const bad = await admin<{ fields?: { field: string }[] }>(
+        'PUT',
+        '/api/v1/groups/lyon/owner-email',
+        { ownerEmail: 'not an address' },
+      );
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain('ownerEmail');
+      const set = await admin<{ ownerEmail: string | null }>(
+        'PUT',
+        '/api/v1/groups/lyon/owner-email',
+        { ownerEmail: 'lyon-team@example.test' },
+      );
+      expect(set.body.ownerEmail).toBe('lyon-team@example.test');
+      const owners = ['carol@example.test', null, null];
+      await fleet.enroll(3, 'lyon', 'lyon', (i) => ({ ownerEmail: owners[i] ?? null }));
+      const manifest = manifestFactory({ title: 'Lyon fix' });
+      await fleet.importUpdate(manifest);
+      await admin('POST', '/api/v1/deployments', { update: manifest.id, group: 'lyon' });
+      await server.services.announcer.run();
+      const [team] = await sink.to('lyon-team@example.test');
+      expect(team?.subject).toContain(manifest.id);
+      const [carol] = await sink.to('carol@example.test');
+      expect(carol?.subject).toContain(manifest.id);
+      // One message for the two computers without an owner of their own.
+      expect(await sink.to('lyon-team@example.test')).toHaveLength(1);
+      const cleared = await admin<{ ownerEmail: string | null }>(
+        'PUT',
+        '/api/v1/groups/lyon/owner-email',
+        { ownerEmail: null },
+      );
+      expect(cleared.body.ownerEmail).toBeNull();
+    });
+
     it("keeps the owner's e-mail the agent tells, changed at check-in, and refuses one that is not an address", async () => {
       await fleet.admin('POST', '/api/v1/groups', { name: 'owned' });
       const [c] = await fleet.enroll(1, 'owned', 'owned', () => ({

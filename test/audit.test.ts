@@ -115,6 +115,7 @@ for (const engine of ENGINES) {
         { route: 'addGroupMembers', params: ['pilots'], body: s.addGroupMembers },
         { route: 'setGroupWindows', params: ['pilots'], body: s.setGroupWindows },
         { route: 'setGroupPolicy', params: ['pilots'], body: s.setGroupPolicy },
+        { route: 'setGroupOwnerEmail', params: ['pilots'], body: s.setGroupOwnerEmail },
         { route: 'dryRunDeployment', body: s.dryRunDeployment },
         { route: 'createDeployment', body: s.createDeployment },
         { route: 'promoteDeployment', params: [deploymentId ?? ''] },
@@ -232,6 +233,11 @@ for (const engine of ENGINES) {
         target: { name: 'pilots' },
         before: { policy: null },
         after: { policy: 'auto-download' },
+      });
+      expect(all.find((e) => e.action === 'setGroupOwnerEmail')).toMatchObject({
+        target: { name: 'pilots' },
+        before: { ownerEmail: null },
+        after: { ownerEmail: 'pilots-team@example.test' },
       });
       expect(all.find((e) => e.action === 'setGroupWindows')).toMatchObject({
         before: { windows: [] },

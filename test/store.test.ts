@@ -117,9 +117,12 @@ for (const engine of ENGINES) {
         query: null,
         windows: [window],
         policy: null,
+        ownerEmail: null,
         createdAt: 7,
         memberCount: 1,
       });
+      await repos.groups.setOwnerEmail('grp_p', 'pilots@example.test');
+      expect((await repos.groups.findByName('pilot'))?.ownerEmail).toBe('pilots@example.test');
       await repos.groups.setPolicy('grp_p', 'notify');
       expect((await repos.groups.groupsOf('cmp_a')).map((g) => [g.name, g.policy])).toEqual([
         ['pilot', 'notify'],

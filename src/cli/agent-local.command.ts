@@ -1,10 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type {
-  PendingUpdateView,
-  UserRequestBody,
-  WaitingFor,
-} from '../agent/core/local-user.js';
+import type { PendingUpdateView, UserRequestBody, WaitingFor } from '../agent/core/local-user.js';
 import { loadCredential } from '../agent/core/credential.js';
 import { Outbox } from '../agent/core/outbox.js';
 import { FileStore } from '../agent/host/fs-store.js';

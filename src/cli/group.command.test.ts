@@ -16,6 +16,7 @@ const group = (windows: unknown[]) => ({
   memberCount: 1,
   windows,
   policy: null,
+  ownerEmail: null,
   createdAt: '2026-11-25T10:00:00.000Z',
 });
 
@@ -126,6 +127,33 @@ describe('group policy', () => {
     expect(io.err).toContain('nothing to set');
     expect(await run('group', 'create', 'tokyo', '--policy', 'later')).toBe(2);
     expect(seen).toHaveLength(0);
+  });
+
+  it('group set --owner-email PUTs it, --clear-owner-email PUTs null, show prints it', async () => {
+    routes['PUT /api/v1/groups/tokyo/owner-email'] = {
+      status: 200,
+      body: { ...group([]), ownerEmail: 'tokyo-it@example.test' },
+    };
+    expect(await run('group', 'set', 'tokyo', '--owner-email', 'tokyo-it@example.test')).toBe(0);
+    expect(io.out).toContain(
+      "The schedule of tokyo's computers without an owner e-mail goes to tokyo-it@example.test.",
+    );
+    routes['GET /api/v1/groups/tokyo'] = {
+      status: 200,
+      body: { ...group([]), ownerEmail: 'tokyo-it@example.test', members: [] },
+    };
+    expect(await run('group', 'show', 'tokyo')).toBe(0);
+    expect(io.out).toMatch(/Owner e-mail:\s+tokyo-it@example.test/);
+    routes['PUT /api/v1/groups/tokyo/owner-email'] = { status: 200, body: group([]) };
+    expect(await run('group', 'set', 'tokyo', '--clear-owner-email')).toBe(0);
+    expect(io.out).toContain('Group tokyo names no owner e-mail now.');
+    expect(seen.filter((s) => s.body !== undefined).map((s) => s.body)).toEqual([
+      { ownerEmail: 'tokyo-it@example.test' },
+      { ownerEmail: null },
+    ]);
+    expect(
+      await run('group', 'set', 'tokyo', '--owner-email', 'a@b.c', '--clear-owner-email'),
+    ).toBe(2);
   });
 
   it("group list shows each group's policy", async () => {

@@ -72,6 +72,13 @@ export function formatWindows(windows: readonly MaintenanceWindow[]): string {
   );
 }
 
+type GroupSetOptions = {
+  policy?: string;
+  clearPolicy?: boolean;
+  ownerEmail?: string;
+  clearOwnerEmail?: boolean;
+};
+
 export function registerGroupCommand(program: Command): void {
   const group = program.command('group').description('groups of computers');
 
@@ -174,25 +181,49 @@ export function registerGroupCommand(program: Command): void {
   adminCommand(group, 'set <name>', "change a group's settings")
     .option('--policy <policy>', `client policy for its computers: ${clientPolicies.join(', ')}`)
     .option('--clear-policy', "remove the group's policy: its computers follow the deployment's")
-    .action(
-      async (name: string, opts: { policy?: string; clearPolicy?: boolean }, cmd: Command) => {
-        if (opts.policy !== undefined && opts.clearPolicy) {
-          throw new CliError('give either --policy or --clear-policy, not both', 2);
-        }
-        if (opts.policy === undefined && !opts.clearPolicy) {
-          throw new CliError('nothing to set: give --policy <policy> or --clear-policy', 2);
-        }
-        const policy = opts.policy === undefined ? null : policyFromFlag(opts.policy);
-        const { client, json } = await connect(cmd);
-        const saved = await client.setGroupPolicy(name, { policy });
-        if (json) return printJson(asSent(saved));
+    .option(
+      '--owner-email <address>',
+      'who is told the rollout schedule for its computers that report no owner e-mail',
+    )
+    .option('--clear-owner-email', "remove the group's owner e-mail")
+    .action(async (name: string, opts: GroupSetOptions, cmd: Command) => {
+      if (opts.policy !== undefined && opts.clearPolicy) {
+        throw new CliError('give either --policy or --clear-policy, not both', 2);
+      }
+      if (opts.ownerEmail !== undefined && opts.clearOwnerEmail) {
+        throw new CliError('give either --owner-email or --clear-owner-email, not both', 2);
+      }
+      const setsPolicy = opts.policy !== undefined || opts.clearPolicy === true;
+      const setsEmail = opts.ownerEmail !== undefined || opts.clearOwnerEmail === true;
+      if (!setsPolicy && !setsEmail) {
+        throw new CliError(
+          'nothing to set: give --policy <policy>, --clear-policy, --owner-email <address> or --clear-owner-email',
+          2,
+        );
+      }
+      const policy = opts.policy === undefined ? null : policyFromFlag(opts.policy);
+      const { client, json } = await connect(cmd);
+      let saved = setsPolicy ? await client.setGroupPolicy(name, { policy }) : null;
+      if (setsEmail) {
+        saved = await client.setGroupOwnerEmail(name, { ownerEmail: opts.ownerEmail ?? null });
+      }
+      if (saved === null) return;
+      if (json) return printJson(asSent(saved));
+      if (setsPolicy) {
         print(
           saved.policy === null
             ? `Group ${saved.name} sets no client policy now.`
             : `Group ${saved.name} now sets the client policy ${saved.policy}.`,
         );
-      },
-    );
+      }
+      if (setsEmail) {
+        print(
+          saved.ownerEmail === null
+            ? `Group ${saved.name} names no owner e-mail now.`
+            : `The schedule of ${saved.name}'s computers without an owner e-mail goes to ${saved.ownerEmail}.`,
+        );
+      }
+    });
 
   adminCommand(
     group,
@@ -224,6 +255,7 @@ function printGroup(g: GroupView): void {
       ...(g.query !== null ? [['Query', g.query] as const] : []),
       ['Members', String(g.memberCount)],
       ['Policy', g.policy ?? '(none set)'],
+      ['Owner e-mail', g.ownerEmail ?? '(none set)'],
       ['Created', formatTime(g.createdAt)],
       ['ID', g.id],
     ]),

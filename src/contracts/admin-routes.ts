@@ -11,6 +11,7 @@ import {
   groupPreviewView,
   groupView,
   setGroupPolicyRequest,
+  setGroupOwnerEmailRequest,
   setWindowsRequest,
   updateView,
 } from './api.js';
@@ -225,6 +226,16 @@ export const fleetRoutes = {
     auth: 'admin',
     params: nameParams,
     body: setGroupPolicyRequest,
+    response: groupView,
+  }),
+  setGroupOwnerEmail: route({
+    method: 'PUT',
+    path: '/api/v1/groups/:name/owner-email',
+    summary:
+      'Set who is told the rollout schedule for the computers of a group that report no owner e-mail (null clears it)',
+    auth: 'admin',
+    params: nameParams,
+    body: setGroupOwnerEmailRequest,
     response: groupView,
   }),
 };

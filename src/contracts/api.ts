@@ -219,6 +219,8 @@ export const groupView = z.object({
   windows: z.array(maintenanceWindowSchema),
   /** The client policy the group sets for its computers; null: it sets none. */
   policy: z.enum(clientPolicies).nullable(),
+  /** Told the rollout schedule for its computers that report no owner e-mail; null: none. */
+  ownerEmail: z.string().nullable(),
   createdAt: z.string(),
 });
 export type GroupView = z.infer<typeof groupView>;
@@ -390,6 +392,11 @@ export type SetWindowsRequest = z.infer<typeof setWindowsRequest>;
 /** Sets a group's client policy; null clears it. */
 export const setGroupPolicyRequest = z.object({ policy: z.enum(clientPolicies).nullable() });
 export type SetGroupPolicyRequest = z.infer<typeof setGroupPolicyRequest>;
+
+export const setGroupOwnerEmailRequest = z.object({
+  ownerEmail: z.email().max(254).nullable(),
+});
+export type SetGroupOwnerEmailRequest = z.infer<typeof setGroupOwnerEmailRequest>;
 
 export const deploymentActions = [
   'halt',

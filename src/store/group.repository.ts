@@ -14,6 +14,8 @@ export type GroupRecord = {
   windows: MaintenanceWindow[];
   /** The client policy the group sets for its computers; null: it sets none. */
   policy: ClientPolicy | null;
+  /** Told the schedule for its computers that report no owner e-mail; null: none. */
+  ownerEmail: string | null;
   /** Epoch milliseconds. */
   createdAt: number;
 };
@@ -31,6 +33,7 @@ function toRecord(row: Selectable<GroupTable>): GroupRecord {
     // Written only from validated windows and policies (see setWindows, setPolicy).
     windows: JSON.parse(row.windows) as MaintenanceWindow[],
     policy: row.policy as ClientPolicy | null,
+    ownerEmail: row.owner_email,
     createdAt: Number(row.created_at),
   };
 }
@@ -103,6 +106,14 @@ export class GroupRepository {
 
   async setPolicy(groupId: string, policy: ClientPolicy | null): Promise<void> {
     await this.db.updateTable('groups').set({ policy }).where('id', '=', groupId).execute();
+  }
+
+  async setOwnerEmail(groupId: string, ownerEmail: string | null): Promise<void> {
+    await this.db
+      .updateTable('groups')
+      .set({ owner_email: ownerEmail })
+      .where('id', '=', groupId)
+      .execute();
   }
 
   async listQueryGroups(): Promise<GroupRecord[]> {

@@ -127,6 +127,8 @@ export type GroupTable = {
   windows: Generated<string>;
   /** The client policy for its computers (notify | auto-download | scheduled); null: none set. */
   policy: string | null;
+  /** Told the rollout schedule for its computers that report no owner e-mail; null: none. */
+  owner_email: string | null;
   created_at: number;
 };
 

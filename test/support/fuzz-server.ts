@@ -102,6 +102,7 @@ export async function fuzzServer(
     addGroupMembers: { computers: [computerId, inventory.hostname] },
     setGroupWindows: { windows: [window] },
     setGroupPolicy: { policy: 'auto-download' },
+    setGroupOwnerEmail: { ownerEmail: 'pilots-team@example.test' },
     createDeployment: { update: manifest.id, group: 'pilots', plan },
     dryRunDeployment: { update: manifest.id, groups: ['fleet', 'pilots'], plan },
     haltDeployment: { reason: 'looks wrong' },

@@ -197,6 +197,7 @@ export class Announcer {
     }
     const computers = await this.groups.computersOf(deployment.groups);
     const emails = await this.repo.ownerEmails(computers.map((c) => c.id));
+    const groupEmails = await this.groups.ownerEmailsByGroup();
     const windowsByGroup = await this.groups.windowsByGroup();
     const installTimeoutSeconds = Math.max(
       60,
@@ -213,7 +214,13 @@ export class Announcer {
     const recipients = recipientsOf({
       dryRun: schedule,
       owners: new Map(
-        computers.map((c) => [c.id, { ownerEmail: emails.get(c.id) ?? null, groups: c.groups }]),
+        computers.map((c) => [
+          c.id,
+          {
+            ownerEmail: emails.get(c.id) ?? groupOwnerEmail(c.groups, groupEmails),
+            groups: c.groups,
+          },
+        ]),
       ),
       windowsByGroup,
       admins: this.options.admins,
@@ -406,4 +413,19 @@ export class Announcer {
       );
     }
   }
+}
+
+/**
+ * Who is told for a computer that reports no owner e-mail: the owner e-mail of its first
+ * group by name that sets one, or nobody.
+ */
+export function groupOwnerEmail(
+  groups: readonly string[],
+  byGroup: ReadonlyMap<string, string>,
+): string | null {
+  for (const g of [...groups].sort()) {
+    const email = byGroup.get(g);
+    if (email !== undefined) return email;
+  }
+  return null;
 }

@@ -29,6 +29,7 @@ function groupSummary(group: GroupView | GroupDetailView) {
   return {
     windows: group.windows,
     policy: group.policy,
+    ownerEmail: group.ownerEmail,
     memberCount: group.memberCount,
     ...(members && members.length <= MAX_MEMBERS ? { members } : {}),
   };
@@ -134,6 +135,7 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
     addGroupMembers: groupChange,
     setGroupWindows: groupChange,
     setGroupPolicy: groupChange,
+    setGroupOwnerEmail: groupChange,
     createBaseline: {
       after: (answer) => {
         const b = answer as BaselineView;

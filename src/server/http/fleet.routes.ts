@@ -25,5 +25,6 @@ export function fleetHandlers(services: Services): RouteHandlers<typeof fleetRou
     addGroupMembers: ({ params, body }) => groups.addMembers(params.name, body.computers),
     setGroupWindows: ({ params, body }) => groups.setWindows(params.name, body.windows),
     setGroupPolicy: ({ params, body }) => groups.setPolicy(params.name, body.policy),
+    setGroupOwnerEmail: ({ params, body }) => groups.setOwnerEmail(params.name, body.ownerEmail),
   };
 }

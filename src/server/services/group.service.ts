@@ -25,6 +25,7 @@ function toGroupView(group: CountedGroupRecord): GroupView {
     memberCount: group.memberCount,
     windows: group.windows,
     policy: group.policy,
+    ownerEmail: group.ownerEmail,
     createdAt: new Date(group.createdAt).toISOString(),
   };
 }
@@ -96,6 +97,18 @@ export class GroupService {
     const group = await this.find(name);
     await this.groups.setPolicy(group.id, policy);
     return toGroupView(await this.find(name));
+  }
+
+  async setOwnerEmail(name: string, ownerEmail: string | null): Promise<GroupView> {
+    const group = await this.find(name);
+    await this.groups.setOwnerEmail(group.id, ownerEmail);
+    return toGroupView(await this.find(name));
+  }
+
+  /** Each group's owner e-mail, by name, for the groups that set one. */
+  async ownerEmailsByGroup(): Promise<Map<string, string>> {
+    const all = await this.groups.list();
+    return new Map(all.flatMap((g) => (g.ownerEmail === null ? [] : [[g.name, g.ownerEmail]])));
   }
 
   async windowsByGroup(): Promise<Record<string, MaintenanceWindow[]>> {
