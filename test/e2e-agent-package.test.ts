@@ -173,3 +173,88 @@ describe('the agent package', () => {
     expect(existsSync(path.join(root, 'var/lib/ringmaster'))).toBe(false);
   });
 });
+
+/**
+ * The agent's .rpm, wrapped around the same files as its .deb: built by
+ * `packaging/build-rpm.sh`, installed with rpm into a throwaway root (its scriptlets,
+ * which only talk to systemd, are not run there), and the installed agent enrolls.
+ */
+describe('the agent rpm', () => {
+  const adminToken = 'rm_admin_e2e-rpm-0123456789ab';
+  let work: string;
+  let root: string;
+  let rpmFile: string;
+  let server: ServerProcess;
+  const rpm = (...args: string[]) => run('rpm', [`--root=${root}`, ...args]);
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'rm-rpm-'));
+    root = path.join(work, 'root');
+    mkdirSync(root);
+    const built = await run('bash', [
+      path.join(repo, 'packaging/build-rpm.sh'),
+      path.join(work, 'out'),
+    ]);
+    rpmFile = built.stdout.trim().split('\n').at(-1) ?? '';
+    server = await startServerProcess({ dataDir: path.join(work, 'server'), adminToken });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('is a noarch package needing Node.js 20.19, with the files and modes of the .deb', async () => {
+    expect(path.basename(rpmFile)).toMatch(/^ringmaster-agent-\d+\.\d+\.\d+-1\.noarch\.rpm$/);
+    const q = (format: string) => run('rpm', ['-qp', '--qf', format, rpmFile]);
+    expect((await q('%{NAME} %{ARCH}')).stdout).toBe('ringmaster-agent noarch');
+    expect((await run('rpm', ['-qp', '--requires', rpmFile])).stdout).toContain('nodejs >= 20.19');
+    const files = (await run('rpm', ['-qplv', rpmFile])).stdout;
+    expect(files).toMatch(/-rw------- .*root\s+root .* \/etc\/ringmaster\/agent\.conf/);
+    expect(files).toMatch(/-rwxr-xr-x .*root\s+root .* \/usr\/bin\/ringmaster/);
+    expect(files).toMatch(/drwx------ .*root\s+root .* \/var\/lib\/ringmaster/);
+    expect(files).toContain('/lib/systemd/system/ringmaster-agent.service');
+    expect(files).not.toMatch(/node_modules|better-sqlite3/);
+    const config = (await run('rpm', ['-qpc', rpmFile])).stdout;
+    expect(config.trim()).toBe('/etc/ringmaster/agent.conf');
+  });
+
+  it(
+    'installs with rpm, and the installed agent enrolls; removing it keeps an edited config',
+    { timeout: 120_000 },
+    async () => {
+      await rpm('-i', '--nodeps', '--noscripts', rpmFile);
+      expect((await rpm('-q', 'ringmaster-agent')).stdout).toMatch(/^ringmaster-agent-/);
+      const state = path.join(root, 'var/lib/ringmaster');
+      expect(statSync(state).mode & 0o777).toBe(0o700);
+      const api = adminApi(server, adminToken);
+      const { token } = await api<{ token: string }>('POST', '/api/v1/enrollments', {});
+      const conf = path.join(root, 'etc/ringmaster/agent.conf');
+      const edited = readFileSync(conf, 'utf8')
+        .replace(/^RINGMASTER_URL=$/m, `RINGMASTER_URL=${server.url}`)
+        .replace(/^RINGMASTER_ENROLLMENT_TOKEN=$/m, `RINGMASTER_ENROLLMENT_TOKEN=${token}`);
+      writeFileSync(conf, edited);
+      await run(
+        path.join(root, 'usr/bin/ringmaster'),
+        ['agent', '--once', '--hostname', 'rpm-1', '--hardware-id', 'hw-rpm-1'],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            RINGMASTER_STATE_DIR: state,
+            ...environmentFile(edited),
+          },
+        },
+      );
+      const computers = await api<{ items: { hostname: string; lastSeenAt: string | null }[] }>(
+        'GET',
+        '/api/v1/computers?q=rpm-1',
+      );
+      expect(computers.items.map((c) => c.hostname)).toEqual(['rpm-1']);
+
+      await rpm('-e', '--nodeps', '--noscripts', 'ringmaster-agent');
+      expect(existsSync(path.join(root, 'usr/bin/ringmaster'))).toBe(false);
+      // An edited config file is kept aside, as rpm does for %config(noreplace).
+      expect(readFileSync(`${conf}.rpmsave`, 'utf8')).toContain(server.url);
+    },
+  );
+});
