@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopChild } from '../bench/lib/server-process.js';
 import type { ContentStatusView, PointView } from '../src/contracts/distribution.js';
 import {
+  adminCli,
   cliEntry,
   freePort,
   runCli,
@@ -35,13 +36,7 @@ describe('distribution points end to end', () => {
   let env: NodeJS.ProcessEnv;
   const children: ChildProcess[] = [];
 
-  const cliText = async (...args: string[]) => {
-    const result = await runCli(args, env);
-    if (result.code !== 0)
-      throw new Error(`ringmaster ${args.join(' ')} failed:\n${result.stderr}`);
-    return result.stdout;
-  };
-  const cli = async <T>(...args: string[]) => JSON.parse(await cliText(...args, '--json')) as T;
+  const { text: cliText, json: cli } = adminCli(() => env);
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'ringmaster-e2e-dp-'));

@@ -34,6 +34,24 @@ export function runCli(
   });
 }
 
+/**
+ * The CLI as an admin runs it against a server: `text` gives what a command printed
+ * (throwing with its stderr when it fails), `json` the same with `--json`, parsed.
+ * `env` is read at each call, so it may be set in a beforeAll.
+ */
+export function adminCli(env: () => NodeJS.ProcessEnv) {
+  const text = async (...args: string[]): Promise<string> => {
+    const result = await runCli(args, env());
+    if (result.code !== 0) {
+      throw new Error(`ringmaster ${args.join(' ')} failed:\n${result.stderr}`);
+    }
+    return result.stdout;
+  };
+  const json = async <T>(...args: string[]): Promise<T> =>
+    JSON.parse(await text(...args, '--json')) as T;
+  return { text, json };
+}
+
 export type ServerProcess = {
   url: string;
   port: number;
