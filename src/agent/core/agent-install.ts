@@ -40,7 +40,8 @@ export async function rollBackAgent(ctx: AssignmentContext): Promise<AssignmentE
   if (to === null) {
     return await failed(ctx, 'uninstall-failed', 'no earlier agent version is kept to go back to');
   }
-  const message = `restarting into agent ${to} (from ${ctx.inventory.agentVersion})`;
+  const target = to === '' ? 'the packaged agent' : `agent ${to}`;
+  const message = `restarting into ${target} (from ${ctx.inventory.agentVersion})`;
   await ctx.report({ state: 'uninstalling', message });
   ctx.restartAgent?.(message);
   return 'uninstalling';

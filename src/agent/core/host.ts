@@ -80,7 +80,10 @@ export interface AgentVersions {
   confirm(): Promise<void>;
   /** The trial failed: points back at the previous version; the trial ends. */
   restore(): Promise<void>;
-  /** A rollback: points at the previous version and says which; null when none is kept. */
+  /**
+   * A rollback: points at the previous version and says which ('' for the packaged one);
+   * null when none is kept.
+   */
   rollBack(): Promise<string | null>;
 }
 

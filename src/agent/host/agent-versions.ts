@@ -113,7 +113,7 @@ export class FsAgentVersions implements AgentVersions {
     return to;
   }
 
-  /** `current` := `previous` (an empty one: the packaged version); says which. */
+  /** `current` := `previous` (an empty one: the packaged version); says which ('' packaged). */
   private async pointAtPrevious(): Promise<string> {
     const previous = (await this.read('previous'))?.trim() ?? '';
     if (previous !== '' && (await this.hasBundle(previous))) {
@@ -121,7 +121,7 @@ export class FsAgentVersions implements AgentVersions {
       return previous;
     }
     await fs.rm(this.file('current'), { force: true });
-    return 'the packaged version';
+    return '';
   }
 
   private async hasBundle(version: string): Promise<boolean> {
