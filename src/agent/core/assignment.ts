@@ -101,6 +101,7 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
     const fetched = await fetchAndPlace(ctx, a, workDir, 'downloading');
     if (fetched) return await end(ctx, { state: 'failed', ...fetched });
     if (agent) return await replaceAgent(ctx, a, agent, workDir);
+    // Only the agent kind has no command line, and it went above.
     if (!resolved) throw new Error('an install without a command line');
 
     await ctx.report({ state: 'installing', ...(go.why ? { message: go.why } : {}) });
