@@ -133,6 +133,10 @@ export function describeEvent(event: CycleEvent): LogLine {
         message: event.message,
         text: `scan not delivered (sent again next cycle): ${event.message}`,
       };
+    case 'agent-trial':
+      return { event: event.type, outcome: event.outcome, text: event.message };
+    case 'agent-restart':
+      return { event: event.type, text: `agent restarting: ${event.message}` };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { AgentCore } from '../agent/core/agent-core.js';
 import { RealHost } from '../agent/host/real-host.js';
+import { AGENT_RESTART_EXIT } from '../agent/host/agent-versions.js';
 import { runInstallCommand } from '../agent/installers/command-installer.js';
 import { HttpServerClient } from '../agent/http-client.js';
 import { pinnedCa } from '../agent/pinned-ca.js';
@@ -199,6 +200,8 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
   }
   const client = new HttpServerClient({ serverUrl: server, ...(ca ? { ca: ca.pem } : {}) });
   const stop = new StopSignal();
+  // Set when the agent switched versions: it exits so that the launcher starts that one.
+  let restarting: string | null = null;
   const core = new AgentCore({
     host,
     installer: runInstallCommand,
@@ -206,7 +209,13 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     enrollmentToken: options.enrollmentToken ?? process.env.RINGMASTER_ENROLLMENT_TOKEN,
     now: () => new Date(),
     shouldStop: () => stop.stopped,
-    onEvent: (event) => log(describeEvent(event)),
+    onEvent: (event) => {
+      log(describeEvent(event));
+      if (event.type === 'agent-restart') {
+        restarting = event.message;
+        stop.stop();
+      }
+    },
     verifier: nodeTrustCrypto(),
   });
 
@@ -215,7 +224,8 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     if (options.once) {
       const result = await core.runCycle();
       log(describeResult(result));
-      if (result.outcome === 'failed') throw new CliError(result.message);
+      if (restarting !== null) process.exitCode = AGENT_RESTART_EXIT;
+      else if (result.outcome === 'failed') throw new CliError(result.message);
       return;
     }
     const unwatch = host.user.watch(() => stop.nudge());
@@ -265,7 +275,8 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
       await held.holding;
     }
     if (fatal !== null) throw new CliError(fatal);
-    if (stop.stopped) await core.stopped(options.stopReason);
+    if (stop.stopped) await core.stopped(restarting ?? options.stopReason);
+    if (restarting !== null) process.exitCode = AGENT_RESTART_EXIT;
     log({ event: 'stopped', text: 'agent stopped' });
   } finally {
     stop.dispose();
@@ -311,6 +322,13 @@ class StopSignal implements Waiter {
 
   abortPush(): void {
     this.push.abort();
+  }
+
+  /** The agent itself decided to stop (to restart into another version). */
+  stop(): void {
+    this.stopped = true;
+    this.push.abort();
+    this.wake?.();
   }
 
   nudge(): void {

@@ -19,6 +19,8 @@ export function describeRule(rule: DetectRule): string {
       return `MSI product ${rule.productCode}${rule.version ? ` ${rule.version}` : ''}`;
     case 'kb':
       return `Windows update ${rule.kb}`;
+    case 'agent-version':
+      return `agent version ${rule.version}`;
   }
 }
 
@@ -36,5 +38,9 @@ export function describeInstall(spec: InstallSpec | UninstallSpec): string {
       return 'file' in spec ? `msi ${spec.file}` : `msi remove ${spec.productCode}`;
     case 'msu':
       return 'file' in spec ? `msu ${spec.file}` : `msu remove KB ${spec.kb}`;
+    case 'agent':
+      return 'version' in spec
+        ? `agent ${spec.version} (${spec.file})`
+        : 'agent: back to the previous version';
   }
 }

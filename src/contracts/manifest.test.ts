@@ -69,3 +69,49 @@ describe('installer kinds in the manifest', () => {
     ).toMatch(/^detect\.key:/);
   });
 });
+
+describe('the agent kind in the manifest', () => {
+  const agent = {
+    files: ['agent.mjs'],
+    detect: { type: 'agent-version', version: '0.2.0' },
+    install: { kind: 'agent', file: 'agent.mjs', version: '0.2.0' },
+    uninstall: { kind: 'agent' },
+  };
+
+  it('takes a bundle and its version, ten minutes to check in unless told', () => {
+    expect(issues(agent)).toEqual([]);
+    const parsed = updateManifest.parse({ ...base, ...agent });
+    expect(parsed.install).toEqual({
+      kind: 'agent',
+      file: 'agent.mjs',
+      version: '0.2.0',
+      timeoutSeconds: 600,
+    });
+  });
+
+  it('goes with the agent-version rule and an agent uninstall, of a listed bundle', () => {
+    expect(issues({ ...agent, detect: base.detect })).toEqual([
+      'detect.type: an agent install is detected by the agent-version rule',
+    ]);
+    expect(issues({ ...agent, detect: { type: 'agent-version', version: '>= 0.3' } })).toEqual([
+      'detect.version: the agent version 0.2.0 does not satisfy >= 0.3',
+    ]);
+    expect(issues({ ...agent, uninstall: { command: 'true' } })).toEqual([
+      'uninstall.kind: an agent install is rolled back by an agent uninstall',
+    ]);
+    expect(issues({ ...agent, files: [] })).toEqual(['install.file: agent.mjs is not among files']);
+    expect(issues({ install: { command: 'true' }, uninstall: { kind: 'agent' } })).toEqual([
+      'uninstall.kind: an agent uninstall goes with an agent install only',
+    ]);
+  });
+
+  it('refuses a version the launcher could not take as a directory name', () => {
+    for (const version of ['../1', '1/2', '.1', 'one', '1 2']) {
+      expect(
+        issues({ ...agent, install: { ...agent.install, version } }).some((i) =>
+          i.startsWith('install.version'),
+        ),
+      ).toBe(true);
+    }
+  });
+});

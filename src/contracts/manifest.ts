@@ -8,7 +8,7 @@ import {
   windowsArgumentProblem,
 } from '../domain/packages/installers.js';
 import { REGISTRY_ROOTS, registryKeyProblem } from '../domain/packages/detect-rules.js';
-import { MAX_VERSION_LENGTH, parseConstraint } from '../domain/packages/versions.js';
+import { MAX_VERSION_LENGTH, parseConstraint, satisfies } from '../domain/packages/versions.js';
 import { boundsIssue } from './bounds.js';
 
 /** A path inside the update's folder: relative, no `..`, no absolute or drive paths. */
@@ -100,6 +100,8 @@ export const detectRule = z.discriminatedUnion('type', [
     type: z.literal('kb'),
     kb: z.string().regex(KB_NUMBER, { message: 'must be a KB number such as KB5034441' }),
   }),
+  /** The version of the Ringmaster agent that runs: the detect rule of the `agent` kind. */
+  z.object({ type: z.literal('agent-version'), version: versionConstraint }),
 ]);
 export type DetectRule = z.infer<typeof detectRule>;
 
@@ -147,6 +149,29 @@ const packageFile = (ext: string) =>
   relativeFilePath.refine((f) => f.toLowerCase().endsWith(ext), {
     message: `must be a ${ext} file`,
   });
+/**
+ * A version of the agent: also the name of its directory under the state dir and a word
+ * the launcher (a shell script) reads, so no `/`, no space, no leading dot.
+ */
+export const AGENT_VERSION = /^[0-9][0-9A-Za-z.+~_-]{0,63}$/;
+export const agentVersion = z.string().regex(AGENT_VERSION, {
+  message:
+    'must be a version: a digit, then letters, digits, ".", "+", "~", "_" or "-" (64 at most)',
+});
+
+/** The agent replacing itself (agent.md, Self-update): no command runs. */
+const agentKind = z.object({
+  kind: z.literal('agent'),
+  /** The bundle (`agent.mjs` of the agent package). */
+  file: relativeFilePath.refine((f) => f.endsWith('.mjs'), { message: 'must be a .mjs file' }),
+  version: agentVersion,
+  /**
+   * The install's timeout, as for every kind: here how long the new version has for its
+   * first check-in before the previous one comes back.
+   */
+  timeoutSeconds: z.number().int().min(30).max(86_400).default(600),
+});
+
 const msiProperties = z
   .record(
     z.string().regex(MSI_PROPERTY_NAME, { message: 'must be an MSI public property (upper case)' }),
@@ -184,6 +209,7 @@ export const installSpec = withCommandKind([
     file: packageFile('.msu').and(windowsText('the file')),
     ...exitCodeFields,
   }),
+  agentKind,
 ] as const);
 export type InstallSpec = z.infer<typeof installSpec>;
 
@@ -208,6 +234,8 @@ export const uninstallSpec = withCommandKind([
     kb: z.string().regex(KB_NUMBER, { message: 'must be a KB number such as KB5034441' }),
     ...exitCodeFields,
   }),
+  /** Back to the agent version that ran before this one. */
+  z.object({ kind: z.literal('agent') }),
 ] as const);
 export type UninstallSpec = z.infer<typeof uninstallSpec>;
 
@@ -244,9 +272,10 @@ export const updateManifest = z
   })
   // Unknown fields pass through, but may not nest or grow without bound.
   .superRefine((manifest, ctx) => {
+    agentKindIssues(manifest, ctx);
     for (const field of ['install', 'uninstall'] as const) {
       const kind = manifest[field]?.kind;
-      const allowed = kind ? kindPlatforms[kind] : null;
+      const allowed = kind && kind !== 'agent' ? kindPlatforms[kind] : null;
       if (!kind || !allowed) continue;
       const elsewhere = manifest.platforms.filter((p) => !allowed.includes(p.os));
       if (elsewhere.length > 0) {
@@ -261,6 +290,62 @@ export const updateManifest = z
     if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });
 export type UpdateManifest = z.infer<typeof updateManifest>;
+
+/**
+ * An agent update is told installed by the version that runs, and goes back the agent's
+ * way: the `agent` kind, the `agent-version` rule and an `agent` uninstall go together.
+ */
+function agentKindIssues(
+  manifest: {
+    detect: DetectRule;
+    install: InstallSpec;
+    uninstall?: UninstallSpec | undefined;
+    files: string[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const { install, detect, uninstall } = manifest;
+  if (install.kind !== 'agent') {
+    if (uninstall?.kind === 'agent') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['uninstall', 'kind'],
+        message: 'an agent uninstall goes with an agent install only',
+      });
+    }
+    return;
+  }
+  if (detect.type !== 'agent-version') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['detect', 'type'],
+      message: 'an agent install is detected by the agent-version rule',
+    });
+  } else {
+    const constraint = parseConstraint(detect.version);
+    if (constraint && !satisfies('dotted', install.version, constraint)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['detect', 'version'],
+        message: `the agent version ${install.version} does not satisfy ${detect.version}`,
+      });
+    }
+  }
+  if (uninstall && uninstall.kind !== 'agent') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['uninstall', 'kind'],
+      message: 'an agent install is rolled back by an agent uninstall',
+    });
+  }
+  if (!manifest.files.includes(install.file)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['install', 'file'],
+      message: `${install.file} is not among files`,
+    });
+  }
+}
 export type UpdateManifestInput = z.input<typeof updateManifest>;
 
 /** One stored file of an update, addressed by its content. */

@@ -44,6 +44,7 @@ export const failureReasons = [
   'server-unreachable',
   'agent-error',
   'user-postponed', // the person at the computer put the install off (notify policies)
+  'agent-update-failed', // the new agent did not check in in time: the previous one came back
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
 

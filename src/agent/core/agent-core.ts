@@ -29,6 +29,7 @@ import {
 import { bootKey, decideRestart, runRestart } from './restart.js';
 import { notePackagesTaken, packagesForCheckin } from './packages.js';
 import { loadScanState, runScan } from './scan.js';
+import { confirmsTrial, judgeTrial, type AgentTrial } from './agent-trial.js';
 import type { Refusal, TrustCrypto } from './trust.js';
 import {
   addRejection,
@@ -91,6 +92,8 @@ export class AgentCore {
   private readonly outbox: Outbox;
   /** An admin asked for a scan (push `kind: scan`): the next cycle sends every finding. */
   private fullScanAsked = false;
+  /** The agent switched versions and must restart (why): no further assignment runs. */
+  private restarting: string | null = null;
 
   constructor(private readonly options: AgentCoreOptions) {
     this.outbox = new Outbox(options.host.storage);
@@ -125,6 +128,8 @@ export class AgentCore {
   async runCycle(): Promise<CycleResult> {
     const { host, client } = this.options;
     const inventory = await host.inventory();
+    const trial = await this.judgeTrial(inventory.agentVersion);
+    if (trial.kind === 'restart') return fail('checkin', true, trial.message);
     const memory = await loadMemory(host.storage);
     await this.takeUserRequests(memory);
 
@@ -219,6 +224,14 @@ export class AgentCore {
       }
       if (rejections.length > 0) await clearRejections(host.storage);
     }
+    if (trial.kind === 'open' && confirmsTrial(trial.trial, inventory.agentVersion)) {
+      await host.agentVersions?.confirm();
+      this.emit({
+        type: 'agent-trial',
+        outcome: 'confirmed',
+        message: `agent ${inventory.agentVersion} checked in: its trial is over (${trial.trial.from} kept as the previous version)`,
+      });
+    }
     await notePackagesTaken(host.storage, packages, checkin.sendPackages === true);
     const delivered = noteCheckinOk(absent);
     if (delivered !== absent) await saveAbsences(host.storage, delivered);
@@ -235,7 +248,7 @@ export class AgentCore {
     const results: Extract<CycleResult, { outcome: 'ok' }>['assignments'] = [];
     const keepContent = new Set<string>();
     for (const assignment of checkin.assignments) {
-      if (this.options.shouldStop?.()) {
+      if (this.options.shouldStop?.() || this.restarting !== null) {
         // Keep the files of what we did not get to.
         for (const a of checkin.assignments) for (const f of a.files) keepContent.add(f.sha256);
         break;
@@ -260,6 +273,7 @@ export class AgentCore {
             saveMemory: () => saveMemory(host.storage, memory),
             now: this.options.now,
             report,
+            restartAgent: (message) => this.restart(message),
           },
           assignment,
         );
@@ -303,6 +317,39 @@ export class AgentCore {
       assignments: results,
       nextDueAt: nextDueAt(memory, restart, this.options.now().getTime()),
     };
+  }
+
+  /**
+   * A new agent version on trial (agent-trial.ts): still open, or failed, in which case
+   * the launcher is pointed back at the previous version, the failure goes into the
+   * outbox, and when this process is not that version it restarts into it.
+   */
+  private async judgeTrial(
+    running: string,
+  ): Promise<
+    { kind: 'none' } | { kind: 'open'; trial: AgentTrial } | { kind: 'restart'; message: string }
+  > {
+    const versions = this.options.host.agentVersions;
+    const trial = versions ? await versions.loadTrial() : null;
+    if (!versions || !trial) return { kind: 'none' };
+    const verdict = judgeTrial(trial, running, await versions.starts(), this.options.now());
+    if (verdict.kind === 'on-trial') return { kind: 'open', trial };
+    if (verdict.kind === 'none') return { kind: 'none' };
+    await versions.restore();
+    await this.record(trial, {
+      state: 'failed',
+      reason: 'agent-update-failed',
+      message: verdict.message,
+    });
+    this.emit({ type: 'agent-trial', outcome: 'restored', message: verdict.message });
+    if (!verdict.restart) return { kind: 'none' };
+    this.restart(verdict.message);
+    return { kind: 'restart', message: verdict.message };
+  }
+
+  private restart(message: string): void {
+    this.restarting = message;
+    this.emit({ type: 'agent-restart', message });
   }
 
   /** Looks at what is really installed and tells the server what changed. */
@@ -379,7 +426,10 @@ export class AgentCore {
     if (next !== state) await saveAbsences(storage, next);
   }
 
-  private async record(assignment: Assignment, step: Step): Promise<void> {
+  private async record(
+    assignment: Pick<Assignment, 'updateId' | 'deploymentId'>,
+    step: Step,
+  ): Promise<void> {
     const report = await this.outbox.add({
       updateId: assignment.updateId,
       deploymentId: assignment.deploymentId,

@@ -28,6 +28,11 @@ export interface AssignmentContext {
   /** The injected clock: policies, schedules and deadlines are judged by it. */
   now(): Date;
   report(step: Step): Promise<void>;
+  /**
+   * The agent switched versions (the `agent` kind): end the cycle and restart, so the
+   * launcher starts the version it now points at. Absent: nothing can restart it.
+   */
+  restartAgent?(message: string): void;
 }
 
 /** How an assignment ended this cycle, for the log and for pruning content. */

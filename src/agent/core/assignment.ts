@@ -10,6 +10,7 @@ import type { AssignmentContext, AssignmentEnd, Step } from './assignment-contex
 import { applyPolicy } from './client-policy.js';
 import { resolveRun, type InstallRun } from './installer.js';
 import { recordRunning, stillRunning } from './running-install.js';
+import { replaceAgent, rollBackAgent } from './agent-install.js';
 
 export type { AssignmentContext, AssignmentEnd, Step } from './assignment-context.js';
 
@@ -68,9 +69,14 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
       return await end(ctx, { state: 'failed', reason: 'detect-error', message: before.message });
     }
     if (before.kind === 'installed') {
-      return await end(ctx, { state: 'installed', message: 'already installed' });
+      const message =
+        manifest.install.kind === 'agent'
+          ? `the agent runs ${ctx.inventory.agentVersion}`
+          : 'already installed';
+      return await end(ctx, { state: 'installed', message });
     }
-    const resolved = resolveRun(manifest.install, ctx.inventory.os, 'install');
+    const agent = manifest.install.kind === 'agent' ? manifest.install : null;
+    const resolved = agent ? null : resolveRun(manifest.install, ctx.inventory.os, 'install');
     if (typeof resolved === 'string') {
       return await end(ctx, { state: 'failed', reason: 'install-error', message: resolved });
     }
@@ -94,6 +100,9 @@ async function install(ctx: AssignmentContext, a: Assignment): Promise<Assignmen
 
     const fetched = await fetchAndPlace(ctx, a, workDir, 'downloading');
     if (fetched) return await end(ctx, { state: 'failed', ...fetched });
+    if (agent) return await replaceAgent(ctx, a, agent, workDir);
+    // Only the agent kind has no command line, and it went above.
+    if (!resolved) throw new Error('an install without a command line');
 
     await ctx.report({ state: 'installing', ...(go.why ? { message: go.why } : {}) });
     const run = await recordRunning(ctx, a.updateId, (started) =>
@@ -156,7 +165,11 @@ async function uninstall(ctx: AssignmentContext, a: Assignment): Promise<Assignm
       });
     }
     if (before.kind === 'absent') {
-      return await end(ctx, { state: 'uninstalled', message: 'not installed' });
+      const message =
+        manifest.uninstall?.kind === 'agent'
+          ? `the agent runs ${ctx.inventory.agentVersion}`
+          : 'not installed';
+      return await end(ctx, { state: 'uninstalled', message });
     }
     if (!manifest.uninstall) {
       return await end(ctx, {
@@ -165,6 +178,7 @@ async function uninstall(ctx: AssignmentContext, a: Assignment): Promise<Assignm
         message: 'the update has no uninstall command',
       });
     }
+    if (manifest.uninstall.kind === 'agent') return await rollBackAgent(ctx);
 
     const resolved = resolveRun(manifest.uninstall, ctx.inventory.os, 'uninstall');
     if (typeof resolved === 'string') {

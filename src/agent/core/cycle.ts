@@ -35,7 +35,11 @@ export type CycleEvent =
   /** The scan ran: how many rules it evaluated, how many findings went to the server. */
   | { type: 'scanned'; findings: number; sent: number; rulesFetched: boolean; full: boolean }
   | { type: 'scan-failed'; message: string }
-  | { type: 'restart'; outcome: RestartOutcome; updates: string[]; message: string };
+  | { type: 'restart'; outcome: RestartOutcome; updates: string[]; message: string }
+  /** A new agent version's trial ended: it checked in, or the previous version came back. */
+  | { type: 'agent-trial'; outcome: 'confirmed' | 'restored'; message: string }
+  /** The agent switched versions: it must exit so that the launcher starts the new one. */
+  | { type: 'agent-restart'; message: string };
 
 export type CycleResult =
   | {

@@ -110,6 +110,14 @@ export async function detect(
         () => true,
         'windows',
       );
+    case 'agent-version': {
+      // The version of this very process: after a self-update, the one the launcher ran.
+      const { agentVersion } = await host.inventory();
+      const c = parseConstraint(rule.version);
+      return c !== null && satisfies('dotted', agentVersion, c)
+        ? { kind: 'installed' }
+        : { kind: 'absent' };
+    }
   }
 }
 

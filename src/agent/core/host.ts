@@ -1,6 +1,7 @@
 import type { Inventory } from '../../contracts/inventory.js';
 import type { UpdateFile } from '../../contracts/manifest.js';
 import type { InstalledPackage, PackageManager } from '../../domain/packages/detect-rules.js';
+import type { AgentTrial } from './agent-trial.js';
 import type { LocalUserChannel } from './local-user.js';
 
 /**
@@ -57,6 +58,33 @@ export interface Host {
    * Absent: nobody approves, so held-back installs wait for their deadline.
    */
   readonly user?: LocalUserChannel;
+  /**
+   * The agent's own versions, for the `agent` installer kind (agent.md, Self-update).
+   * Absent: this agent cannot replace itself.
+   */
+  readonly agentVersions?: AgentVersions;
+}
+
+/** The agent's versions kept side by side, and the launcher's pointers to them. */
+export interface AgentVersions {
+  /** Why this agent cannot replace itself (nothing would start the new version), or null. */
+  unable(): string | null;
+  /** Keeps a verified bundle as `version` and checks that it loads: null, or why not. */
+  stage(version: string, bundle: string): Promise<string | null>;
+  loadTrial(): Promise<AgentTrial | null>;
+  /** How many times the launcher started the version on trial. */
+  starts(): Promise<number>;
+  /** Records the trial, keeps what ran as the previous version, points at the new one. */
+  beginTrial(trial: AgentTrial): Promise<void>;
+  /** The new version checked in: the trial ends; the previous version stays kept. */
+  confirm(): Promise<void>;
+  /** The trial failed: points back at the previous version; the trial ends. */
+  restore(): Promise<void>;
+  /**
+   * A rollback: points at the previous version and says which ('' for the packaged one);
+   * null when none is kept.
+   */
+  rollBack(): Promise<string | null>;
 }
 
 export interface PackageList {

@@ -38,6 +38,8 @@ export function resolveRun(
   os: string,
   action: InstallAction,
 ): ResolvedRun | string {
+  // The agent replacing itself runs no command (agent-install.ts).
+  if (spec.kind === 'agent') return 'an agent update runs no command';
   try {
     return {
       kind: spec.kind,

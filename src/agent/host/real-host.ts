@@ -16,6 +16,7 @@ import {
 import { processRunning, runShellCommand } from './command-runner.js';
 import { digestFile, FileStore, FsContentStore, isNotFound } from './fs-store.js';
 import { FsLocalUser } from './local-user-files.js';
+import { FsAgentVersions } from './agent-versions.js';
 
 export interface RealHostOptions {
   stateDir: string;
@@ -45,6 +46,7 @@ export class RealHost implements Host {
   readonly storage: FileStore;
   readonly content: FsContentStore;
   readonly user: FsLocalUser;
+  readonly agentVersions: FsAgentVersions;
   /** Set only with a reboot command: the core restarts the computer only then. */
   readonly restartComputer?: () => Promise<CommandResult>;
   readonly platform = platformName(process.platform);
@@ -55,6 +57,7 @@ export class RealHost implements Host {
     this.storage = new FileStore(options.stateDir);
     this.content = new FsContentStore(options.stateDir, options.rateLimit);
     this.user = new FsLocalUser(options.stateDir);
+    this.agentVersions = new FsAgentVersions(options.stateDir);
     this.hardwareId = options.hardwareId;
     const rebootCommand = options.rebootCommand;
     if (rebootCommand) {

@@ -277,7 +277,12 @@ export class Announcer {
     const first = Math.min(...items.map((i) => i.at));
     const updateWords = updates.map((u) => `${u.id} (${u.title})`).join(', ');
     // No codes given: the installer kind's own table applies, and every kind has a restart code.
-    const restarts = updates.some((u) => (u.manifest.install.rebootExitCodes?.length ?? 1) > 0);
+    // An agent update restarts the agent, not the computer.
+    const restarts = updates.some(
+      (u) =>
+        u.manifest.install.kind !== 'agent' &&
+        (u.manifest.install.rebootExitCodes?.length ?? 1) > 0,
+    );
     const restart = restarts
       ? `The computer may restart after the install${deployment.plan.noAutoRestartWhileLoggedOn ? ', never while someone is logged on' : ''}.`
       : 'No restart follows the install.';
