@@ -341,7 +341,7 @@ function serverLine(servers: Awaited<ReturnType<typeof readServerState>>): strin
   if (!servers) return 'not known yet (the agent writes it when it starts)';
   const since = servers.since ? ` since ${formatTime(servers.since)}` : '';
   const after = servers.switched
-    ? `, after ${servers.switched.from} failed (${servers.switched.reason})`
+    ? `, moved from ${servers.switched.from} (${servers.switched.reason})`
     : '';
   return `${servers.current}${since}${after}`;
 }

@@ -418,7 +418,7 @@ describe('the agent finds its server', () => {
     io.out = '';
     expect(await run('agent', 'status', '--state-dir', tmp.dir)).toBe(0);
     expect(io.out).toMatch(
-      new RegExp(`Server: +${url} since .*, after ${dead} failed \\(server unreachable`),
+      new RegExp(`Server: +${url} since .*, moved from ${dead} \\(server unreachable`),
     );
     expect(io.out).toMatch(new RegExp(`Servers: +${dead}, ${url}\n`));
     expect(io.out).toMatch(/Push channel: +not held/);
