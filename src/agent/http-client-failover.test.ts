@@ -12,6 +12,7 @@ import { waitFor } from '../../test/support/wait.js';
 import { ServerList, type ServerSwitch } from './core/server-list.js';
 import type { DownloadSink, WakeStatus } from './core/server-client.js';
 import { HttpServerClient } from './http-client.js';
+import { endpointsOf, type Resolver } from './endpoints.js';
 
 const AUTH = { computerId: 'c-1', credential: 'secret' };
 const FILE = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251));
@@ -43,6 +44,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 async function replica(
   make: (handler: Handler) => Server = (handler) => createServer(handler),
   scheme = 'http',
+  address = '127.0.0.1',
 ): Promise<Replica> {
   const r: Replica = {
     url: '',
@@ -58,8 +60,8 @@ async function replica(
       await new Promise((resolve) => r.server.close(resolve));
     },
   };
-  await new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', resolve));
-  r.url = `${scheme}://127.0.0.1:${(r.server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => r.server.listen(0, address, resolve));
+  r.url = `${scheme}://${address}:${(r.server.address() as AddressInfo).port}`;
   return r;
 }
 
@@ -227,11 +229,65 @@ describe('HttpServerClient over several replicas', () => {
     await holding;
   });
 
+  describe('a name with several addresses', () => {
+    const servers: Server[] = [];
+    const hosts: string[][] = [[], []];
+    let port: number;
+
+    beforeAll(async () => {
+      // The same port on two loopback addresses, as two replicas behind one name.
+      for (const [i, address] of ['127.0.0.1', '127.0.0.2'].entries()) {
+        const server = createServer((req, res) => {
+          hosts[i]?.push(req.headers.host ?? '');
+          serve(req, res);
+        });
+        await new Promise<void>((resolve) => server.listen(port ?? 0, address, resolve));
+        port = (server.address() as AddressInfo).port;
+        servers.push(server);
+      }
+    });
+    afterAll(async () => {
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it('tries each address as a replica, naming the host in every request', async () => {
+      const url = `http://replicas.test:${port}`;
+      const resolve: Resolver = () =>
+        Promise.resolve([
+          { address: '127.0.0.1', family: 4 },
+          { address: '127.0.0.2', family: 4 },
+        ]);
+      const endpoints = await endpointsOf([url], resolve);
+      switches = [];
+      const list = new ServerList(
+        endpoints.map((e) => e.id),
+        0,
+        (s) => switches.push(s),
+      );
+      client = new HttpServerClient({ servers: list, endpoints });
+      await client.checkin(AUTH, { inventory, absences: [] });
+      expect(hosts).toEqual([[`replicas.test:${port}`], []]);
+
+      // The first address's replica dies: the next call goes to the other one.
+      servers[0]?.closeAllConnections();
+      await new Promise((resolve) => servers[0]?.close(resolve));
+      await client.checkin(AUTH, { inventory, absences: [] });
+      expect(hosts[1]).toEqual([`replicas.test:${port}`]);
+      expect(list.current).toBe(`${url} at 127.0.0.2`);
+      expect(switches.map((s) => s.from)).toEqual([`${url} at 127.0.0.1`]);
+    });
+  });
+
   describe('with a pinned CA', () => {
     let work: string;
     let pki: Pki;
     let trusted: Replica;
     let untrusted: Replica;
+    /** At an address its certificate does not name (it names 127.0.0.1 and localhost). */
+    let elsewhere: Replica;
 
     beforeAll(async () => {
       work = mkdtempSync(path.join(tmpdir(), 'rm-failover-tls-'));
@@ -262,9 +318,10 @@ describe('HttpServerClient over several replicas', () => {
         { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] },
       );
       untrusted = await replica(tls(path.join(work, 'other-server.pem'), pki.serverKey), 'https');
+      elsewhere = await replica(tls(pki.serverCert, pki.serverKey), 'https', '127.0.0.2');
     });
     afterAll(async () => {
-      await Promise.all([trusted.close(), untrusted.close()]);
+      await Promise.all([trusted.close(), untrusted.close(), elsewhere.close()]);
       rmSync(work, { recursive: true, force: true });
     });
 
@@ -283,6 +340,29 @@ describe('HttpServerClient over several replicas', () => {
         code: 'tls-failure',
       });
       expect(untrusted.seen).toEqual([]);
+    });
+
+    it('checks an address of a name against the name, not the address', async () => {
+      const ca = readFileSync(pki.caCert, 'utf8');
+      clientOf([elsewhere.url], ca);
+      await expect(client.checkin(AUTH, { inventory, absences: [] })).rejects.toMatchObject({
+        code: 'tls-failure',
+      });
+      await client.close();
+
+      const port = new URL(elsewhere.url).port;
+      const url = `https://localhost:${port}`;
+      // The first address has nothing listening; the second is the replica.
+      const endpoints = await endpointsOf([url], () =>
+        Promise.resolve([
+          { address: '127.0.0.3', family: 4 },
+          { address: '127.0.0.2', family: 4 },
+        ]),
+      );
+      const list = new ServerList(endpoints.map((e) => e.id));
+      client = new HttpServerClient({ servers: list, endpoints, ca });
+      expect(await client.checkin(AUTH, { inventory, absences: [] })).toMatchObject(checkinAnswer);
+      expect(list.current).toBe(`${url} at 127.0.0.2`);
     });
   });
 });

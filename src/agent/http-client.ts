@@ -33,6 +33,7 @@ import { tlsFailure } from '../client/tls.js';
 import { contentPath, type ContentProblemRequest } from '../contracts/distribution.js';
 import { SseParser } from './sse.js';
 import { ServerList } from './core/server-list.js';
+import type { Endpoint } from './endpoints.js';
 
 export type HttpServerClientOptions = HttpServerClientSettings &
   (
@@ -43,6 +44,11 @@ export type HttpServerClientOptions = HttpServerClientSettings &
     | {
         /** Several replicas of one server: calls fail over from one to the next. */
         servers: ServerList;
+        /**
+         * What the list's entries stand for, when a URL's name resolved to several
+         * addresses (see endpoints.ts); absent: each entry is a URL.
+         */
+        endpoints?: readonly Endpoint[];
       }
   );
 
@@ -73,6 +79,8 @@ export class HttpServerClient implements ServerClient {
   private readonly servers: ServerList;
   private readonly dispatcher: Dispatcher;
   private readonly ownDispatcher: boolean;
+  /** The entries of the list that reach one address, each with a dispatcher of its own. */
+  private readonly pinnedAddresses = new Map<string, { url: string; dispatcher: Dispatcher }>();
   private readonly userAgent: string;
   private readonly wakeBackoff: { firstMs: number; maxMs: number };
   private readonly wakeIdleTimeoutMs: number;
@@ -80,14 +88,14 @@ export class HttpServerClient implements ServerClient {
   constructor(options: HttpServerClientOptions) {
     this.servers = 'servers' in options ? options.servers : new ServerList([options.serverUrl]);
     this.ownDispatcher = options.dispatcher === undefined;
-    this.dispatcher =
-      options.dispatcher ??
-      new Agent({
-        keepAliveTimeout: 30_000,
-        connect: { timeout: 10_000, ...(options.ca === undefined ? {} : { ca: options.ca }) },
-        headersTimeout: 60_000,
-        bodyTimeout: 120_000,
+    this.dispatcher = options.dispatcher ?? agentFor(options.ca, null);
+    for (const endpoint of ('servers' in options ? options.endpoints : undefined) ?? []) {
+      if (endpoint.address === null || !this.ownDispatcher) continue;
+      this.pinnedAddresses.set(endpoint.id, {
+        url: endpoint.url,
+        dispatcher: agentFor(options.ca, endpoint.address),
       });
+    }
     this.userAgent = options.userAgent ?? 'ringmaster-agent';
     this.wakeBackoff = options.wakeBackoff ?? WAKE_BACKOFF;
     this.wakeIdleTimeoutMs = options.wakeIdleTimeoutMs ?? WAKE_IDLE_TIMEOUT_MS;
@@ -130,7 +138,13 @@ export class HttpServerClient implements ServerClient {
   /** From the server in use; a download broken off resumes on the next one. */
   async download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void> {
     await this.servers.run(async (server) => {
-      await this.transfer(urlOf(server, agentPaths.content(sha256)), this.headers(auth), sink);
+      const { url, dispatcher } = this.target(server);
+      await this.transfer(
+        urlOf(url, agentPaths.content(sha256)),
+        this.headers(auth),
+        sink,
+        dispatcher,
+      );
     });
   }
 
@@ -139,20 +153,26 @@ export class HttpServerClient implements ServerClient {
    * agent checks the signed SHA-256), resuming from `sink.size` with Range.
    */
   async downloadFromPoint(pointUrl: string, sha256: string, sink: DownloadSink): Promise<void> {
-    await this.transfer(urlOf(pointUrl, contentPath(sha256)), this.headers(null), sink);
+    await this.transfer(
+      urlOf(pointUrl, contentPath(sha256)),
+      this.headers(null),
+      sink,
+      this.dispatcher,
+    );
   }
 
   private async transfer(
     url: URL,
     baseHeaders: Record<string, string>,
     sink: DownloadSink,
+    dispatcher: Dispatcher,
   ): Promise<void> {
     const offset = sink.size;
     const headers: Record<string, string> = { ...baseHeaders };
     if (offset > 0) headers.range = `bytes=${offset}-`;
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher });
+      response = await request(url, { method: 'GET', headers, dispatcher });
     } catch (error) {
       throw unreachable(error);
     }
@@ -162,7 +182,7 @@ export class HttpServerClient implements ServerClient {
       // Our partial copy is as long as the file or longer: start again from nothing.
       await body.dump();
       await sink.reset();
-      return await this.transfer(url, baseHeaders, sink);
+      return await this.transfer(url, baseHeaders, sink, dispatcher);
     }
     if (statusCode !== 200 && statusCode !== 206) throw await errorFrom(response);
     if (statusCode === 206) {
@@ -233,16 +253,17 @@ export class HttpServerClient implements ServerClient {
     onConnected: (server: string) => void,
   ): Promise<void> {
     const { server, response } = await this.servers.run(async (server) => {
+      const { url, dispatcher } = this.target(server);
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(urlOf(server, agentPaths.wake(auth.computerId)), {
+        response = await request(urlOf(url, agentPaths.wake(auth.computerId)), {
           method: 'GET',
           headers: {
             ...this.headers(auth),
             accept: 'text/event-stream',
             'cache-control': 'no-cache',
           },
-          dispatcher: this.dispatcher,
+          dispatcher,
           signal,
           bodyTimeout: this.wakeIdleTimeoutMs,
         });
@@ -271,6 +292,12 @@ export class HttpServerClient implements ServerClient {
 
   async close(): Promise<void> {
     if (this.ownDispatcher) await this.dispatcher.close();
+    await Promise.all([...this.pinnedAddresses.values()].map((t) => t.dispatcher.close()));
+  }
+
+  /** The URL of an entry of the list, and the dispatcher that reaches it. */
+  private target(server: string): { url: string; dispatcher: Dispatcher } {
+    return this.pinnedAddresses.get(server) ?? { url: server, dispatcher: this.dispatcher };
   }
 
   private async post<T extends z.ZodType>(
@@ -295,14 +322,10 @@ export class HttpServerClient implements ServerClient {
         : this.headers(auth);
     const body = method === 'POST' ? JSON.stringify(payload) : undefined;
     return await this.servers.run(async (server) => {
+      const { url, dispatcher } = this.target(server);
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(urlOf(server, path), {
-          method,
-          headers,
-          body,
-          dispatcher: this.dispatcher,
-        });
+        response = await request(urlOf(url, path), { method, headers, body, dispatcher });
       } catch (error) {
         throw unreachable(error);
       }
@@ -342,6 +365,41 @@ export class HttpServerClient implements ServerClient {
     if (auth) headers.authorization = `Bearer ${auth.credential}`;
     return headers;
   }
+}
+
+/**
+ * Our connections: keep-alive, bounded waits, the pinned CA if any. With `address`, every
+ * connection goes to that address, while the request still names the URL's host (the
+ * Host header, the TLS server name and the certificate check).
+ */
+function agentFor(
+  ca: string | undefined,
+  address: { address: string; family: number } | null,
+): Dispatcher {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    connect: {
+      timeout: 10_000,
+      ...(ca === undefined ? {} : { ca }),
+      ...(address === null ? {} : { lookup: fixedLookup(address) }),
+    },
+    headersTimeout: 60_000,
+    bodyTimeout: 120_000,
+  });
+}
+
+type LookupCallback = (
+  error: Error | null,
+  address: string | { address: string; family: number }[],
+  family?: number,
+) => void;
+
+/** A `lookup` for net.connect that always answers `address` (in both of its forms). */
+function fixedLookup(address: { address: string; family: number }) {
+  return (_hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
+    if (options.all) callback(null, [address]);
+    else callback(null, address.address, address.family);
+  };
 }
 
 /** `path` under the base URL `base` (which may name a path of its own, e.g. behind a proxy). */

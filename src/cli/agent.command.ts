@@ -7,6 +7,7 @@ import { pinnedCa } from '../agent/pinned-ca.js';
 import { ServerList, startingServer } from '../agent/core/server-list.js';
 import { enrollmentNonce } from '../agent/core/credential.js';
 import { ServerStateFile } from '../agent/server-state.js';
+import { endpointsOf } from '../agent/endpoints.js';
 import { holdPush, PUSH_RETRY_MS } from '../agent/push-holder.js';
 import {
   initialRunnerState,
@@ -207,17 +208,20 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
       fingerprint: ca.fingerprint,
     });
   }
+  // A name with several addresses is one entry per address.
+  const endpoints = await endpointsOf(urls);
+  const ids = endpoints.map((e) => e.id);
   // Its own place in the list, from the enrollment nonce: the same at every start, even
   // before enrolling; spread evenly over a fleet.
-  const start = startingServer(await enrollmentNonce(host.storage), urls.length);
+  const start = startingServer(await enrollmentNonce(host.storage), ids.length);
   const serverState = new ServerStateFile(
     host.storage,
-    urls,
-    urls[start] as string,
+    ids,
+    ids[start] as string,
     () => new Date(),
     (error) => log({ event: 'error', text: `cannot write servers.json: ${messageOf(error)}` }),
   );
-  const servers = new ServerList(urls, start, (change) => {
+  const servers = new ServerList(ids, start, (change) => {
     serverState.switched(change);
     log({
       event: 'server-switched',
@@ -227,15 +231,15 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
       text: `now using server ${change.to} (${change.reason})`,
     });
   });
-  if (urls.length > 1) {
+  if (ids.length > 1) {
     log({
       event: 'servers',
-      servers: urls,
+      servers: ids,
       current: servers.current,
-      text: `servers: ${urls.join(', ')}; starting with ${servers.current}`,
+      text: `servers: ${ids.join(', ')}; starting with ${servers.current}`,
     });
   }
-  const client = new HttpServerClient({ servers, ...(ca ? { ca: ca.pem } : {}) });
+  const client = new HttpServerClient({ servers, endpoints, ...(ca ? { ca: ca.pem } : {}) });
   const stop = new StopSignal();
   const core = new AgentCore({
     host,
