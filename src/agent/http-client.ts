@@ -79,8 +79,11 @@ export class HttpServerClient implements ServerClient {
   private readonly servers: ServerList;
   private readonly dispatcher: Dispatcher;
   private readonly ownDispatcher: boolean;
-  /** The entries of the list that reach one address, each with a dispatcher of its own. */
-  private readonly pinnedAddresses = new Map<string, { url: string; dispatcher: Dispatcher }>();
+  /**
+   * The entries of the list that stand for one address of a URL, with the dispatcher
+   * that connects there (our own per address; a shared one cannot be told the address).
+   */
+  private readonly addressed = new Map<string, { url: string; dispatcher: Dispatcher }>();
   private readonly userAgent: string;
   private readonly wakeBackoff: { firstMs: number; maxMs: number };
   private readonly wakeIdleTimeoutMs: number;
@@ -90,10 +93,10 @@ export class HttpServerClient implements ServerClient {
     this.ownDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? agentFor(options.ca, null);
     for (const endpoint of ('servers' in options ? options.endpoints : undefined) ?? []) {
-      if (endpoint.address === null || !this.ownDispatcher) continue;
-      this.pinnedAddresses.set(endpoint.id, {
+      if (endpoint.address === null) continue;
+      this.addressed.set(endpoint.id, {
         url: endpoint.url,
-        dispatcher: agentFor(options.ca, endpoint.address),
+        dispatcher: this.ownDispatcher ? agentFor(options.ca, endpoint.address) : this.dispatcher,
       });
     }
     this.userAgent = options.userAgent ?? 'ringmaster-agent';
@@ -291,13 +294,14 @@ export class HttpServerClient implements ServerClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownDispatcher) await this.dispatcher.close();
-    await Promise.all([...this.pinnedAddresses.values()].map((t) => t.dispatcher.close()));
+    if (!this.ownDispatcher) return;
+    await this.dispatcher.close();
+    await Promise.all([...this.addressed.values()].map((t) => t.dispatcher.close()));
   }
 
   /** The URL of an entry of the list, and the dispatcher that reaches it. */
   private target(server: string): { url: string; dispatcher: Dispatcher } {
-    return this.pinnedAddresses.get(server) ?? { url: server, dispatcher: this.dispatcher };
+    return this.addressed.get(server) ?? { url: server, dispatcher: this.dispatcher };
   }
 
   private async post<T extends z.ZodType>(
