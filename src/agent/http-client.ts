@@ -32,10 +32,27 @@ import {
 import { tlsFailure } from '../client/tls.js';
 import { contentPath, type ContentProblemRequest } from '../contracts/distribution.js';
 import { SseParser } from './sse.js';
+import { ServerList } from './core/server-list.js';
+import type { Endpoint } from './endpoints.js';
 
-export interface HttpServerClientOptions {
-  /** The server's base URL, e.g. `https://ringmaster.example.com`. */
-  serverUrl: string;
+export type HttpServerClientOptions = HttpServerClientSettings &
+  (
+    | {
+        /** The server's base URL, e.g. `https://ringmaster.example.com`. */
+        serverUrl: string;
+      }
+    | {
+        /** Several replicas of one server: calls fail over from one to the next. */
+        servers: ServerList;
+        /**
+         * What the list's entries stand for, when a URL's name resolved to several
+         * addresses (see endpoints.ts); absent: each entry is a URL.
+         */
+        endpoints?: readonly Endpoint[];
+      }
+  );
+
+interface HttpServerClientSettings {
   /** Our own dispatcher, or one shared by many clients (the simulator). */
   dispatcher?: Dispatcher;
   userAgent?: string;
@@ -59,26 +76,29 @@ const WAKE_STABLE_MS = 10_000;
 
 /** The agent protocol over HTTP, with undici and keep-alive connections. */
 export class HttpServerClient implements ServerClient {
-  private readonly base: URL;
+  private readonly servers: ServerList;
   private readonly dispatcher: Dispatcher;
   private readonly ownDispatcher: boolean;
+  /**
+   * The entries of the list that stand for one address of a URL, with the dispatcher
+   * that connects there (our own per address; a shared one cannot be told the address).
+   */
+  private readonly addressed = new Map<string, { url: string; dispatcher: Dispatcher }>();
   private readonly userAgent: string;
   private readonly wakeBackoff: { firstMs: number; maxMs: number };
   private readonly wakeIdleTimeoutMs: number;
 
   constructor(options: HttpServerClientOptions) {
-    this.base = new URL(
-      options.serverUrl.endsWith('/') ? options.serverUrl : `${options.serverUrl}/`,
-    );
+    this.servers = 'servers' in options ? options.servers : new ServerList([options.serverUrl]);
     this.ownDispatcher = options.dispatcher === undefined;
-    this.dispatcher =
-      options.dispatcher ??
-      new Agent({
-        keepAliveTimeout: 30_000,
-        connect: { timeout: 10_000, ...(options.ca === undefined ? {} : { ca: options.ca }) },
-        headersTimeout: 60_000,
-        bodyTimeout: 120_000,
+    this.dispatcher = options.dispatcher ?? agentFor(options.ca, null);
+    for (const endpoint of ('servers' in options ? options.endpoints : undefined) ?? []) {
+      if (endpoint.address === null) continue;
+      this.addressed.set(endpoint.id, {
+        url: endpoint.url,
+        dispatcher: this.ownDispatcher ? agentFor(options.ca, endpoint.address) : this.dispatcher,
       });
+    }
     this.userAgent = options.userAgent ?? 'ringmaster-agent';
     this.wakeBackoff = options.wakeBackoff ?? WAKE_BACKOFF;
     this.wakeIdleTimeoutMs = options.wakeIdleTimeoutMs ?? WAKE_IDLE_TIMEOUT_MS;
@@ -93,9 +113,7 @@ export class HttpServerClient implements ServerClient {
   }
 
   async root(version: number): Promise<SignedEnvelope> {
-    const path = agentPaths.root(version);
-    const response = await this.send('GET', path, this.headers(null), undefined);
-    return await this.answer(path, response, signedEnvelope);
+    return await this.call('GET', agentPaths.root(version), null, undefined, signedEnvelope);
   }
 
   async reports(auth: AgentCredential, body: ReportsRequest): Promise<ReportsResponse> {
@@ -120,9 +138,17 @@ export class HttpServerClient implements ServerClient {
     return await this.post(agentPaths.scan(auth.computerId), auth, body, scanReportResponse);
   }
 
+  /** From the server in use; a download broken off resumes on the next one. */
   async download(auth: AgentCredential, sha256: string, sink: DownloadSink): Promise<void> {
-    const url = new URL(agentPaths.content(sha256).replace(/^\//, ''), this.base);
-    await this.transfer(url, this.headers(auth), sink);
+    await this.servers.run(async (server) => {
+      const { url, dispatcher } = this.target(server);
+      await this.transfer(
+        urlOf(url, agentPaths.content(sha256)),
+        this.headers(auth),
+        sink,
+        dispatcher,
+      );
+    });
   }
 
   /**
@@ -130,21 +156,26 @@ export class HttpServerClient implements ServerClient {
    * agent checks the signed SHA-256), resuming from `sink.size` with Range.
    */
   async downloadFromPoint(pointUrl: string, sha256: string, sink: DownloadSink): Promise<void> {
-    const base = new URL(pointUrl.endsWith('/') ? pointUrl : `${pointUrl}/`);
-    await this.transfer(new URL(contentPath(sha256), base), this.headers(null), sink);
+    await this.transfer(
+      urlOf(pointUrl, contentPath(sha256)),
+      this.headers(null),
+      sink,
+      this.dispatcher,
+    );
   }
 
   private async transfer(
     url: URL,
     baseHeaders: Record<string, string>,
     sink: DownloadSink,
+    dispatcher: Dispatcher,
   ): Promise<void> {
     const offset = sink.size;
     const headers: Record<string, string> = { ...baseHeaders };
     if (offset > 0) headers.range = `bytes=${offset}-`;
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher });
+      response = await request(url, { method: 'GET', headers, dispatcher });
     } catch (error) {
       throw unreachable(error);
     }
@@ -154,7 +185,7 @@ export class HttpServerClient implements ServerClient {
       // Our partial copy is as long as the file or longer: start again from nothing.
       await body.dump();
       await sink.reset();
-      return await this.transfer(url, baseHeaders, sink);
+      return await this.transfer(url, baseHeaders, sink, dispatcher);
     }
     if (statusCode !== 200 && statusCode !== 206) throw await errorFrom(response);
     if (statusCode === 206) {
@@ -178,7 +209,9 @@ export class HttpServerClient implements ServerClient {
    * Holds `GET /agent/v1/computers/:id/wake`, a Server-Sent Events stream, and calls
    * `onWake` for every `event: checkin`. Reconnects with jittered backoff (1 s doubling
    * to 30 s) when it drops or goes silent; returns when `signal` aborts. A 4xx answer
-   * (other than 408/429) throws: retrying at once would not change it.
+   * (other than 408/429) throws: retrying at once would not change it. With several
+   * servers, a channel that breaks (its replica died) counts its server as down, so the
+   * reconnect, and the next call, go to the next one.
    */
   async wake(
     auth: AgentCredential,
@@ -192,9 +225,9 @@ export class HttpServerClient implements ServerClient {
       let connected = false;
       let message: string;
       try {
-        await this.holdWake(auth, onWake, signal, () => {
+        await this.holdWake(auth, onWake, signal, (server) => {
           connected = true;
-          onStatus?.({ type: 'connected' });
+          onStatus?.({ type: 'connected', server });
         });
         message = 'the server closed the channel';
       } catch (error) {
@@ -220,27 +253,30 @@ export class HttpServerClient implements ServerClient {
     auth: AgentCredential,
     onWake: (kind: WakeKind) => void,
     signal: AbortSignal,
-    onConnected: () => void,
+    onConnected: (server: string) => void,
   ): Promise<void> {
-    const url = new URL(agentPaths.wake(auth.computerId).replace(/^\//, ''), this.base);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(url, {
-        method: 'GET',
-        headers: {
-          ...this.headers(auth),
-          accept: 'text/event-stream',
-          'cache-control': 'no-cache',
-        },
-        dispatcher: this.dispatcher,
-        signal,
-        bodyTimeout: this.wakeIdleTimeoutMs,
-      });
-    } catch (error) {
-      throw unreachable(error);
-    }
-    if (response.statusCode !== 200) throw await errorFrom(response);
-    onConnected();
+    const { server, response } = await this.servers.run(async (server) => {
+      const { url, dispatcher } = this.target(server);
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(urlOf(url, agentPaths.wake(auth.computerId)), {
+          method: 'GET',
+          headers: {
+            ...this.headers(auth),
+            accept: 'text/event-stream',
+            'cache-control': 'no-cache',
+          },
+          dispatcher,
+          signal,
+          bodyTimeout: this.wakeIdleTimeoutMs,
+        });
+      } catch (error) {
+        throw unreachable(error);
+      }
+      if (response.statusCode !== 200) throw await errorFrom(response);
+      return { server, response };
+    }, signal);
+    onConnected(server);
     const decoder = new TextDecoder();
     const parser = new SseParser();
     try {
@@ -250,12 +286,22 @@ export class HttpServerClient implements ServerClient {
         }
       }
     } catch (error) {
-      throw unreachable(error);
+      const broken = unreachable(error);
+      // Broken or silent, not closed: its replica is gone or hung.
+      if (!signal.aborted) this.servers.down(server, broken.message);
+      throw broken;
     }
   }
 
   async close(): Promise<void> {
-    if (this.ownDispatcher) await this.dispatcher.close();
+    if (!this.ownDispatcher) return;
+    await this.dispatcher.close();
+    await Promise.all([...this.addressed.values()].map((t) => t.dispatcher.close()));
+  }
+
+  /** The URL of an entry of the list, and the dispatcher that reaches it. */
+  private target(server: string): { url: string; dispatcher: Dispatcher } {
+    return this.addressed.get(server) ?? { url: server, dispatcher: this.dispatcher };
   }
 
   private async post<T extends z.ZodType>(
@@ -279,8 +325,16 @@ export class HttpServerClient implements ServerClient {
         ? { ...this.headers(auth), 'content-type': 'application/json' }
         : this.headers(auth);
     const body = method === 'POST' ? JSON.stringify(payload) : undefined;
-    const response = await this.send(method, path, headers, body);
-    return await this.answer(path, response, schema);
+    return await this.servers.run(async (server) => {
+      const { url, dispatcher } = this.target(server);
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(urlOf(url, path), { method, headers, body, dispatcher });
+      } catch (error) {
+        throw unreachable(error);
+      }
+      return await this.answer(path, response, schema);
+    });
   }
 
   private async answer<T extends z.ZodType>(
@@ -310,25 +364,51 @@ export class HttpServerClient implements ServerClient {
     return parsed.data;
   }
 
-  private async send(
-    method: 'GET' | 'POST',
-    path: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-  ): Promise<Dispatcher.ResponseData> {
-    const url = new URL(path.replace(/^\//, ''), this.base);
-    try {
-      return await request(url, { method, headers, body, dispatcher: this.dispatcher });
-    } catch (error) {
-      throw unreachable(error);
-    }
-  }
-
   private headers(auth: AgentCredential | null): Record<string, string> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent };
     if (auth) headers.authorization = `Bearer ${auth.credential}`;
     return headers;
   }
+}
+
+/**
+ * Our connections: keep-alive, bounded waits, the pinned CA if any. With `address`, every
+ * connection goes to that address, while the request still names the URL's host (the
+ * Host header, the TLS server name and the certificate check).
+ */
+function agentFor(
+  ca: string | undefined,
+  address: { address: string; family: number } | null,
+): Dispatcher {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    connect: {
+      timeout: 10_000,
+      ...(ca === undefined ? {} : { ca }),
+      ...(address === null ? {} : { lookup: fixedLookup(address) }),
+    },
+    headersTimeout: 60_000,
+    bodyTimeout: 120_000,
+  });
+}
+
+type LookupCallback = (
+  error: Error | null,
+  address: string | { address: string; family: number }[],
+  family?: number,
+) => void;
+
+/** A `lookup` for net.connect that always answers `address` (in both of its forms). */
+function fixedLookup(address: { address: string; family: number }) {
+  return (_hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
+    if (options.all) callback(null, [address]);
+    else callback(null, address.address, address.family);
+  };
+}
+
+/** `path` under the base URL `base` (which may name a path of its own, e.g. behind a proxy). */
+function urlOf(base: string, path: string): URL {
+  return new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
 }
 
 async function errorFrom(response: Dispatcher.ResponseData): Promise<ServerCallError> {

@@ -13,12 +13,15 @@ export type PinnedCa = { pem: string; subject: string; fingerprint: string; stor
  * stored at an earlier start (the enrollment) is used. Null: none given, none stored
  * (an https:// server is then checked against the system's CAs).
  *
- * A pin with an http:// server is refused: nothing would check it.
+ * A pin with an http:// server (any of the list) is refused: nothing would check it.
+ * The pin is the same for every server of the list, and each one's certificate must
+ * chain to it and name that server's host.
  */
 export async function pinnedCa(options: {
   stateDir: string;
   caFile: string | undefined;
-  serverUrl: string;
+  /** Every server the agent knows: each one is checked against the pin. */
+  serverUrls: readonly string[];
 }): Promise<PinnedCa | null> {
   const store = new FileStore(options.stateDir);
   let pem: string;
@@ -33,10 +36,11 @@ export async function pinnedCa(options: {
     pem = storedPem(saved);
     checkCaPem('the pinned CA', `${options.stateDir}/${KEY}.json`, pem);
   }
-  if (!options.serverUrl.startsWith('https://')) {
+  const plain = options.serverUrls.find((url) => !url.startsWith('https://'));
+  if (plain !== undefined) {
     throw new Error(
-      `a CA is pinned for this agent but the server URL ${options.serverUrl} is not https://: ` +
-        'the agent talks to its server over TLS only once a CA is pinned',
+      `a CA is pinned for this agent but the server URL ${plain} is not https://: ` +
+        'the agent talks to its servers over TLS only once a CA is pinned',
     );
   }
   const cert = new X509Certificate(pem);

@@ -4,6 +4,7 @@ import type { PendingUpdateView, UserRequestBody, WaitingFor } from '../agent/co
 import { loadCredential } from '../agent/core/credential.js';
 import { Outbox } from '../agent/core/outbox.js';
 import { FileStore } from '../agent/host/fs-store.js';
+import { readServerState } from '../agent/server-state.js';
 import {
   approvalName,
   PENDING_FILE,
@@ -280,6 +281,7 @@ export async function showStatus(options: LocalOptions): Promise<void> {
     throw new CliError(`cannot read the state dir ${stateDir}: ${messageOf(error)}`);
   });
   const view = await readLocalView(stateDir);
+  const servers = await readServerState(store).catch(() => null);
   const outbox = new Outbox(store);
   const queued = (await outbox.pending()).length;
   const quarantined = (await outbox.quarantined()).length;
@@ -288,6 +290,11 @@ export async function showStatus(options: LocalOptions): Promise<void> {
     enrolled: credential !== null,
     computerId: credential?.computerId ?? null,
     lastCycleAt: view?.updatedAt ?? null,
+    server: servers?.current ?? null,
+    serverSince: servers?.since ?? null,
+    lastFailover: servers?.switched ?? null,
+    servers: servers?.servers ?? [],
+    pushServer: servers?.push ?? null,
     reportsQueued: queued,
     reportsQuarantined: quarantined,
     updatesWaiting: view?.updates.length ?? 0,
@@ -305,6 +312,14 @@ export async function showStatus(options: LocalOptions): Promise<void> {
         status.computerId ?? 'not enrolled yet (it enrolls at its first run with a token)',
       ],
       ['Last cycle', status.lastCycleAt ? formatTime(status.lastCycleAt) : 'none yet'],
+      ['Server', serverLine(servers)],
+      ...(servers && servers.servers.length > 1
+        ? ([['Servers', servers.servers.join(', ')]] as [string, string][])
+        : []),
+      [
+        'Push channel',
+        servers?.push ? `held on ${servers.push}` : 'not held (or the agent is not running)',
+      ],
       [
         'Reports',
         `${queued} waiting to be sent` +
@@ -319,6 +334,16 @@ export async function showStatus(options: LocalOptions): Promise<void> {
       ],
     ]),
   );
+}
+
+/** The server in use, since when, and the failover that brought the agent to it. */
+function serverLine(servers: Awaited<ReturnType<typeof readServerState>>): string {
+  if (!servers) return 'not known yet (the agent writes it when it starts)';
+  const since = servers.since ? ` since ${formatTime(servers.since)}` : '';
+  const after = servers.switched
+    ? `, moved from ${servers.switched.from} (${servers.switched.reason})`
+    : '';
+  return `${servers.current}${since}${after}`;
 }
 
 async function readLocalView(stateDir: string): ReturnType<typeof readPendingView> {

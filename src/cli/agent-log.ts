@@ -16,7 +16,14 @@ export function makeLogger(json: boolean): Logger {
 export function describeWake(status: WakeStatus): LogLine {
   switch (status.type) {
     case 'connected':
-      return { event: 'push-connected', text: 'push channel connected' };
+      return {
+        event: 'push-connected',
+        ...(status.server === undefined ? {} : { server: status.server }),
+        text:
+          status.server === undefined
+            ? 'push channel connected'
+            : `push channel connected to ${status.server}`,
+      };
     case 'dropped':
       return {
         event: 'push-dropped',

@@ -9,7 +9,8 @@ import { TestSigner } from '../agent/trust.test-support.js';
 /** The fake servers sign their answers as the real one does. */
 const signer = new TestSigner(() => Date.now());
 import { waitFor } from '../../test/support/agents.js';
-import { registerAgentCommand, serverUrl } from './agent.command.js';
+import { registerAgentCommand, serverUrl, serverUrls } from './agent.command.js';
+import { startingServer } from '../agent/core/server-list.js';
 import {
   captureOutput,
   close,
@@ -207,6 +208,11 @@ describe('ringmaster agent pending / install / postpone-restart', () => {
       enrolled: true,
       computerId: 'c-1',
       lastCycleAt: view.updatedAt,
+      server: null,
+      serverSince: null,
+      lastFailover: null,
+      servers: [],
+      pushServer: null,
       reportsQueued: 0,
       reportsQuarantined: 0,
       updatesWaiting: 2,
@@ -353,5 +359,79 @@ describe('the agent finds its server', () => {
       vi.unstubAllEnvs();
       await close(server);
     }
+  });
+
+  it('takes several servers: --server repeated or comma-separated, else RINGMASTER_URL', () => {
+    const env = { RINGMASTER_URL: 'https://a.example, https://b.example,' };
+    expect(serverUrls(undefined, env)).toEqual(['https://a.example', 'https://b.example']);
+    expect(serverUrls(['https://c.example', 'https://d.example,https://c.example'], env)).toEqual([
+      'https://c.example',
+      'https://d.example',
+    ]);
+    expect(() => serverUrls(['https://a.example', 'a.example:8080'], env)).toThrow(
+      '--server: not an http:// or https:// URL: a.example:8080',
+    );
+    expect(() => serverUrls(undefined, { RINGMASTER_URL: 'ftp://a.example' })).toThrow(
+      'RINGMASTER_URL: not an http:// or https:// URL: ftp://a.example',
+    );
+    expect(() => serverUrls(undefined, { RINGMASTER_URL: ' , ' })).toThrow('no server');
+  });
+
+  it('enrolls through the next server when its own is down, and says which in agent status', async () => {
+    const server = textServer((req, res) => {
+      if (req.url === '/agent/v1/enroll')
+        return sendJson(res, { computerId: 'c-7', credential: 'x', root: signer.root });
+      return sendJson(res, {
+        computerId: 'c-7',
+        assignments: [],
+        nextCheckinSeconds: 60,
+        ackedSeq: 0,
+        metadata: signer.sign('c-7', []),
+      });
+    });
+    const url = await listen(server);
+    const dead = 'http://127.0.0.1:1';
+    // A nonce whose place in a list of two is the first: the dead server.
+    let nonce = 0;
+    while (startingServer(`nonce-${nonce}`, 2) !== 0) nonce += 1;
+    await writeFile(join(tmp.dir, 'enrollment-nonce.json'), `nonce-${nonce}`);
+    try {
+      const code = await run(
+        'agent',
+        '--server',
+        dead,
+        '--server',
+        url,
+        '--state-dir',
+        tmp.dir,
+        '--once',
+        '--enrollment-token',
+        't',
+      );
+      expect(code, io.err).toBe(0);
+      expect(io.out).toContain(`servers: ${dead}, ${url}; starting with ${dead}`);
+      expect(io.out).toContain(`now using server ${url} (server unreachable`);
+      expect(io.out).toContain('enrolled as c-7');
+    } finally {
+      await close(server);
+    }
+    io.out = '';
+    expect(await run('agent', 'status', '--state-dir', tmp.dir)).toBe(0);
+    expect(io.out).toMatch(
+      new RegExp(`Server: +${url} since .*, moved from ${dead} \\(server unreachable`),
+    );
+    expect(io.out).toMatch(new RegExp(`Servers: +${dead}, ${url}\n`));
+    expect(io.out).toMatch(/Push channel: +not held/);
+    io.out = '';
+    expect(await run('agent', 'status', '--state-dir', tmp.dir, '--json')).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({
+      server: url,
+      servers: [dead, url],
+      lastFailover: {
+        from: dead,
+        reason: expect.stringContaining('server unreachable') as unknown,
+      },
+      pushServer: null,
+    });
   });
 });

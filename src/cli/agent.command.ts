@@ -5,6 +5,10 @@ import { AGENT_RESTART_EXIT } from '../agent/host/agent-versions.js';
 import { runInstallCommand } from '../agent/installers/command-installer.js';
 import { HttpServerClient } from '../agent/http-client.js';
 import { pinnedCa } from '../agent/pinned-ca.js';
+import { ServerList, startingServer } from '../agent/core/server-list.js';
+import { enrollmentNonce } from '../agent/core/credential.js';
+import { ServerStateFile } from '../agent/server-state.js';
+import { endpointsOf } from '../agent/endpoints.js';
 import { holdPush, PUSH_RETRY_MS } from '../agent/push-holder.js';
 import {
   initialRunnerState,
@@ -15,11 +19,11 @@ import {
 } from '../agent/runner.js';
 import { formatDuration } from '../domain/rollout/duration.js';
 import { CliError } from './output.js';
-import { serverUrl } from './server-url.js';
+import { serverUrls } from './server-url.js';
 import { wholeNumber } from './option-parsers.js';
 import { nodeTrustCrypto } from '../agent/trust-crypto.js';
 
-export { serverUrl } from './server-url.js';
+export { serverUrl, serverUrls } from './server-url.js';
 import {
   approve,
   postpone,
@@ -34,11 +38,13 @@ import {
   describeResult,
   describeWake,
   makeLogger,
+  messageOf,
   type LogLine,
 } from './agent-log.js';
 
 interface AgentCommandOptions {
-  server?: string;
+  /** Every `--server` given, in order. */
+  server?: string[];
   ca?: string;
   enrollmentToken?: string;
   stateDir?: string;
@@ -61,7 +67,12 @@ export function registerAgentCommand(program: Command): void {
   const agent = program
     .command('agent')
     .description('run the agent on this computer: enroll, check in, install what is assigned')
-    .option('--server <url>', 'server URL (default: $RINGMASTER_URL)')
+    .option(
+      '--server <url>',
+      'server URL; repeat it (or separate with commas) for replicas of one server, which the ' +
+        'agent fails over between (default: $RINGMASTER_URL, comma-separated)',
+      (url: string, previous: string[] | undefined) => [...(previous ?? []), url],
+    )
     .option(
       '--ca <file>',
       "trust only this CA (PEM) for the server's certificate; kept in the state dir, so " +
@@ -167,7 +178,7 @@ export function registerAgentCommand(program: Command): void {
 
 async function runAgent(options: AgentCommandOptions): Promise<void> {
   const stateDir = requireStateDir(options);
-  const server = serverUrl(options.server);
+  const urls = serverUrls(options.server);
   const log = makeLogger(options.json === true);
   const host = new RealHost({
     stateDir,
@@ -184,7 +195,7 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     ca = await pinnedCa({
       stateDir,
       caFile: options.ca ?? process.env.RINGMASTER_CA,
-      serverUrl: server,
+      serverUrls: urls,
     });
   } catch (error) {
     throw new CliError((error as Error).message, 2);
@@ -198,7 +209,38 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
       fingerprint: ca.fingerprint,
     });
   }
-  const client = new HttpServerClient({ serverUrl: server, ...(ca ? { ca: ca.pem } : {}) });
+  // A name with several addresses is one entry per address.
+  const endpoints = await endpointsOf(urls);
+  const ids = endpoints.map((e) => e.id);
+  // Its own place in the list, from the enrollment nonce: the same at every start, even
+  // before enrolling; spread evenly over a fleet.
+  const start = startingServer(await enrollmentNonce(host.storage), ids.length);
+  const serverState = new ServerStateFile(
+    host.storage,
+    ids,
+    ids[start] as string,
+    () => new Date(),
+    (error) => log({ event: 'error', text: `cannot write servers.json: ${messageOf(error)}` }),
+  );
+  const servers = new ServerList(ids, start, (change) => {
+    serverState.switched(change);
+    log({
+      event: 'server-switched',
+      from: change.from,
+      to: change.to,
+      reason: change.reason,
+      text: `now using server ${change.to} (${change.reason})`,
+    });
+  });
+  if (ids.length > 1) {
+    log({
+      event: 'servers',
+      servers: ids,
+      current: servers.current,
+      text: `servers: ${ids.join(', ')}; starting with ${servers.current}`,
+    });
+  }
+  const client = new HttpServerClient({ servers, endpoints, ...(ca ? { ca: ca.pem } : {}) });
   const stop = new StopSignal();
   // Set when the agent switched versions: it exits so that the launcher starts that one.
   let restarting: string | null = null;
@@ -247,7 +289,10 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
             log({ event: 'wake', kind, text });
             stop.nudge();
           },
-          onStatus: (status) => log(describeWake(status)),
+          onStatus: (status) => {
+            serverState.push(status.type === 'connected' ? (status.server ?? null) : null);
+            log(describeWake(status));
+          },
           onRefused: (message) => {
             const text = `push channel refused: ${message}; trying again in ${formatDuration(PUSH_RETRY_MS / 1000)}`;
             log({ event: 'push-refused', text });
@@ -280,6 +325,8 @@ async function runAgent(options: AgentCommandOptions): Promise<void> {
     log({ event: 'stopped', text: 'agent stopped' });
   } finally {
     stop.dispose();
+    serverState.push(null);
+    await serverState.flushed();
     await client.close();
   }
 }

@@ -63,7 +63,8 @@ export type WakeKind = 'checkin' | 'scan';
 
 /** How the push channel is doing, for logging. */
 export type WakeStatus =
-  { type: 'connected' } | { type: 'dropped'; message: string; retryInMs: number };
+  /** `server`: the one the channel is held on (of the agent's list). */
+  { type: 'connected'; server?: string } | { type: 'dropped'; message: string; retryInMs: number };
 
 /**
  * A failed call. `status` is null when the server could not be reached at all (or the
