@@ -1,5 +1,14 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
+
+/** Whether a file's bytes are in the database (all of them: see the migration). */
+const hasChunks = (eb: ExpressionBuilder<Database, 'blobs'>) =>
+  eb.exists(
+    eb
+      .selectFrom('blob_chunks')
+      .select('blob_chunks.sha256')
+      .whereRef('blob_chunks.sha256', '=', 'blobs.sha256'),
+  );
 
 /** Where a chunk of a file's bytes starts, how long it is and what it hashes to. */
 export type BlobChunk = { byteOffset: number; size: number; digest: string };
@@ -36,17 +45,7 @@ export class BlobRepository {
       .selectFrom('blobs')
       .select('size')
       .where('sha256', '=', sha256)
-      .where((eb) =>
-        eb.or([
-          eb('size', '=', 0),
-          eb.exists(
-            eb
-              .selectFrom('blob_chunks')
-              .select('blob_chunks.sha256')
-              .whereRef('blob_chunks.sha256', '=', 'blobs.sha256'),
-          ),
-        ]),
-      )
+      .where((eb) => eb.or([eb('size', '=', 0), hasChunks(eb)]))
       .executeTakeFirst();
     return row ? Number(row.size) : null;
   }
@@ -57,16 +56,7 @@ export class BlobRepository {
       .selectFrom('blobs')
       .select(['sha256', 'size'])
       .where('size', '>', 0)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('blob_chunks')
-              .select('blob_chunks.sha256')
-              .whereRef('blob_chunks.sha256', '=', 'blobs.sha256'),
-          ),
-        ),
-      )
+      .where((eb) => eb.not(hasChunks(eb)))
       .orderBy('sha256')
       .execute();
     return rows.map((r) => ({ sha256: r.sha256, size: Number(r.size) }));
