@@ -126,8 +126,8 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       await app.close();
       shedder.stop();
       await coordination.close();
+      await services.content.close();
       await adopting;
-      await services.content.settle();
       await store.close();
     },
   };

@@ -20,8 +20,8 @@ export interface ContentStore {
   /** Stores a body if it hashes to `expectedSha256`; otherwise a 400 and nothing kept. */
   put(expectedSha256: string, body: Readable): Promise<{ size: number }>;
   open(sha256: string, range?: ByteRange): Readable;
-  /** Waits for work begun in the background (a cache being filled). */
-  settle(): Promise<void>;
+  /** Starts no more background work (a cache being filled) and waits for what runs. */
+  close(): Promise<void>;
 }
 
 /** The 400 of a body that does not hash to the SHA-256 it was announced under. */
@@ -74,7 +74,7 @@ export class ContentDirectory implements ContentStore {
     return createReadStream(this.pathOf(sha256), range);
   }
 
-  settle(): Promise<void> {
+  close(): Promise<void> {
     return Promise.resolve();
   }
 

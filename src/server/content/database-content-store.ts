@@ -24,6 +24,7 @@ const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex
  */
 export class DatabaseContentStore implements ContentStore {
   private readonly filling = new Map<string, Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly cache: ContentDirectory,
@@ -85,18 +86,26 @@ export class DatabaseContentStore implements ContentStore {
     });
   }
 
+  /** Waits for the cached copies being written. */
   async settle(): Promise<void> {
     await Promise.all([...this.filling.values()]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settle();
   }
 
   /**
    * Files recorded before content moved into the database have no chunks: each one whose
    * copy in this replica's directory hashes right is stored in the database from it.
-   * Returns how many were; the others stay unservable until one replica holding them runs.
+   * Returns how many were; the others stay unservable until a replica holding them runs. It stops
+   * between files once the store closes.
    */
   async adoptLocalCopies(): Promise<number> {
     let adopted = 0;
     for (const { sha256 } of await this.blobs.withoutChunks()) {
+      if (this.closed) break;
       if ((await this.cache.size(sha256)) === null) continue;
       try {
         await this.put(sha256, createReadStream(this.cache.pathOf(sha256)));
@@ -163,7 +172,7 @@ export class DatabaseContentStore implements ContentStore {
 
   /** Writes the cached copy from the database, once at a time per file, kept if it hashes right. */
   private fill(sha256: string): void {
-    if (this.filling.has(sha256)) return;
+    if (this.closed || this.filling.has(sha256)) return;
     const work = (async () => {
       const tmp = await this.cache.scratch(sha256);
       try {
