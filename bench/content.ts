@@ -71,7 +71,11 @@ async function main(): Promise<void> {
         createRepositories(store.db).blobs,
         transactor(store.db),
         { now: () => Date.now() },
-        (error, message) => console.error(message, error),
+        {
+          logError: (error, message) => console.error(message, error),
+          chunkRead: () => undefined,
+          cacheCorrupt: () => undefined,
+        },
       );
     const seed = randomBytes(32);
     const sha256 = await hashOf(body(seed));

@@ -31,13 +31,19 @@ describe('content in the database on postgres', () => {
   let store: Store;
   let work: string;
   let logged: string[];
+  let reads: { cache: number; database: number };
+  let corrupted: number;
   const replica = (dir: string, db: Kysely<Database> = store.db) =>
     new DatabaseContentStore(
       new ContentDirectory(path.join(work, dir)),
       createRepositories(db).blobs,
       transactor(db),
       clock,
-      (_error, message) => logged.push(message),
+      {
+        logError: (_error, message) => logged.push(message),
+        chunkRead: (from) => (reads[from] += 1),
+        cacheCorrupt: () => (corrupted += 1),
+      },
       CHUNK,
     );
   const chunkRows = async (hash: string) =>
@@ -64,6 +70,8 @@ describe('content in the database on postgres', () => {
   });
   beforeEach(() => {
     logged = [];
+    reads = { cache: 0, database: 0 };
+    corrupted = 0;
   });
 
   it('stores a file in chunks and serves it whole and by range from a replica that never had it', async () => {
@@ -102,6 +110,8 @@ describe('content in the database on postgres', () => {
     expect(logged).toEqual([
       `content ${hash}: the cached copy is corrupt; removed, served from the database`,
     ]);
+    // Two good chunks from the copy; the bad one and the rest (the copy is gone) not.
+    expect({ reads, corrupted }).toEqual({ reads: { cache: 2, database: 2 }, corrupted: 1 });
     await a.settle();
     expect(await readFile(cached('a2', hash))).toEqual(data);
 

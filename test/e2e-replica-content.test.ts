@@ -141,6 +141,11 @@ describe('content across replicas without a shared directory', () => {
         20_000,
       );
       expect(b.log()).toContain('the cached copy is corrupt');
+      const metrics = await (
+        await fetch(`${b.url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+      ).text();
+      expect(metrics).toMatch(/^ringmaster_content_cache_corrupt_total 1$/m);
+      expect(metrics).toMatch(/^ringmaster_content_chunks_read_total\{from="cache"\} [1-9]/m);
     },
   );
 });

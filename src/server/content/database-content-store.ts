@@ -13,6 +13,13 @@ import {
   type ContentStore,
 } from './content-store.js';
 
+/** What the store tells the process: errors for the log, reads and bad copies for the metrics. */
+export type ContentEvents = {
+  logError(error: unknown, message: string): void;
+  chunkRead(from: 'cache' | 'database'): void;
+  cacheCorrupt(): void;
+};
+
 const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
@@ -31,7 +38,7 @@ export class DatabaseContentStore implements ContentStore {
     private readonly blobs: BlobRepository,
     private readonly transaction: Transactor,
     private readonly clock: Clock,
-    private readonly logError: (error: unknown, message: string) => void,
+    private readonly events: ContentEvents,
     private readonly chunkBytes = CHUNK_BYTES,
   ) {}
 
@@ -111,7 +118,10 @@ export class DatabaseContentStore implements ContentStore {
         await this.put(sha256, createReadStream(this.cache.pathOf(sha256)));
         adopted += 1;
       } catch (error) {
-        this.logError(error, `content ${sha256}: the copy in the data directory was not adopted`);
+        this.events.logError(
+          error,
+          `content ${sha256}: the copy in the data directory was not adopted`,
+        );
       }
     }
     return adopted;
@@ -143,12 +153,17 @@ export class DatabaseContentStore implements ContentStore {
           copy = null;
           missed = true;
           await this.cache.remove(sha256);
-          this.logError(
+          this.events.cacheCorrupt();
+          this.events.logError(
             new Error(`chunk at byte ${chunk.byteOffset} does not match its SHA-256`),
             `content ${sha256}: the cached copy is corrupt; removed, served from the database`,
           );
         }
-        data ??= await this.fromDatabase(sha256, chunk);
+        if (data) this.events.chunkRead('cache');
+        else {
+          data = await this.fromDatabase(sha256, chunk);
+          this.events.chunkRead('database');
+        }
         yield data.subarray(
           Math.max(0, start - chunk.byteOffset),
           Math.min(chunk.size, end - chunk.byteOffset + 1),
@@ -195,7 +210,7 @@ export class DatabaseContentStore implements ContentStore {
       }
     })()
       .catch((error: unknown) =>
-        this.logError(error, `content ${sha256}: the cached copy could not be written`),
+        this.events.logError(error, `content ${sha256}: the cached copy could not be written`),
       )
       .finally(() => this.filling.delete(sha256));
     this.filling.set(sha256, work);

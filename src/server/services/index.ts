@@ -138,7 +138,11 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const catalog = new CatalogService(repos.updates, repos.blobs, clock);
   const directory = new ContentDirectory(options.contentDir);
   const content: ContentStore = options.contentInDatabase
-    ? new DatabaseContentStore(directory, repos.blobs, options.transaction, clock, options.logError)
+    ? new DatabaseContentStore(directory, repos.blobs, options.transaction, clock, {
+        logError: options.logError,
+        chunkRead: (from) => metrics.contentChunkRead(from),
+        cacheCorrupt: () => metrics.contentCacheCorrupt(),
+      })
     : directory;
   const scans = new ScanService(repos.scans, repos.updates, computers, groups, wake, clock);
   const announcer = new Announcer(
