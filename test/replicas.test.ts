@@ -62,7 +62,7 @@ describe('two server replicas on PostgreSQL', () => {
     'wakes an agent on one replica for a deployment made on the other',
     { timeout: 60_000 },
     async () => {
-      // The content store is per data directory here; the update has no files.
+      // The update has no files: content across replicas is e2e-replica-content.test.ts.
       const manifest = manifestFactory({ files: [] });
       await admin(a, 'POST', '/api/v1/updates', { manifest, files: [] });
       await admin(a, 'POST', '/api/v1/groups', { name: 'all' });

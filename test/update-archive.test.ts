@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackUpdateArchive } from '../src/server/content/update-archive.js';
 import { injectChecked } from './support/declared-response.js';
@@ -69,7 +70,7 @@ for (const engine of ENGINES) {
         expect.objectContaining({ path: 'install.sh', sha256: sha256(installSh) }),
       );
       // The content is in the store, under its hash.
-      expect(await readFile(server.services.content.pathOf(sha256(installSh)))).toEqual(installSh);
+      expect(await buffer(server.services.content.open(sha256(installSh)))).toEqual(installSh);
       expect((await upload(archive)).statusCode).toBe(200);
     });
 

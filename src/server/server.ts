@@ -8,6 +8,7 @@ import { version } from '../version.js';
 import { DEFAULT_ANNOUNCE, type AnnounceOptions } from './announce/announcer.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
+import { DatabaseContentStore } from './content/database-content-store.js';
 import type { OidcOptions } from './services/oidc.service.js';
 import type { SignInLimits } from './services/signin-limiter.js';
 import type { TlsFiles } from './tls.js';
@@ -70,6 +71,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const services = createServices(createRepositories(store.db), {
     clock,
     contentDir: path.join(options.dataDir, 'content'),
+    contentInDatabase: store.engine === 'postgres',
     checkinIntervalSeconds: options.checkinIntervalSeconds ?? 300,
     coordination,
     engineIntervalMs: options.engineIntervalMs ?? 1000,
@@ -100,6 +102,17 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   });
   log = app.log;
   if ((options.engineIntervalMs ?? 1000) > 0) services.engine.start();
+  // Files recorded when content was per directory move into the database, in the background.
+  const adopting =
+    services.content instanceof DatabaseContentStore
+      ? services.content
+          .adoptLocalCopies()
+          .then((n) => {
+            if (n > 0)
+              app.log.info(`content: ${n} files of the data directory stored in the database`);
+          })
+          .catch((error: unknown) => app.log.error({ err: error }, 'content: adoption failed'))
+      : Promise.resolve();
   services.announcer.start();
   return {
     app,
@@ -113,6 +126,8 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       await app.close();
       shedder.stop();
       await coordination.close();
+      await services.content.close();
+      await adopting;
       await store.close();
     },
   };

@@ -34,6 +34,16 @@ export type BlobTable = {
   created_at: number;
 };
 
+/** A piece of a content file's bytes (PostgreSQL's shared content; empty on SQLite). */
+export type BlobChunkTable = {
+  sha256: string;
+  byte_offset: number;
+  size: number;
+  /** The SHA-256 of this chunk's bytes, hex. */
+  digest: string;
+  data: Buffer;
+};
+
 export type UpdateTable = {
   id: string;
   title: string;
@@ -467,6 +477,7 @@ export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
   blobs: BlobTable;
+  blob_chunks: BlobChunkTable;
   updates: UpdateTable;
   update_files: UpdateFileTable;
   enrollment_tokens: EnrollmentTokenTable;

@@ -16,6 +16,8 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private readonly checkins: Counter<'code'>;
   private readonly contentBytes: Counter<'to'>;
+  private readonly contentChunks: Counter<'from'>;
+  private readonly contentCorrupt: Counter;
   private readonly checkinSeconds: Histogram;
   private readonly tickSeconds: Histogram;
 
@@ -70,6 +72,17 @@ export class ServerMetrics {
       labelNames: ['to'],
       registers,
     });
+    this.contentChunks = new Counter({
+      name: 'ringmaster_content_chunks_read_total',
+      help: "Chunks of content read for downloads (PostgreSQL): from this replica's cache or from the database",
+      labelNames: ['from'],
+      registers,
+    });
+    this.contentCorrupt = new Counter({
+      name: 'ringmaster_content_cache_corrupt_total',
+      help: 'Cached copies of content found not to match their SHA-256, removed and not served',
+      registers,
+    });
     this.checkinSeconds = new Histogram({
       name: 'ringmaster_checkin_duration_seconds',
       help: 'Time to answer a check-in (any status code)',
@@ -93,6 +106,15 @@ export class ServerMetrics {
   /** A content answer of `bytes` is being sent. */
   contentSent(to: 'computer' | 'distribution-point', bytes: number): void {
     this.contentBytes.inc({ to }, bytes);
+  }
+
+  /** A chunk of content was read for a download (PostgreSQL). */
+  contentChunkRead(from: 'cache' | 'database'): void {
+    this.contentChunks.inc({ from });
+  }
+
+  contentCacheCorrupt(): void {
+    this.contentCorrupt.inc();
   }
 
   engineTick(ms: number): void {

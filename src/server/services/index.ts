@@ -4,7 +4,8 @@ import type { Coordination } from '../../store/coordination.js';
 import type { Repositories, Transactor } from '../../store/repositories.js';
 import { AnnounceService } from '../announce/announce.service.js';
 import { Announcer, DEFAULT_ANNOUNCE, type AnnounceOptions } from '../announce/announcer.js';
-import { ContentStore } from '../content/content-store.js';
+import { ContentDirectory, type ContentStore } from '../content/content-store.js';
+import { DatabaseContentStore } from '../content/database-content-store.js';
 import { EngineLoop } from '../engine/engine-loop.js';
 import { ProgressRecorder } from '../engine/progress-recorder.js';
 import { RolloutDriver } from '../engine/rollout-driver.js';
@@ -40,6 +41,11 @@ import { SigningService } from './signing.service.js';
 export type ServiceOptions = {
   clock: Clock;
   contentDir: string;
+  /**
+   * PostgreSQL: content is kept in the database, shared by every replica, and the
+   * directory is a verified cache. SQLite (one process): the directory is the store.
+   */
+  contentInDatabase?: boolean;
   checkinIntervalSeconds: number;
   coordination: Coordination;
   /** Real milliseconds between engine ticks. */
@@ -130,7 +136,14 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     explainer,
   );
   const catalog = new CatalogService(repos.updates, repos.blobs, clock);
-  const content = new ContentStore(options.contentDir);
+  const directory = new ContentDirectory(options.contentDir);
+  const content: ContentStore = options.contentInDatabase
+    ? new DatabaseContentStore(directory, repos.blobs, options.transaction, clock, {
+        logError: options.logError,
+        chunkRead: (from) => metrics.contentChunkRead(from),
+        cacheCorrupt: () => metrics.contentCacheCorrupt(),
+      })
+    : directory;
   const scans = new ScanService(repos.scans, repos.updates, computers, groups, wake, clock);
   const announcer = new Announcer(
     repos.announce,

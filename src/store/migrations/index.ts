@@ -21,6 +21,7 @@ import * as distributionPoints from './2026-12-04-0050-distribution-points.js';
 import * as listSpeed from './2026-12-04-0040-list-speed.js';
 import * as notifications from './2026-12-04-0060-notifications.js';
 import * as packages from './2026-12-04-0070-packages.js';
+import * as blobChunks from './2026-12-05-0020-blob-chunks.js';
 import * as groupOwnerEmail from './2026-12-05-0060-group-owner-email.js';
 import * as review from './2026-12-04-0020-review.js';
 
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04-0050-distribution-points': distributionPoints,
   '2026-12-04-0060-notifications': notifications,
   '2026-12-04-0070-packages': packages,
+  '2026-12-05-0020-blob-chunks': blobChunks,
   '2026-12-05-0060-group-owner-email': groupOwnerEmail,
 };
 
