@@ -219,8 +219,11 @@ export const groupView = z.object({
   windows: z.array(maintenanceWindowSchema),
   /** The client policy the group sets for its computers; null: it sets none. */
   policy: z.enum(clientPolicies).nullable(),
-  /** Told the rollout schedule for its computers that report no owner e-mail; null: none. */
-  ownerEmail: z.string().nullable(),
+  /**
+   * Told the rollout schedule for its computers that report no owner e-mail; null: none.
+   * Absent from servers before it: read as none.
+   */
+  ownerEmail: z.string().nullable().default(null),
   createdAt: z.string(),
 });
 export type GroupView = z.infer<typeof groupView>;
