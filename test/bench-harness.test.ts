@@ -7,7 +7,7 @@ import {
   reachSeconds,
 } from '../bench/lib/compliance.js';
 import { checkinBody, computerId, credential, inventoryFor } from '../bench/lib/fleet.js';
-import { openLoopConnections } from '../bench/lib/generators.js';
+import { generatorLimit, openLoopConnections } from '../bench/lib/generators.js';
 import type { StepReport } from '../bench/lib/load-fleet.js';
 import { parseArgs } from '../bench/lib/options.js';
 import { moduleOf } from '../bench/lib/profile.js';
@@ -402,6 +402,16 @@ describe('wrk requests and command line', () => {
     expect(lua).toMatch(/math\.randomseed\(tonumber\(args\[2\]\)/);
     expect(lua).toMatch(/local rate = tonumber\(args\[3\]\)/);
     expect(lua).toContain('ringmaster-wrk {"latencyP995Us":%d,"lateMs":{%s}}');
+  });
+
+  it('says when the generator may have limited the figures', () => {
+    expect(generatorLimit(1, 0.09, { generator: 0.019, server: 0.06 })).toBeNull();
+    expect(generatorLimit(1, 0.95, { generator: 0.019, server: 0.06 })).toMatch(/0.95 of its 1/);
+    // Starved rather than saturated: as costly per request as the server.
+    expect(generatorLimit(2, 0.13, { generator: 0.391, server: 0.448 })).toMatch(
+      /0.391 ms of CPU per \/healthz against the server's 0.448 ms/,
+    );
+    expect(generatorLimit(2, 0.13, { generator: null, server: 0.448 })).toBeNull();
   });
 
   it('opens enough connections for 100 ms per request, within bounds', () => {

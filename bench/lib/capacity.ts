@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase } from './database.js';
 import { seedComputers } from './fleet.js';
-import { saturated, type Generator, type Load, type Measured } from './generators.js';
+import { generatorLimit, type Generator, type Load, type Measured } from './generators.js';
 import type { StepReport } from './load-fleet.js';
 import { log, onInterrupt, raisePriority, settle } from './machine.js';
 import type { Engine, Options } from './options.js';
@@ -53,6 +53,8 @@ export type ClosedLoopRun = {
   generatorCpuCores: number;
   /** Server CPU time per request: the figure least disturbed by other processes. */
   serverCpuMsPerRequest: number | null;
+  /** The generator's CPU time per request: far below the server's, it is not the limit. */
+  generatorCpuMsPerRequest: number | null;
   repeats: number;
   rateSpread: Spread | null;
 };
@@ -68,7 +70,8 @@ export type SizeResult = {
     pinned: boolean;
     /** The largest CPU it used in any measurement, in cores. */
     maxCpuCores: number;
-    saturated: boolean;
+    /** Why it may have limited these figures (generators.ts, generatorLimit), or null. */
+    limit: string | null;
   };
   checkinCapacity: {
     ratePerSecond: number;
@@ -143,6 +146,9 @@ async function repeated(generator: Generator, load: Load, repeats: number): Prom
 const spreadText = (s: Spread | null, unit = ''): string =>
   s === null || s.min === s.max ? '' : ` [${s.min}–${s.max}${unit}, ${s.percent}%]`;
 
+const perRequest = (cores: number | null, rate: number): number | null =>
+  cores === null || rate === 0 ? null : Math.round((cores * 1000 * 1000) / rate) / 1000;
+
 function closedLoopRun(m: Repeated): ClosedLoopRun {
   const rate = m.report.achievedRate;
   return {
@@ -153,10 +159,8 @@ function closedLoopRun(m: Repeated): ClosedLoopRun {
     databaseCpuCores: m.databaseCpuCores,
     otherCpuCores: m.otherCpuCores,
     generatorCpuCores: round2(m.report.loadCpuCores),
-    serverCpuMsPerRequest:
-      m.serverCpuCores === null || rate === 0
-        ? null
-        : Math.round((m.serverCpuCores * 1000 * 1000) / rate) / 1000,
+    serverCpuMsPerRequest: perRequest(m.serverCpuCores, rate),
+    generatorCpuMsPerRequest: perRequest(m.report.loadCpuCores, rate),
     repeats: m.repeats,
     rateSpread: m.achievedSpread,
   };
@@ -215,7 +219,7 @@ export async function benchSize(
     };
     const settleMs = opts.quick ? 1000 : 20_000;
     const cpuText = (m: Repeated): string =>
-      `CPU cores: server ${m.serverCpuCores}, generator ${m.report.loadCpuCores.toFixed(2)}, db ${m.databaseCpuCores}, other ${m.otherCpuCores}`;
+      `CPU cores: server ${m.serverCpuCores}, generator ${m.report.loadCpuCores.toFixed(2)}, db ${m.databaseCpuCores}, other ${m.otherCpuCores}${m.report.errors > 0 ? `; errors ${m.report.errors}: ${m.report.firstError}` : ''}`;
     await settle(settleMs);
     const ceiling = await repeated(generator, { ...closed, target: 'healthz' }, opts.repeats);
     log(
@@ -294,7 +298,10 @@ export async function benchSize(
         cores: generator.cores,
         pinned: opts.pin,
         maxCpuCores: round2(generatorMaxCpu),
-        saturated: saturated(generator, generatorMaxCpu),
+        limit: generatorLimit(generator.cores, round2(generatorMaxCpu), {
+          generator: httpCeiling.generatorCpuMsPerRequest,
+          server: perHealthz,
+        }),
       },
       checkinCapacity: best && {
         ratePerSecond: best.offeredRate,
@@ -321,9 +328,12 @@ export async function benchSize(
       `  capacity (open loop, p99 < 100 ms): ${result.checkinCapacity?.ratePerSecond ?? 'none'}/s; healthz ceiling ${httpCeiling.ratePerSecond}/s; ratio ${result.capacityToCeilingRatio ?? '–'}; server CPU ${perCheckin ?? '–'} ms per check-in vs ${perHealthz ?? '–'} ms per healthz (×${result.checkinToHealthzCpuRatio ?? '–'})`,
     );
     log(
-      result.generator.saturated
-        ? `  ✗ the load generator reached ${result.generator.maxCpuCores} of its ${generator.cores} core(s): these figures are bounded by it, not by the server`
+      result.generator.limit
+        ? `  ✗ the load generator may have limited these figures: ${result.generator.limit}`
         : `  ✓ the load generator is not the bottleneck: at most ${result.generator.maxCpuCores} of its ${generator.cores} core(s) (server ${ceiling.serverCpuCores} cores at the healthz ceiling)`,
+    );
+    log(
+      `  CPU per request, generator vs server: healthz ${httpCeiling.generatorCpuMsPerRequest ?? '–'} vs ${perHealthz ?? '–'} ms; check-in ${checkinClosedLoopMax.generatorCpuMsPerRequest ?? '–'} vs ${perCheckin ?? '–'} ms`,
     );
     if ((ceiling.otherCpuCores ?? 0) > 0.5)
       log(

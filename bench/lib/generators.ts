@@ -51,7 +51,7 @@ export interface Generator {
   readonly kind: 'wrk' | 'node';
   /** What the output says about it, e.g. "wrk 4.1.0, 1 thread on CPU 1". */
   readonly description: string;
-  /** The cores it can use at most (wrk threads, Node processes; 1 pinned): saturated near this. */
+  /** The cores it can use at most (wrk threads, Node processes; 1 pinned). */
   readonly cores: number;
   /** Before the first run against a new server. */
   attach(target: Target): void;
@@ -62,8 +62,23 @@ export interface Generator {
 /** Generator CPU at or above this share of its cores: its figures are its own limit. */
 export const SATURATION_SHARE = 0.9;
 
-export function saturated(generator: Generator, cpuCores: number | null): boolean {
-  return cpuCores !== null && cpuCores >= SATURATION_SHARE * generator.cores;
+/**
+ * Why the generator may have limited the figures, or null: it used ≥ 90% of its cores,
+ * or (on a shared machine, where it may be starved rather than saturated) it spent at
+ * least half as much CPU per `/healthz` as the server did, taking that much of the
+ * cores the server needed.
+ */
+export function generatorLimit(
+  cores: number,
+  maxCpuCores: number,
+  healthzMs: { generator: number | null; server: number | null },
+): string | null {
+  if (maxCpuCores >= SATURATION_SHARE * cores)
+    return `it used ${maxCpuCores} of its ${cores} core(s)`;
+  const { generator, server } = healthzMs;
+  if (generator !== null && server !== null && server > 0 && generator >= 0.5 * server)
+    return `it spent ${generator} ms of CPU per /healthz against the server's ${server} ms`;
+  return null;
 }
 
 /**

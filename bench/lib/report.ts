@@ -44,7 +44,7 @@ export function printTable(results: EngineResult[]): void {
       String(r.checkinClosedLoopMax.ratePerSecond),
       String(r.checkinClosedLoopMax.serverCpuMsPerRequest ?? '–'),
       String(r.httpCeiling.serverCpuMsPerRequest ?? '–'),
-      `${r.generator.maxCpuCores} of ${r.generator.cores}${r.generator.saturated ? ' ✗ saturated' : ''}`,
+      `${r.generator.maxCpuCores} of ${r.generator.cores}${r.generator.limit ? ' ✗ may limit' : ''}`,
       mb(r.cost.serverPeakRssBytes),
       `${Math.round(r.cost.databaseBytesPer1000Computers / 1024)} KiB`,
       String(r.cost.wire.totalBytesWithRealCredential),
