@@ -1,9 +1,11 @@
 /**
  * `npm run bench [-- --quick] [--engine sqlite|postgres|both] [--sizes 10000,100000]
+ *  [--generator wrk|node] [--wrk-threads N] [--repeats N] [--pin]
  *  [--load-processes N] [--step-seconds S] [--profile] [--pg-url URL]`
  *
- * The server runs in its own process on a freshly seeded database; forked load processes
- * drive it over loopback. Every phase is bounded in time and count.
+ * The server runs in its own process on a freshly seeded database; wrk (or, without it,
+ * forked Node load processes) drives it over loopback. Every phase is bounded in time and
+ * count.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { benchSize, type SizeResult } from './lib/capacity.js';
 import { freshDatabase } from './lib/database.js';
 import { measureEmergencyReach } from './lib/emergency-reach.js';
+import { NodeGenerator, WrkGenerator, type Generator } from './lib/generators.js';
 import { LoadFleet } from './lib/load-fleet.js';
 import { log, raisePriority } from './lib/machine.js';
 import { parseArgs } from './lib/options.js';
@@ -21,6 +24,7 @@ import { measureStartup } from './lib/startup.js';
 import type { ScenarioContext } from './lib/scenario-types.js';
 import { defaultCriteria } from './lib/stats.js';
 import { measureTimeToCompliance } from './lib/time-to-compliance.js';
+import { findWrk, hasTaskset } from './lib/wrk.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 function findRoot(from: string): string {
@@ -50,6 +54,33 @@ function git(args: string[]): string | null {
   }
 }
 
+/**
+ * wrk when it is installed (or asked for), else the Node load processes — saying so,
+ * since on this machine they saturate before the server does.
+ */
+async function chooseGenerator(opts: ReturnType<typeof parseArgs>): Promise<Generator> {
+  const wrk = opts.generator === 'node' ? null : findWrk();
+  const cpus = opts.pin ? '1' : undefined;
+  if (wrk) {
+    log(`load generator: ${wrk} (${opts.wrkThreads} thread(s))`);
+    const script = path.join(root, 'bench/wrk/checkin.lua');
+    return new WrkGenerator(wrk, opts.wrkThreads, script, opts.priority, cpus);
+  }
+  if (opts.generator === 'wrk') throw new Error('--generator wrk: wrk is not on the PATH');
+  log(
+    opts.generator === 'node'
+      ? 'load generator: Node load processes (--generator node)'
+      : "load generator: wrk not found, falling back to the Node load processes (undici): on a 2-core machine they saturate first (install wrk for the server's own figures)",
+  );
+  const fleet = await LoadFleet.start(path.join(here, 'load-worker.js'), opts.loadProcesses);
+  if (opts.priority !== null) raisePriority(fleet.pids, opts.priority);
+  return new NodeGenerator(
+    fleet,
+    { connectionsPerProcess: opts.connectionsPerProcess, drainMs: opts.quick ? 1000 : 5000 },
+    cpus,
+  );
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (!existsSync(cliEntry()))
@@ -62,12 +93,13 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = performance.now();
   log(
-    `Ringmaster benchmark (${opts.quick ? 'quick' : 'full'}): engines ${opts.engines.join(', ')}; computers ${opts.sizes.join(', ')}; ${opts.loadProcesses} load processes; ${opts.stepSeconds} s per step`,
+    `Ringmaster benchmark (${opts.quick ? 'quick' : 'full'}): engines ${opts.engines.join(', ')}; computers ${opts.sizes.join(', ')}; ${opts.stepSeconds} s per step, ${opts.repeats} repeats${opts.pin ? '; server on CPU 0, load on CPU 1' : ''}`,
   );
-  const fleet = await LoadFleet.start(path.join(here, 'load-worker.js'), opts.loadProcesses);
-  if (opts.priority !== null) raisePriority(fleet.pids, opts.priority);
+  if (opts.pin && !(hasTaskset() && os.cpus().length >= 2))
+    throw new Error('--pin needs taskset (util-linux) and at least 2 CPUs');
+  const generator = await chooseGenerator(opts);
   const results: EngineResult[] = [];
-  // First, while the load processes are still idle: whole CLI processes, median of N.
+  // First, while the load generator is idle: whole CLI processes, median of N.
   const cliStartup = measureStartup(cliEntry(), opts.quick ? 5 : 15);
   for (const t of cliStartup)
     log(
@@ -77,7 +109,7 @@ async function main(): Promise<void> {
     for (const engine of opts.engines) {
       const runs: SizeResult[] = [];
       for (const size of opts.sizes)
-        runs.push(await benchSize(engine, size, opts, fleet, { root, cliEntry: cliEntry() }));
+        runs.push(await benchSize(engine, size, opts, generator, { root, cliEntry: cliEntry() }));
       const ctx: ScenarioContext = {
         engine,
         quick: opts.quick,
@@ -100,7 +132,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    await fleet.stop();
+    await generator.stop();
   }
   printTable(results);
   const meta = {
@@ -125,6 +157,9 @@ async function main(): Promise<void> {
           dirty: (git(['status', '--porcelain']) ?? '') !== '',
         },
     settings: {
+      generator: { kind: generator.kind, description: generator.description },
+      repeats: opts.repeats,
+      pinned: opts.pin,
       loadProcesses: opts.loadProcesses,
       priority: opts.priority,
       /** The server ran under node --cpu-prof (a few % slower). */
@@ -134,6 +169,8 @@ async function main(): Promise<void> {
       ladder: opts.ladder,
       criteria: defaultCriteria,
       closedLoopConcurrency: opts.loadProcesses * 32,
+      /** wrk's open loop: connections for the rate (generators.ts, openLoopConnections). */
+      openLoopConnections: generator.kind === 'wrk' ? 'ceil(rate × 0.1 s), 16 … 1000' : null,
       checkinBody: 'idle: unchanged inventory, no events; random computer per request',
     },
   };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   complianceLowerBound,
@@ -5,8 +6,12 @@ import {
   faultsFromTruth,
   reachSeconds,
 } from '../bench/lib/compliance.js';
-import { checkinBody, inventoryFor } from '../bench/lib/fleet.js';
+import { checkinBody, computerId, credential, inventoryFor } from '../bench/lib/fleet.js';
+import { generatorLimit, openLoopConnections } from '../bench/lib/generators.js';
+import type { StepReport } from '../bench/lib/load-fleet.js';
+import { parseArgs } from '../bench/lib/options.js';
 import { moduleOf } from '../bench/lib/profile.js';
+import { combineSteps, median, spread } from '../bench/lib/repeats.js';
 import {
   nextRate,
   percentile,
@@ -15,6 +20,15 @@ import {
   summarize,
   type StepResult,
 } from '../bench/lib/stats.js';
+import {
+  histogramPercentile,
+  lateness,
+  parseWrkOutput,
+  wrkStep,
+  wrkTimeMs,
+} from '../bench/lib/wrk-output.js';
+import { checkinRequest, checkinRequests, REQUEST_SEPARATOR } from '../bench/lib/wrk-requests.js';
+import { wrkArgs } from '../bench/lib/wrk.js';
 
 function step(offeredRate: number, p99Ms: number, achievedFraction = 1, errors = 0): StepResult {
   return {
@@ -204,5 +218,266 @@ describe('time-to-compliance lower bound', () => {
       startEpochMs: start,
     });
     expect(bound.seconds).toBeNull();
+  });
+});
+
+// wrk 4.1's output, as printed with --latency and bench/wrk/checkin.lua.
+const wrkOpenLoop = `Running 2s test @ http://127.0.0.1:4321/
+  1 threads and 100 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.92ms    7.23ms    1.06s    94.92%
+    Req/Sec   500.75     29.24   570.00     80.00%
+  Latency Distribution
+     50%  980.00us
+     75%    4.62ms
+     90%    7.94ms
+     99%   51.09ms
+  1003 requests in 2.01s, 121.46KB read
+  Socket errors: connect 0, read 2, write 0, timeout 3
+  Non-2xx or 3xx responses: 5
+Requests/sec:    498.49
+Transfer/sec:     60.36KB
+ringmaster-wrk {"latencyP995Us":60250,"lateMs":{"0":990,"2":5,"40":5,"7":4}}
+`;
+
+const wrkHealthz = `Running 2s test @ http://127.0.0.1:4321/healthz
+  1 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     5.61ms    1.02ms  20.11ms   90.00%
+    Req/Sec    11.41k   500.00    12.00k    70.00%
+  Latency Distribution
+     50%    5.50ms
+     75%    6.00ms
+     90%    6.50ms
+     99%    9.12ms
+  22845 requests in 2.00s, 4.10MB read
+Requests/sec:  11422.50
+Transfer/sec:      2.05MB
+`;
+
+describe('wrk output', () => {
+  it('reads times in wrk units', () => {
+    expect(wrkTimeMs('980.00us')).toBeCloseTo(0.98);
+    expect(wrkTimeMs('4.62ms')).toBe(4.62);
+    expect(wrkTimeMs('2.01s')).toBe(2010);
+    expect(wrkTimeMs('1.50m')).toBe(90_000);
+    expect(() => wrkTimeMs('-nan%')).toThrow(/not a wrk time/);
+  });
+
+  it('parses requests, the latency distribution, socket errors, non-2xx and the script line', () => {
+    const r = parseWrkOutput(wrkOpenLoop);
+    expect(r.requests).toBe(1003);
+    expect(r.durationMs).toBe(2010);
+    expect(r.requestsPerSecond).toBe(498.49);
+    expect(r.latency).toEqual({
+      meanMs: 3.92,
+      maxMs: 1060,
+      p50Ms: 0.98,
+      p75Ms: 4.62,
+      p90Ms: 7.94,
+      p99Ms: 51.09,
+    });
+    expect(r.socketErrors).toEqual({ connect: 0, read: 2, write: 0, timeout: 3 });
+    expect(r.non2xx).toBe(5);
+    expect(r.script).toEqual({
+      latencyP995Ms: 60.25,
+      lateMs: { '0': 990, '2': 5, '40': 5, '7': 4 },
+    });
+  });
+
+  it('reads a run without errors or script as zero errors and no lateness', () => {
+    const r = parseWrkOutput(wrkHealthz);
+    expect(r.socketErrors).toEqual({ connect: 0, read: 0, write: 0, timeout: 0 });
+    expect(r.non2xx).toBe(0);
+    expect(r.script).toBeNull();
+    expect(r.latency?.p99Ms).toBe(9.12);
+    expect(lateness(r)).toBeNull();
+  });
+
+  it('has no latency when nothing was answered, and refuses output that is not wrk’s', () => {
+    const none = wrkHealthz
+      .replace('22845 requests in 2.00s, 4.10MB read', '0 requests in 2.00s, 0.00B read')
+      .replace(/Latency Distribution[\s\S]*?99%\s+\S+\n/, '');
+    expect(parseWrkOutput(none).latency).toBeNull();
+    expect(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(
+      /request count/,
+    );
+    expect(() => parseWrkOutput(wrkHealthz.replace(/ +99%.*\n/, ''))).toThrow(/p99/);
+  });
+
+  it('takes percentiles of the lateness histogram by nearest rank, in bucket order', () => {
+    expect(histogramPercentile({ '0': 990, '2': 5, '40': 5, '7': 4 }, 50)).toBe(0);
+    expect(histogramPercentile({ '0': 990, '2': 5, '40': 5, '7': 4 }, 99.5)).toBe(7);
+    expect(histogramPercentile({ '0': 990, '2': 5, '40': 5, '7': 4 }, 100)).toBe(40);
+    expect(histogramPercentile({}, 99)).toBe(0);
+    expect(lateness(parseWrkOutput(wrkOpenLoop))).toEqual({
+      sends: 1004,
+      p50Ms: 0,
+      p99Ms: 2,
+      p995Ms: 7,
+      maxMs: 41,
+    });
+  });
+
+  it('bounds an open loop’s p99 from the slot by p99.5 of latency plus p99.5 of lateness', () => {
+    const step = wrkStep(parseWrkOutput(wrkOpenLoop), 500, 0.12);
+    expect(step.latency.p99Ms).toBe(60.25 + 7);
+    expect(step.latency.p50Ms).toBe(0.98);
+    expect(step.latency.maxMs).toBe(1060 + 41);
+    expect(step.ok).toBe(998);
+    expect(step.achievedRate).toBeCloseTo(998 / 2.01);
+    expect(step.errors).toBe(5 + 5);
+    expect(step.scheduled).toBe(1004);
+    expect(step.loadCpuCores).toBe(0.12);
+    expect(step.firstError).toMatch(/read 2, write 0, timeout 3/);
+    expect(stepVerdict(step)).toBeNull();
+  });
+
+  it('keeps wrk’s own p99 in a closed loop', () => {
+    const step = wrkStep(parseWrkOutput(wrkHealthz), 0, 0.3);
+    expect(step.latency.p99Ms).toBe(9.12);
+    expect(step.lateness).toBeNull();
+    expect(step.errors).toBe(0);
+    expect(step.firstError).toBeNull();
+    expect(Math.round(step.achievedRate)).toBe(11_423);
+  });
+});
+
+describe('wrk requests and command line', () => {
+  it('builds computer i’s idle check-in from the fleet’s functions, its length exact', () => {
+    const raw = checkinRequest(42, '127.0.0.1:4321');
+    const [head, body] = raw.split('\r\n\r\n');
+    const lines = head!.split('\r\n');
+    expect(lines[0]).toBe(`POST /agent/v1/computers/${computerId(42)}/checkin HTTP/1.1`);
+    expect(lines).toContain('host: 127.0.0.1:4321');
+    expect(lines).toContain(`authorization: Bearer ${credential(42)}`);
+    expect(body).toBe(checkinBody(42));
+    expect(lines).toContain(`content-length: ${Buffer.byteLength(checkinBody(42))}`);
+  });
+
+  it('writes one request per computer, NUL-separated, each its own computer’s', () => {
+    const all = checkinRequests(3, 'h:1').split(REQUEST_SEPARATOR);
+    expect(all).toEqual([0, 1, 2].map((i) => checkinRequest(i, 'h:1')));
+  });
+
+  it('passes the requests file, the seed and the rate per thread to the script', () => {
+    const args = wrkArgs({
+      origin: 'http://127.0.0.1:4321',
+      path: '/',
+      threads: 2,
+      connections: 100,
+      durationSeconds: 2.4,
+      script: { file: 'bench/wrk/checkin.lua', args: ['/tmp/r.bin', '7', '250'] },
+      cpus: '1',
+    });
+    expect(args.slice(0, 4)).toEqual(['taskset', '-c', '1', 'wrk']);
+    expect(args).toEqual(expect.arrayContaining(['-t', '2', '-c', '100', '-d', '2s', '--latency']));
+    expect(args.slice(args.indexOf('-s'))).toEqual([
+      '-s',
+      'bench/wrk/checkin.lua',
+      'http://127.0.0.1:4321/',
+      '--',
+      '/tmp/r.bin',
+      '7',
+      '250',
+    ]);
+    const plain = wrkArgs({
+      origin: 'http://h:1',
+      path: '/healthz',
+      threads: 4,
+      connections: 2,
+      durationSeconds: 0.2,
+    });
+    expect(plain[0]).toBe('wrk');
+    expect(plain).not.toContain('-s');
+    expect(plain).toEqual(expect.arrayContaining(['-c', '4', '-d', '1s']));
+    expect(plain.at(-1)).toBe('http://h:1/healthz');
+  });
+
+  it('the Lua script reads those arguments and splits the file on the same separator', () => {
+    const lua = readFileSync(new URL('../bench/wrk/checkin.lua', import.meta.url), 'utf8');
+    expect(REQUEST_SEPARATOR).toBe('\0');
+    expect(lua).toContain('string.find(data, "\\0", from, true)');
+    expect(lua).toMatch(/io\.open\(args\[1\]/);
+    expect(lua).toMatch(/math\.randomseed\(tonumber\(args\[2\]\)/);
+    expect(lua).toMatch(/local rate = tonumber\(args\[3\]\)/);
+    expect(lua).toContain('ringmaster-wrk {"latencyP995Us":%d,"lateMs":{%s}}');
+  });
+
+  it('says when the generator may have limited the figures', () => {
+    expect(generatorLimit(1, 0.09, { generator: 0.019, server: 0.06 })).toBeNull();
+    expect(generatorLimit(1, 0.95, { generator: 0.019, server: 0.06 })).toMatch(/0.95 of its 1/);
+    // Starved rather than saturated: as costly per request as the server.
+    expect(generatorLimit(2, 0.13, { generator: 0.391, server: 0.448 })).toMatch(
+      /0.391 ms of CPU per \/healthz against the server's 0.448 ms/,
+    );
+    expect(generatorLimit(2, 0.13, { generator: null, server: 0.448 })).toBeNull();
+  });
+
+  it('opens enough connections for 100 ms per request, within bounds', () => {
+    expect(openLoopConnections(250)).toBe(25);
+    expect(openLoopConnections(50)).toBe(16);
+    expect(openLoopConnections(3000)).toBe(300);
+    expect(openLoopConnections(50_000)).toBe(1000);
+  });
+});
+
+function report(achievedRate: number, p99Ms: number | null, cpu = 0.1): StepReport {
+  return {
+    offeredRate: 1000,
+    achievedRate,
+    ok: achievedRate * 2,
+    errors: 0,
+    latency: { count: 10, p50Ms: 1, p90Ms: 2, p99Ms, maxMs: p99Ms, meanMs: 1 },
+    scheduled: 2000,
+    dropped: 0,
+    unfinished: 0,
+    statuses: {},
+    failures: 0,
+    firstError: null,
+    loadCpuCores: cpu,
+    durationMs: 2000,
+  };
+}
+
+describe('repeated steps', () => {
+  it('median and spread', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+    expect(spread([900, 1000, 1100])).toEqual({ min: 900, max: 1100, percent: 20 });
+    expect(spread([5])).toEqual({ min: 5, max: 5, percent: 0 });
+    expect(spread([])).toBeNull();
+  });
+
+  it('one slow repeat out of three does not fail the step; two do', () => {
+    const one = combineSteps([report(1000, 20), report(990, 400), report(1000, 30)]);
+    expect(one.latency.p99Ms).toBe(30);
+    expect(stepVerdict(one)).toBeNull();
+    const two = combineSteps([report(1000, 20), report(700, 400), report(800, 300)]);
+    expect(two.latency.p99Ms).toBe(300);
+    expect(two.achievedRate).toBe(800);
+    expect(stepVerdict(two)).toMatch(/p99 300 ms/);
+  });
+
+  it('counts a repeat with no answer as infinitely slow, and keeps the generator’s highest CPU', () => {
+    const c = combineSteps([report(0, null, 0.2), report(0, null, 0.9), report(1000, 10, 0.3)]);
+    expect(c.latency.p99Ms).toBeNull();
+    expect(c.loadCpuCores).toBe(0.9);
+    expect(combineSteps([report(1000, 10)])).toEqual(report(1000, 10));
+  });
+});
+
+describe('bench options', () => {
+  it('defaults to 3 repeats, no pinning, the generator chosen at run time', () => {
+    const o = parseArgs(['--quick']);
+    expect(o.repeats).toBe(3);
+    expect(o.pin).toBe(false);
+    expect(o.generator).toBeNull();
+    expect(o.wrkThreads).toBe(1);
+    const p = parseArgs(['--pin', '--repeats', '5', '--generator', 'node', '--wrk-threads=2']);
+    expect([p.pin, p.repeats, p.generator, p.wrkThreads]).toEqual([true, 5, 'node', 2]);
+    expect(() => parseArgs(['--generator', 'ab'])).toThrow(/wrk or node/);
+    expect(() => parseArgs(['--repeats', '0'])).toThrow(/--repeats/);
   });
 });

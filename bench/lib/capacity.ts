@@ -1,7 +1,8 @@
 /**
  * Check-in capacity at one fleet size: a seeded database, the server in its own
  * process, the healthz ceiling, the closed-loop maximum, then an open-loop ladder of
- * rates until latency or errors break the criteria (stats.ts); with its costs.
+ * rates until latency or errors break the criteria (stats.ts); with its costs. Every
+ * measurement runs `--repeats` times and keeps the median (repeats.ts), with its spread.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -9,23 +10,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase } from './database.js';
 import { seedComputers } from './fleet.js';
-import { type LoadFleet, type StepOptions, type StepReport } from './load-fleet.js';
+import { generatorLimit, type Generator, type Load, type Measured } from './generators.js';
+import type { StepReport } from './load-fleet.js';
 import { log, onInterrupt, raisePriority, settle } from './machine.js';
 import type { Engine, Options } from './options.js';
 import { summarizeProfile } from './profile.js';
-import {
-  machineBusyMs,
-  postgresCpuMs,
-  procCpuMs,
-  procMemory,
-  startServer,
-  type BenchServer,
-} from './server-process.js';
+import { combineSteps, median, spread, type Spread } from './repeats.js';
+import { procMemory, startServer, type BenchServer } from './server-process.js';
 import { defaultCriteria, nextRate, selectCapacity, stepVerdict } from './stats.js';
 import { measureWireCost, type WireCost } from './wire.js';
 
 type StepRow = Omit<StepReport, 'latency' | 'scheduled'> & {
   p50Ms: number | null;
+  /** With wrk: an upper bound on the p99 from the slot (wrk-output.ts, wrkStep). */
   p99Ms: number | null;
   maxMs: number | null;
   requests: number;
@@ -35,10 +32,16 @@ type StepRow = Omit<StepReport, 'latency' | 'scheduled'> & {
   otherCpuCores: number | null;
   /** The whole machine's busy cores just before the step (other processes; see settle). */
   machineBusyCoresBefore: number | null;
+  /** wrk's open loop: ms its sends left after their slots (p99.5 and max over the repeats). */
+  lateP995Ms: number | null;
+  lateMaxMs: number | null;
+  repeats: number;
+  achievedSpread: Spread | null;
+  p99Spread: Spread | null;
   verdict: string;
 };
 
-/** A closed-loop run's rate, latency and where the CPU went. */
+/** A closed-loop measurement's rate, latency and where the CPU went (medians of the repeats). */
 export type ClosedLoopRun = {
   ratePerSecond: number;
   p50Ms: number | null;
@@ -46,25 +49,44 @@ export type ClosedLoopRun = {
   serverCpuCores: number | null;
   databaseCpuCores: number | null;
   otherCpuCores: number | null;
+  /** The load generator's CPU, the largest of the repeats. */
+  generatorCpuCores: number;
   /** Server CPU time per request: the figure least disturbed by other processes. */
   serverCpuMsPerRequest: number | null;
+  /** The generator's CPU time per request: far below the server's, it is not the limit. */
+  generatorCpuMsPerRequest: number | null;
+  repeats: number;
+  rateSpread: Spread | null;
 };
 
 export type SizeResult = {
   computers: number;
   seedSeconds: number;
+  /** What drove the load, and whether it ever came near its own limit. */
+  generator: {
+    kind: 'wrk' | 'node';
+    description: string;
+    cores: number;
+    pinned: boolean;
+    /** The largest CPU it used in any measurement, in cores. */
+    maxCpuCores: number;
+    /** Why it may have limited these figures (generators.ts, generatorLimit), or null. */
+    limit: string | null;
+  };
   checkinCapacity: {
     ratePerSecond: number;
     achievedRatePerSecond: number;
     p50Ms: number | null;
     p99Ms: number | null;
   } | null;
-  /** GET /healthz, closed loop, same server, same load processes. */
+  /** GET /healthz, closed loop, same server, same load generator. */
   httpCeiling: ClosedLoopRun;
   /** Check-ins, closed loop, no latency limit: the raw maximum. */
   checkinClosedLoopMax: ClosedLoopRun;
   /** checkinCapacity / httpCeiling. */
   capacityToCeilingRatio: number | null;
+  /** Server CPU per check-in ÷ per GET /healthz (both closed loop). */
+  checkinToHealthzCpuRatio: number | null;
   steps: StepRow[];
   cost: {
     serverPeakRssBytes: number | null;
@@ -81,39 +103,66 @@ export type SizeResult = {
   };
 };
 
-type Measured = {
-  report: StepReport;
-  serverCpuCores: number | null;
-  /** PostgreSQL's processes (all of them on this machine), when the engine is PostgreSQL. */
-  databaseCpuCores: number | null;
-  otherCpuCores: number | null;
+/** One measurement `repeats` times: the median of each figure, and the spreads. */
+type Repeated = Measured & {
+  repeats: number;
+  achievedSpread: Spread | null;
+  p99Spread: Spread | null;
 };
 
-async function measure(
-  server: BenchServer,
-  fleet: LoadFleet,
-  options: StepOptions,
-  engine: Engine,
-): Promise<Measured> {
-  const cpu0 = procCpuMs(server.pid);
-  const pg0 = engine === 'postgres' ? postgresCpuMs() : null;
-  const busy0 = machineBusyMs();
-  const report = await fleet.step(options);
-  const cpu1 = procCpuMs(server.pid);
-  const pg1 = engine === 'postgres' ? postgresCpuMs() : null;
-  const busy1 = machineBusyMs();
-  const cores = (ms: number): number => Math.round((ms / report.durationMs) * 100) / 100;
-  if (cpu0 === null || cpu1 === null || busy0 === null || busy1 === null)
-    return { report, serverCpuCores: null, databaseCpuCores: null, otherCpuCores: null };
-  const db = pg0 === null || pg1 === null ? 0 : pg1 - pg0;
-  // Everything else on the machine: other processes compete with the server for 2 cores.
-  const other = busy1 - busy0 - (cpu1 - cpu0) - db;
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const medianOf = (values: (number | null)[]): number | null => {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : round2(median(known));
+};
+
+async function repeated(generator: Generator, load: Load, repeats: number): Promise<Repeated> {
+  const runs: Measured[] = [];
+  for (let i = 0; i < repeats; i++) runs.push(await generator.run(load));
+  const late = runs.map((r) => r.lateness).filter((l) => l !== null);
   return {
-    report,
-    serverCpuCores: cores(cpu1 - cpu0),
-    // Approximate: a backend that exits meanwhile takes its CPU time out of the sum.
-    databaseCpuCores: pg0 === null ? null : Math.max(0, cores(db)),
-    otherCpuCores: Math.max(0, cores(other - report.loadCpuCores * report.durationMs)),
+    report: combineSteps(runs.map((r) => r.report)),
+    lateness:
+      late.length === 0
+        ? null
+        : {
+            sends: Math.round(median(late.map((l) => l.sends))),
+            p50Ms: median(late.map((l) => l.p50Ms)),
+            p99Ms: median(late.map((l) => l.p99Ms)),
+            p995Ms: median(late.map((l) => l.p995Ms)),
+            maxMs: Math.max(...late.map((l) => l.maxMs)),
+          },
+    serverCpuCores: medianOf(runs.map((r) => r.serverCpuCores)),
+    databaseCpuCores: medianOf(runs.map((r) => r.databaseCpuCores)),
+    otherCpuCores: medianOf(runs.map((r) => r.otherCpuCores)),
+    repeats,
+    achievedSpread: spread(runs.map((r) => Math.round(r.report.achievedRate))),
+    p99Spread: spread(
+      runs.map((r) => r.report.latency.p99Ms).filter((v): v is number => v !== null),
+    ),
+  };
+}
+
+const spreadText = (s: Spread | null, unit = ''): string =>
+  s === null || s.min === s.max ? '' : ` [${s.min}–${s.max}${unit}, ${s.percent}%]`;
+
+const perRequest = (cores: number | null, rate: number): number | null =>
+  cores === null || rate === 0 ? null : Math.round((cores * 1000 * 1000) / rate) / 1000;
+
+function closedLoopRun(m: Repeated): ClosedLoopRun {
+  const rate = m.report.achievedRate;
+  return {
+    ratePerSecond: Math.round(rate),
+    p50Ms: m.report.latency.p50Ms,
+    p99Ms: m.report.latency.p99Ms,
+    serverCpuCores: m.serverCpuCores,
+    databaseCpuCores: m.databaseCpuCores,
+    otherCpuCores: m.otherCpuCores,
+    generatorCpuCores: round2(m.report.loadCpuCores),
+    serverCpuMsPerRequest: perRequest(m.serverCpuCores, rate),
+    generatorCpuMsPerRequest: perRequest(m.report.loadCpuCores, rate),
+    repeats: m.repeats,
+    rateSpread: m.achievedSpread,
   };
 }
 
@@ -121,7 +170,7 @@ export async function benchSize(
   engine: Engine,
   computers: number,
   opts: Options,
-  fleet: LoadFleet,
+  generator: Generator,
   where: { root: string; cliEntry: string },
 ): Promise<SizeResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `ringmaster-bench-${engine}-`));
@@ -139,6 +188,7 @@ export async function benchSize(
       databaseUrl: engine === 'postgres' ? db.url : undefined,
       adminToken: `bench-admin-${randomBytes(8).toString('hex')}`,
       cpuProfileDir: profileDir,
+      cpus: opts.pin ? '0' : undefined,
     });
     server = started;
     onInterrupt(() => {
@@ -146,18 +196,14 @@ export async function benchSize(
       rmSync(dataDir, { recursive: true, force: true });
     });
     if (opts.priority !== null) raisePriority([started.pid], opts.priority);
+    generator.attach({ server, engine, computers, dataDir });
+    log(
+      `  load generator: ${generator.description}${opts.pin ? '; server on CPU 0' : ''}; each measurement ${opts.repeats}× (median kept, [min–max, spread])`,
+    );
 
-    const stepMs = opts.stepSeconds * 1000;
-    const base = {
-      origin: server.origin,
-      computers,
-      connections: opts.connectionsPerProcess,
-      drainMs: opts.quick ? 1000 : 5000,
-      maxInFlight: 2000,
-    };
+    const durationMs = opts.stepSeconds * 1000;
     // Warm-up: JIT, statement caches, page cache.
-    await fleet.step({
-      ...base,
+    await generator.run({
       target: 'checkin',
       mode: 'open',
       rate: 500,
@@ -166,37 +212,40 @@ export async function benchSize(
     });
 
     const closed = {
-      ...base,
       mode: 'closed' as const,
       rate: 0,
       concurrency: opts.loadProcesses * 32,
-      durationMs: stepMs,
+      durationMs,
     };
     const settleMs = opts.quick ? 1000 : 20_000;
+    const cpuText = (m: Repeated): string =>
+      `CPU cores: server ${m.serverCpuCores}, generator ${m.report.loadCpuCores.toFixed(2)}, db ${m.databaseCpuCores}, other ${m.otherCpuCores}${m.report.errors > 0 ? `; errors ${m.report.errors}: ${m.report.firstError}` : ''}`;
     await settle(settleMs);
-    const ceiling = await measure(server, fleet, { ...closed, target: 'healthz' }, engine);
+    const ceiling = await repeated(generator, { ...closed, target: 'healthz' }, opts.repeats);
     log(
-      `  GET /healthz closed loop: ${Math.round(ceiling.report.achievedRate)}/s p99 ${ceiling.report.latency.p99Ms} ms (CPU cores: server ${ceiling.serverCpuCores}, load ${ceiling.report.loadCpuCores.toFixed(2)}, db ${ceiling.databaseCpuCores}, other ${ceiling.otherCpuCores})`,
+      `  GET /healthz closed loop: ${Math.round(ceiling.report.achievedRate)}/s${spreadText(ceiling.achievedSpread)} p99 ${ceiling.report.latency.p99Ms} ms (${cpuText(ceiling)})`,
     );
     await settle(settleMs);
-    const closedCheckin = await measure(server, fleet, { ...closed, target: 'checkin' }, engine);
+    const closedCheckin = await repeated(generator, { ...closed, target: 'checkin' }, opts.repeats);
     log(
-      `  check-in closed loop:     ${Math.round(closedCheckin.report.achievedRate)}/s p99 ${closedCheckin.report.latency.p99Ms} ms (CPU cores: server ${closedCheckin.serverCpuCores}, load ${closedCheckin.report.loadCpuCores.toFixed(2)}, db ${closedCheckin.databaseCpuCores}, other ${closedCheckin.otherCpuCores})`,
+      `  check-in closed loop:     ${Math.round(closedCheckin.report.achievedRate)}/s${spreadText(closedCheckin.achievedSpread)} p99 ${closedCheckin.report.latency.p99Ms} ms (${cpuText(closedCheckin)})`,
     );
 
     const steps: StepRow[] = [];
     const results: StepReport[] = [];
+    let generatorMaxCpu = Math.max(ceiling.report.loadCpuCores, closedCheckin.report.loadCpuCores);
     let retries = 0;
     for (let guard = 0; guard < opts.ladder.length + 2 + 2; guard++) {
       const rate = nextRate(opts.ladder, results, defaultCriteria, 0.2, opts.quick ? 0 : 1);
       if (rate === null) break;
       const busyBefore = await settle(settleMs);
-      const { report, serverCpuCores, databaseCpuCores, otherCpuCores } = await measure(
-        server,
-        fleet,
-        { ...base, target: 'checkin', mode: 'open', rate, concurrency: 1, durationMs: stepMs },
-        engine,
+      const step = await repeated(
+        generator,
+        { target: 'checkin', mode: 'open', rate, concurrency: 1, durationMs },
+        opts.repeats,
       );
+      const { report, serverCpuCores, databaseCpuCores, otherCpuCores, lateness } = step;
+      generatorMaxCpu = Math.max(generatorMaxCpu, report.loadCpuCores);
       const failed = stepVerdict(report);
       // A failure while other processes took a good share of the CPU is noise: retry once
       // or twice in all (bounded); the step stays in the JSON, marked as retried.
@@ -210,7 +259,7 @@ export async function benchSize(
       steps.push({
         ...rest,
         achievedRate: Math.round(report.achievedRate),
-        loadCpuCores: Math.round(report.loadCpuCores * 100) / 100,
+        loadCpuCores: round2(report.loadCpuCores),
         requests: scheduled,
         p50Ms: latency.p50Ms,
         p99Ms: latency.p99Ms,
@@ -219,10 +268,15 @@ export async function benchSize(
         databaseCpuCores,
         otherCpuCores,
         machineBusyCoresBefore: busyBefore,
+        lateP995Ms: lateness?.p995Ms ?? null,
+        lateMaxMs: lateness?.maxMs ?? null,
+        repeats: step.repeats,
+        achievedSpread: step.achievedSpread,
+        p99Spread: step.p99Spread,
         verdict,
       });
       log(
-        `  offered ${String(rate).padStart(5)}/s → ${String(Math.round(report.achievedRate)).padStart(5)}/s  p50 ${latency.p50Ms} ms  p99 ${latency.p99Ms} ms  errors ${report.errors}  CPU server ${serverCpuCores} load ${report.loadCpuCores.toFixed(2)}${databaseCpuCores === null ? '' : ` db ${databaseCpuCores}`} other ${otherCpuCores}  ${verdict}${report.firstError ? `  (${report.firstError})` : ''}`,
+        `  offered ${String(rate).padStart(5)}/s → ${String(Math.round(report.achievedRate)).padStart(5)}/s${spreadText(step.achievedSpread)}  p50 ${latency.p50Ms} ms  p99 ${latency.p99Ms} ms${spreadText(step.p99Spread, ' ms')}${lateness ? `  late p99.5 ${lateness.p995Ms} ms` : ''}  errors ${report.errors}  CPU server ${serverCpuCores} generator ${report.loadCpuCores.toFixed(2)}${databaseCpuCores === null ? '' : ` db ${databaseCpuCores}`} other ${otherCpuCores}  ${verdict}${report.firstError ? `  (${report.firstError})` : ''}`,
       );
     }
     const best = selectCapacity(results);
@@ -231,39 +285,35 @@ export async function benchSize(
     const peakRss = procMemory(server.pid, 'VmHWM');
     const size = await db.sizeBytes();
     await server.stop();
-    const r2 = (x: number): number => Math.round(x * 100) / 100;
-    const cpuMsPer = (m: Awaited<ReturnType<typeof measure>>): number | null =>
-      m.serverCpuCores === null || m.report.achievedRate === 0
-        ? null
-        : Math.round((m.serverCpuCores * 1000 * 1000) / m.report.achievedRate) / 1000;
+    const httpCeiling = closedLoopRun(ceiling);
+    const checkinClosedLoopMax = closedLoopRun(closedCheckin);
+    const perHealthz = httpCeiling.serverCpuMsPerRequest;
+    const perCheckin = checkinClosedLoopMax.serverCpuMsPerRequest;
     const result: SizeResult = {
       computers,
-      seedSeconds: r2(seedMs / 1000),
+      seedSeconds: round2(seedMs / 1000),
+      generator: {
+        kind: generator.kind,
+        description: generator.description,
+        cores: generator.cores,
+        pinned: opts.pin,
+        maxCpuCores: round2(generatorMaxCpu),
+        limit: generatorLimit(generator.cores, round2(generatorMaxCpu), {
+          generator: httpCeiling.generatorCpuMsPerRequest,
+          server: perHealthz,
+        }),
+      },
       checkinCapacity: best && {
         ratePerSecond: best.offeredRate,
         achievedRatePerSecond: Math.round(best.achievedRate),
         p50Ms: best.latency.p50Ms,
         p99Ms: best.latency.p99Ms,
       },
-      httpCeiling: {
-        ratePerSecond: Math.round(ceiling.report.achievedRate),
-        p50Ms: ceiling.report.latency.p50Ms,
-        p99Ms: ceiling.report.latency.p99Ms,
-        serverCpuCores: ceiling.serverCpuCores,
-        databaseCpuCores: ceiling.databaseCpuCores,
-        otherCpuCores: ceiling.otherCpuCores,
-        serverCpuMsPerRequest: cpuMsPer(ceiling),
-      },
-      checkinClosedLoopMax: {
-        ratePerSecond: Math.round(closedCheckin.report.achievedRate),
-        p50Ms: closedCheckin.report.latency.p50Ms,
-        p99Ms: closedCheckin.report.latency.p99Ms,
-        serverCpuCores: closedCheckin.serverCpuCores,
-        databaseCpuCores: closedCheckin.databaseCpuCores,
-        otherCpuCores: closedCheckin.otherCpuCores,
-        serverCpuMsPerRequest: cpuMsPer(closedCheckin),
-      },
-      capacityToCeilingRatio: best ? r2(best.offeredRate / ceiling.report.achievedRate) : null,
+      httpCeiling,
+      checkinClosedLoopMax,
+      capacityToCeilingRatio: best ? round2(best.offeredRate / ceiling.report.achievedRate) : null,
+      checkinToHealthzCpuRatio:
+        perHealthz && perCheckin ? Math.round((perCheckin / perHealthz) * 10) / 10 : null,
       steps,
       cost: {
         serverPeakRssBytes: peakRss,
@@ -274,6 +324,21 @@ export async function benchSize(
         wire,
       },
     };
+    log(
+      `  capacity (open loop, p99 < 100 ms): ${result.checkinCapacity?.ratePerSecond ?? 'none'}/s; healthz ceiling ${httpCeiling.ratePerSecond}/s; ratio ${result.capacityToCeilingRatio ?? '–'}; server CPU ${perCheckin ?? '–'} ms per check-in vs ${perHealthz ?? '–'} ms per healthz (×${result.checkinToHealthzCpuRatio ?? '–'})`,
+    );
+    log(
+      result.generator.limit
+        ? `  ✗ the load generator may have limited these figures: ${result.generator.limit}`
+        : `  ✓ the load generator is not the bottleneck: at most ${result.generator.maxCpuCores} of its ${generator.cores} core(s) (server ${ceiling.serverCpuCores} cores at the healthz ceiling)`,
+    );
+    log(
+      `  CPU per request, generator vs server: healthz ${httpCeiling.generatorCpuMsPerRequest ?? '–'} vs ${perHealthz ?? '–'} ms; check-in ${checkinClosedLoopMax.generatorCpuMsPerRequest ?? '–'} vs ${perCheckin ?? '–'} ms`,
+    );
+    if ((ceiling.otherCpuCores ?? 0) > 0.5)
+      log(
+        `  ⚠ other processes used ${ceiling.otherCpuCores} cores during the healthz ceiling: the server was short of CPU, read these figures as this machine's at this load`,
+      );
     if (profileDir) {
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
       if (file) {

@@ -14,6 +14,14 @@ export type Options = {
   write: boolean;
   /** --priority N: run the server and load processes at nice N (e.g. -10) on a shared machine. */
   priority: number | null;
+  /** --generator wrk|node: the load generator; default wrk when it is installed, else node. */
+  generator: 'wrk' | 'node' | null;
+  /** --wrk-threads N: wrk's threads (each can use one core). */
+  wrkThreads: number;
+  /** --repeats N: every capacity measurement N times, the median kept (default 3). */
+  repeats: number;
+  /** --pin: the server on CPU 0, the load generator on CPU 1 (taskset). */
+  pin: boolean;
 };
 
 export function parseArgs(argv: string[]): Options {
@@ -30,6 +38,15 @@ export function parseArgs(argv: string[]): Options {
   const sizes = (flag('sizes') ?? (quick ? '10000' : '10000,100000')).split(',').map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 100 || n > 2_000_000))
     throw new Error('--sizes: whole numbers between 100 and 2,000,000');
+  const generator = flag('generator') ?? null;
+  if (generator !== null && generator !== 'wrk' && generator !== 'node')
+    throw new Error(`--generator must be wrk or node, not ${generator}`);
+  const count = (name: string, fallback: number, max: number): number => {
+    const value = Number(flag(name) ?? fallback);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      throw new Error(`--${name}: a whole number between 1 and ${max}`);
+    return value;
+  };
   return {
     quick,
     engines: engine === 'both' ? ['sqlite', 'postgres'] : [engine as Engine],
@@ -43,9 +60,13 @@ export function parseArgs(argv: string[]): Options {
       process.env.RINGMASTER_BENCH_PG_URL ??
       'postgres://postgres@127.0.0.1:5432/test',
     ladder: quick
-      ? [250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000]
-      : [250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 16000],
+      ? [100, 250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000]
+      : [100, 250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 16000],
     write: !argv.includes('--no-write'),
     priority: flag('priority') === undefined ? null : Number(flag('priority')),
+    generator,
+    wrkThreads: count('wrk-threads', 1, 16),
+    repeats: count('repeats', 3, 15),
+    pin: argv.includes('--pin'),
   };
 }

@@ -17,6 +17,7 @@ export function printTable(results: EngineResult[]): void {
   const header = [
     'engine',
     'computers',
+    'generator',
     'check-ins/s (p99<100ms)',
     'p50 ms',
     'p99 ms',
@@ -24,6 +25,8 @@ export function printTable(results: EngineResult[]): void {
     'ratio',
     'closed-loop check-ins/s',
     'server CPU ms/check-in',
+    'ms/healthz',
+    'generator CPU (max)',
     'peak RSS',
     'DB / 1k computers',
     'bytes / check-in',
@@ -32,6 +35,7 @@ export function printTable(results: EngineResult[]): void {
     e.runs.map((r) => [
       e.engine,
       r.computers.toLocaleString('en'),
+      r.generator.kind,
       r.checkinCapacity ? String(r.checkinCapacity.ratePerSecond) : 'none',
       String(r.checkinCapacity?.p50Ms ?? '–'),
       String(r.checkinCapacity?.p99Ms ?? '–'),
@@ -39,6 +43,8 @@ export function printTable(results: EngineResult[]): void {
       String(r.capacityToCeilingRatio ?? '–'),
       String(r.checkinClosedLoopMax.ratePerSecond),
       String(r.checkinClosedLoopMax.serverCpuMsPerRequest ?? '–'),
+      String(r.httpCeiling.serverCpuMsPerRequest ?? '–'),
+      `${r.generator.maxCpuCores} of ${r.generator.cores}${r.generator.limit ? ' ✗ may limit' : ''}`,
       mb(r.cost.serverPeakRssBytes),
       `${Math.round(r.cost.databaseBytesPer1000Computers / 1024)} KiB`,
       String(r.cost.wire.totalBytesWithRealCredential),
@@ -50,6 +56,10 @@ export function printTable(results: EngineResult[]): void {
   log('\n' + line(header));
   log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows) log(line(r));
+  const generators = new Set(results.flatMap((e) => e.runs.map((r) => r.generator.description)));
+  log(`load generator: ${[...generators].join('; ')}`);
+  if (results.some((e) => e.runs.some((r) => r.generator.kind === 'node')))
+    log('  (Node load processes: wrk was not used; on a 2-core machine they saturate first)');
   for (const e of results) {
     const em = e.emergencyReach;
     const tc = e.timeToCompliance;
