@@ -24,6 +24,9 @@ import {
  * at its field) and the e-mails sent, and webhooks (create one, see its delivery, remove
  * it). A viewer sees the pages without their actions. axe on every page, photographed.
  */
+/** More than the computers page's 50, so its filter and paging must be the server's. */
+const COMPUTERS = 55;
+
 describe('the web console: distribution, e-mail and webhooks', () => {
   const adminToken = 'rm_admin_e2e-console-admin-0123456789';
   const password = 'correct horse battery';
@@ -103,19 +106,22 @@ describe('the web console: distribution, e-mail and webhooks', () => {
     });
     expect(imported.code, imported.stderr).toBe(0);
 
-    // Two computers at site paris that never check in keep the deployment live.
+    // More computers than a page, at site paris; none checks in, so the deployment stays live.
     await admin('POST', '/api/v1/groups', { name: 'paris-desks' });
     const enrollment = await admin<{ token: string }>('POST', '/api/v1/enrollments', {
       group: 'paris-desks',
-      uses: 2,
+      uses: COMPUTERS,
     });
-    for (const n of [1, 2]) {
+    for (let n = 1; n <= COMPUTERS; n++) {
       const enrolled = await fetch(`${server.url}/agent/v1/enroll`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           enrollmentToken: enrollment.token,
-          inventory: inventoryFactory({ hostname: `paris-${n}`, site: 'paris' }),
+          inventory: inventoryFactory({
+            hostname: `paris-${String(n).padStart(2, '0')}`,
+            site: 'paris',
+          }),
           nonce: `e2eadmin${n}`.padEnd(64, 'x'),
         }),
       });
@@ -276,6 +282,32 @@ describe('the web console: distribution, e-mail and webhooks', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await page.getByText('No webhook: create one below.').waitFor();
   });
+
+  it(
+    'pages the computers on the server, and finds one beyond the first page',
+    { timeout: 60_000 },
+    async () => {
+      await nav('Computers').click();
+      const caption = page.locator('main table caption');
+      await expect.poll(() => caption.textContent()).toBe(`Computers 1–50 of ${COMPUTERS}`);
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await expect
+        .poll(() => caption.textContent())
+        .toBe(`Computers 51–${COMPUTERS} of ${COMPUTERS}`);
+      await page.getByRole('link', { name: `paris-${COMPUTERS}` }).waitFor();
+      await page.getByRole('button', { name: 'Previous page' }).click();
+      await page.getByRole('link', { name: 'paris-01' }).waitFor();
+      await page.getByLabel('Hostname or id').fill(`paris-${COMPUTERS}`);
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(() => caption.textContent()).toBe('Computers 1–1 of 1 matching');
+      await page.getByLabel('Sort by').selectOption('enrolledAt');
+      await page.getByLabel('Hostname or id').fill('');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.getByLabel('Order').selectOption('desc');
+      await expect.poll(() => caption.textContent()).toBe(`Computers 1–50 of ${COMPUTERS}`);
+      await checkPage('computers-paged');
+    },
+  );
 
   it('shows a viewer the pages without their actions', { timeout: 60_000 }, async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
