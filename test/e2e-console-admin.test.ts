@@ -278,6 +278,10 @@ describe('the web console: distribution, e-mail and webhooks', () => {
       )
       .toBeGreaterThan(0);
     await checkPage('webhooks');
+    await page.getByRole('button', { name: /Switch to dark theme/ }).click();
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    await checkPage('webhooks-dark');
+    await page.getByRole('button', { name: /Switch to light theme/ }).click();
     await page.getByRole('button', { name: `Remove ${receiverUrl}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await page.getByText('No webhook: create one below.').waitFor();
