@@ -53,6 +53,22 @@ describe('the web console is served at / beside the API', () => {
     expect((await get('/openapi.json', 'application/json')).statusCode).toBe(200);
   });
 
+  it('answers the OIDC callback with the console for a browser, JSON for a client', async () => {
+    const url = '/api/v1/auth/oidc/callback?code=c&state=s';
+    const page = await get(url);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<title>console</title>');
+    // The console's own call asks for JSON and reaches the route (no OIDC here: 404).
+    const api = await get(url, 'application/json');
+    expect(api.statusCode).toBe(404);
+    expect(api.json()).toMatchObject({ error: 'not-found' });
+  });
+
+  it('says the sign-in page offers no OIDC when the server has no --oidc-issuer', async () => {
+    const methods = await injectChecked(server.app, { method: 'GET', url: '/api/v1/auth/methods' });
+    expect(methods.json()).toEqual({ password: true, oidc: false });
+  });
+
   it('is not served when there is no built console', async () => {
     const bare = await startTestServer('sqlite', undefined, { consoleDir: null });
     try {

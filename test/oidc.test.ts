@@ -1,8 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { injectChecked } from './support/declared-response.js';
+import { startOidcProvider, type OidcProvider } from './support/oidc-provider.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 /**
@@ -57,44 +55,17 @@ async function browse(start: string, login: string): Promise<URL> {
 }
 
 describe('OIDC sign-in against a provider on loopback', () => {
-  let provider: Server;
+  let provider: OidcProvider;
   let server: TestServer;
 
   beforeAll(async () => {
-    // The issuer names the port, so the provider is made once the server listens.
-    let handler: (req: IncomingMessage, res: ServerResponse) => unknown = (_req, res) => res.end();
-    provider = createServer((req, res) => void handler(req, res));
-    await new Promise<void>((ok) => provider.listen(0, '127.0.0.1', ok));
-    const issuer = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
-    const oidc = new Provider(issuer, {
-      clients: [
-        {
-          client_id: 'ringmaster',
-          client_secret: 'a-client-secret',
-          redirect_uris: [redirectUrl],
-          response_types: ['code'],
-          grant_types: ['authorization_code'],
-        },
-      ],
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-      findAccount: (_ctx, id) => ({
-        accountId: id,
-        claims: () => ({
-          sub: id,
-          email: accounts[id]?.email,
-          email_verified: true,
-          name: accounts[id]?.name,
-        }),
-      }),
-      cookies: { keys: ['test-cookie-key'] },
-    });
-    const callback = oidc.callback();
-    handler = (req, res) => callback(req, res);
+    provider = await startOidcProvider(accounts);
+    provider.allow(redirectUrl);
     server = await startTestServer('sqlite', undefined, {
       oidc: {
-        issuer,
-        clientId: 'ringmaster',
-        clientSecret: 'a-client-secret',
+        issuer: provider.issuer,
+        clientId: provider.clientId,
+        clientSecret: provider.clientSecret,
         redirectUrl,
         defaultRole: 'viewer',
       },
@@ -102,7 +73,7 @@ describe('OIDC sign-in against a provider on loopback', () => {
   });
   afterAll(async () => {
     await server?.stop();
-    await new Promise((ok) => provider?.close(ok));
+    await provider?.close();
   });
 
   async function signInAs(sub: string) {
@@ -117,6 +88,11 @@ describe('OIDC sign-in against a provider on loopback', () => {
       url: `/api/v1/auth/oidc/callback${back.search}`,
     });
   }
+
+  it('says OIDC is offered, for the sign-in page', async () => {
+    const methods = await injectChecked(server.app, { method: 'GET', url: '/api/v1/auth/methods' });
+    expect(methods.json()).toEqual({ password: true, oidc: true });
+  });
 
   it('signs a pre-created user in by e-mail, with their own role', async () => {
     const created = await server.app.inject({

@@ -5,6 +5,7 @@ import {
   meView,
   oidcCallbackQuery,
   sessionView,
+  signInMethodsView,
   setUserRequest,
   signInRequest,
   tokenView,
@@ -29,6 +30,13 @@ export const peopleRoutes = {
       429: 'too many failed sign-ins for this name or address: Retry-After says when to try again',
     },
   }),
+  signInMethods: route({
+    method: 'GET',
+    path: '/api/v1/auth/methods',
+    summary: 'How people may sign in here: password, and OIDC when the server offers it',
+    auth: 'public',
+    response: signInMethodsView,
+  }),
   oidcLogin: route({
     method: 'GET',
     path: '/api/v1/auth/oidc/login',
@@ -40,7 +48,8 @@ export const peopleRoutes = {
   oidcCallback: route({
     method: 'GET',
     path: '/api/v1/auth/oidc/callback',
-    summary: "Where the provider sends the browser back: a session token for the ID token's user",
+    summary:
+      "Where the provider sends the browser back: a session token for the ID token's user (a browser asking for HTML gets the console, which calls it for the token)",
     auth: 'public',
     query: oidcCallbackQuery,
     response: sessionView,

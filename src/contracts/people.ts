@@ -118,6 +118,15 @@ export const meView = z.object({
 });
 export type MeView = z.infer<typeof meView>;
 
+/** How people may sign in here, for a sign-in page to offer: OIDC only with --oidc-issuer. */
+export const signInMethodsView = z.object({
+  /** A user name (or e-mail) and password: `POST /api/v1/sessions`. */
+  password: z.boolean(),
+  /** The OpenID Connect provider: `GET /api/v1/auth/oidc/login`. */
+  oidc: z.boolean(),
+});
+export type SignInMethodsView = z.infer<typeof signInMethodsView>;
+
 /** What the provider adds to the callback URL (RFC 6749 §4.1.2, RFC 9207 `iss`). */
 const callbackParam = z.string().max(4096).optional();
 export const oidcCallbackQuery = z.object({

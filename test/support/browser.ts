@@ -1,18 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-/** Debian's Chromium (`apt-get install -y chromium`), driven headless by playwright-core. */
-export const CHROMIUM = process.env.RINGMASTER_CHROMIUM ?? '/usr/bin/chromium';
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-}
+export { CHROMIUM, launchChromium } from '../../bench/lib/chromium.js';
 
 /** Where a run writes its screenshots (git-ignored); docs/screenshots holds chosen copies. */
 export const SHOTS = path.resolve('test-results/console');

@@ -6,14 +6,17 @@ import { Layout } from './components/Layout.js';
 import { BaselineDetail, Baselines } from './pages/Baselines.js';
 import { ComputerDetail, Computers } from './pages/Computers.js';
 import { DeploymentDetail } from './pages/DeploymentDetail.js';
+import { Distribution } from './pages/Distribution.js';
 import { Deployments } from './pages/Deployments.js';
 import { GroupDetail, Groups } from './pages/Groups.js';
 import { NewDeployment } from './pages/NewDeployment.js';
+import { Notifications } from './pages/Notifications.js';
 import { Audit } from './pages/Audit.js';
 import { Overview } from './pages/Overview.js';
 import { Reports } from './pages/Reports.js';
 import { SignIn } from './pages/SignIn.js';
 import { UpdateDetail, Updates } from './pages/Updates.js';
+import { Webhooks } from './pages/Webhooks.js';
 import { match, usePath } from './router.js';
 
 function Page({ path, session }: { path: string; session: Session }) {
@@ -35,6 +38,9 @@ function Page({ path, session }: { path: string; session: Session }) {
   if ((p = match('/baselines/:name', path)))
     return <BaselineDetail api={api} name={p.name ?? ''} />;
   if (match('/audit', path)) return <Audit api={api} />;
+  if (match('/distribution', path)) return <Distribution api={api} />;
+  if (match('/notifications', path)) return <Notifications api={api} />;
+  if (match('/webhooks', path)) return <Webhooks api={api} />;
   return (
     <>
       <h1>Page not found</h1>

@@ -3,8 +3,10 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 
 /** A small history router: the server answers every page path with index.html. */
 const listeners = new Set<() => void>();
 
-export function navigate(to: string): void {
-  history.pushState(null, '', to);
+/** Goes to `to`; `replace` leaves no history entry (e.g. for an address that must not stay). */
+export function navigate(to: string, replace = false): void {
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
   listeners.forEach((l) => l());
 }
 

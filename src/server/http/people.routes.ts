@@ -7,6 +7,7 @@ export function peopleHandlers(services: Services): RouteHandlers<typeof peopleR
   const { users, tokens, oidc } = services;
   return {
     signIn: ({ body, request }) => users.signIn(body, request.ip),
+    signInMethods: () => ({ password: true, oidc: oidc.offered() }),
     oidcLogin: async ({ reply }) => reply.redirect(await oidc.loginUrl(), 302),
     oidcCallback: ({ query }) =>
       oidc.callback(

@@ -43,6 +43,11 @@ export class OidcService {
     private readonly clock: Clock,
   ) {}
 
+  /** Whether this server offers OIDC sign-in (it was given --oidc-issuer). */
+  offered(): boolean {
+    return this.options !== null;
+  }
+
   private configuration(): Promise<oidc.Configuration> {
     const options = this.options;
     if (!options) throw new NotFoundError('sign-in method', 'oidc');

@@ -1,4 +1,5 @@
-import type { MeView } from '../../../src/contracts/people.js';
+import { peopleRoutes } from '../../../src/contracts/people-routes.js';
+import { oidcCallbackQuery, type MeView } from '../../../src/contracts/people.js';
 import { makeApi, type Api } from './client.js';
 
 const KEY = 'ringmaster.session';
@@ -40,10 +41,39 @@ export async function signIn(credentials: Credentials): Promise<Session> {
     token = credentials.token.trim();
     if (token === '') throw new Error('Enter an API token.');
   }
+  return begin(token, sessionTokenId);
+}
+
+/** Who the token is, kept for this browser tab. */
+async function begin(token: string, sessionTokenId: string | null): Promise<Session> {
   const me = await makeApi(token).me();
   const stored: Stored = { token, sessionTokenId, me };
   sessionStorage.setItem(KEY, JSON.stringify(stored));
   return sessionOf(stored);
+}
+
+/** Where the server sends the browser to sign in through the OIDC provider. */
+export const oidcLoginPath = peopleRoutes.oidcLogin.path;
+
+/**
+ * Whether the provider has just sent the browser back: the server answers a browser at
+ * the callback with the console, which finishes the sign-in (`finishOidc`).
+ */
+export const isOidcReturn = (): boolean => location.pathname === peopleRoutes.oidcCallback.path;
+
+let finishing: Promise<Session> | null = null;
+
+/**
+ * Trades the provider's answer (the callback's query) for a session token: the same call,
+ * asking for JSON. Once per page load: the server accepts each sign-in's state once.
+ */
+export function finishOidc(search: string): Promise<Session> {
+  finishing ??= (async () => {
+    const query = oidcCallbackQuery.parse(Object.fromEntries(new URLSearchParams(search)));
+    const session = await makeApi('').oidcCallback(query);
+    return begin(session.token, session.tokenId);
+  })();
+  return finishing;
 }
 
 export function restoreSession(): Session | null {

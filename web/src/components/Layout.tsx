@@ -14,6 +14,9 @@ const NAV: { to: string; label: string; route: RouteName }[] = [
   { to: '/audit', label: 'Audit', route: 'listAudit' },
   { to: '/reports', label: 'Reports', route: 'complianceReport' },
   { to: '/baselines', label: 'Baselines', route: 'listBaselines' },
+  { to: '/distribution', label: 'Distribution', route: 'listPoints' },
+  { to: '/notifications', label: 'E-mail', route: 'listNotifications' },
+  { to: '/webhooks', label: 'Webhooks', route: 'listWebhooks' },
 ];
 
 function current(path: string, to: string): boolean {

@@ -60,6 +60,10 @@ const STATE_TONE: Record<string, string> = {
   online: 'good',
   offline: 'warn',
   'never-seen': 'muted',
+  sent: 'good',
+  delivered: 'good',
+  queued: 'info',
+  cancelled: 'muted',
 };
 
 export function Badge({ value }: { value: string }) {

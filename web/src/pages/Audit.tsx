@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { AuditEntryView } from '../../../src/contracts/audit.js';
 import type { Api } from '../api/client.js';
 import { Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
+import { Pager, useCursors } from '../components/Pager.js';
 import { when } from '../format.js';
 import { useLoad } from '../hooks.js';
 
@@ -26,9 +27,8 @@ function targetOf(e: AuditEntryView): string {
 export function Audit({ api }: { api: Api }) {
   const [draft, setDraft] = useState<Filters>({ actor: '', action: '', target: '' });
   const [filters, setFilters] = useState<Filters>(draft);
-  // The cursors of the pages before this one, to go back; the last is this page's.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const cursors = useCursors(JSON.stringify(filters));
+  const cursor = cursors.cursor;
   const query = {
     limit: PAGE,
     ...(cursor !== undefined && { cursor }),
@@ -40,7 +40,6 @@ export function Audit({ api }: { api: Api }) {
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setFilters(draft);
-    setCursors([undefined]);
   };
   const field = (key: keyof Filters, label: string, hint: string) => (
     <label className="inline">
@@ -74,7 +73,7 @@ export function Audit({ api }: { api: Api }) {
       {items.length > 0 && (
         <table>
           <caption>
-            Audit entries {cursors.length > 1 ? `(page ${cursors.length})` : ''}, newest first
+            Audit entries {cursors.page > 1 ? `(page ${cursors.page})` : ''}, newest first
           </caption>
           <thead>
             <tr>
@@ -108,21 +107,7 @@ export function Audit({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
-      <div className="row">
-        {cursors.length > 1 && (
-          <button type="button" onClick={() => setCursors(cursors.slice(0, -1))}>
-            Newer
-          </button>
-        )}
-        {page.data?.nextCursor && (
-          <button
-            type="button"
-            onClick={() => setCursors([...cursors, page.data?.nextCursor ?? undefined])}
-          >
-            Older
-          </button>
-        )}
-      </div>
+      <Pager cursors={cursors} nextCursor={page.data?.nextCursor} labels={['Newer', 'Older']} />
     </>
   );
 }

@@ -1,20 +1,68 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
+import { computerHealthStates, type ComputerSort } from '../../../src/contracts/list-queries.js';
+import type { SortOrder } from '../../../src/contracts/paging.js';
 import type { Api } from '../api/client.js';
-import { listComputers } from '../api/lists.js';
 import { Badge, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
+import { Pager, useCursors } from '../components/Pager.js';
 import { when } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 
+const PAGE = 50;
+
+type Filters = {
+  q: string;
+  health: '' | (typeof computerHealthStates)[number];
+  site: string;
+  os: string;
+};
+type Order = { sort: ComputerSort; order: SortOrder };
+
+const SORTS: { value: ComputerSort; label: string }[] = [
+  { value: 'hostname', label: 'Hostname' },
+  { value: 'enrolledAt', label: 'Enrolled' },
+  { value: 'os', label: 'OS' },
+  { value: 'id', label: 'Id' },
+];
+
+/**
+ * The fleet a page at a time: filtered, sorted and paged by the server (keyset), so the
+ * first rows come as fast with 100,000 computers as with five.
+ */
 export function Computers({ api }: { api: Api }) {
-  const list = useLoad(() => listComputers(api), 'computers');
-  const [filter, setFilter] = useState('');
-  const f = filter.trim().toLowerCase();
-  const items = (list.data?.items ?? []).filter(
-    (c) =>
-      f === '' ||
-      [c.hostname, c.os, c.site ?? '', ...c.groups].some((v) => v.toLowerCase().includes(f)),
+  const empty: Filters = { q: '', health: '', site: '', os: '' };
+  const [draft, setDraft] = useState<Filters>(empty);
+  const [filters, setFilters] = useState<Filters>(empty);
+  const [order, setOrder] = useState<Order>({ sort: 'hostname', order: 'asc' });
+  const cursors = useCursors(JSON.stringify([filters, order]));
+  const query = {
+    limit: PAGE,
+    ...order,
+    ...(cursors.cursor !== undefined && { cursor: cursors.cursor }),
+    ...(filters.q.trim() && { q: filters.q.trim() }),
+    ...(filters.health && { health: filters.health }),
+    ...(filters.site.trim() && { site: filters.site.trim() }),
+    ...(filters.os.trim() && { os: filters.os.trim() }),
+  };
+  const list = useLoad(() => api.listComputers(query), `computers:${JSON.stringify(query)}`);
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters(draft);
+  };
+  const text = (key: 'q' | 'site' | 'os', label: string, hint: string) => (
+    <label className="inline">
+      {label}{' '}
+      <input
+        type={key === 'q' ? 'search' : 'text'}
+        value={draft[key]}
+        placeholder={hint}
+        onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
+      />
+    </label>
   );
+  const items = list.data?.items ?? [];
+  const filtered = JSON.stringify(filters) !== JSON.stringify(empty);
+  const first = (cursors.page - 1) * PAGE + 1;
   return (
     <>
       <div className="heading">
@@ -24,21 +72,58 @@ export function Computers({ api }: { api: Api }) {
           Refresh
         </button>
       </div>
-      <label className="inline">
-        Filter by hostname, OS, site or group{' '}
-        <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} />
-      </label>
+      <form className="row filters" onSubmit={apply} aria-label="Computer filters">
+        {text('q', 'Hostname or id', 'ws-paris')}
+        <label className="inline">
+          Health{' '}
+          <select
+            value={draft.health}
+            onChange={(e) => setDraft({ ...draft, health: e.target.value as Filters['health'] })}
+          >
+            <option value="">any</option>
+            {computerHealthStates.map((h) => (
+              <option key={h}>{h}</option>
+            ))}
+          </select>
+        </label>
+        {text('site', 'Site', 'paris')}
+        {text('os', 'OS', 'linux')}
+        <button type="submit">Filter</button>
+        <label className="inline">
+          Sort by{' '}
+          <select
+            value={order.sort}
+            onChange={(e) => setOrder({ ...order, sort: e.target.value as ComputerSort })}
+          >
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          Order{' '}
+          <select
+            value={order.order}
+            onChange={(e) => setOrder({ ...order, order: e.target.value as SortOrder })}
+          >
+            <option value="asc">ascending</option>
+            <option value="desc">descending</option>
+          </select>
+        </label>
+      </form>
       <ErrorNote error={list.error} title="Could not load the computers" />
       {list.loading && !list.data && <Loading what="computers" />}
       {list.data && items.length === 0 && (
-        <Empty>
-          {list.data.total === 0 ? 'No computer has enrolled yet.' : 'No computer matches.'}
-        </Empty>
+        <Empty>{filtered ? 'No computer matches.' : 'No computer has enrolled yet.'}</Empty>
       )}
       {items.length > 0 && (
         <table>
           <caption>
-            {items.length} of {list.data?.total} computers
+            Computers {first.toLocaleString()}–{(first + items.length - 1).toLocaleString()} of{' '}
+            {list.data?.total.toLocaleString()}
+            {filtered ? ' matching' : ''}
           </caption>
           <thead>
             <tr>
@@ -76,6 +161,7 @@ export function Computers({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
+      <Pager cursors={cursors} nextCursor={list.data?.nextCursor} />
     </>
   );
 }

@@ -1,23 +1,63 @@
-import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api/client.js';
+import { useEffect, useState, type FormEvent } from 'react';
+import { ApiError, makeApi } from '../api/client.js';
 import { ErrorNote } from '../components/common.js';
-import { signIn, type Credentials, type Session } from '../api/session.js';
+import {
+  finishOidc,
+  isOidcReturn,
+  oidcLoginPath,
+  signIn,
+  type Credentials,
+  type Session,
+} from '../api/session.js';
+import { useLoad } from '../hooks.js';
+import { navigate } from '../router.js';
 import { useTheme } from '../theme.js';
 
 type Kind = Credentials['kind'];
 
+/** A refused sign-in (401) or too many tries (429): the server's words, not "token". */
+const inWords = (err: unknown): unknown =>
+  err instanceof ApiError && err.status !== 403 ? new Error(err.body.message) : err;
+
 /**
- * Sign in with a user name (or e-mail) and password, or with an API token (`ringmaster
- * server` prints the first admin's at its first start).
+ * Back from the OIDC provider: finishes the sign-in, and leaves the callback's address
+ * (its one-time code) out of the history whatever the outcome.
+ */
+function useOidcReturn(onSignedIn: (s: Session) => void, onError: (e: unknown) => void): boolean {
+  const [pending, setPending] = useState(isOidcReturn);
+  useEffect(() => {
+    if (!pending) return;
+    finishOidc(location.search).then(
+      (session) => {
+        navigate('/', true);
+        onSignedIn(session);
+      },
+      (err: unknown) => {
+        navigate('/', true);
+        setPending(false);
+        onError(inWords(err));
+      },
+    );
+    // Once: the provider's answer is in this page load's address.
+  }, []);
+  return pending;
+}
+
+/**
+ * Sign in through the organisation's OIDC provider (when the server offers it), with a
+ * user name (or e-mail) and password, or with an API token (`ringmaster server` prints
+ * the first admin's at its first start).
  */
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   useTheme();
+  const methods = useLoad(() => makeApi('').signInMethods(), 'sign-in-methods');
   const [kind, setKind] = useState<Kind>('password');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [token, setToken] = useState('');
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
+  const returning = useOidcReturn(onSignedIn, setError);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -25,12 +65,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
     try {
       onSignedIn(await signIn(kind === 'password' ? { kind, name, password } : { kind, token }));
     } catch (err) {
-      // A refused password (401) or too many tries (429): the server's words, not "token".
-      setError(
-        kind === 'password' && err instanceof ApiError && err.status !== 403
-          ? new Error(err.body.message)
-          : err,
-      );
+      setError(kind === 'password' ? inWords(err) : err);
     } finally {
       setBusy(false);
     }
@@ -38,6 +73,24 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   return (
     <main id="main" className="signin">
       <h1>Ringmaster</h1>
+      {returning && (
+        <p role="status" className="muted">
+          Signing you in…
+        </p>
+      )}
+      {methods.data?.oidc && (
+        <div className="sso">
+          <a className="button primary" href={oidcLoginPath}>
+            Sign in with your organisation
+          </a>
+          <p className="muted small">
+            Through your organisation&apos;s sign-in page; you come back here signed in.
+          </p>
+          <p className="or" aria-hidden="true">
+            or
+          </p>
+        </div>
+      )}
       <form onSubmit={(e) => void submit(e)} aria-describedby="signin-help">
         <fieldset className="choice">
           <legend>Sign in with</legend>
