@@ -22,6 +22,7 @@ import * as listSpeed from './2026-12-04-0040-list-speed.js';
 import * as notifications from './2026-12-04-0060-notifications.js';
 import * as packages from './2026-12-04-0070-packages.js';
 import * as review from './2026-12-04-0020-review.js';
+import * as upstream from './2026-12-05-0030-upstream.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04-0050-distribution-points': distributionPoints,
   '2026-12-04-0060-notifications': notifications,
   '2026-12-04-0070-packages': packages,
+  '2026-12-05-0030-upstream': upstream,
 };
 
 export const migrationProvider: MigrationProvider = {
