@@ -158,13 +158,10 @@ export class UpstreamSync {
     const now = this.clock.now();
     if (row.localDeploymentId === null) {
       if (!row.enabled) return;
+      let bundle: Readable | null = null;
       try {
-        const bundle = await this.client.upstreamBundle(row.parentDeploymentId);
-        const imported = await this.bundles.importBundle(
-          Readable.from(bundle),
-          { expectSigner: signer },
-          actor,
-        );
+        bundle = Readable.from(await this.client.upstreamBundle(row.parentDeploymentId));
+        const imported = await this.bundles.importBundle(bundle, { expectSigner: signer }, actor);
         await this.repo.setOutcome(
           row.parentDeploymentId,
           { localDeploymentId: imported.deploymentId ?? undefined, error: null },
@@ -177,6 +174,9 @@ export class UpstreamSync {
           this.logError(error, `deployment ${row.parentDeploymentId} from the parent not made`);
         }
         await this.repo.setOutcome(row.parentDeploymentId, { error: message }, now);
+      } finally {
+        // A refused bundle is not read to its end: let the connection go.
+        bundle?.destroy();
       }
       return;
     }
