@@ -167,6 +167,19 @@ for (const engine of ENGINES) {
       expect((await local(ids[0] ?? '')).state).toBe('active');
     });
 
+    it('finds the deployment a pass made but did not record (a crash between the two)', async () => {
+      const made = (await local(ids[0] ?? '')).id;
+      await child.store.db
+        .updateTable('upstream_deployments')
+        .set({ local_deployment_id: null })
+        .execute();
+      await sync();
+      expect((await local(ids[0] ?? '')).id).toBe(made);
+      const list = await call(child, 'GET', '/api/v1/deployments');
+      expect(list.json<{ items: unknown[] }>().items).toHaveLength(1);
+      expect((await status()).deployments[0]?.error).toBeNull();
+    });
+
     it('halts what it made when the parent holds it, and resumes it when enabled again', async () => {
       await call(parent, 'POST', '/api/v1/children/kyoto/hold', { deployment: ids[0] });
       await sync();

@@ -3,6 +3,7 @@ import { createClient, type Client } from '../../client/api-client.js';
 import { upstreamRoutes } from '../../contracts/upstream-routes.js';
 import type { ChildDeploymentReport, UpstreamStatusView } from '../../contracts/upstream.js';
 import type { Clock } from '../../domain/clock.js';
+import { ConflictError } from '../../domain/errors.js';
 import type { Transactor } from '../../store/repositories.js';
 import type {
   UpstreamDeploymentRecord,
@@ -168,6 +169,15 @@ export class UpstreamSync {
           now,
         );
       } catch (error) {
+        const made = await this.madeBefore(error, actor);
+        if (made !== null) {
+          await this.repo.setOutcome(
+            row.parentDeploymentId,
+            { localDeploymentId: made, error: null },
+            now,
+          );
+          return;
+        }
         // Told here and at the parent (the report carries it); tried again next pass.
         const message = error instanceof Error ? error.message : String(error);
         if (message !== row.error) {
@@ -186,6 +196,23 @@ export class UpstreamSync {
     } else if (row.enabled && local.state === 'halted' && local.stateReason === HELD_REASON) {
       await this.actions.change(local.id, 'resume', 'enabled again by the parent server', actor);
     }
+  }
+
+  /**
+   * The deployment an earlier pass made of this bundle but did not get to record (the
+   * process stopped between the import and the write): the import is refused as a
+   * duplicate of a live deployment that this sync made and no other row claims. Null
+   * for any other refusal.
+   */
+  private async madeBefore(error: unknown, actor: string): Promise<string | null> {
+    if (!(error instanceof ConflictError) || error.code !== 'duplicate-deployment') return null;
+    const { deployments = [] } = (error.details ?? {}) as { deployments?: string[] };
+    const claimed = new Set((await this.repo.deployments()).map((r) => r.localDeploymentId));
+    for (const id of deployments) {
+      if (claimed.has(id)) continue;
+      if ((await this.actions.lastEventBy(id, actor)) !== null) return id;
+    }
+    return null;
   }
 
   /** Every deployment the parent enabled, as it stands here, counted per status state. */
