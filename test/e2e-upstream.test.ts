@@ -7,6 +7,7 @@ import type {
   DeploymentTreeView,
   UpstreamStatusView,
 } from '../src/contracts/upstream.js';
+import { launchChromium, screenshot, seriousViolations } from './support/browser.js';
 import { runCli, startServerProcess, type ServerProcess } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
@@ -275,6 +276,35 @@ describe('parent and child servers end to end', () => {
       expect(childOf(whole, 'tokyo')).toMatchObject({ total: 2 });
       expect((await onA<UpstreamStatusView>('upstream', 'status')).cursor).toBe(1);
       expect((await onB<UpstreamStatusView>('upstream', 'status')).cursor).toBe(1);
+
+      // The parent's console shows the children on the deployment's page.
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+        const page = await context.newPage();
+        await page.goto(parent.url);
+        await page.getByRole('radio', { name: 'Token' }).check();
+        await page.getByLabel('API token').fill(parentToken);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Overview' }).waitFor();
+        await page
+          .getByRole('navigation', { name: 'Main' })
+          .getByRole('link', { name: 'Deployments', exact: true })
+          .click();
+        await page.getByRole('link', { name: deployment.id }).first().click();
+        const section = page.getByRole('region', { name: 'Child servers' });
+        await section.waitFor();
+        const rows = section.getByRole('row');
+        await expect.poll(() => rows.count()).toBe(3);
+        expect(await section.getByRole('row', { name: /tokyo/ }).textContent()).toContain(
+          'installed 2',
+        );
+        expect(await section.locator('caption').textContent()).toContain('installed 3');
+        await screenshot(page, 'deployment-children');
+        expect(await seriousViolations(page)).toEqual([]);
+      } finally {
+        await browser.close();
+      }
     },
   );
 });
