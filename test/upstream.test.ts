@@ -116,7 +116,7 @@ for (const engine of ENGINES) {
       expect(read.json<{ message: string }>().message).toContain('"read"');
       const admin = await call(parent, 'GET', '/api/v1/upstream/hello');
       expect(admin.statusCode).toBe(403);
-      expect(admin.json<{ message: string }>().message).toContain('no child server');
+      expect(admin.json<{ message: string }>().message).toContain('lacks the "child" permission');
       const hello = await call(parent, 'GET', '/api/v1/upstream/hello', undefined, childToken);
       expect(hello.json()).toMatchObject({ name: 'kyoto' });
       expect((await call(parent, 'POST', '/api/v1/children', { name: 'kyoto' })).statusCode).toBe(
@@ -230,6 +230,15 @@ for (const engine of ENGINES) {
       expect(refused?.error).toContain(`not by the expected ${'f'.repeat(64)}`);
       const view = await call(parent, 'GET', `/api/v1/deployments/${ids[1]}/children`);
       expect(view.json<DeploymentTreeView>().children[0]?.error).toContain('not by the expected');
+    });
+
+    it('audits the admins enabling and holding, not the child syncing', async () => {
+      const actions = (await parent.services.audit.list({ limit: 1000 })).items.map(
+        (e) => e.action,
+      );
+      expect(actions).toContain('enableChild');
+      expect(actions).toContain('holdChild');
+      expect(actions.filter((a) => a.startsWith('upstream'))).toEqual([]);
     });
 
     it("shows each child's part of a deployment at the parent", async () => {

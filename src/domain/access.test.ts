@@ -11,7 +11,7 @@ import {
 
 describe('access rules', () => {
   it('grants each role exactly its permissions', () => {
-    expect(permissionsOf('admin')).toEqual([...permissions]);
+    expect(permissionsOf('admin')).toEqual(permissions.filter((p) => p !== 'child'));
     expect(permissionsOf('operator')).toEqual(['self', 'read', 'deploy']);
     expect(permissionsOf('viewer')).toEqual(['self', 'read']);
     expect(permissionsOf('auditor')).toEqual(['self', 'read', 'audit']);
@@ -24,7 +24,7 @@ describe('access rules', () => {
       expect(may(role, 'read')).toBe(true);
       expect(may(role, 'admin')).toBe(role === 'admin');
     }
-    for (const role of roles) expect(may(role, 'child')).toBe(role === 'admin' || role === 'child');
+    for (const role of roles) expect(may(role, 'child')).toBe(role === 'child');
     expect(may('child', 'read')).toBe(false);
     expect(may('auditor', 'deploy')).toBe(false);
     expect(may('viewer', 'audit')).toBe(false);

@@ -23,7 +23,8 @@ export const permissions = ['self', 'read', 'deploy', 'audit', 'admin', 'child']
 export type Permission = (typeof permissions)[number];
 
 const grants: Record<Role, readonly Permission[]> = {
-  admin: permissions,
+  // Everything a person may do; `child` is a child server's alone.
+  admin: ['self', 'read', 'deploy', 'audit', 'admin'],
   operator: ['self', 'read', 'deploy'],
   viewer: ['self', 'read'],
   auditor: ['self', 'read', 'audit'],
