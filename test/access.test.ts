@@ -23,6 +23,15 @@ const deployRoutes = new Set([
   'setDeploymentSla',
   'checkReviewItem',
   'uncheckReviewItem',
+  'enableChild',
+  'holdChild',
+]);
+/** What a child server calls at its parent: no person's role may. */
+const childRoutes = new Set([
+  'upstreamHello',
+  'upstreamChanges',
+  'upstreamBundle',
+  'upstreamReport',
 ]);
 /** Routes any signed-in caller may use, for their own account. */
 const selfRoutes = new Set(['me', 'listTokens', 'createToken', 'revokeToken']);
@@ -33,6 +42,7 @@ const auditReads = new Set(['listAudit', 'exportAudit']);
 
 function expectedPermission(name: string, r: RouteDeclaration): string {
   if (deployRoutes.has(name)) return 'deploy';
+  if (childRoutes.has(name)) return 'child';
   if (selfRoutes.has(name)) return 'self';
   if (adminReads.has(name)) return 'admin';
   if (auditReads.has(name)) return 'audit';

@@ -133,6 +133,16 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
       load: async () => (await import('./distribution.command.js')).registerContentCommand,
     },
     {
+      name: 'child',
+      summary: 'child servers of this one: which deployments reach each, and their statuses',
+      load: async () => (await import('./child.command.js')).registerChildCommand,
+    },
+    {
+      name: 'upstream',
+      summary: "this server's parent server: the sync's freshness and errors",
+      load: async () => (await import('./child.command.js')).registerUpstreamCommand,
+    },
+    {
       name: 'server',
       summary: 'run the Ringmaster server (admin API, agent API, content store)',
       load: async () => (await import('./server.command.js')).registerServerCommand,

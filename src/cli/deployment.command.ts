@@ -7,6 +7,8 @@ import {
   type StatusState,
 } from '../domain/status.js';
 import { asSent } from '../client/sent.js';
+import { ApiError } from '../client/errors.js';
+import { formatTree } from './child.command.js';
 import { adminCommand, connect } from './connection.js';
 import { printDiscrepancies } from './scan-format.js';
 import {
@@ -145,6 +147,15 @@ export function registerDeploymentCommand(program: Command): void {
       print();
       print('Discrepancies (status says installed, the scan does not find it):');
       printDiscrepancies(found.discrepancies);
+    }
+    // A server older than child servers answers 404: nothing more to show then.
+    const tree = await client.deploymentTree(id).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    });
+    if (tree !== null && tree.children.length > 0) {
+      print();
+      for (const line of formatTree(tree)) print(line);
     }
   });
 

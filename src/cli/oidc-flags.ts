@@ -1,4 +1,4 @@
-import { isRole, roles, type Role } from '../domain/access.js';
+import { isRole, personRoles as roles, type Role } from '../domain/access.js';
 import { CliError } from './output.js';
 
 export type OidcFlags = {
@@ -47,7 +47,7 @@ export function oidcSettings(flags: OidcFlags, base: string): OidcSettings | nul
     );
   }
   const role = flags.oidcDefaultRole;
-  if (role !== undefined && !isRole(role)) {
+  if (role !== undefined && (!isRole(role) || role === 'child')) {
     throw new CliError(`--oidc-default-role: "${role}" is not one of ${roles.join(', ')}`, 2);
   }
   return {

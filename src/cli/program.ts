@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuditCommand } from './audit.command.js';
+import { registerChildCommand, registerUpstreamCommand } from './child.command.js';
 import { registerExportCommand, registerImportCommand } from './bundle.command.js';
 import { registerBaselineCommand } from './baseline.command.js';
 import { registerComputerCommand } from './computer.command.js';
@@ -60,6 +61,8 @@ export function createProgram(version: string, more: readonly Register[] = []): 
     registerSiteCommand,
     registerDistributionPointCommand,
     registerContentCommand,
+    registerChildCommand,
+    registerUpstreamCommand,
     ...more,
   ]) {
     register(program);

@@ -37,6 +37,10 @@ type ServerFlags = OidcFlags &
     reportRate?: string;
     adminRate?: string;
     rateTargetLag?: string;
+    upstream?: string;
+    upstreamToken?: string;
+    upstreamInterval: string;
+    upstreamCa?: string;
   };
 
 function positiveInt(name: string, value: string): number {
@@ -75,6 +79,41 @@ function sheddingLimits(flags: ServerFlags): SheddingLimits {
   return flags.maxLag === undefined
     ? rated
     : withLagLimit(rated, positiveInt('max-lag', flags.maxLag));
+}
+
+/** The parent, for a child server; null without --upstream. */
+async function upstreamSettings(flags: ServerFlags) {
+  const token = flags.upstreamToken ?? process.env.RINGMASTER_UPSTREAM_TOKEN;
+  if (flags.upstream === undefined) {
+    if (token !== undefined && flags.upstreamToken !== undefined)
+      throw new CliError('--upstream-token needs --upstream (the parent server URL)', 2);
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(flags.upstream);
+  } catch {
+    throw new CliError(
+      `--upstream must be the parent's http(s):// URL, not "${flags.upstream}"`,
+      2,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError(
+      `--upstream must be the parent's http(s):// URL, not "${flags.upstream}"`,
+      2,
+    );
+  if (token === undefined)
+    throw new CliError('--upstream needs --upstream-token (or RINGMASTER_UPSTREAM_TOKEN)', 2);
+  const seconds = positiveInt('upstream-interval', flags.upstreamInterval);
+  const { readCaFile } = await import('../client/tls.js');
+  return {
+    url: url.toString().replace(/\/+$/, ''),
+    token,
+    ca: flags.upstreamCa === undefined ? undefined : readCaFile('--upstream-ca', flags.upstreamCa),
+    intervalMs: seconds * 1000,
+    maxBackoffMs: Math.max(seconds * 1000, 300_000),
+  };
 }
 
 export function registerServerCommand(program: Command): void {
@@ -209,6 +248,21 @@ export function registerServerCommand(program: Command): void {
       durationOption,
       86_400,
     )
+    .option(
+      '--upstream <url>',
+      'make this server a child of the parent server at <url>: pull the deployments it enables for this child, push statuses up',
+      process.env.RINGMASTER_UPSTREAM,
+    )
+    .option(
+      '--upstream-token <token>',
+      'the token the parent gave this child (`ringmaster child add`; or RINGMASTER_UPSTREAM_TOKEN)',
+    )
+    .option(
+      '--upstream-interval <seconds>',
+      'how often to sync with the parent while it answers (while it does not, the wait doubles up to 5 minutes)',
+      '60',
+    )
+    .option('--upstream-ca <file>', 'trust only this CA (PEM) for an https:// parent')
     .action(async (flags: ServerFlags) => {
       const port = positiveInt('port', flags.port);
       const timeScale = Number(flags.timeScale);
@@ -229,6 +283,7 @@ export function registerServerCommand(program: Command): void {
       const localHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host;
       const oidc = oidcSettings(flags, `${scheme}://${localHost}:${port}`);
       const announce = announceSettings(flags);
+      const upstream = await upstreamSettings(flags);
       const { createServer } = await import('../server/server.js');
       const { smtpMailer } = await import('../server/announce/mailer.js');
       const server = await createServer({
@@ -247,6 +302,7 @@ export function registerServerCommand(program: Command): void {
         logger: true,
         tls,
         oidc,
+        upstream,
         announce: {
           mailer: announce.smtp === null ? null : smtpMailer(announce.smtp),
           admins: announce.admins,

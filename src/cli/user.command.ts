@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { UserView } from '../contracts/people.js';
-import { roles } from '../domain/access.js';
+import { personRoles as roles } from '../domain/access.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { readPassword } from './credentials.js';

@@ -37,6 +37,7 @@ import { keyRoutes } from './key-routes.js';
 import { bundleRoutes } from './bundle-routes.js';
 import { announceRoutes } from './announce-routes.js';
 import { distributionRoutes } from './distribution-routes.js';
+import { childRoutes, upstreamRoutes, upstreamStatusRoutes } from './upstream-routes.js';
 
 /** The admin API, under /api/v1, authenticated with an admin bearer token. */
 
@@ -254,5 +255,8 @@ export const adminRoutes = {
   ...baselineRoutes,
   ...announceRoutes,
   ...distributionRoutes,
+  ...childRoutes,
+  ...upstreamRoutes,
+  ...upstreamStatusRoutes,
 };
 export type AdminRoutes = typeof adminRoutes;

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { permissions, roles } from '../domain/access.js';
+import { permissions, personRoles, roles } from '../domain/access.js';
 
 /** Users, API tokens, sessions and "who am I": the schemas of the people routes. */
 
 export const roleSchema = z.enum(roles);
+/** A user's role: a person's, never a child server's. */
+const personRoleSchema = z.enum(personRoles);
 export const permissionSchema = z.enum(permissions);
 
 /** A user name people type: letters, digits and `. _ @ -`. */
@@ -40,7 +42,7 @@ export const createUserRequest = z.object({
   name: userName,
   displayName: displayName.optional(),
   email: email.optional(),
-  role: roleSchema,
+  role: personRoleSchema,
   groupScope: groupScope.optional(),
   password: password.optional(),
 });
@@ -49,7 +51,7 @@ export type CreateUserRequest = z.infer<typeof createUserRequest>;
 export const setUserRequest = z.object({
   displayName: displayName.optional(),
   email: email.nullable().optional(),
-  role: roleSchema.optional(),
+  role: personRoleSchema.optional(),
   groupScope: groupScope.optional(),
   password: password.nullable().optional(),
   /** true disables the user (every token refused at once); false enables again. */

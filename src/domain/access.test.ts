@@ -5,23 +5,27 @@ import {
   outsideScope,
   permissions,
   permissionsOf,
+  personRoles,
   roles,
 } from './access.js';
 
 describe('access rules', () => {
   it('grants each role exactly its permissions', () => {
-    expect(permissionsOf('admin')).toEqual([...permissions]);
+    expect(permissionsOf('admin')).toEqual(permissions.filter((p) => p !== 'child'));
     expect(permissionsOf('operator')).toEqual(['self', 'read', 'deploy']);
     expect(permissionsOf('viewer')).toEqual(['self', 'read']);
     expect(permissionsOf('auditor')).toEqual(['self', 'read', 'audit']);
+    expect(permissionsOf('child')).toEqual(['self', 'child']);
     expect(permissionsOf('root')).toEqual([]);
   });
 
-  it('lets only admin do admin work, and every role read', () => {
-    for (const role of roles) {
+  it('lets only admin do admin work, and every person read', () => {
+    for (const role of personRoles) {
       expect(may(role, 'read')).toBe(true);
       expect(may(role, 'admin')).toBe(role === 'admin');
     }
+    for (const role of roles) expect(may(role, 'child')).toBe(role === 'child');
+    expect(may('child', 'read')).toBe(false);
     expect(may('auditor', 'deploy')).toBe(false);
     expect(may('viewer', 'audit')).toBe(false);
   });

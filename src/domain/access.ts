@@ -3,7 +3,10 @@
  * asks, with the caller's role and the route's permission.
  */
 
-export const roles = ['admin', 'operator', 'viewer', 'auditor'] as const;
+/** The roles a person (a user) may have. */
+export const personRoles = ['admin', 'operator', 'viewer', 'auditor'] as const;
+/** Every role a token may act with: a person's, or `child`, a child server's token. */
+export const roles = [...personRoles, 'child'] as const;
 export type Role = (typeof roles)[number];
 
 /**
@@ -12,16 +15,21 @@ export type Role = (typeof roles)[number];
  * - `deploy`: create and dry-run deployments and act on them (halt, resume, promote,
  *   revoke, rollback, redeploy);
  * - `audit`: read the audit log;
- * - `admin`: everything else (catalog, enrollment, computers, groups, users, others' tokens).
+ * - `admin`: everything else (catalog, enrollment, computers, groups, users, others' tokens);
+ * - `child`: what a child server does at its parent: pull the deployments enabled for it
+ *   and their bundles, push its statuses up. Its token names the child.
  */
-export const permissions = ['self', 'read', 'deploy', 'audit', 'admin'] as const;
+export const permissions = ['self', 'read', 'deploy', 'audit', 'admin', 'child'] as const;
 export type Permission = (typeof permissions)[number];
 
 const grants: Record<Role, readonly Permission[]> = {
-  admin: permissions,
+  // Everything a person may do; `child` is a child server's alone.
+  admin: ['self', 'read', 'deploy', 'audit', 'admin'],
   operator: ['self', 'read', 'deploy'],
   viewer: ['self', 'read'],
   auditor: ['self', 'read', 'audit'],
+  // A child server reads nothing else of its parent: only what is enabled for it.
+  child: ['self', 'child'],
 };
 
 export function isRole(value: string): value is Role {

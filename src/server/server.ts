@@ -12,6 +12,7 @@ import { DatabaseContentStore } from './content/database-content-store.js';
 import type { OidcOptions } from './services/oidc.service.js';
 import type { SignInLimits } from './services/signin-limiter.js';
 import type { TlsFiles } from './tls.js';
+import type { UpstreamOptions } from './upstream/upstream-sync.js';
 import { DEFAULT_SHEDDING, type SheddingLimits } from './shedding/admission.js';
 import { createShedder, type Shedder } from './shedding/shedding.js';
 
@@ -40,6 +41,8 @@ export type ServerOptions = {
   consoleDir?: string | null;
   /** Who is told deployments' schedules, over which SMTP server; default: no e-mail. */
   announce?: AnnounceOptions;
+  /** Make this server a child of a parent server; default: none. */
+  upstream?: UpstreamOptions | null;
 };
 
 export type RunningServer = {
@@ -85,6 +88,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       intervalMs: options.engineIntervalMs ?? DEFAULT_ANNOUNCE.intervalMs,
     },
     ...(options.signInLimits ? { signInLimits: options.signInLimits } : {}),
+    upstream: options.upstream ?? null,
   });
   const firstAdminToken = await services.auth.bootstrapAdmin(
     options.dataDir,
@@ -114,6 +118,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
           .catch((error: unknown) => app.log.error({ err: error }, 'content: adoption failed'))
       : Promise.resolve();
   services.announcer.start();
+  services.upstream?.start();
   return {
     app,
     services,
@@ -121,6 +126,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     shedder,
     firstAdminToken,
     async close() {
+      await services.upstream?.stop();
       await services.engine.stop();
       await services.announcer.stop();
       await app.close();

@@ -5,6 +5,7 @@ import { AnnounceRepository } from './announce.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { BaselineRepository } from './baseline.repository.js';
 import { BlobRepository } from './blob.repository.js';
+import { ChildRepository } from './child.repository.js';
 import { ComputerRepository } from './computer.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
 import { DistributionRepository } from './distribution.repository.js';
@@ -20,6 +21,7 @@ import { SigningRepository } from './signing.repository.js';
 import { StatusRepository } from './status.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UpdateRepository } from './update.repository.js';
+import { UpstreamRepository } from './upstream.repository.js';
 import { UserRepository } from './user.repository.js';
 
 export type Repositories = ReturnType<typeof createRepositories>;
@@ -39,6 +41,7 @@ export function createRepositories(db: Kysely<Database>) {
     audit: new AuditRepository(db),
     baselines: new BaselineRepository(db),
     blobs: new BlobRepository(db),
+    children: new ChildRepository(db),
     computers: new ComputerRepository(db),
     deployments: new DeploymentRepository(db),
     distribution: new DistributionRepository(db),
@@ -53,6 +56,7 @@ export function createRepositories(db: Kysely<Database>) {
     statuses: new StatusRepository(db),
     tokens: new TokenRepository(db),
     updates: new UpdateRepository(db),
+    upstream: new UpstreamRepository(db),
     users: new UserRepository(db),
   };
 }

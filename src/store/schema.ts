@@ -473,6 +473,62 @@ export type ContentProblemTable = {
   at: number;
 };
 
+/** A child server of this one (the parent): its name and the token it calls with. */
+export type ChildServerTable = {
+  id: string;
+  name: string;
+  token_id: string;
+  created_at: number;
+  last_seq: Generated<number>;
+  last_sync_at: number | null;
+  last_report_at: number | null;
+};
+
+/** Whether a child is enabled for a deployment (1) or held (0), as change `seq`. */
+export type ChildEnablementTable = {
+  child_id: string;
+  deployment_id: string;
+  enabled: number;
+  seq: number;
+  changed_at: number;
+  changed_by: string;
+};
+
+/** What a child reported of a deployment: its computers' statuses counted per state. */
+export type ChildStatusTable = {
+  child_id: string;
+  deployment_id: string;
+  local_deployment_id: string | null;
+  state: string | null;
+  counts: string;
+  total: number;
+  error: string | null;
+  counted_at: number;
+  received_at: number;
+};
+
+/** On a child: its parent, and how far it has pulled. One row. */
+export type UpstreamLinkTable = {
+  id: string;
+  parent_url: string;
+  child_name: string | null;
+  signer: string | null;
+  cursor: Generated<number>;
+  last_sync_at: number | null;
+  last_report_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+};
+
+/** On a child: a deployment its parent enabled (or held) for it, and the one made here. */
+export type UpstreamDeploymentTable = {
+  parent_deployment_id: string;
+  enabled: number;
+  local_deployment_id: string | null;
+  error: string | null;
+  updated_at: number;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
@@ -516,4 +572,9 @@ export type Database = {
   distribution_points: DistributionPointTable;
   distribution_point_files: DistributionPointFileTable;
   content_problems: ContentProblemTable;
+  child_servers: ChildServerTable;
+  child_enablements: ChildEnablementTable;
+  child_statuses: ChildStatusTable;
+  upstream_link: UpstreamLinkTable;
+  upstream_deployments: UpstreamDeploymentTable;
 };

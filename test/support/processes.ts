@@ -67,8 +67,10 @@ export async function startServerProcess(options: {
   databaseUrl?: string;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Listen on this port (a restart where others know the address); default a free one. */
+  port?: number;
 }): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [
     cliEntry,
     'server',

@@ -5,6 +5,7 @@ import { freshDatabase, type EngineName } from './engines.js';
 import type { OidcOptions } from '../../src/server/services/oidc.service.js';
 import type { AnnounceOptions } from '../../src/server/announce/announcer.js';
 import type { SignInLimits } from '../../src/server/services/signin-limiter.js';
+import type { UpstreamOptions } from '../../src/server/upstream/upstream-sync.js';
 
 export const ADMIN_TOKEN = 'rm_admin_test-token-0123456789';
 
@@ -27,6 +28,7 @@ export async function startTestServer(
     signInLimits?: SignInLimits;
     consoleDir?: string | null;
     announce?: AnnounceOptions;
+    upstream?: UpstreamOptions;
   } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase(engine);

@@ -12,6 +12,12 @@ import { bundleRoutes } from '../../contracts/bundle-routes.js';
 import { announceRoutes } from '../../contracts/announce-routes.js';
 import { distributionRoutes } from '../../contracts/distribution-routes.js';
 import { distributionHandlers } from './distribution.routes.js';
+import {
+  childRoutes,
+  upstreamRoutes,
+  upstreamStatusRoutes,
+} from '../../contracts/upstream-routes.js';
+import { childHandlers, upstreamHandlers, upstreamStatusHandlers } from './upstream.routes.js';
 import type { Services } from '../services/index.js';
 import { announceHandlers } from './announce.routes.js';
 import { auditHandlers } from './audit.routes.js';
@@ -51,6 +57,9 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     registerRoutes(api, baselineRoutes, baselineHandlers(services), auth, audit);
     registerRoutes(api, announceRoutes, announceHandlers(services), auth, audit);
     registerRoutes(api, distributionRoutes, distributionHandlers(services), auth, audit);
+    registerRoutes(api, childRoutes, childHandlers(services), auth, audit);
+    registerRoutes(api, upstreamRoutes, upstreamHandlers(services), auth, audit);
+    registerRoutes(api, upstreamStatusRoutes, upstreamStatusHandlers(services), auth, audit);
     done();
   });
 }

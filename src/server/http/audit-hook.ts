@@ -30,6 +30,9 @@ export type AuditSink = {
  */
 export function isAudited(name: string, r: RouteDeclaration, sink: AuditSink): boolean {
   if (r.auth === 'public') return sink.publicCalls?.has(name) ?? false;
+  // A child server's sync (permission `child`) is machine traffic, as an agent's is: every
+  // minute from every child, and no person's action.
+  if (r.permission === 'child') return false;
   return r.auth === 'admin' && (r.method !== 'GET' || sink.reads.has(name));
 }
 

@@ -37,6 +37,8 @@ import { StatusExplainer } from './status-explainer.js';
 import { ComplianceService } from './compliance.service.js';
 import { ScanService } from './scan.service.js';
 import { SigningService } from './signing.service.js';
+import { ChildService } from './child.service.js';
+import { UpstreamSync, type UpstreamOptions } from '../upstream/upstream-sync.js';
 
 export type ServiceOptions = {
   clock: Clock;
@@ -61,6 +63,8 @@ export type ServiceOptions = {
   announce?: AnnounceOptions;
   /** Failed sign-ins allowed per user name and address; default DEFAULT_SIGNIN_LIMITS. */
   signInLimits?: SignInLimits;
+  /** This server is a child: sync from this parent; null or absent: no parent. */
+  upstream?: UpstreamOptions | null;
 };
 
 export type Services = ReturnType<typeof createServices>;
@@ -155,6 +159,31 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     options.logError,
   );
   const tokens = new TokenService(repos.tokens, repos.users, clock);
+  const bundles = new BundleService(deployments, catalog, content, groups, signing, clock);
+  const deploymentActions = new DeploymentActionsService(
+    repos.deployments,
+    repos.events,
+    repos.updates,
+    repos.groups,
+    deployments,
+    wake,
+    engine,
+    clock,
+    options.transaction,
+  );
+  const upstream = options.upstream
+    ? new UpstreamSync(
+        repos.upstream,
+        options.transaction,
+        bundles,
+        deployments,
+        deploymentActions,
+        clock,
+        options.upstream,
+        () => engine.isLeader,
+        options.logError,
+      )
+    : null;
   const users = new UserService(
     repos.users,
     tokens,
@@ -186,7 +215,18 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     ),
     catalog,
     content,
-    bundles: new BundleService(deployments, catalog, content, groups, signing, clock),
+    bundles,
+    children: new ChildService(
+      repos.children,
+      repos.deployments,
+      deployments,
+      bundles,
+      tokens,
+      signing,
+      options.transaction,
+      clock,
+    ),
+    upstream,
     archives: new ArchiveImportService(catalog, content, path.join(options.contentDir, 'tmp')),
     computers,
     groups,
@@ -199,17 +239,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     reviews: new ReviewService(repos.reviews, repos.deployments, repos.events, deployments, clock),
     explainer,
     signing,
-    deploymentActions: new DeploymentActionsService(
-      repos.deployments,
-      repos.events,
-      repos.updates,
-      repos.groups,
-      deployments,
-      wake,
-      engine,
-      clock,
-      options.transaction,
-    ),
+    deploymentActions,
     agent: new AgentService(
       repos.computers,
       repos.deployments,

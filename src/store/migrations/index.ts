@@ -24,6 +24,7 @@ import * as packages from './2026-12-04-0070-packages.js';
 import * as blobChunks from './2026-12-05-0020-blob-chunks.js';
 import * as groupOwnerEmail from './2026-12-05-0060-group-owner-email.js';
 import * as review from './2026-12-04-0020-review.js';
+import * as upstream from './2026-12-05-0030-upstream.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -52,6 +53,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04-0070-packages': packages,
   '2026-12-05-0020-blob-chunks': blobChunks,
   '2026-12-05-0060-group-owner-email': groupOwnerEmail,
+  '2026-12-05-0030-upstream': upstream,
 };
 
 export const migrationProvider: MigrationProvider = {

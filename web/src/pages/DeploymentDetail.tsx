@@ -11,6 +11,7 @@ import { Link } from '../router.js';
 import { useMay } from '../api/access.js';
 import { actionRoutes, actionsFor, type ActionSpec } from './deployment-actions.js';
 import { DeploymentReview } from './DeploymentReview.js';
+import { ChildServersSection } from './deployment-children.js';
 import { FailuresSection, ProgressSection } from './deployment-reports.js';
 
 const SHOWN = 500;
@@ -162,6 +163,7 @@ export function DeploymentDetail({ api, token, id }: { api: Api; token: string; 
         <h2 id="phases-h">Phases</h2>
         <PhaseTable phases={d.phases} />
       </section>
+      <ChildServersSection api={api} id={d.id} change={view} />
       <ProgressSection api={api} id={d.id} phases={d.phases.map((p) => p.name)} change={view} />
       <FailuresSection api={api} id={d.id} change={view} />
       <section aria-labelledby="timeline-h">

@@ -1,0 +1,206 @@
+import type { Command } from 'commander';
+import { asSent } from '../client/sent.js';
+import type { ApiClient } from '../client/api-client.js';
+import type {
+  ChildEnablementView,
+  ChildView,
+  DeploymentTreeView,
+  UpstreamStatusView,
+} from '../contracts/upstream.js';
+import { adminCommand, connect } from './connection.js';
+import {
+  CliError,
+  formatFields,
+  formatTime,
+  orDash,
+  print,
+  printJson,
+  printTable,
+} from './output.js';
+
+/** `installed 3, failed 1`: the states with computers in them. */
+export function formatCounts(counts: Record<string, number>): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${state} ${n}`);
+  return parts.length > 0 ? parts.join(', ') : '-';
+}
+
+/** The children's part of a deployment, printed after `deployment show`. */
+export function formatTree(tree: DeploymentTreeView): string[] {
+  const lines = ['Child servers (as each last reported; FRESHNESS is its last sync):', ''];
+  const rows = tree.children.map((c) => [
+    c.name,
+    c.sync,
+    orDash(c.state),
+    formatCounts(c.counts),
+    formatTime(c.lastSyncAt),
+    c.error === null ? '' : c.error,
+  ]);
+  const widths = ['CHILD', 'SYNC', 'STATE', 'STATUSES', 'FRESHNESS', 'ERROR'].map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  lines.push(line(['CHILD', 'SYNC', 'STATE', 'STATUSES', 'FRESHNESS', 'ERROR']));
+  for (const row of rows) lines.push(line(row));
+  lines.push('', `Whole tree: ${formatCounts(tree.tree.counts)} (${tree.tree.total} in all)`);
+  return lines;
+}
+
+function printEnablement(view: ChildEnablementView): void {
+  const verb = view.enabled ? 'enabled' : 'held';
+  if (view.changed.length === 0) {
+    print(`Nothing changed: ${view.child} was already ${verb} for that.`);
+    return;
+  }
+  print(`${view.child}: ${verb} ${view.changed.join(', ')}.`);
+  print(
+    view.enabled
+      ? 'The child makes it at its next sync and phases it on its own computers.'
+      : 'The child does not make it; one it made already is halted at its next sync.',
+  );
+}
+
+type Which = { all?: boolean };
+
+async function enablement(
+  client: ApiClient,
+  name: string,
+  deployment: string | undefined,
+  opts: Which,
+  enabled: boolean,
+): Promise<ChildEnablementView> {
+  if ((deployment === undefined) === (opts.all !== true)) {
+    throw new CliError('name one DEPLOYMENT, or pass --all', 2);
+  }
+  const body = deployment === undefined ? { all: true } : { deployment };
+  return enabled ? client.enableChild(name, body) : client.holdChild(name, body);
+}
+
+export function registerChildCommand(program: Command): void {
+  const child = program
+    .command('child')
+    .description('child servers of this one: which deployments reach each, and their statuses');
+
+  adminCommand(child, 'add <name>', 'add a child server; its token is shown once').action(
+    async (name: string, _opts: unknown, cmd: Command) => {
+      const { client, json } = await connect(cmd);
+      const added = await client.addChild({ name });
+      if (json) return printJson(asSent(added));
+      print('Child token (shown only this once; give it to the child):');
+      print();
+      print(`    ${added.token ?? '(the server did not return a token)'}`);
+      print();
+      print('Start the child with:');
+      print(`    ringmaster server --upstream URL-OF-THIS-SERVER --upstream-token TOKEN`);
+    },
+  );
+
+  adminCommand(child, 'list', 'list child servers: freshness and enabled deployments').action(
+    async (_opts: unknown, cmd: Command) => {
+      const { client, json } = await connect(cmd);
+      const list = await client.listChildren();
+      if (json) return printJson(asSent(list));
+      printTable(
+        ['NAME', 'LAST SYNC', 'LAST REPORT', 'ENABLED', 'HELD'],
+        list.map((c: ChildView) => [
+          c.name,
+          formatTime(c.lastSyncAt),
+          formatTime(c.lastReportAt),
+          c.enabled.join(', ') || '-',
+          c.held.join(', ') || '-',
+        ]),
+      );
+    },
+  );
+
+  adminCommand(
+    child,
+    'enable <name> [deployment]',
+    'let a deployment (or with --all every live one) reach a child server',
+  )
+    .option('--all', 'every live deployment')
+    .action(async (name: string, deployment: string | undefined, opts: Which, cmd: Command) => {
+      const { client, json } = await connect(cmd);
+      const view = await enablement(client, name, deployment, opts, true);
+      if (json) return printJson(asSent(view));
+      printEnablement(view);
+    });
+
+  adminCommand(
+    child,
+    'hold <name> [deployment]',
+    'hold a deployment (or with --all every enabled one) back from a child server',
+  )
+    .option('--all', 'every deployment now enabled for it')
+    .action(async (name: string, deployment: string | undefined, opts: Which, cmd: Command) => {
+      const { client, json } = await connect(cmd);
+      const view = await enablement(client, name, deployment, opts, false);
+      if (json) return printJson(asSent(view));
+      printEnablement(view);
+    });
+
+  adminCommand(
+    child,
+    'status <deployment>',
+    'a deployment across the tree: here, each child (statuses, freshness) and the sum',
+  ).action(async (deployment: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = await connect(cmd);
+    const tree = await client.deploymentTree(deployment);
+    if (json) return printJson(asSent(tree));
+    print(`Here: ${formatCounts(tree.here.counts)} (${tree.here.total} in all)`);
+    print();
+    for (const line of formatTree(tree)) print(line);
+  });
+}
+
+function printUpstream(view: UpstreamStatusView): void {
+  if (view.parentUrl === null) {
+    print('This server has no parent (start it with --upstream URL --upstream-token T).');
+    return;
+  }
+  print(
+    formatFields([
+      ['Parent', view.parentUrl],
+      ['Name there', orDash(view.name)],
+      ['Signer pinned', orDash(view.signer)],
+      ['Cursor', String(view.cursor)],
+      ['Last sync', formatTime(view.lastSyncAt)],
+      ['Last report', formatTime(view.lastReportAt)],
+      [
+        'Last error',
+        view.lastError === null ? '-' : `${view.lastError} (${formatTime(view.lastErrorAt)})`,
+      ],
+    ]),
+  );
+  print();
+  printTable(
+    ['PARENT DEPLOYMENT', 'SYNC', 'HERE', 'ERROR'],
+    view.deployments.map((d) => [
+      d.parentDeploymentId,
+      d.enabled ? 'enabled' : 'held',
+      orDash(d.localDeploymentId),
+      d.error ?? '',
+    ]),
+  );
+}
+
+export function registerUpstreamCommand(program: Command): void {
+  const upstream = program
+    .command('upstream')
+    .description("this server's parent server: the sync's freshness and errors");
+  adminCommand(
+    upstream,
+    'status',
+    'the parent, the last sync and report, and each deployment the parent enabled',
+  ).action(async (_opts: unknown, cmd: Command) => {
+    const { client, json } = await connect(cmd);
+    const view = await client.upstreamStatus();
+    if (json) return printJson(asSent(view));
+    printUpstream(view);
+  });
+}
