@@ -291,6 +291,12 @@ describe('the web console: distribution, e-mail and webhooks', () => {
     'pages the computers on the server, and finds one beyond the first page',
     { timeout: 60_000 },
     async () => {
+      // The overview's fleet health counts the whole fleet, not the first page of it.
+      await nav('Overview').click();
+      const figures = page.locator('section[aria-labelledby="fleet-h"] .tile .figure');
+      await expect
+        .poll(async () => (await figures.allTextContents()).reduce((n, t) => n + Number(t), 0))
+        .toBe(COMPUTERS);
       await nav('Computers').click();
       const caption = page.locator('main table caption');
       await expect.poll(() => caption.textContent()).toBe(`Computers 1–50 of ${COMPUTERS}`);

@@ -39,6 +39,24 @@ export const listDeployments = async (api: Api): Promise<Page<DeploymentView>> =
 export const listComputers = async (api: Api): Promise<Page<ComputerView>> =>
   pageOf<ComputerView>(await api.listComputers());
 
+export type FleetHealth = { total: number; online: number; offline: number; 'never-seen': number };
+
+/**
+ * How many computers are online, offline and never seen, over the whole fleet: the
+ * server counts each (a page of one, with its total), the console adds nothing up.
+ */
+export async function fleetHealth(api: Api): Promise<FleetHealth> {
+  const count = async (health?: 'online' | 'offline' | 'never-seen') =>
+    pageOf<ComputerView>(await api.listComputers({ limit: 1, ...(health && { health }) })).total;
+  const [total, online, offline, neverSeen] = await Promise.all([
+    count(),
+    count('online'),
+    count('offline'),
+    count('never-seen'),
+  ]);
+  return { total, online, offline, 'never-seen': neverSeen };
+}
+
 export const listUpdates = async (api: Api): Promise<Page<UpdateView>> =>
   pageOf<UpdateView>(await api.listUpdates());
 

@@ -8,29 +8,15 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { ComputerView, DeploymentView } from '../../../src/contracts/api.js';
+import type { DeploymentView } from '../../../src/contracts/api.js';
 import type { Api } from '../api/client.js';
-import { listComputers, listDeployments, listDiscrepancies, listStale } from '../api/lists.js';
+import { fleetHealth, listDeployments, listDiscrepancies, listStale } from '../api/lists.js';
 import { ComplianceChart } from '../components/charts.js';
 import { Badge, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
 import { progress } from '../components/counts.js';
 import { useLoad } from '../hooks.js';
 import { plural } from '../format.js';
 import { Link } from '../router.js';
-
-/** Offline for longer than this, a computer is stale: likely gone, not just switched off. */
-const STALE_MS = 7 * 86_400_000;
-
-export function fleetHealth(computers: ComputerView[], now: number) {
-  const tally = { online: 0, offline: 0, stale: 0, 'never-seen': 0 };
-  for (const c of computers) {
-    if (c.health.state === 'online') tally.online += 1;
-    else if (c.health.state === 'never-seen') tally['never-seen'] += 1;
-    else if (c.health.since && now - Date.parse(c.health.since) > STALE_MS) tally.stale += 1;
-    else tally.offline += 1;
-  }
-  return tally;
-}
 
 const LIVE = new Set(['active', 'halted', 'rolling-back']);
 
@@ -78,7 +64,7 @@ function PhaseBars({ d }: { d: DeploymentView }) {
 }
 
 export function Overview({ api }: { api: Api }) {
-  const computers = useLoad(() => listComputers(api), 'computers');
+  const computers = useLoad(() => fleetHealth(api), 'fleet-health');
   const deployments = useLoad(() => listDeployments(api), 'deployments');
   const live = deployments.data?.items.filter((d) => LIVE.has(d.state)) ?? [];
   const halted = live.filter((d) => d.state === 'halted');
@@ -91,7 +77,6 @@ export function Overview({ api }: { api: Api }) {
     deployments.data && stale.data && discrepancies.data
       ? halted.length === 0 && staleComputers === 0 && discrepant === 0
       : false;
-  const health = computers.data ? fleetHealth(computers.data.items, Date.now()) : null;
   return (
     <>
       <div className="heading">
@@ -144,12 +129,12 @@ export function Overview({ api }: { api: Api }) {
         <Freshness at={computers.at} />
         <ErrorNote error={computers.error} title="Could not load the computers" />
         {computers.loading && !computers.data && <Loading what="computers" />}
-        {health && computers.data?.total === 0 && <Empty>No computer has enrolled yet.</Empty>}
-        {health && computers.data && computers.data.total > 0 && (
+        {computers.data?.total === 0 && <Empty>No computer has enrolled yet.</Empty>}
+        {computers.data && computers.data.total > 0 && (
           <ul className="tiles" role="list">
-            {Object.entries(health).map(([k, v]) => (
+            {(['online', 'offline', 'never-seen'] as const).map((k) => (
               <li key={k} className="tile">
-                <span className="figure">{v}</span> <Badge value={k} />
+                <span className="figure">{computers.data?.[k]}</span> <Badge value={k} />
               </li>
             ))}
           </ul>
