@@ -5,7 +5,7 @@ import {
   checkinResponse,
   enrollResponse,
   reportsResponse,
-  type CheckinRequest,
+  type CheckinInput,
   type CheckinResponse,
   type EnrollRequest,
   type EnrollResponse,
@@ -88,8 +88,15 @@ export class HttpServerClient implements ServerClient {
     return await this.post(agentPaths.enroll, null, body, enrollResponse);
   }
 
-  async checkin(auth: AgentCredential, body: CheckinRequest): Promise<CheckinResponse> {
-    return await this.post(agentPaths.checkin(auth.computerId), auth, body, checkinResponse);
+  async checkin(auth: AgentCredential, body: CheckinInput): Promise<CheckinResponse | 'unchanged'> {
+    const path = agentPaths.checkin(auth.computerId);
+    const headers = { ...this.headers(auth), 'content-type': 'application/json' };
+    const response = await this.send('POST', path, headers, JSON.stringify(body));
+    if (response.statusCode === 204 && body.answerTag !== undefined) {
+      await response.body.dump();
+      return 'unchanged';
+    }
+    return await this.answer(path, response, checkinResponse);
   }
 
   async root(version: number): Promise<SignedEnvelope> {
