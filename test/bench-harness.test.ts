@@ -6,6 +6,9 @@ import {
   reachSeconds,
 } from '../bench/lib/compliance.js';
 import { checkinBody, inventoryFor } from '../bench/lib/fleet.js';
+import { firstCheckinBody, idleCheckinBody } from '../bench/lib/protocol.js';
+import { checkinRequest } from '../src/contracts/agent-protocol.js';
+import { inventoryHash } from '../src/contracts/inventory-hash.js';
 import { moduleOf } from '../bench/lib/profile.js';
 import {
   nextRate,
@@ -111,6 +114,16 @@ describe('the bench fleet', () => {
     const body = JSON.parse(checkinBody(7)) as { inventory: unknown; events: unknown[] };
     expect(body.events).toEqual([]);
     expect(body.inventory).toEqual(inventoryFor(7));
+  });
+
+  it('sends what an idle agent sends: the hash of the seeded inventory, the tag, the last scan', () => {
+    const tag = 'AAAAAAAAAAAAAAAAAAAAAA';
+    const body = checkinRequest.parse(JSON.parse(idleCheckinBody(7, tag, '2026-12-05T00:00:00Z')));
+    expect(body).toMatchObject({ inventoryHash: inventoryHash(inventoryFor(7)), answerTag: tag });
+    expect(body.inventory).toBeUndefined();
+    expect(checkinRequest.parse(JSON.parse(firstCheckinBody(7))).inventory).toEqual(
+      inventoryFor(7),
+    );
   });
 
   it('tells where a profiled frame lives', () => {

@@ -4,7 +4,7 @@ import { inventoryHash } from '../../contracts/inventory-hash.js';
 import { fakeCore, FakeHost, FakeServer } from '../agent-core.test-support.js';
 import { TestSigner } from '../trust.test-support.js';
 import { nodeTrustCrypto } from '../trust-crypto.js';
-import type { AgentCredential } from './server-client.js';
+import { ServerCallError, type AgentCredential } from './server-client.js';
 
 const DAY = 86_400_000;
 const TAG = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -14,12 +14,18 @@ class TaggingServer extends FakeServer {
   requests: CheckinInput[] = [];
   /** Set: this check-in's answer asks for the whole inventory. */
   askInventory = false;
+  /** Set: a server before 0.2, which wants the inventory and tags nothing. */
+  old = false;
 
   override async checkin(
     auth: AgentCredential,
     request: CheckinInput,
   ): Promise<CheckinResponse | 'unchanged'> {
     this.requests.push(request);
+    if (this.old) {
+      if (!request.inventory) throw new ServerCallError('inventory: required (HTTP 400)', 400, 'x');
+      return super.checkin(auth, request);
+    }
     if (this.askInventory) {
       const asked = (await super.checkin(auth, request)) as CheckinResponse;
       return { ...asked, sendInventory: true };
@@ -77,5 +83,19 @@ describe('AgentCore on idle check-ins', () => {
     expect(await core().runCycle()).toMatchObject({ outcome: 'ok' });
     expect(server.requests[3]?.answerTag).toBeUndefined();
     expect(server.requests[3]?.rejections?.[0]?.reason).toBe('freeze');
+  });
+
+  it('sends the whole inventory every time to a server before 0.2, once it refused the hash', async () => {
+    await core().runCycle();
+    server.old = true;
+    expect(await core().runCycle()).toMatchObject({ outcome: 'failed' });
+    expect(await core().runCycle()).toMatchObject({ outcome: 'ok' });
+    expect(await core().runCycle()).toMatchObject({ outcome: 'ok' });
+    expect(server.requests.slice(2).map((r) => r.inventory !== undefined)).toEqual([true, true]);
+    // Upgraded again: an idle answer with a tag, and the hash goes again.
+    server.old = false;
+    await core().runCycle();
+    await core().runCycle();
+    expect(server.requests.at(-1)?.inventory).toBeUndefined();
   });
 });

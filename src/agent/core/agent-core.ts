@@ -28,7 +28,7 @@ import {
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
 import { notePackagesTaken, packagesForCheckin } from './packages.js';
-import { inventoryForCheckin, noteInventoryTaken } from './inventory.js';
+import { inventoryForCheckin, noteInventoryTaken, noteOldServer } from './inventory.js';
 import { forgetIdleAnswer, loadIdleAnswer, noteAnswerTaken } from './idle-answer.js';
 import { loadScanState, runScan } from './scan.js';
 import type { Refusal, TrustCrypto } from './trust.js';
@@ -194,6 +194,10 @@ export class AgentCore {
       else throw new ServerCallError('the server answered 204 to a check-in', 204, 'no-answer');
     } catch (error) {
       await this.publish(auth, memory, null);
+      if (error instanceof ServerCallError && error.status === 400 && 'inventoryHash' in told) {
+        // A server before 0.2 wants the inventory itself: check-ins send it from now on.
+        await noteOldServer(host.storage);
+      }
       if (error instanceof ServerCallError && (error.status === 401 || error.status === 403)) {
         // The server no longer knows this credential (computer deleted or re-imaged):
         // forget it, so the next cycle enrolls afresh.
@@ -230,7 +234,12 @@ export class AgentCore {
       if (rejections.length > 0) await clearRejections(host.storage);
     }
     await notePackagesTaken(host.storage, packages, checkin.sendPackages === true);
-    await noteInventoryTaken(host.storage, told, checkin.sendInventory === true);
+    await noteInventoryTaken(
+      host.storage,
+      told,
+      checkin.sendInventory === true,
+      checkin.answerTag !== undefined,
+    );
     await noteAnswerTaken(host.storage, held, checkin);
     const delivered = noteCheckinOk(absent);
     if (delivered !== absent) await saveAbsences(host.storage, delivered);
