@@ -3,10 +3,19 @@
  * server with an undici Pool and answers with the raw latencies.
  */
 import { Pool } from 'undici';
-import { agentUserAgent, checkinBody, computerId, credential } from './lib/fleet.js';
-import type { OrchestratorMessage, RunCommand, RunResult, WorkerMessage } from './lib/protocol.js';
+import { agentUserAgent, computerId, credential } from './lib/fleet.js';
+import { learnAnswerTags } from './lib/idle-tags.js';
+import {
+  idleCheckinBody,
+  type OrchestratorMessage,
+  type RunCommand,
+  type RunResult,
+  type WorkerMessage,
+} from './lib/protocol.js';
 
 const pools = new Map<string, Pool>();
+/** Per server and fleet size: each computer's idle answer tag, learnt before the first run. */
+const tagsFor = new Map<string, Promise<string[]>>();
 
 function poolFor(origin: string, connections: number): Pool {
   const key = `${origin}#${connections}`;
@@ -45,6 +54,18 @@ type Counters = Omit<RunResult, 'type' | 'id' | 'elapsedMs' | 'cpuMs'> & {
 async function run(cmd: RunCommand): Promise<RunResult> {
   const pool = poolFor(cmd.origin, cmd.connections);
   const pick = random(cmd.seed);
+  // Every computer checks in once with its whole inventory before any timed check-in:
+  // what follows is what an idle agent sends (the first run, the warm-up, pays for it).
+  let tags: string[] = [];
+  if (cmd.target === 'checkin') {
+    const key = `${cmd.origin}#${cmd.computers}`;
+    let learnt = tagsFor.get(key);
+    if (!learnt) {
+      learnt = learnAnswerTags(pool, cmd.computers);
+      tagsFor.set(key, learnt);
+    }
+    tags = await learnt;
+  }
   const c: Counters = {
     scheduled: 0,
     ok: 0,
@@ -74,12 +95,13 @@ async function run(cmd: RunCommand): Promise<RunResult> {
             authorization: `Bearer ${credential(i)}`,
             'content-type': 'application/json',
           },
-          body: checkinBody(i),
+          body: idleCheckinBody(i, tags[i] ?? '', new Date().toISOString()),
         });
       }
       const text = await res.body.text();
       const done = performance.now();
       c.lastDone = done;
+      // 204: the idle answer the agent holds still stands.
       if (res.statusCode >= 200 && res.statusCode < 300) {
         c.ok++;
         c.latenciesMs.push(done - scheduledAt);

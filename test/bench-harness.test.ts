@@ -10,6 +10,9 @@ import { checkinBody, computerId, credential, inventoryFor } from '../bench/lib/
 import { generatorLimit, openLoopConnections } from '../bench/lib/generators.js';
 import type { StepReport } from '../bench/lib/load-fleet.js';
 import { parseArgs } from '../bench/lib/options.js';
+import { firstCheckinBody, idleCheckinBody } from '../bench/lib/protocol.js';
+import { checkinRequest as checkinRequestSchema } from '../src/contracts/agent-protocol.js';
+import { inventoryHash } from '../src/contracts/inventory-hash.js';
 import { moduleOf } from '../bench/lib/profile.js';
 import { combineSteps, median, spread } from '../bench/lib/repeats.js';
 import {
@@ -125,6 +128,18 @@ describe('the bench fleet', () => {
     const body = JSON.parse(checkinBody(7)) as { inventory: unknown; events: unknown[] };
     expect(body.events).toEqual([]);
     expect(body.inventory).toEqual(inventoryFor(7));
+  });
+
+  it('sends what an idle agent sends: the hash of the seeded inventory, the tag, the last scan', () => {
+    const tag = 'AAAAAAAAAAAAAAAAAAAAAA';
+    const body = checkinRequestSchema.parse(
+      JSON.parse(idleCheckinBody(7, tag, '2026-12-05T00:00:00Z')),
+    );
+    expect(body).toMatchObject({ inventoryHash: inventoryHash(inventoryFor(7)), answerTag: tag });
+    expect(body.inventory).toBeUndefined();
+    expect(checkinRequestSchema.parse(JSON.parse(firstCheckinBody(7))).inventory).toEqual(
+      inventoryFor(7),
+    );
   });
 
   it('tells where a profiled frame lives', () => {

@@ -42,6 +42,12 @@ class TamperingProxy {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (this.mode !== 'pass' && /\/checkin$/.test(req.url ?? '')) {
+      // The proxy wants a whole answer to tamper with, not a 204: it drops the idle tag.
+      const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      delete request.answerTag;
+      chunks.splice(0, chunks.length, Buffer.from(JSON.stringify(request)));
+    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;

@@ -58,6 +58,7 @@ for (const engine of ENGINES) {
         revokedBy: null,
         scannedAt: null,
         packagesHash: null,
+        inventoryHash: null,
       });
 
       await repos.computers.reimage('cmp_a', 'hash-b', { ...inventory, freeDiskMB: 12.5 }, 2_000);

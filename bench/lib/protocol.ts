@@ -1,4 +1,6 @@
 /** Messages between the benchmark's orchestrator and its load-generator processes. */
+import { inventoryHash } from '../../src/contracts/inventory-hash.js';
+import { inventoryFor } from './fleet.js';
 
 export type LoadTarget = 'checkin' | 'healthz';
 
@@ -49,3 +51,22 @@ export type RunResult = {
 export type WorkerMessage =
   RunResult | { type: 'ready' } | { type: 'error'; id: number; message: string };
 export type OrchestratorMessage = RunCommand | { type: 'exit' };
+
+/**
+ * The body of computer i's first check-in, as an agent that never checked in sends it:
+ * its whole inventory. The server takes it, and tags its idle answer (`answerTag`).
+ */
+export function firstCheckinBody(i: number): string {
+  return JSON.stringify({ inventory: inventoryFor(i) });
+}
+
+/**
+ * The body of an idle check-in, as a real agent sends it once the server took its
+ * inventory: the inventory's hash, the tag of the idle answer it holds (the server
+ * answers 204 while it holds), and when it last scanned (every cycle scans).
+ */
+export function idleCheckinBody(i: number, answerTag: string, scannedAt: string): string {
+  // No tag: a server before 0.2, whose agents send the whole inventory every time.
+  if (answerTag === '') return JSON.stringify({ inventory: inventoryFor(i), scannedAt });
+  return JSON.stringify({ inventoryHash: inventoryHash(inventoryFor(i)), answerTag, scannedAt });
+}

@@ -1,12 +1,8 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { Pool } from 'undici';
-import {
-  agentUserAgent,
-  checkinBody,
-  computerId,
-  credential,
-  realCredentialLength,
-} from './fleet.js';
+import { agentUserAgent, computerId, credential, realCredentialLength } from './fleet.js';
+import { learnAnswerTags } from './idle-tags.js';
+import { idleCheckinBody } from './protocol.js';
 
 export type WireCost = {
   checkins: number;
@@ -22,7 +18,9 @@ export type WireCost = {
 
 /**
  * Counts the bytes on the socket: idle check-ins go through a loopback TCP relay that
- * counts both directions, over one keep-alive connection, like an agent's.
+ * counts both directions, over one keep-alive connection, like an agent's. Each computer
+ * has checked in once before (with its whole inventory, not counted), so what is
+ * counted is what an idle agent sends and gets: the hash, the tag, a 204.
  */
 export async function measureWireCost(
   serverPort: number,
@@ -52,10 +50,13 @@ export async function measureWireCost(
   let requestBody = 0;
   let responseBody = 0;
   let credentialChars = 0;
+  const direct = new Pool(`http://127.0.0.1:${serverPort}`, { connections: 4 });
   try {
+    const sampled = Array.from({ length: checkins }, (_, k) => (k * 7919) % computers);
+    const tags = await learnAnswerTags(direct, computers, 4, [...new Set(sampled)]);
     for (let k = 0; k < checkins; k++) {
       const i = (k * 7919) % computers;
-      const body = checkinBody(i);
+      const body = idleCheckinBody(i, tags[i] ?? '', new Date().toISOString());
       requestBody += Buffer.byteLength(body);
       credentialChars += credential(i).length;
       const res = await pool.request({
@@ -69,10 +70,12 @@ export async function measureWireCost(
         body,
       });
       const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`check-in answered ${res.statusCode}: ${text}`);
+      if (res.statusCode !== 204)
+        throw new Error(`idle check-in answered ${res.statusCode}: ${text}`);
       responseBody += Buffer.byteLength(text);
     }
   } finally {
+    await direct.destroy();
     await pool.destroy();
     for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => relay.close(() => resolve()));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type {
   Assignment,
-  CheckinRequest,
+  CheckinInput,
   CheckinResponse,
   StatusReport,
 } from '../contracts/agent-protocol.js';
@@ -244,9 +244,9 @@ export class FakeServer implements ServerClient {
     if (!found) throw new ServerCallError('not found (HTTP 404)', 404, 'not-found');
     return Promise.resolve(found);
   }
-  checkins: CheckinRequest[] = [];
+  checkins: CheckinInput[] = [];
 
-  checkin(_auth: unknown, request: CheckinRequest) {
+  checkin(_auth: unknown, request: CheckinInput): Promise<CheckinResponse | 'unchanged'> {
     this.checkins.push(request);
     if (this.down) throw new ServerCallError('server unreachable: ECONNREFUSED', null, 'x');
     const answer: CheckinResponse = {

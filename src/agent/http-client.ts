@@ -5,7 +5,7 @@ import {
   checkinResponse,
   enrollResponse,
   reportsResponse,
-  type CheckinRequest,
+  type CheckinInput,
   type CheckinResponse,
   type EnrollRequest,
   type EnrollResponse,
@@ -108,8 +108,19 @@ export class HttpServerClient implements ServerClient {
     return await this.post(agentPaths.enroll, null, body, enrollResponse);
   }
 
-  async checkin(auth: AgentCredential, body: CheckinRequest): Promise<CheckinResponse> {
-    return await this.post(agentPaths.checkin(auth.computerId), auth, body, checkinResponse);
+  async checkin(auth: AgentCredential, body: CheckinInput): Promise<CheckinResponse | 'unchanged'> {
+    const path = agentPaths.checkin(auth.computerId);
+    const headers = { ...this.headers(auth), 'content-type': 'application/json' };
+    const payload = JSON.stringify(body);
+    return await this.servers.run(async (server) => {
+      const response = await this.send(server, 'POST', path, headers, payload);
+      // A tag is known only to the replica that gave it: another answers in full.
+      if (response.statusCode === 204 && body.answerTag !== undefined) {
+        await response.body.dump();
+        return 'unchanged' as const;
+      }
+      return await this.answer(path, response, checkinResponse);
+    });
   }
 
   async root(version: number): Promise<SignedEnvelope> {
@@ -326,15 +337,25 @@ export class HttpServerClient implements ServerClient {
         : this.headers(auth);
     const body = method === 'POST' ? JSON.stringify(payload) : undefined;
     return await this.servers.run(async (server) => {
-      const { url, dispatcher } = this.target(server);
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await request(urlOf(url, path), { method, headers, body, dispatcher });
-      } catch (error) {
-        throw unreachable(error);
-      }
+      const response = await this.send(server, method, path, headers, body);
       return await this.answer(path, response, schema);
     });
+  }
+
+  /** One request to one server; a network failure is an `unreachable` error. */
+  private async send(
+    server: string,
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    const { url, dispatcher } = this.target(server);
+    try {
+      return await request(urlOf(url, path), { method, headers, body, dispatcher });
+    } catch (error) {
+      throw unreachable(error);
+    }
   }
 
   private async answer<T extends z.ZodType>(

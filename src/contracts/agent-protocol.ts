@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { reportedStates, failureReasons } from '../domain/status.js';
-import { inventory, packageInventory } from './inventory.js';
+import { inventory, inventoryHashText, packageInventory } from './inventory.js';
 import { updateFile, updateManifest } from './manifest.js';
 import { checkinMetadata, rejection, signedEnvelope } from './metadata.js';
 import { clientPolicies } from './plan.js';
@@ -79,22 +79,45 @@ export const absence = z.object({
 export type Absence = z.infer<typeof absence>;
 export type AbsenceInput = z.input<typeof absence>;
 
-export const checkinRequest = z.object({
-  inventory,
-  absences: z.array(absence).max(100).default([]),
-  /** The older name of `absences`, still sent by agents before 0.2; read when given. */
-  events: z.array(absence).max(100).optional(),
-  /**
-   * When the agent last scanned with every finding acknowledged by the server: an
-   * unchanged scan sends nothing, and this keeps the findings' "last seen" time.
-   */
-  scannedAt: z.iso.datetime({ offset: true }).optional(),
-  /** Answers the agent refused since its last accepted one (their signed metadata failed). */
-  rejections: z.array(rejection).max(20).optional(),
-  /** The installed packages: their hash always, the list when it changed. */
-  packages: packageInventory.optional(),
+/** An idle answer's tag, as the server gives it (`answerTag`) and the agent echoes it. */
+export const answerTag = z.string().regex(/^[A-Za-z0-9_-]{22}$/, {
+  message: '22 base64url characters, as the server gave it',
 });
+
+export const checkinRequest = z
+  .object({
+    /** The whole inventory: when it changed since the server took it, or when asked. */
+    inventory: inventory.optional(),
+    /**
+     * Instead of `inventory`: the hash of the inventory the server last took
+     * (contracts/inventory-hash.ts). Another hash than the server's: it asks for the
+     * inventory (`sendInventory`). Agents before 0.2 always send the inventory.
+     */
+    inventoryHash: inventoryHashText.optional(),
+    /**
+     * The tag of the last idle answer the agent accepted: when the answer would be the
+     * same, the server answers 204 with no body and the agent acts on the one it holds.
+     */
+    answerTag: answerTag.optional(),
+    absences: z.array(absence).max(100).default([]),
+    /** The older name of `absences`, still sent by agents before 0.2; read when given. */
+    events: z.array(absence).max(100).optional(),
+    /**
+     * When the agent last scanned with every finding acknowledged by the server: an
+     * unchanged scan sends nothing, and this keeps the findings' "last seen" time.
+     */
+    scannedAt: z.iso.datetime({ offset: true }).optional(),
+    /** Answers the agent refused since its last accepted one (their signed metadata failed). */
+    rejections: z.array(rejection).max(20).optional(),
+    /** The installed packages: their hash always, the list when it changed. */
+    packages: packageInventory.optional(),
+  })
+  .refine((r) => r.inventory !== undefined || r.inventoryHash !== undefined, {
+    message: 'give the inventory, or the hash of the one the server has (inventoryHash)',
+    path: ['inventory'],
+  });
 export type CheckinRequest = z.infer<typeof checkinRequest>;
+export type CheckinInput = z.input<typeof checkinRequest>;
 
 /** The absences a check-in tells, under either name. */
 export function absencesOf(request: CheckinRequest): Absence[] {
@@ -125,6 +148,17 @@ export const checkinResponse = z.object({
    * or never had it): the agent sends the whole list at its next check-in. Unsigned.
    */
   sendPackages: z.boolean().optional(),
+  /**
+   * The server has another inventory than the hash the agent sent (it lost it, or never
+   * had it): the agent sends the whole inventory at its next check-in. Unsigned.
+   */
+  sendInventory: z.boolean().optional(),
+  /**
+   * Only on an idle answer (no assignments, nothing asked): its tag. The agent keeps the
+   * answer and sends the tag back; while the answer would be the same, the server
+   * answers 204 No Content and the agent acts on the answer it holds, verified again.
+   */
+  answerTag: answerTag.optional(),
 });
 export type CheckinResponse = z.infer<typeof checkinResponse>;
 

@@ -43,6 +43,9 @@ export const agentRoutes = {
     params: idParams,
     body: checkinRequest,
     response: checkinResponse,
+    otherResponses: {
+      204: 'the idle answer whose answerTag the agent sent still holds: no body',
+    },
   }),
   reports: route({
     method: 'POST',

@@ -18,6 +18,11 @@ export const inventory = z.object({
 });
 export type Inventory = z.infer<typeof inventory>;
 
+/** What an idle agent sends instead of its inventory: inventoryHash() in inventory-hash.ts. */
+export const inventoryHashText = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{22}$/, { message: '22 base64url characters (inventory-hash.ts)' });
+
 /** One installed package of the computer's package database. */
 export const installedPackage = z.object({
   name: z.string().min(1).max(256),

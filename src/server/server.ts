@@ -1,9 +1,12 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../clock.js';
-import { createCoordination } from '../store/coordination.js';
+import { createCoordination, type Coordination } from '../store/coordination.js';
 import { migrateToLatest, openStore, type Store } from '../store/db.js';
-import { createRepositories, transactor } from '../store/repositories.js';
+import { ComputerCache } from '../store/computer-cache.js';
+import { ReachCache } from '../store/reach-cache.js';
+import { createRepositories, transactor, type Shared } from '../store/repositories.js';
+import { SeenWriter } from '../store/seen-writer.js';
 import { version } from '../version.js';
 import { DEFAULT_ANNOUNCE, type AnnounceOptions } from './announce/announcer.js';
 import { buildApp } from './http/app.js';
@@ -71,7 +74,16 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const clock = options.clock ?? systemClock;
   const coordination = createCoordination(store);
   let log: FastifyInstance['log'] | null = null;
-  const services = createServices(createRepositories(store.db), {
+  const shared: Shared = {
+    seen: new SeenWriter(store.db, store.engine, 1000, (err) =>
+      log?.error({ err }, 'writing check-in times failed'),
+    ),
+    // Only SQLite has one writer, this process: on PostgreSQL any replica writes rows.
+    computers: store.engine === 'sqlite' ? new ComputerCache() : null,
+    reach: new ReachCache(),
+  };
+  shareReach(shared.reach!, coordination);
+  const services = createServices(createRepositories(store.db, shared), {
     clock,
     contentDir: path.join(options.dataDir, 'content'),
     contentInDatabase: store.engine === 'postgres',
@@ -79,7 +91,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     coordination,
     engineIntervalMs: options.engineIntervalMs ?? 1000,
     logError: (err, message) => log?.error({ err }, message),
-    transaction: transactor(store.db),
+    transaction: transactor(store.db, shared),
     reimageAutoApproveAfterSeconds: options.reimageAutoApproveAfterSeconds ?? null,
     oidc: options.oidc ?? null,
     // Without announce options no e-mail is sent; the pass runs at the engine's pace.
@@ -130,6 +142,8 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       await services.engine.stop();
       await services.announcer.stop();
       await app.close();
+      // The last check-ins' times, before the database closes.
+      await shared.seen?.close();
       shedder.stop();
       await coordination.close();
       await services.content.close();
@@ -137,4 +151,29 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       await store.close();
     },
   };
+}
+
+/** A reach message: what reaches these computers (or any, null) changed on some replica. */
+type ReachMessage = { reach: string[] | null };
+/** A NOTIFY payload holds under 8000 bytes: more computers than this say "any". */
+const REACH_IDS_PER_MESSAGE = 100;
+
+/** Every replica forgets what a write on any of them changed (LISTEN/NOTIFY or in-process). */
+function shareReach(reach: ReachCache, coordination: Coordination): void {
+  reach.announce = async (change) => {
+    const message: ReachMessage = {
+      reach: change !== null && change.length <= REACH_IDS_PER_MESSAGE ? [...change] : null,
+    };
+    await coordination.publish(JSON.stringify(message));
+  };
+  // A LISTEN connection that came back may have missed messages: forget everything.
+  coordination.onListening(() => reach.forget(null));
+  coordination.onMessage((text) => {
+    if (!text.startsWith('{"reach"')) return;
+    try {
+      reach.forget((JSON.parse(text) as ReachMessage).reach);
+    } catch {
+      reach.forget(null);
+    }
+  });
 }

@@ -1,5 +1,5 @@
 import type {
-  CheckinRequest,
+  CheckinInput,
   CheckinResponse,
   EnrollRequest,
   EnrollResponse,
@@ -53,12 +53,17 @@ export class SimServerClient implements ServerClient {
     return response;
   }
 
-  async checkin(auth: AgentCredential, request: CheckinRequest): Promise<CheckinResponse> {
+  async checkin(
+    auth: AgentCredential,
+    request: CheckinInput,
+  ): Promise<CheckinResponse | 'unchanged'> {
     this.reach();
     const response = await this.real.checkin(auth, request);
     this.counters.checkins++;
-    this.counters.absences += request.absences.length;
-    for (const assignment of response.assignments) this.ctx.index.learn(assignment);
+    this.counters.absences += request.absences?.length ?? 0;
+    if (response !== 'unchanged') {
+      for (const assignment of response.assignments) this.ctx.index.learn(assignment);
+    }
     return response;
   }
 

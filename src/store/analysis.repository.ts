@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AnalysedComputer, FailedStatus } from '../domain/analysis/failures.js';
 import type { StatusState } from '../domain/status.js';
+import type { SeenWriter } from './seen-writer.js';
 import type { Database } from './schema.js';
 
 /** One recorded point of a deployment's progress: the counts per phase, in plan order. */
@@ -15,7 +16,11 @@ export type ProgressPoint = {
  * the failed statuses, and the progress time series the engine records.
  */
 export class AnalysisRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Pending check-in times, written before the health counts read last seen. */
+    private readonly seen: SeenWriter | null = null,
+  ) {}
 
   /** The computers placed in the deployment's phases, with what the analysis compares. */
   async targetComputers(deploymentId: string): Promise<AnalysedComputer[]> {
@@ -73,6 +78,7 @@ export class AnalysisRepository {
   async computerHealthCounts(
     onlineSince: number,
   ): Promise<{ online: number; offline: number; 'never-seen': number }> {
+    await this.seen?.flush();
     const rows = await this.db
       .selectFrom('computers')
       .select((eb) => [

@@ -3,7 +3,9 @@ import type { Inventory } from '../contracts/inventory.js';
 import type { ComputerSort } from '../contracts/list-queries.js';
 import type { Page, PageRequest } from '../contracts/paging.js';
 import { pageComputers, type ComputerFilter } from './computer-list.queries.js';
+import type { ComputerCache } from './computer-cache.js';
 import type { ComputerTable, Database } from './schema.js';
+import type { SeenWriter } from './seen-writer.js';
 
 /** A managed computer: its inventory as the agent last told it, and its enrollment facts. */
 export type ComputerRecord = Inventory & {
@@ -23,6 +25,8 @@ export type ComputerRecord = Inventory & {
   scannedAt?: number | null;
   /** The hash of the package list stored for it; null: none reported. */
   packagesHash?: string | null;
+  /** The hash of the inventory stored for it (contracts/inventory-hash.ts); null: none taken. */
+  inventoryHash?: string | null;
 };
 
 /** One installed package of one computer, as stored. */
@@ -98,6 +102,7 @@ export function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
     revokedBy: row.revoked_by,
     scannedAt: row.scanned_at === null ? null : Number(row.scanned_at),
     packagesHash: row.packages_hash ?? null,
+    inventoryHash: row.inventory_hash ?? null,
   };
 }
 
@@ -112,8 +117,21 @@ function toRow(computer: NewComputer) {
   };
 }
 
+/**
+ * The computers. With a SeenWriter, check-ins' times are written in batches and laid over
+ * every row read here; with a ComputerCache (SQLite only), rows are kept by credential.
+ */
 export class ComputerRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly seen: SeenWriter | null = null,
+    private readonly cache: ComputerCache | null = null,
+  ) {}
+
+  private record(row: Selectable<ComputerTable>): ComputerRecord {
+    const record = toRecord(row);
+    return this.seen ? this.seen.overlay(record) : record;
+  }
 
   async insert(computer: NewComputer): Promise<void> {
     await this.db.insertInto('computers').values(toRow(computer)).execute();
@@ -136,16 +154,22 @@ export class ComputerRepository {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    return row && toRecord(row);
+    return row && this.record(row);
   }
 
   async findByCredentialHash(hash: string): Promise<ComputerRecord | undefined> {
+    const kept = this.cache?.get(hash);
+    if (kept) return this.seen ? this.seen.overlay(kept) : kept;
+    const mark = this.cache?.mark() ?? 0;
     const row = await this.db
       .selectFrom('computers')
       .selectAll()
       .where('credential_hash', '=', hash)
       .executeTakeFirst();
-    return row && toRecord(row);
+    if (!row) return undefined;
+    const record = this.record(row);
+    this.cache?.put(record, mark);
+    return record;
   }
 
   /** The computer an agent enrolled with this nonce: its retry, not a new computer. */
@@ -155,7 +179,7 @@ export class ComputerRepository {
       .selectAll()
       .where('enrollment_nonce_hash', '=', hash)
       .executeTakeFirst();
-    return row && toRecord(row);
+    return row && this.record(row);
   }
 
   /** Its credential stops working at once; the row says who revoked it and when. */
@@ -166,6 +190,7 @@ export class ComputerRepository {
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .execute();
+    this.cache?.drop(id);
   }
 
   /** Computers whose id or hostname is the given text (hostnames need not be unique). */
@@ -176,11 +201,16 @@ export class ComputerRepository {
       .where((eb) => eb.or([eb('id', '=', idOrHostname), eb('hostname', '=', idOrHostname)]))
       .orderBy('enrolled_at')
       .execute();
-    return rows.map(toRecord);
+    return rows.map((r) => this.record(r));
   }
 
   /** One page of computers matching the filter (see computer-list.queries.ts). */
-  page(filter: ComputerFilter, page: PageRequest<ComputerSort>): Promise<Page<ComputerRecord>> {
+  async page(
+    filter: ComputerFilter,
+    page: PageRequest<ComputerSort>,
+  ): Promise<Page<ComputerRecord>> {
+    // The list filters and sorts by last seen: what is pending is written first.
+    await this.seen?.flush();
     return pageComputers(this.db, filter, page);
   }
 
@@ -192,7 +222,7 @@ export class ComputerRepository {
       .orderBy('hostname')
       .orderBy('id')
       .execute();
-    return rows.map(toRecord);
+    return rows.map((r) => this.record(r));
   }
 
   /** An enrolled computer with this hostname and hardware id: what a re-image claims to be. */
@@ -204,7 +234,7 @@ export class ComputerRepository {
       .where('hardware_id', '=', hardwareId)
       .orderBy('enrolled_at', 'desc')
       .executeTakeFirst();
-    return row && toRecord(row);
+    return row && this.record(row);
   }
 
   /**
@@ -232,28 +262,47 @@ export class ComputerRepository {
         last_seen_at: now,
         reimaged_at: now,
         reimage_count: eb('reimage_count', '+', 1),
+        inventory_hash: null,
       }))
       .where('id', '=', id)
       .execute();
+    // The old credential must be refused from now on.
+    this.cache?.drop(id);
   }
 
-  /** Records a check-in: the time, and the inventory when it changed (null: unchanged). */
-  /** `scannedAt` (the agent's last acknowledged scan) rides on the same write. */
+  /**
+   * Records a check-in: the inventory (with its hash) when it changed, null when not; the
+   * time and `scannedAt` (the agent's last acknowledged scan; null: unchanged) go to the
+   * SeenWriter when there is one, else they are written now.
+   */
   async recordCheckin(
     id: string,
-    inventory: Inventory | null,
+    inventory: { inventory: Inventory; hash: string } | null,
     now: number,
     scannedAt: number | null = null,
   ): Promise<void> {
-    await this.db
-      .updateTable('computers')
-      .set({
-        ...(inventory && inventoryColumns(inventory)),
-        last_seen_at: now,
-        ...(scannedAt === null ? {} : { scanned_at: scannedAt }),
-      })
-      .where('id', '=', id)
-      .execute();
+    if (inventory || !this.seen) {
+      await this.db
+        .updateTable('computers')
+        .set({
+          ...(inventory && {
+            ...inventoryColumns(inventory.inventory),
+            inventory_hash: inventory.hash,
+          }),
+          ...(this.seen
+            ? {}
+            : { last_seen_at: now, ...(scannedAt === null ? {} : { scanned_at: scannedAt }) }),
+        })
+        .where('id', '=', id)
+        .execute();
+    }
+    this.seen?.note(id, now, scannedAt);
+    this.cache?.update(id, (r) => ({
+      ...r,
+      ...(inventory && { ...inventory.inventory, inventoryHash: inventory.hash }),
+      lastSeenAt: Math.max(now, r.lastSeenAt ?? now),
+      ...(scannedAt === null ? {} : { scannedAt }),
+    }));
   }
 
   /**
@@ -289,6 +338,7 @@ export class ComputerRepository {
         .where('id', '=', computerId)
         .execute();
     });
+    this.cache?.update(computerId, (r) => ({ ...r, packagesHash: hash }));
   }
 
   /** The packages with these names, of these computers (all computers when not given). */

@@ -14,6 +14,11 @@ export type Coordination = {
   tryLead(): Promise<boolean>;
   publish(message: string): Promise<void>;
   onMessage(handler: (message: string) => void): void;
+  /**
+   * Called each time the broadcast (re)starts listening: messages sent while it was
+   * down are lost, so what was learnt from them must be forgotten. Never in-process.
+   */
+  onListening(handler: () => void): void;
   close(): Promise<void>;
 };
 
@@ -50,6 +55,10 @@ class LocalCoordination implements Coordination {
     this.handlers.push(handler);
   }
 
+  onListening(): void {
+    // One process: no message is ever lost.
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -65,6 +74,7 @@ class PostgresCoordination implements Coordination {
   private listening = false;
   private leading = false;
   private readonly handlers: ((message: string) => void)[] = [];
+  private readonly listeners: (() => void)[] = [];
   private closed = false;
   private readonly lockKey: number;
   private readonly channel: string;
@@ -127,6 +137,14 @@ class PostgresCoordination implements Coordination {
     void this.listen();
   }
 
+  onListening(handler: () => void): void {
+    this.listeners.push(handler);
+    if (!this.listening && !this.closed) {
+      this.listening = true;
+      void this.listen();
+    }
+  }
+
   private async listen(): Promise<void> {
     try {
       const client = await this.connect();
@@ -143,6 +161,7 @@ class PostgresCoordination implements Coordination {
       client.on('error', reconnect);
       client.on('end', reconnect);
       await client.query(`listen ${this.channel}`);
+      for (const l of this.listeners) l();
     } catch {
       this.listenClient = null;
       if (!this.closed) setTimeout(() => void this.listen(), 1000).unref();

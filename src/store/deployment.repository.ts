@@ -23,6 +23,8 @@ import { keysetOf, keysetPage } from './paging.js';
 import * as targets from './target-status.queries.js';
 import type { TargetStatusFilter } from './target-status.queries.js';
 import type { Database, DeploymentTable } from './schema.js';
+import type { ReachCache, ReachSink } from './reach-cache.js';
+import type { SeenWriter } from './seen-writer.js';
 
 export type {
   DeploymentChanges,
@@ -40,7 +42,22 @@ export type {
 export class DeploymentRepository {
   private readonly plans = new PlanCache();
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Told of every committed write that can change what reaches a computer. */
+    private readonly reach: ReachSink | null = null,
+    /** Read by reachingForComputer: the computers nothing reaches (not in a transaction). */
+    private readonly reachCache: ReachCache | null = null,
+    /** Pending check-in times, written before a read that shows last seen. */
+    private readonly seen: SeenWriter | null = null,
+  ) {}
+
+  /** A write of these fields changes what reaches computers (reachingForComputer). */
+  private async changedReach(changes: DeploymentChanges): Promise<void> {
+    if (changes.state !== undefined || changes.action !== undefined) {
+      await this.reach?.changed(null);
+    }
+  }
 
   async insert(
     deployment: NewDeployment,
@@ -210,11 +227,14 @@ export class DeploymentRepository {
       .where('id', '=', id)
       .where('state', 'in', [...from])
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const moved = Number(result.numUpdatedRows) === 1;
+    if (moved) await this.changedReach(changes);
+    return moved;
   }
 
   async update(id: string, changes: DeploymentChanges): Promise<void> {
     await this.db.updateTable('deployments').set(toColumns(changes)).where('id', '=', id).execute();
+    await this.changedReach(changes);
   }
 
   // ---- phases ----
@@ -257,7 +277,9 @@ export class DeploymentRepository {
       .where('idx', '=', index)
       .where('opened_at', 'is', null)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const opened = Number(result.numUpdatedRows) === 1;
+    if (opened) await this.reach?.changed(null);
+    return opened;
   }
 
   async promote(deploymentId: string, index: number, now: number): Promise<void> {
@@ -287,8 +309,9 @@ export class DeploymentRepository {
     return placement.placed(this.db, deploymentId);
   }
 
-  place(deploymentId: string, added: ReadonlyMap<string, number>): Promise<void> {
-    return placement.place(this.db, deploymentId, added);
+  async place(deploymentId: string, added: ReadonlyMap<string, number>): Promise<void> {
+    await placement.place(this.db, deploymentId, added);
+    if (added.size > 0) await this.reach?.changed([...added.keys()]);
   }
 
   /** Target computers not placed in a phase yet (they joined since the last placement). */
@@ -301,11 +324,12 @@ export class DeploymentRepository {
   }
 
   /** One page of its computers × updates, with their phase and status. */
-  pageTargetStatuses(
+  async pageTargetStatuses(
     deploymentId: string,
     filter: TargetStatusFilter,
     page: PageRequest<DeploymentComputerSort>,
   ): Promise<Page<TargetStatus>> {
+    await this.seen?.flush();
     return targets.pageTargetStatuses(this.db, deploymentId, filter, page);
   }
 
@@ -329,8 +353,13 @@ export class DeploymentRepository {
    * completed ones through an open phase (a completed one keeps enforcing), and
    * ones rolling back wherever they reached it (their uninstallable updates).
    */
-  reachingForComputer(computerId: string): Promise<ReachingDeployment[]> {
-    return progress.reachingForComputer(this.db, computerId, this.plans);
+  async reachingForComputer(computerId: string): Promise<ReachingDeployment[]> {
+    const cache = this.reachCache;
+    if (cache?.reachedByNothing(computerId)) return [];
+    const mark = cache?.mark() ?? 0;
+    const reaching = await progress.reachingForComputer(this.db, computerId, this.plans);
+    if (reaching.length === 0) cache?.keepNone(computerId, mark);
+    return reaching;
   }
 
   /** Whether a file (by SHA-256) is of an update a deployment gives this computer. */

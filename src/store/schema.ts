@@ -101,6 +101,7 @@ export type ComputerTable = {
   owner_email: string | null;
   /** The hash of the package list last stored for it (computer_packages). */
   packages_hash: Generated<string | null>;
+  inventory_hash: Generated<string | null>;
 };
 
 /** One installed package of a computer, as its agent reported it. */

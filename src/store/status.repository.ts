@@ -7,6 +7,7 @@ import {
   type FailureReason,
   type StatusState,
 } from '../domain/status.js';
+import type { ComputerCache } from './computer-cache.js';
 import type { Database, StatusTable } from './schema.js';
 import type { StatusMove } from '../domain/deployment/status-moves.js';
 import { moveStatuses } from './status-moves.queries.js';
@@ -56,7 +57,11 @@ function toRecord(row: Selectable<StatusTable>): StatusRecord {
 }
 
 export class StatusRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Its report_seq changes: a kept row is dropped (SQLite only, see ComputerCache). */
+    private readonly computers: ComputerCache | null = null,
+  ) {}
 
   /** Moves a deployment's statuses for an admin action (call it in the action's transaction). */
   move(deploymentId: string, move: StatusMove): Promise<number> {
@@ -101,7 +106,7 @@ export class StatusRepository {
       reported: { state: StatusState; deploymentId: string | null },
     ) => boolean = () => true,
   ): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    const acked = await this.db.transaction().execute(async (trx) => {
       const computer = await trx
         .selectFrom('computers')
         .select('report_seq')
@@ -196,5 +201,7 @@ export class StatusRepository {
       }
       return acked;
     });
+    this.computers?.drop(computerId);
+    return acked;
   }
 }

@@ -28,6 +28,8 @@ import {
 } from './cycle.js';
 import { bootKey, decideRestart, runRestart } from './restart.js';
 import { notePackagesTaken, packagesForCheckin } from './packages.js';
+import { inventoryForCheckin, noteInventoryTaken, noteOldServer } from './inventory.js';
+import { forgetIdleAnswer, loadIdleAnswer, noteAnswerTaken } from './idle-answer.js';
 import { loadScanState, runScan } from './scan.js';
 import { confirmsTrial, judgeTrial, type AgentTrial } from './agent-trial.js';
 import type { Refusal, TrustCrypto } from './trust.js';
@@ -179,17 +181,28 @@ export class AgentCore {
     const verifier = this.options.verifier;
     const rejections = verifier ? await loadRejections(host.storage) : [];
     const packages = await packagesForCheckin(host);
+    const told = await inventoryForCheckin(host.storage, inventory);
+    // A refused answer is told as a rejection: then nothing held is worth naming.
+    const held = rejections.length > 0 ? null : await loadIdleAnswer(host.storage);
     let checkin;
     try {
-      checkin = await client.checkin(auth, {
-        inventory,
-        absences,
+      const answer = await client.checkin(auth, {
+        ...told,
+        ...(held?.answerTag === undefined ? {} : { answerTag: held.answerTag }),
+        ...(absences.length > 0 ? { absences } : {}),
         ...(scannedAt === null ? {} : { scannedAt }),
         ...(rejections.length > 0 ? { rejections } : {}),
         ...(packages ? { packages } : {}),
       });
+      if (answer !== 'unchanged') checkin = answer;
+      else if (held) checkin = held;
+      else throw new ServerCallError('the server answered 204 to a check-in', 204, 'no-answer');
     } catch (error) {
       await this.publish(auth, memory, null);
+      if (error instanceof ServerCallError && error.status === 400 && 'inventoryHash' in told) {
+        // A server before 0.2 wants the inventory itself: check-ins send it from now on.
+        await noteOldServer(host.storage);
+      }
       if (error instanceof ServerCallError && (error.status === 401 || error.status === 403)) {
         // The server no longer knows this credential (computer deleted or re-imaged):
         // forget it, so the next cycle enrolls afresh.
@@ -218,6 +231,7 @@ export class AgentCore {
       });
       if (refused) {
         // Nothing of a refused answer is acted on: no assignment, no acknowledgement.
+        if (held) await forgetIdleAnswer(host.storage);
         await this.reject(refused);
         await this.publish(auth, memory, null);
         return fail('checkin', true, `answer refused (${refused.reason}): ${refused.detail}`);
@@ -233,6 +247,13 @@ export class AgentCore {
       });
     }
     await notePackagesTaken(host.storage, packages, checkin.sendPackages === true);
+    await noteInventoryTaken(
+      host.storage,
+      told,
+      checkin.sendInventory === true,
+      checkin.answerTag !== undefined,
+    );
+    await noteAnswerTaken(host.storage, held, checkin);
     const delivered = noteCheckinOk(absent);
     if (delivered !== absent) await saveAbsences(host.storage, delivered);
     if (absences.length > 0) this.emit({ type: 'absences-sent', absences });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { CheckinRequest } from '../../contracts/agent-protocol.js';
+import type { CheckinInput } from '../../contracts/agent-protocol.js';
 import type { ScanReportInput, ScanRule } from '../../contracts/scan.js';
 import { FakeHost, FakeServer, fakeCore } from '../agent-core.test-support.js';
 
@@ -11,10 +11,12 @@ class ScanServer extends FakeServer {
   scans: ScanReportInput[] = [];
   failScan = false;
 
-  override checkin(auth: unknown, request: CheckinRequest) {
+  override checkin(auth: unknown, request: CheckinInput) {
     return super
       .checkin(auth, request)
-      .then((answer) => ({ ...answer, scanRulesVersion: this.version }));
+      .then((answer) =>
+        answer === 'unchanged' ? answer : { ...answer, scanRulesVersion: this.version },
+      );
   }
   scanRules() {
     this.ruleFetches += 1;

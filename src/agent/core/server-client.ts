@@ -1,5 +1,5 @@
 import type {
-  CheckinRequest,
+  CheckinInput,
   CheckinResponse,
   EnrollRequest,
   EnrollResponse,
@@ -30,7 +30,8 @@ export interface DownloadSink {
 /** The agent protocol (contracts/agent-protocol.ts) as the core sees it. */
 export interface ServerClient {
   enroll(request: EnrollRequest): Promise<EnrollResponse>;
-  checkin(auth: AgentCredential, request: CheckinRequest): Promise<CheckinResponse>;
+  /** `unchanged`: the server answered 204, the answer whose `answerTag` was sent stands. */
+  checkin(auth: AgentCredential, request: CheckinInput): Promise<CheckinResponse | 'unchanged'>;
   reports(auth: AgentCredential, request: ReportsRequest): Promise<ReportsResponse>;
   /** The detect rules for this computer's platform (absent: this client does not scan). */
   scanRules?(auth: AgentCredential): Promise<ScanRulesResponse>;

@@ -23,6 +23,7 @@ function replicas() {
         return Promise.resolve();
       },
       onMessage: (h) => handlers.push(h),
+      onListening: () => undefined,
       close: () => Promise.resolve(),
     };
     const loop = new EngineLoop(driver as unknown as RolloutDriver, coordination, {

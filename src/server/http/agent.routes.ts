@@ -13,7 +13,13 @@ function agentHandlers(services: Services): RouteHandlers<typeof agentRoutes> {
       root: await signing.latestRoot(),
     }),
     root: ({ params }) => signing.root(params.version),
-    checkin: ({ computer, body }) => agent.checkin(computer, body),
+    checkin: async ({ computer, body, reply }) => {
+      const answer = await agent.checkin(computer, body);
+      if (answer !== 'unchanged') return answer;
+      // The agent holds this very answer (its answerTag): 204, nothing to send.
+      await reply.status(204).send();
+      return reply as never;
+    },
     reports: ({ computer, body }) => agent.report(computer.id, body.reports),
     scanRules: ({ computer }) => scans.rulesFor(computer),
     scan: ({ computer, body }) => scans.report(computer.id, body),

@@ -58,8 +58,9 @@ export class WakeService {
   private async deliver(text: string): Promise<void> {
     if (this.hub.connected === 0) return;
     const message = JSON.parse(text) as
-      WakeMessage | ComputersMessage | DisconnectMessage | { engine: string };
+      WakeMessage | ComputersMessage | DisconnectMessage | { engine: string } | { reach: unknown };
     if ('engine' in message) return; // for the rollout engine (see engine-loop.ts)
+    if ('reach' in message) return; // for the deployments' reach cache (see server.ts)
     if ('disconnect' in message) {
       this.hub.disconnect(message.disconnect);
       return;

@@ -29,7 +29,10 @@ import type {
 } from '../../store/deployment.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
 import type { UpdateRecord, UpdateRepository } from '../../store/update.repository.js';
-import { inventoryChanged } from './computer.mapper.js';
+import { inventoryChanged, toInventory } from './computer.mapper.js';
+import type { Inventory } from '../../contracts/inventory.js';
+import { inventoryHash } from '../../contracts/inventory-hash.js';
+import { IdleAnswers } from './idle-answers.js';
 import type { RejectionRepository } from '../../store/rejection.repository.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
@@ -47,6 +50,8 @@ export type AgentServiceOptions = {
 
 /** The server's side of the agent protocol: check-ins and status reports. */
 export class AgentService {
+  private readonly idle = new IdleAnswers();
+
   constructor(
     private readonly computers: ComputerRepository,
     private readonly deployments: Pick<
@@ -77,32 +82,35 @@ export class AgentService {
     return this.deployments.contentReachesComputer(computerId, sha256);
   }
 
-  /** A check-in by an authenticated computer (the route has loaded its row already). */
-  async checkin(computer: ComputerRecord, request: CheckinRequest): Promise<CheckinResponse> {
+  /**
+   * A check-in by an authenticated computer (the route has loaded its row already).
+   * `unchanged`: the agent holds this very answer (its `answerTag`): answered 204.
+   */
+  async checkin(
+    computer: ComputerRecord,
+    request: CheckinRequest,
+  ): Promise<CheckinResponse | 'unchanged'> {
     const now = this.clock.now();
     const computerId = computer.id;
-    const { inventory } = request;
-    const changed = inventoryChanged(computer, inventory);
-    // Most check-ins change nothing but the time (and the last scan's): write only that.
+    const told = takeInventory(computer, request);
+    const { inventory } = told;
+    // Most check-ins change nothing but the times: those wait in the SeenWriter.
     const scannedAt = request.scannedAt === undefined ? null : Date.parse(request.scannedAt);
     await this.computers.recordCheckin(
       computerId,
-      changed ||
-        computer.freeDiskMB !== inventory.freeDiskMB ||
-        computer.bootTime !== inventory.bootTime ||
-        (computer.ownerEmail ?? null) !== (inventory.ownerEmail ?? null)
-        ? inventory
-        : null,
+      told.write,
       now,
       scannedAt === (computer.scannedAt ?? null) ? null : scannedAt,
     );
     const packages = await this.recordPackages(computer, request.packages);
-    if (changed || packages.stored) await this.membership.refreshComputer(computerId, inventory);
-    const told = absencesOf(request);
-    await this.recordAbsences(computerId, told, now);
+    if (told.groupsSee || packages.stored) {
+      await this.membership.refreshComputer(computerId, inventory);
+    }
+    const absent = absencesOf(request);
+    await this.recordAbsences(computerId, absent, now);
     const silence = silentAbsence(
       computer.lastSeenAt,
-      told.length > 0,
+      absent.length > 0,
       this.options.checkinIntervalSeconds,
       now,
     );
@@ -119,6 +127,24 @@ export class AgentService {
     );
 
     const reaching = await this.deployments.reachingForComputer(computerId);
+    // The scan never fails a check-in: an unreadable catalog only leaves the version out.
+    const scanRulesVersion = await this.options
+      .scanRulesVersion?.(inventory)
+      .catch(() => undefined);
+    const asks = told.wanted || packages.wanted;
+    const facts = {
+      ackedSeq: computer.reportSeq,
+      scanRulesVersion,
+      rootVersion: await this.signing.rootVersion(),
+    };
+    if (
+      reaching.length === 0 &&
+      !asks &&
+      this.idle.holds(computerId, request.answerTag, facts, now)
+    ) {
+      return 'unchanged';
+    }
+
     let nextCheckinSeconds = this.options.checkinIntervalSeconds;
     const assignments: Assignment[] = [];
     if (reaching.length > 0) {
@@ -132,17 +158,13 @@ export class AgentService {
         nextCheckinSeconds = Math.min(nextCheckinSeconds, untilWindow);
       }
     }
-    // The scan never fails a check-in: an unreadable catalog only leaves the version out.
-    const scanRulesVersion = await this.options
-      .scanRulesVersion?.(inventory)
-      .catch(() => undefined);
     const metadata = await this.signing.forCheckin(computerId, assignments, now);
     // Only a computer with files to fetch needs to know where from.
     const points =
       assignments.some((a) => a.files.length > 0) && this.options.distributionPoints
         ? await this.options.distributionPoints(inventory.site)
         : [];
-    return {
+    const answer: CheckinResponse = {
       computerId,
       assignments,
       nextCheckinSeconds,
@@ -151,7 +173,17 @@ export class AgentService {
       metadata,
       ...(points.length > 0 ? { distributionPoints: points } : {}),
       ...(packages.wanted ? { sendPackages: true } : {}),
+      ...(told.wanted ? { sendInventory: true } : {}),
     };
+    if (assignments.length > 0 || asks) {
+      this.idle.forget(computerId);
+      return answer;
+    }
+    const answerTag = this.idle.keep(computerId, answer, {
+      ...facts,
+      reusableUntil: this.signing.reusableUntil(metadata),
+    });
+    return request.answerTag === answerTag ? 'unchanged' : { ...answer, answerTag };
   }
 
   /**
@@ -245,6 +277,35 @@ export class AgentService {
     await this.options.onReports?.(computerId, [...known]);
     return { ackedSeq };
   }
+}
+
+/**
+ * The inventory a check-in tells: the one sent (written with its hash when the hash
+ * differs from the stored one), or, for a hash alone, the stored one; a hash other than
+ * the stored one asks the agent for its inventory.
+ */
+function takeInventory(
+  computer: ComputerRecord,
+  request: CheckinRequest,
+): {
+  inventory: Inventory;
+  write: { inventory: Inventory; hash: string } | null;
+  /** A field a group query sees changed: memberships are evaluated again. */
+  groupsSee: boolean;
+  wanted: boolean;
+} {
+  const sent = request.inventory;
+  if (!sent) {
+    const wanted = request.inventoryHash !== (computer.inventoryHash ?? null);
+    return { inventory: toInventory(computer), write: null, groupsSee: false, wanted };
+  }
+  const hash = inventoryHash(sent);
+  return {
+    inventory: sent,
+    write: hash === (computer.inventoryHash ?? null) ? null : { inventory: sent, hash },
+    groupsSee: inventoryChanged(computer, sent),
+    wanted: false,
+  };
 }
 
 function toAssignment(decided: DecidedAssignment, entry: UpdateRecord): Assignment {

@@ -49,6 +49,24 @@ export class SigningService {
     return signedEnvelope.parse(JSON.parse(found.body));
   }
 
+  /** The version of the newest root (re-read every few seconds, see KeyringStore). */
+  async rootVersion(): Promise<number> {
+    return (await this.keyring.current()).body.version;
+  }
+
+  /**
+   * Until when forCheckin gives this metadata again rather than signing anew (while
+   * neither its timestamp nor its targets is half through its life): an answer that
+   * carries it may be reused until then.
+   */
+  reusableUntil(metadata: CheckinMetadata): number {
+    const expiry = (e: SignedEnvelope) => Date.parse(String(e.signed.expires));
+    return Math.min(
+      expiry(metadata.timestamp) - TIMESTAMP_LIFETIME_MS / 2,
+      expiry(metadata.targets) - TARGETS_LIFETIME_MS / 2,
+    );
+  }
+
   /** The signed metadata of one check-in answer with these assignments. */
   async forCheckin(
     computerId: string,

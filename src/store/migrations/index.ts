@@ -18,6 +18,7 @@ import * as progress from './2026-12-03-0050-progress.js';
 import * as listIndexes from './2026-12-03-0060-list-indexes.js';
 import * as baselines from './2026-12-04-0010-baselines.js';
 import * as distributionPoints from './2026-12-04-0050-distribution-points.js';
+import * as inventoryHash from './2026-12-05-0010-inventory-hash.js';
 import * as listSpeed from './2026-12-04-0040-list-speed.js';
 import * as notifications from './2026-12-04-0060-notifications.js';
 import * as packages from './2026-12-04-0070-packages.js';
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-04-0050-distribution-points': distributionPoints,
   '2026-12-04-0060-notifications': notifications,
   '2026-12-04-0070-packages': packages,
+  '2026-12-05-0010-inventory-hash': inventoryHash,
   '2026-12-05-0020-blob-chunks': blobChunks,
   '2026-12-05-0060-group-owner-email': groupOwnerEmail,
   '2026-12-05-0030-upstream': upstream,

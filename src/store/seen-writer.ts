@@ -1,0 +1,140 @@
+import { sql, type Kysely } from 'kysely';
+import type { Engine } from './db.js';
+import type { Database } from './schema.js';
+
+/** What one check-in leaves to write: when the computer was seen, and its last scan. */
+type Seen = { seenAt: number; scannedAt: number | null };
+
+/** Rows per UPDATE … FROM (VALUES …) on PostgreSQL: 3 parameters a row, under 65,535. */
+const ROWS_PER_STATEMENT = 5000;
+
+/**
+ * Check-ins' `last_seen_at` (and `scanned_at`), written in batches: a check-in notes
+ * its times here and returns; at most once per interval (1 s) one statement writes
+ * every pending time (an UPDATE … FROM (VALUES …) on PostgreSQL, one transaction on
+ * SQLite); `close` writes what is left. What the process reads sees the same values:
+ * the computer repository lays the pending times over the rows it reads (`overlay`),
+ * and a query that filters or counts by last seen writes the pending ones first
+ * (`flush`). A crash loses at most one interval of these times, nothing else. Times
+ * only move forward: two replicas' batches may land in either order.
+ */
+export class SeenWriter {
+  private pending = new Map<string, Seen>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+    /** Real milliseconds a time may wait before it is written. */
+    private readonly intervalMs = 1000,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  /** A check-in at `seenAt`; `scannedAt` (null: unchanged) rides on the same write. */
+  note(computerId: string, seenAt: number, scannedAt: number | null): void {
+    const known = this.pending.get(computerId);
+    this.pending.set(computerId, {
+      seenAt: Math.max(seenAt, known?.seenAt ?? seenAt),
+      scannedAt: scannedAt ?? known?.scannedAt ?? null,
+    });
+    if (this.closed) {
+      void this.flush().catch(this.onError);
+      return;
+    }
+    if (this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flush().catch(this.onError);
+      }, this.intervalMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** The row as this process knows it: pending times laid over what the database said. */
+  overlay<T extends { id: string; lastSeenAt: number | null; scannedAt?: number | null }>(
+    row: T,
+  ): T {
+    const seen = this.pending.get(row.id);
+    if (!seen) return row;
+    return {
+      ...row,
+      lastSeenAt: Math.max(seen.seenAt, row.lastSeenAt ?? seen.seenAt),
+      ...(seen.scannedAt === null ? {} : { scannedAt: seen.scannedAt }),
+    };
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Writes every pending time now (and waits for a write already under way). */
+  async flush(): Promise<void> {
+    const next = this.writing.then(() => this.write());
+    this.writing = next.catch(() => undefined);
+    await next;
+  }
+
+  /** Resolves once no write is under way (tests, and close). */
+  async settled(): Promise<void> {
+    await this.writing;
+  }
+
+  /** Writes what is left; later notes are written at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending];
+    this.pending = new Map();
+    try {
+      if (this.engine === 'postgres') await this.writePostgres(batch);
+      else await this.writeSqlite(batch);
+    } catch (error) {
+      // Not written: keep them for the next flush, unless a newer check-in replaced them.
+      for (const [id, seen] of batch) {
+        const newer = this.pending.get(id);
+        this.pending.set(
+          id,
+          newer ? { ...newer, scannedAt: newer.scannedAt ?? seen.scannedAt } : seen,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async writePostgres(batch: [string, Seen][]): Promise<void> {
+    for (let i = 0; i < batch.length; i += ROWS_PER_STATEMENT) {
+      const rows = batch
+        .slice(i, i + ROWS_PER_STATEMENT)
+        .map(([id, s]) => sql`(${id}, ${s.seenAt}::bigint, ${s.scannedAt}::bigint)`);
+      await sql`
+        update computers as c
+        set last_seen_at = greatest(c.last_seen_at, v.seen),
+            scanned_at = coalesce(v.scanned, c.scanned_at)
+        from (values ${sql.join(rows)}) as v(id, seen, scanned)
+        where c.id = v.id`.execute(this.db);
+    }
+  }
+
+  private async writeSqlite(batch: [string, Seen][]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, s] of batch) {
+        await trx
+          .updateTable('computers')
+          .set((eb) => ({
+            last_seen_at: sql<number>`max(coalesce(${eb.ref('last_seen_at')}, 0), ${s.seenAt})`,
+            ...(s.scannedAt === null ? {} : { scanned_at: s.scannedAt }),
+          }))
+          .where('id', '=', id)
+          .execute();
+      }
+    });
+  }
+}
