@@ -1,6 +1,10 @@
 /** The benchmark's command line: `npm run bench -- [flags]` (see bench/run.ts). */
 export type Engine = 'sqlite' | 'postgres';
 
+/** The measurements `--only` can pick: 1 capacity, 2 emergency reach, 3 compliance, 5 CLI start-up. */
+export const measurements = ['capacity', 'emergency', 'compliance', 'startup'] as const;
+export type Measurement = (typeof measurements)[number];
+
 export type Options = {
   quick: boolean;
   engines: Engine[];
@@ -14,6 +18,8 @@ export type Options = {
   write: boolean;
   /** --priority N: run the server and load processes at nice N (e.g. -10) on a shared machine. */
   priority: number | null;
+  /** --only a,b: run only these measurements (default: all). */
+  only: ReadonlySet<Measurement>;
 };
 
 export function parseArgs(argv: string[]): Options {
@@ -30,6 +36,10 @@ export function parseArgs(argv: string[]): Options {
   const sizes = (flag('sizes') ?? (quick ? '10000' : '10000,100000')).split(',').map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 100 || n > 2_000_000))
     throw new Error('--sizes: whole numbers between 100 and 2,000,000');
+  const only = (flag('only') ?? measurements.join(',')).split(',');
+  const unknown = only.filter((m) => !(measurements as readonly string[]).includes(m));
+  if (unknown.length > 0)
+    throw new Error(`--only: ${unknown.join(', ')}: pick from ${measurements.join(', ')}`);
   return {
     quick,
     engines: engine === 'both' ? ['sqlite', 'postgres'] : [engine as Engine],
@@ -47,5 +57,6 @@ export function parseArgs(argv: string[]): Options {
       : [250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 16000],
     write: !argv.includes('--no-write'),
     priority: flag('priority') === undefined ? null : Number(flag('priority')),
+    only: new Set(only as Measurement[]),
   };
 }
