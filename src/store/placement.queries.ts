@@ -17,21 +17,27 @@ export async function targetPage(
   after: string | undefined,
   limit: number,
 ): Promise<{ computerId: string; phase: number | null }[]> {
+  // Read from the computers in id order (their primary key), a member test per row:
+  // no DISTINCT over the groups' members, so no page sorts what is left of the target.
   let query = db
-    .selectFrom('deployment_groups as dg')
-    .innerJoin('group_members as m', 'm.group_id', 'dg.group_id')
+    .selectFrom('computers as c')
     .leftJoin('placements as pl', (join) =>
-      join.onRef('pl.computer_id', '=', 'm.computer_id').on('pl.deployment_id', '=', deploymentId),
+      join.onRef('pl.computer_id', '=', 'c.id').on('pl.deployment_id', '=', deploymentId),
     )
-    .select(['m.computer_id', 'pl.phase'])
-    .distinct()
-    .where('dg.deployment_id', '=', deploymentId);
-  if (after !== undefined) query = query.where('m.computer_id', '>', after);
-  const rows = await query.orderBy('m.computer_id').limit(limit).execute();
-  return rows.map((r) => ({
-    computerId: r.computer_id,
-    phase: r.phase === null ? null : Number(r.phase),
-  }));
+    .select(['c.id', 'pl.phase'])
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('group_members as m')
+          .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
+          .select('m.computer_id')
+          .whereRef('m.computer_id', '=', 'c.id')
+          .where('dg.deployment_id', '=', deploymentId),
+      ),
+    );
+  if (after !== undefined) query = query.where('c.id', '>', after);
+  const rows = await query.orderBy('c.id').limit(limit).execute();
+  return rows.map((r) => ({ computerId: r.id, phase: r.phase === null ? null : Number(r.phase) }));
 }
 
 /** The group names of these computers (those with none are absent). */
