@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--engine sqlite|postgres|both] [--sizes 10000,100000]
  *  [--generator wrk|node] [--wrk-threads N] [--repeats N] [--pin]
- *  [--load-processes N] [--step-seconds S] [--profile] [--pg-url URL]`
+ *  [--load-processes N] [--step-seconds S] [--profile] [--pg-url URL]
+ *  [--only capacity,emergency,compliance,startup]`
  *
  * The server runs in its own process on a freshly seeded database; wrk (or, without it,
  * forked Node load processes) drives it over loopback. Every phase is bounded in time and
@@ -18,7 +19,7 @@ import { measureEmergencyReach } from './lib/emergency-reach.js';
 import { NodeGenerator, WrkGenerator, type Generator } from './lib/generators.js';
 import { LoadFleet } from './lib/load-fleet.js';
 import { log, raisePriority } from './lib/machine.js';
-import { parseArgs } from './lib/options.js';
+import { measurements, parseArgs } from './lib/options.js';
 import { printTable, targets, type EngineResult } from './lib/report.js';
 import { measureStartup } from './lib/startup.js';
 import type { ScenarioContext } from './lib/scenario-types.js';
@@ -100,7 +101,9 @@ async function main(): Promise<void> {
   const generator = await chooseGenerator(opts);
   const results: EngineResult[] = [];
   // First, while the load generator is idle: whole CLI processes, median of N.
-  const cliStartup = measureStartup(cliEntry(), opts.quick ? 5 : 15);
+  const cliStartup = opts.only.has('startup')
+    ? measureStartup(cliEntry(), opts.quick ? 5 : 15)
+    : [];
   for (const t of cliStartup)
     log(
       `CLI start-up: ${t.command}: median ${t.medianMs} ms (CPU ${t.medianCpuMs} ms) of ${t.runs}`,
@@ -108,8 +111,9 @@ async function main(): Promise<void> {
   try {
     for (const engine of opts.engines) {
       const runs: SizeResult[] = [];
-      for (const size of opts.sizes)
-        runs.push(await benchSize(engine, size, opts, generator, { root, cliEntry: cliEntry() }));
+      if (opts.only.has('capacity'))
+        for (const size of opts.sizes)
+          runs.push(await benchSize(engine, size, opts, generator, { root, cliEntry: cliEntry() }));
       const ctx: ScenarioContext = {
         engine,
         quick: opts.quick,
@@ -124,11 +128,14 @@ async function main(): Promise<void> {
         setPriority: raisePriority,
         log,
       };
+      const skipped = { measured: false as const, reason: 'not run (--only)' };
       results.push({
         engine,
         runs,
-        emergencyReach: await measureEmergencyReach(ctx),
-        timeToCompliance: await measureTimeToCompliance(ctx),
+        emergencyReach: opts.only.has('emergency') ? await measureEmergencyReach(ctx) : [skipped],
+        timeToCompliance: opts.only.has('compliance')
+          ? await measureTimeToCompliance(ctx)
+          : skipped,
       });
     }
   } finally {
@@ -192,7 +199,9 @@ async function main(): Promise<void> {
   const dir = path.join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const date = startedAt.toISOString().slice(0, 10);
-  const suffix = opts.quick ? '-quick' : '';
+  // A partial run (--only) never stands for a whole one: its files say what it ran.
+  const partial = opts.only.size < measurements.length ? `-${[...opts.only].join('-')}` : '';
+  const suffix = (opts.quick ? '-quick' : '') + partial;
   for (const e of results) {
     const file = path.join(dir, `${date}-${e.engine}${suffix}.json`);
     writeFileSync(

@@ -8,6 +8,7 @@ describe('clocks', () => {
     expect(clock.now()).toBe(1_000);
     real = 2_000;
     expect(clock.now()).toBe(61_000);
+    expect(clock.scale).toBe(60); // what a timer on this clock divides by
   });
 
   it('at scale 1 it is the real clock itself', () => {

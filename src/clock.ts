@@ -11,5 +11,5 @@ export const systemClock: Clock = { now: () => Date.now() };
  */
 export function scaledClock(scale: number, origin: number, real: Clock = systemClock): Clock {
   if (scale === 1) return real;
-  return { now: () => Math.round(origin + (real.now() - origin) * scale) };
+  return { now: () => Math.round(origin + (real.now() - origin) * scale), scale };
 }

@@ -35,12 +35,10 @@ for (const engine of ENGINES) {
         );
       expect(await sizes()).toEqual([2, 18]);
 
-      const target = vi.spyOn(DeploymentRepository.prototype, 'targetComputers');
-      const placed = vi.spyOn(DeploymentRepository.prototype, 'placed');
+      const target = vi.spyOn(DeploymentRepository.prototype, 'targetPage');
       await vt.fleet.enroll(20, 'live', 'joiner');
       expect(await sizes()).toEqual([4, 36]); // ceil(10% of 40) = 4, before any tick
       expect(target).not.toHaveBeenCalled();
-      expect(placed).not.toHaveBeenCalled();
     });
   });
 }

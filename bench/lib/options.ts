@@ -1,6 +1,10 @@
 /** The benchmark's command line: `npm run bench -- [flags]` (see bench/run.ts). */
 export type Engine = 'sqlite' | 'postgres';
 
+/** The measurements `--only` can pick: 1 capacity, 2 emergency reach, 3 compliance, 5 CLI start-up. */
+export const measurements = ['capacity', 'emergency', 'compliance', 'startup'] as const;
+export type Measurement = (typeof measurements)[number];
+
 export type Options = {
   quick: boolean;
   engines: Engine[];
@@ -22,6 +26,8 @@ export type Options = {
   repeats: number;
   /** --pin: the server on CPU 0, the load generator on CPU 1 (taskset). */
   pin: boolean;
+  /** --only a,b: run only these measurements (default: all). */
+  only: ReadonlySet<Measurement>;
 };
 
 export function parseArgs(argv: string[]): Options {
@@ -47,6 +53,10 @@ export function parseArgs(argv: string[]): Options {
       throw new Error(`--${name}: a whole number between 1 and ${max}`);
     return value;
   };
+  const only = (flag('only') ?? measurements.join(',')).split(',');
+  const unknown = only.filter((m) => !(measurements as readonly string[]).includes(m));
+  if (unknown.length > 0)
+    throw new Error(`--only: ${unknown.join(', ')}: pick from ${measurements.join(', ')}`);
   return {
     quick,
     engines: engine === 'both' ? ['sqlite', 'postgres'] : [engine as Engine],
@@ -68,5 +78,6 @@ export function parseArgs(argv: string[]): Options {
     wrkThreads: count('wrk-threads', 1, 16),
     repeats: count('repeats', 3, 15),
     pin: argv.includes('--pin'),
+    only: new Set(only as Measurement[]),
   };
 }

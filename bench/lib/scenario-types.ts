@@ -41,6 +41,12 @@ export type TimeToCompliance = {
   /** When each phase opened (virtual seconds after creation), and at the earliest. */
   phaseOpenedSeconds: (number | null)[];
   lowerBoundPhaseOpensSeconds: number[];
+  /**
+   * When each phase but the last met its gate (its gate share installed, by the server's
+   * installedAt; virtual seconds after creation): the next opens at the later of this
+   * and the soak's end.
+   */
+  gateMetSeconds: (number | null)[];
   target: number;
   installed: number;
   realSeconds: number;

@@ -75,7 +75,9 @@ export async function measureTimeToCompliance(
             connections: 32,
             truthFile,
             hostnamePrefix: 'ttc',
-            push: false,
+            // As real agents do by default (docs/agent.md): the push channel held, so a
+            // phase that opens wakes its computers instead of waiting for their check-in.
+            push: true,
           });
           // The intermittent computers start switched off: create the deployment once
           // every computer has enrolled, so that the whole fleet is its target.
@@ -128,6 +130,20 @@ export async function measureTimeToCompliance(
             share: 0.95,
             startEpochMs: startMs,
           });
+          // The timeline: when each gate was met by the server's own installedAt
+          // (the engine can open the next phase no sooner), against when it opened.
+          const gateMetSeconds = phases.slice(0, -1).map((p) => {
+            const mine = computers.filter((c) => c.phase === p.name);
+            const t = reachSeconds(
+              mine.map((c) =>
+                c.state === 'installed' && c.installedAt ? Date.parse(c.installedAt) : 0,
+              ),
+              mine.length,
+              createdMs,
+              gatePercent / 100,
+            );
+            return t === null ? null : Math.round(t);
+          });
           const result: TimeToCompliance = {
             measured: true,
             agents: s.agents,
@@ -147,12 +163,13 @@ export async function measureTimeToCompliance(
               p.openedAt ? Math.round((Date.parse(p.openedAt) - createdMs) / 1000) : null,
             ),
             lowerBoundPhaseOpensSeconds: bound.phaseOpensSeconds.map((x) => Math.round(x)),
+            gateMetSeconds,
             target: detail.total,
             installed: detail.counts.installed ?? 0,
             realSeconds: Math.round((Date.now() - realStart) / 1000),
           };
           ctx.log(
-            `  95% installed after ${measuredSeconds} virtual s; lower bound ${bound.seconds} s; ratio ${result.ratio} (phases opened at ${result.phaseOpenedSeconds.join(', ')} s; earliest ${result.lowerBoundPhaseOpensSeconds.join(', ')} s)`,
+            `  95% installed after ${measuredSeconds} virtual s; lower bound ${bound.seconds} s; ratio ${result.ratio} (phases opened at ${result.phaseOpenedSeconds.join(', ')} s; earliest ${result.lowerBoundPhaseOpensSeconds.join(', ')} s; gates met at ${gateMetSeconds.join(', ')} s, soak ${s.soak} s)`,
           );
           return result;
         } finally {

@@ -301,12 +301,18 @@ export class DeploymentRepository {
 
   // ---- placements ----
 
-  targetComputers(deploymentId: string): Promise<Map<string, string[]>> {
-    return placement.targetComputers(this.db, deploymentId);
+  /** A page of its target computers in id order, each with its phase (null: not placed). */
+  targetPage(
+    deploymentId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ computerId: string; phase: number | null }[]> {
+    return placement.targetPage(this.db, deploymentId, after, limit);
   }
 
-  placed(deploymentId: string): Promise<Map<string, number>> {
-    return placement.placed(this.db, deploymentId);
+  /** The group names of these computers, for phases that name groups. */
+  groupNamesOf(computerIds: readonly string[]): Promise<Map<string, string[]>> {
+    return placement.groupNamesOf(this.db, computerIds);
   }
 
   async place(deploymentId: string, added: ReadonlyMap<string, number>): Promise<void> {
@@ -343,9 +349,12 @@ export class DeploymentRepository {
     return placement.unplacedDeploymentIds(this.db, computerId, assigningStates);
   }
 
-  /** The computers of a deployment (up to a phase), for push wake-ups. */
-  computerIds(deploymentId: string, upToPhase?: number): Promise<string[]> {
-    return placement.placedComputerIds(this.db, deploymentId, upToPhase);
+  /** A page of a deployment's placed computers (of one phase, or all), for push wake-ups. */
+  computerIdsPage(
+    deploymentId: string,
+    page: { phase?: number | undefined; after?: string | undefined; limit: number },
+  ): Promise<string[]> {
+    return placement.placedComputerIdsPage(this.db, deploymentId, page);
   }
 
   /**
@@ -369,9 +378,9 @@ export class DeploymentRepository {
 
   // ---- the engine's schedule ----
 
-  /** Deployments the engine must evaluate now: their next evaluation time has come. */
-  dueDeploymentIds(now: number): Promise<string[]> {
-    return schedule.dueDeploymentIds(this.db, now);
+  /** Deployments whose next evaluation time comes by `until`, with that time (oldest first). */
+  dueBy(until: number): Promise<{ id: string; nextEvaluationAt: number }[]> {
+    return schedule.dueBy(this.db, until);
   }
 
   /** Brings deployments' next evaluation forward to now; any replica may call it. */

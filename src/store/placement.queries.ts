@@ -6,39 +6,61 @@ import type { Database } from './schema.js';
  * deployment's groups hold, the phase each was placed in, and their statuses.
  */
 
-/** The computers the deployment's groups hold now, with their group names. */
-export async function targetComputers(
+/**
+ * A page of the computers the deployment's groups hold now, in id order after `after`,
+ * each with the phase it is placed in (null: not yet). The placer walks a target of
+ * any size this way, holding one page at a time.
+ */
+export async function targetPage(
   db: Kysely<Database>,
   deploymentId: string,
-): Promise<Map<string, string[]>> {
-  const rows = await db
-    .selectFrom('deployment_groups as dg')
-    .innerJoin('group_members as m', 'm.group_id', 'dg.group_id')
-    .innerJoin('group_members as all_m', 'all_m.computer_id', 'm.computer_id')
-    .innerJoin('groups as g', 'g.id', 'all_m.group_id')
-    .select(['m.computer_id', 'g.name'])
-    .distinct()
-    .where('dg.deployment_id', '=', deploymentId)
-    .execute();
-  const result = new Map<string, string[]>();
-  for (const row of rows) {
-    const names = result.get(row.computer_id) ?? [];
-    names.push(row.name);
-    result.set(row.computer_id, names);
-  }
-  return result;
+  after: string | undefined,
+  limit: number,
+): Promise<{ computerId: string; phase: number | null }[]> {
+  // Read from the computers in id order (their primary key), a member test per row:
+  // no DISTINCT over the groups' members, so no page sorts what is left of the target.
+  let query = db
+    .selectFrom('computers as c')
+    .leftJoin('placements as pl', (join) =>
+      join.onRef('pl.computer_id', '=', 'c.id').on('pl.deployment_id', '=', deploymentId),
+    )
+    .select(['c.id', 'pl.phase'])
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('group_members as m')
+          .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
+          .select('m.computer_id')
+          .whereRef('m.computer_id', '=', 'c.id')
+          .where('dg.deployment_id', '=', deploymentId),
+      ),
+    );
+  if (after !== undefined) query = query.where('c.id', '>', after);
+  const rows = await query.orderBy('c.id').limit(limit).execute();
+  return rows.map((r) => ({ computerId: r.id, phase: r.phase === null ? null : Number(r.phase) }));
 }
 
-export async function placed(
+/** The group names of these computers (those with none are absent). */
+export async function groupNamesOf(
   db: Kysely<Database>,
-  deploymentId: string,
-): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('placements')
-    .select(['computer_id', 'phase'])
-    .where('deployment_id', '=', deploymentId)
-    .execute();
-  return new Map(rows.map((r) => [r.computer_id, Number(r.phase)]));
+  computerIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>();
+  // Chunks keep each statement under the engines' bound-parameter limits.
+  for (let i = 0; i < computerIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('group_members as m')
+      .innerJoin('groups as g', 'g.id', 'm.group_id')
+      .select(['m.computer_id', 'g.name'])
+      .where('m.computer_id', 'in', computerIds.slice(i, i + 500))
+      .execute();
+    for (const row of rows) {
+      const names = result.get(row.computer_id) ?? [];
+      names.push(row.name);
+      result.set(row.computer_id, names);
+    }
+  }
+  return result;
 }
 
 /** Stores new placements; an existing one never moves. */
@@ -103,16 +125,21 @@ export async function unplacedDeploymentIds(
   return rows.map((r) => r.id);
 }
 
-/** The computers of a deployment (up to a phase), for push wake-ups. */
-export async function placedComputerIds(
+/**
+ * A page of a deployment's placed computers (of one phase, or all), in id order after
+ * `after`: push wake-ups walk a phase of any size a page at a time.
+ */
+export async function placedComputerIdsPage(
   db: Kysely<Database>,
   deploymentId: string,
-  upToPhase?: number,
+  page: { phase?: number | undefined; after?: string | undefined; limit: number },
 ): Promise<string[]> {
   let query = db
     .selectFrom('placements')
     .select('computer_id')
     .where('deployment_id', '=', deploymentId);
-  if (upToPhase !== undefined) query = query.where('phase', '<=', upToPhase);
-  return (await query.execute()).map((r) => r.computer_id);
+  if (page.phase !== undefined) query = query.where('phase', '=', page.phase);
+  if (page.after !== undefined) query = query.where('computer_id', '>', page.after);
+  const rows = await query.orderBy('computer_id').limit(page.limit).execute();
+  return rows.map((r) => r.computer_id);
 }

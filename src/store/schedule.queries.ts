@@ -8,16 +8,23 @@ import type { Database } from './schema.js';
  * a joiner needs instead of the whole target.
  */
 
-/** Deployments the engine must evaluate now: their next evaluation time has come. */
-export async function dueDeploymentIds(db: Kysely<Database>, now: number): Promise<string[]> {
+/**
+ * The deployments whose next evaluation time comes by `until` (now plus the span to
+ * the next tick), with that time: the engine evaluates those due now and arms a timer
+ * for the earliest other one, so a soak's end is not rounded up to the next tick.
+ */
+export async function dueBy(
+  db: Kysely<Database>,
+  until: number,
+): Promise<{ id: string; nextEvaluationAt: number }[]> {
   const rows = await db
     .selectFrom('deployments')
-    .select('id')
+    .select(['id', 'next_evaluation_at'])
     .where('state', 'in', [...evaluatedStates])
-    .where('next_evaluation_at', '<=', now)
+    .where('next_evaluation_at', '<=', until)
     .orderBy('created_at')
     .execute();
-  return rows.map((r) => r.id);
+  return rows.map((r) => ({ id: r.id, nextEvaluationAt: Number(r.next_evaluation_at) }));
 }
 
 /**

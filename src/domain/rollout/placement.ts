@@ -10,7 +10,9 @@ import type { Phase } from './plan.js';
  *
  * Two entry points share the rule: `placeComputers` looks at the whole target (the
  * safety net), `placeJoiners` needs only the phase sizes and the joiners, so placing
- * a joiner costs O(its deployments), not O(target).
+ * a joiner costs O(its deployments), not O(target). The pieces (`groupPhase`,
+ * `hashShares`, `phaseOfRank`) let the server stream a target of any size in pages
+ * and give the same answer (server/engine/placer.ts).
  */
 
 /** FNV-1a, 32-bit, over UTF-16 code units: fast, pure, stable across processes. */
@@ -90,6 +92,58 @@ export function placeJoiners(input: JoinersInput): Placement {
   );
 }
 
+/** The hash that orders a deployment's computers for the percentage phases. */
+export function placementHash(deploymentId: string, computerId: string): number {
+  return stableHash(`${deploymentId}:${computerId}`);
+}
+
+/** The earliest phase that names one of the computer's groups; -1: none. */
+export function groupPhase(phases: readonly PlacementPhase[], groups: readonly string[]): number {
+  if (groups.length === 0) return -1;
+  return phases.findIndex((p) => p.groups?.some((g) => groups.includes(g)));
+}
+
+/**
+ * How many of `count` computers, taken in hash order, each phase takes: phase i up to
+ * ceil(percent_i × n) cumulatively, given `sizes` (placed before or by group, mutated
+ * by nobody); what no phase takes is unreached.
+ */
+export function hashShares(
+  phases: readonly PlacementPhase[],
+  sizes: readonly number[],
+  n: number,
+  count: number,
+): number[] {
+  let next = 0;
+  let before = 0;
+  return phases.map((phase, i) => {
+    const here = sizes[i] ?? 0;
+    let take = 0;
+    if (phase.percent !== undefined) {
+      const room = cumulativeCapacity(phase.percent, n) - before - here;
+      take = Math.max(0, Math.min(room, count - next));
+    }
+    next += take;
+    before += here + take;
+    return take;
+  });
+}
+
+/** The phase of the computer at `rank` in hash order (0-based), given the shares; -1: unreached. */
+export function phaseOfRank(shares: readonly number[], rank: number): number {
+  let end = 0;
+  for (let i = 0; i < shares.length; i++) {
+    end += shares[i] ?? 0;
+    if (rank < end) return i;
+  }
+  return -1;
+}
+
+/** Hash order: by hash, then by id (as JavaScript compares strings) when hashes collide. */
+export function byHashThenId(a: { h: number; id: string }, b: { h: number; id: string }): number {
+  return a.h - b.h || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 function place(
   deploymentId: string,
   phases: readonly PlacementPhase[],
@@ -103,9 +157,7 @@ function place(
   // 1. Groups: the earliest phase that names one of the computer's groups.
   const rest: string[] = [];
   for (const id of fresh) {
-    const groups = groupsOf?.get(id) ?? [];
-    const index =
-      groups.length === 0 ? -1 : phases.findIndex((p) => p.groups?.some((g) => groups.includes(g)));
+    const index = groupPhase(phases, groupsOf?.get(id) ?? []);
     if (index >= 0) {
       added.set(id, index);
       sizes[index] = (sizes[index] ?? 0) + 1;
@@ -113,23 +165,16 @@ function place(
   }
 
   // 2. Percentages, by hash rank.
-  const ranked = rest
-    .map((id) => ({ id, h: stableHash(`${deploymentId}:${id}`) }))
-    .sort((a, b) => a.h - b.h || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ranked = rest.map((id) => ({ id, h: placementHash(deploymentId, id) })).sort(byHashThenId);
+  const shares = hashShares(phases, sizes, n, ranked.length);
   let next = 0;
-  let before = 0;
-  phases.forEach((phase, i) => {
-    const here = sizes[i] ?? 0;
-    if (phase.percent !== undefined) {
-      const room = cumulativeCapacity(phase.percent, n) - before - here;
-      for (let k = 0; k < room && next < ranked.length; k++, next++) {
-        const r = ranked[next];
-        if (!r) break;
-        added.set(r.id, i);
-        sizes[i] = (sizes[i] ?? 0) + 1;
-      }
+  shares.forEach((take, i) => {
+    for (let k = 0; k < take; k++, next++) {
+      const r = ranked[next];
+      if (!r) break;
+      added.set(r.id, i);
+      sizes[i] = (sizes[i] ?? 0) + 1;
     }
-    before += sizes[i] ?? 0;
   });
   return { added, unreached: ranked.slice(next).map((r) => r.id), sizes };
 }

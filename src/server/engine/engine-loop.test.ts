@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Coordination } from '../../store/coordination.js';
 import { EngineLoop } from './engine-loop.js';
 import type { RolloutDriver } from './rollout-driver.js';
@@ -66,5 +66,54 @@ describe('the engine loop across replicas', () => {
     await leader.loop.nudge('dep_2');
     expect(leader.driver.markDue).toHaveBeenCalledWith(['dep_2']);
     expect(leader.driver.tick).not.toHaveBeenCalled();
+  });
+});
+
+describe('the engine loop on a scaled clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('ticks when the next evaluation time comes, not at the next interval', async () => {
+    vi.useFakeTimers();
+    // ×150, as the benchmark runs: an interval of 1 s real is 150 s of the rollout.
+    const origin = Date.now();
+    const clock = { now: () => origin + (Date.now() - origin) * 150, scale: 150 };
+    const soakEnd = clock.now() + 30_000; // 30 virtual seconds: 200 real ms
+    const horizons: number[] = [];
+    const driver = {
+      takeOver: vi.fn(),
+      tick: vi.fn((horizonMs: number) => {
+        horizons.push(horizonMs);
+        return Promise.resolve(clock.now() < soakEnd ? soakEnd : null);
+      }),
+    };
+    const coordination: Coordination = {
+      tryLead: () => Promise.resolve(true),
+      publish: () => Promise.resolve(),
+      onMessage: () => undefined,
+      onListening: () => undefined,
+      close: () => Promise.resolve(),
+    };
+    const loop = new EngineLoop(driver as unknown as RolloutDriver, coordination, {
+      intervalMs: 1000,
+      nudgeQuietMs: 250,
+      clock,
+      onError: (e) => {
+        throw e;
+      },
+    });
+    loop.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(driver.tick).toHaveBeenCalledTimes(1);
+    // The driver is asked for what comes before the next interval tick (1 s × 150).
+    expect(horizons[0]).toBe(150_000);
+    await vi.advanceTimersByTimeAsync(190);
+    expect(driver.tick).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(driver.tick).toHaveBeenCalledTimes(2); // at the soak's end, 800 ms early
+    await vi.advanceTimersByTimeAsync(790);
+    expect(driver.tick).toHaveBeenCalledTimes(3); // the interval tick, as ever
+    await loop.stop();
   });
 });

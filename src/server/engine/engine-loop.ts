@@ -12,6 +12,11 @@ export type EngineLoopOptions = {
   onLeadership?: (leading: boolean) => void;
   /** The real clock the quiet interval is measured on (default: the system clock). */
   timerClock?: Clock;
+  /**
+   * The clock the engine's evaluation times are on (the server's, maybe scaled; default:
+   * the system clock): a wake-up for the next one waits (time − now) / its scale.
+   */
+  clock?: Clock;
   /** Told how long each tick of the leader took, in real milliseconds (the metrics). */
   onTick?: (ms: number) => void;
 };
@@ -35,6 +40,8 @@ export class EngineLoop {
   private again = false;
   private leading = false;
   private soon: NodeJS.Timeout | null = null;
+  /** The wake-up for the next evaluation time the last tick saw before the next tick. */
+  private due: NodeJS.Timeout | null = null;
   private lastRunAt = 0;
   private readonly timerClock: Clock;
 
@@ -93,8 +100,9 @@ export class EngineLoop {
         this.lastRunAt = this.timerClock.now();
         try {
           if (await this.lead()) {
-            await this.driver.tick();
+            const next = await this.driver.tick(this.horizonMs());
             this.options.onTick?.(this.timerClock.now() - this.lastRunAt);
+            this.wakeAt(next);
           }
         } catch (error) {
           this.options.onError(error);
@@ -111,8 +119,10 @@ export class EngineLoop {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
+    if (this.due) clearTimeout(this.due);
     this.timer = null;
     this.soon = null;
+    this.due = null;
     await this.running;
   }
 
@@ -141,6 +151,32 @@ export class EngineLoop {
     const wait = Math.max(50, this.lastRunAt + this.options.nudgeQuietMs - this.timerClock.now());
     this.soon = setTimeout(() => {
       this.soon = null;
+      void this.run();
+    }, wait);
+  }
+
+  /** How far ahead of now (on the engine's clock) the next interval tick comes. */
+  private horizonMs(): number {
+    return this.timer ? this.options.intervalMs * this.scale() : 0;
+  }
+
+  private scale(): number {
+    return this.options.clock?.scale ?? 1;
+  }
+
+  /**
+   * A tick at `at` (engine clock), when it comes before the next interval tick: the end
+   * of a soak or a phase's start time is acted on when it comes, not up to one interval
+   * later (at --time-scale 150 an interval of 1 s is 150 s of the rollout).
+   */
+  private wakeAt(at: number | null): void {
+    if (this.due) clearTimeout(this.due);
+    this.due = null;
+    if (at === null || !this.timer) return;
+    const now = (this.options.clock ?? systemClock).now();
+    const wait = Math.max(1, Math.ceil((at - now) / this.scale()));
+    this.due = setTimeout(() => {
+      this.due = null;
       void this.run();
     }, wait);
   }

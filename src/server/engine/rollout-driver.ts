@@ -31,6 +31,8 @@ export class RolloutDriver {
   private lastSweepAt: number | null = null;
   /** Deployments whose evaluation stored its next time (see `evaluateDue`). */
   private readonly rescheduled = new Set<string>();
+  /** The earliest next evaluation time seen or stored during the current tick. */
+  private soonest = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly deployments: DeploymentRepository,
@@ -55,8 +57,14 @@ export class RolloutDriver {
     this.lastSweepAt = null;
   }
 
-  async tick(): Promise<void> {
+  /**
+   * Evaluates what is due and returns the earliest next evaluation time within
+   * `horizonMs` of now (null: none), so the loop can wake for it instead of at its next
+   * tick: a soak that ends between two ticks opens the next phase when it ends.
+   */
+  async tick(horizonMs = 0): Promise<number | null> {
     const now = this.clock.now();
+    this.soonest = Number.POSITIVE_INFINITY;
     if (this.lastSweepAt === null || now - this.lastSweepAt >= SWEEP_EVERY_MS) {
       // The safety net, rare: a mark lost (a leader change) or a computer that left a
       // target only shows in a full pass.
@@ -64,12 +72,18 @@ export class RolloutDriver {
       this.placer.forget();
       for (const d of await this.deployments.inStates(evaluatedStates))
         await this.evaluateDue(d, now);
-      return;
+    } else {
+      for (const due of await this.deployments.dueBy(now + horizonMs)) {
+        if (due.nextEvaluationAt > now) {
+          this.soonest = Math.min(this.soonest, due.nextEvaluationAt);
+          continue;
+        }
+        const deployment = await this.deployments.find(due.id);
+        if (deployment) await this.evaluateDue(deployment, now);
+      }
     }
-    for (const id of await this.deployments.dueDeploymentIds(now)) {
-      const deployment = await this.deployments.find(id);
-      if (deployment) await this.evaluateDue(deployment, now);
-    }
+    // Evaluations above may have stored times sooner than any the query saw.
+    return this.soonest <= now + horizonMs ? this.soonest : null;
   }
 
   /** Evaluates, then clears a due mark the evaluation left (it stopped early: not active). */
@@ -192,6 +206,7 @@ export class RolloutDriver {
     waitingFor: string | null,
   ): Promise<void> {
     this.rescheduled.add(deployment.id);
+    if (next !== null && next > this.clock.now()) this.soonest = Math.min(this.soonest, next);
     const seen = deployment.nextEvaluationAt;
     if (seen === next && deployment.waitingFor === waitingFor) return;
     await this.deployments.reschedule(deployment.id, seen, next, waitingFor);

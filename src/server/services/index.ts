@@ -101,6 +101,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const engine = new EngineLoop(driver, coordination, {
     intervalMs: options.engineIntervalMs,
     nudgeQuietMs: 250,
+    clock,
     onError: (e) => options.logError(e, 'rollout engine tick failed'),
     onTick: (ms) => metrics.engineTick(ms),
   });
