@@ -53,78 +53,87 @@ for (const engine of ENGINES) {
       await server.stop();
     });
 
-    it('100 idle deployments cost no deployment-row writes for 10 minutes; a report or an action moves one at the next tick', async () => {
-      const manifest = manifestFactory();
-      await fleet.importUpdate(manifest);
-      await fleet.admin('POST', '/api/v1/groups', { name: 'fleet' });
-      const computers = await fleet.enroll(2, 'fleet', 'idle');
-      const ids = computers.map((c) => c.computerId);
-      const plan = {
-        phases: [
-          { name: 'pilot', percent: 50 },
-          { name: 'broad', percent: 100 },
-        ],
-        soakSeconds: 0,
-      };
-      const deploy = async (i: number, extra: object = {}) => {
-        await fleet.admin('POST', '/api/v1/groups', { name: `g-${i}` });
-        await fleet.admin('POST', `/api/v1/groups/g-${i}/members`, { computers: ids });
-        const res = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
-          update: manifest.id,
-          group: `g-${i}`,
-          plan: { ...plan, ...extra },
-        });
-        expect(res.status).toBe(201);
-        return res.body;
-      };
-      // 60 wait for their pilot computer, 39 for an available time days away, and
-      // one was halted before its first phase opened.
-      const waiting: Deployment[] = [];
-      for (let i = 0; i < 60; i++) waiting.push(await deploy(i));
-      for (let i = 60; i < 99; i++) {
-        await deploy(i, { availableAt: new Date(now + 3 * 86_400 * second).toISOString() });
-      }
-      const halted = await deploy(99);
-      const halt = await fleet.admin<Deployment>('POST', `/api/v1/deployments/${halted.id}/halt`, {
-        reason: 'not yet',
-      });
-      expect(halt.body.state).toBe('halted'); // the request answers the change it made
-      await tick();
-      await tick();
+    // 100 deployments and 600 ticks: a generous bound, as a busy machine may take 30 s.
+    it(
+      '100 idle deployments cost no deployment-row writes for 10 minutes; a report or an action moves one at the next tick',
+      { timeout: 180_000 },
+      async () => {
+        const manifest = manifestFactory();
+        await fleet.importUpdate(manifest);
+        await fleet.admin('POST', '/api/v1/groups', { name: 'fleet' });
+        const computers = await fleet.enroll(2, 'fleet', 'idle');
+        const ids = computers.map((c) => c.computerId);
+        const plan = {
+          phases: [
+            { name: 'pilot', percent: 50 },
+            { name: 'broad', percent: 100 },
+          ],
+          soakSeconds: 0,
+        };
+        const deploy = async (i: number, extra: object = {}) => {
+          await fleet.admin('POST', '/api/v1/groups', { name: `g-${i}` });
+          await fleet.admin('POST', `/api/v1/groups/g-${i}/members`, { computers: ids });
+          const res = await fleet.admin<Deployment>('POST', '/api/v1/deployments', {
+            update: manifest.id,
+            group: `g-${i}`,
+            plan: { ...plan, ...extra },
+          });
+          expect(res.status).toBe(201);
+          return res.body;
+        };
+        // 60 wait for their pilot computer, 39 for an available time days away, and
+        // one was halted before its first phase opened.
+        const waiting: Deployment[] = [];
+        for (let i = 0; i < 60; i++) waiting.push(await deploy(i));
+        for (let i = 60; i < 99; i++) {
+          await deploy(i, { availableAt: new Date(now + 3 * 86_400 * second).toISOString() });
+        }
+        const halted = await deploy(99);
+        const halt = await fleet.admin<Deployment>(
+          'POST',
+          `/api/v1/deployments/${halted.id}/halt`,
+          {
+            reason: 'not yet',
+          },
+        );
+        expect(halt.body.state).toBe('halted'); // the request answers the change it made
+        await tick();
+        await tick();
 
-      const writes = await countDeploymentWrites(server);
-      for (let t = 0; t <= 10 * minute; t += 5 * second) {
-        now += 5 * second;
-        await tick(); // the first tick after 10 minutes is a safety-net sweep too
-      }
-      expect(await writes()).toBe(0);
+        const writes = await countDeploymentWrites(server);
+        for (let t = 0; t <= 10 * minute; t += 5 * second) {
+          now += 5 * second;
+          await tick(); // the first tick after 10 minutes is a safety-net sweep too
+        }
+        expect(await writes()).toBe(0);
 
-      // A report: a pilot computer installs; the next tick opens broad where it reported.
-      const reporter = computers[0];
-      if (!reporter) throw new Error('no computer');
-      const [assignment] = (await fleet.checkin(reporter)).assignments;
-      if (!assignment) throw new Error('the pilot computer was told nothing');
-      const moved = assignment.deploymentId;
-      expect(waiting.map((d) => d.id)).toContain(moved);
-      await fleet.report(reporter, manifest.id, moved, 'installed', { exitCode: 0 });
-      const show = async (id: string) =>
-        (await fleet.admin<Deployment>('GET', `/api/v1/deployments/${id}`)).body;
-      expect((await show(moved)).phases[1]?.openedAt).toBeNull();
-      now += second;
-      await tick();
-      expect((await show(moved)).phases[1]?.openedAt).not.toBeNull();
+        // A report: a pilot computer installs; the next tick opens broad where it reported.
+        const reporter = computers[0];
+        if (!reporter) throw new Error('no computer');
+        const [assignment] = (await fleet.checkin(reporter)).assignments;
+        if (!assignment) throw new Error('the pilot computer was told nothing');
+        const moved = assignment.deploymentId;
+        expect(waiting.map((d) => d.id)).toContain(moved);
+        await fleet.report(reporter, manifest.id, moved, 'installed', { exitCode: 0 });
+        const show = async (id: string) =>
+          (await fleet.admin<Deployment>('GET', `/api/v1/deployments/${id}`)).body;
+        expect((await show(moved)).phases[1]?.openedAt).toBeNull();
+        now += second;
+        await tick();
+        expect((await show(moved)).phases[1]?.openedAt).not.toBeNull();
 
-      // An action: resume; the next tick opens the first phase.
-      const resumed = await fleet.admin<Deployment>(
-        'POST',
-        `/api/v1/deployments/${halted.id}/resume`,
-        {},
-      );
-      expect(resumed.body.state).toBe('active');
-      expect(resumed.body.phases[0]?.openedAt).toBeNull();
-      now += second;
-      await tick();
-      expect((await show(halted.id)).phases[0]?.openedAt).not.toBeNull();
-    });
+        // An action: resume; the next tick opens the first phase.
+        const resumed = await fleet.admin<Deployment>(
+          'POST',
+          `/api/v1/deployments/${halted.id}/resume`,
+          {},
+        );
+        expect(resumed.body.state).toBe('active');
+        expect(resumed.body.phases[0]?.openedAt).toBeNull();
+        now += second;
+        await tick();
+        expect((await show(halted.id)).phases[0]?.openedAt).not.toBeNull();
+      },
+    );
   });
 }
