@@ -1,10 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresUrl } from './support/engines.js';
+import { ownPostgresDatabase } from './support/pg-database.js';
 import { startAgents, type AgentFleet } from './support/agents.js';
 import { adminApi, runCli, startServerProcess, type ServerProcess } from './support/processes.js';
 import { waitFor } from './support/wait.js';
@@ -20,9 +18,7 @@ const CHECKIN_INTERVAL_SECONDS = 86_400;
 
 describe('an agent fails over between replicas', () => {
   const adminToken = 'rm_admin_failover-0123456789';
-  const database = `ringmaster_failover_${randomBytes(4).toString('hex')}`;
-  const url = new URL(postgresUrl);
-  url.pathname = `/${database}`;
+  const db = ownPostgresDatabase('ringmaster_failover');
   let work: string;
   let a: ServerProcess;
   let b: ServerProcess;
@@ -32,7 +28,7 @@ describe('an agent fails over between replicas', () => {
     startServerProcess({
       dataDir: path.join(work, 'server'),
       adminToken,
-      databaseUrl: url.toString(),
+      databaseUrl: db.url,
       extraArgs: ['--checkin-interval', String(CHECKIN_INTERVAL_SECONDS)],
     });
   const health = async (server: ServerProcess) =>
@@ -47,10 +43,7 @@ describe('an agent fails over between replicas', () => {
   };
 
   beforeAll(async () => {
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`create database ${database}`);
-    await client.end();
+    await db.create();
     work = mkdtempSync(path.join(tmpdir(), 'ringmaster-failover-'));
     // One after the other: the first migrates the new database.
     a = await start();
@@ -61,10 +54,7 @@ describe('an agent fails over between replicas', () => {
     await agent?.stop();
     await Promise.all([a.stop(), b.stop()]);
     rmSync(work, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`drop database if exists ${database} with (force)`);
-    await client.end();
+    await db.drop();
   });
 
   it(

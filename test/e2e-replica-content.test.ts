@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryFactory, manifestFactory } from './factories/update.factory.js';
-import { postgresUrl } from './support/engines.js';
+import { ownPostgresDatabase } from './support/pg-database.js';
 import { adminApi, startServerProcess, type ServerProcess } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
@@ -19,38 +18,30 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
  */
 describe('content across replicas without a shared directory', () => {
   const adminToken = 'rm_admin_replica-content-0123456789';
-  const database = `ringmaster_content_${randomBytes(4).toString('hex')}`;
-  const url = new URL(postgresUrl);
-  url.pathname = `/${database}`;
+  const db = ownPostgresDatabase('ringmaster_content');
   let work: string;
   let a: ServerProcess;
   let b: ServerProcess;
 
   beforeAll(async () => {
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`create database ${database}`);
-    await client.end();
+    await db.create();
     work = mkdtempSync(path.join(tmpdir(), 'ringmaster-replica-content-'));
     a = await startServerProcess({
       dataDir: path.join(work, 'a'),
       adminToken,
-      databaseUrl: url.toString(),
+      databaseUrl: db.url,
     });
     b = await startServerProcess({
       dataDir: path.join(work, 'b'),
       adminToken,
-      databaseUrl: url.toString(),
+      databaseUrl: db.url,
     });
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
     rmSync(work, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`drop database if exists ${database} with (force)`);
-    await client.end();
+    await db.drop();
   });
 
   it(

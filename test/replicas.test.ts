@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresUrl } from './support/engines.js';
+import { ownPostgresDatabase } from './support/pg-database.js';
 import { waitFor } from './support/wait.js';
 import { adminApi, startServerProcess, type ServerProcess } from './support/processes.js';
 import { inventoryFactory, manifestFactory } from './factories/update.factory.js';
@@ -16,9 +14,7 @@ import { inventoryFactory, manifestFactory } from './factories/update.factory.js
  */
 describe('two server replicas on PostgreSQL', () => {
   const adminToken = 'rm_admin_replicas-0123456789';
-  const database = `ringmaster_replicas_${randomBytes(4).toString('hex')}`;
-  const url = new URL(postgresUrl);
-  url.pathname = `/${database}`;
+  const db = ownPostgresDatabase('ringmaster_replicas');
   let work: string;
   let a: ServerProcess;
   let b: ServerProcess;
@@ -32,30 +28,24 @@ describe('two server replicas on PostgreSQL', () => {
     };
 
   beforeAll(async () => {
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`create database ${database}`);
-    await client.end();
+    await db.create();
     work = mkdtempSync(path.join(tmpdir(), 'ringmaster-replicas-'));
     a = await startServerProcess({
       dataDir: path.join(work, 'a'),
       adminToken,
-      databaseUrl: url.toString(),
+      databaseUrl: db.url,
     });
     b = await startServerProcess({
       dataDir: path.join(work, 'b'),
       adminToken,
-      databaseUrl: url.toString(),
+      databaseUrl: db.url,
     });
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
     rmSync(work, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`drop database if exists ${database} with (force)`);
-    await client.end();
+    await db.drop();
   });
 
   it(
