@@ -131,7 +131,12 @@ describe('content across replicas without a shared directory', () => {
         async () => sha256(await readFile(cachedOnB)) === hash,
         20_000,
       );
-      expect(b.log()).toContain('the cached copy is corrupt');
+      // The log comes through a pipe: it may arrive after the copy is written again.
+      await waitFor(
+        'the bad copy in the log',
+        () => Promise.resolve(b.log().includes('the cached copy is corrupt')),
+        20_000,
+      );
       const metrics = await (
         await fetch(`${b.url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
       ).text();
