@@ -110,7 +110,8 @@ describe('an agent fails over between replicas', () => {
       );
       expect(first.servers).toEqual([a.url, b.url]);
       expect(first.pushServer).toBe(first.server);
-      expect(log()).toContain('"event":"checked-in"');
+      // The agent's log comes through a pipe: it may arrive after its status file.
+      await waitFor('a check-in in the log', () => log().includes('"event":"checked-in"'), 20_000);
       const [used, survivor] = first.server === a.url ? [a, b] : [b, a];
       expect((await health(used)).pushConnected).toBe(1);
       const checkinsBefore = log().split('"event":"checked-in"').length;
