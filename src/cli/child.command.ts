@@ -8,9 +8,11 @@ import type {
   UpstreamStatusView,
 } from '../contracts/upstream.js';
 import { adminCommand, connect } from './connection.js';
+import { formatCounts } from './deployment-format.js';
 import {
   CliError,
   formatFields,
+  formatTable,
   formatTime,
   orDash,
   print,
@@ -18,37 +20,23 @@ import {
   printTable,
 } from './output.js';
 
-/** `installed 3, failed 1`: the states with computers in them. */
-export function formatCounts(counts: Record<string, number>): string {
-  const parts = Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .map(([state, n]) => `${state} ${n}`);
-  return parts.length > 0 ? parts.join(', ') : '-';
-}
-
 /** The children's part of a deployment, printed after `deployment show`. */
 export function formatTree(tree: DeploymentTreeView): string[] {
-  const lines = ['Child servers (as each last reported; FRESHNESS is its last sync):', ''];
   const rows = tree.children.map((c) => [
     c.name,
     c.sync,
     orDash(c.state),
-    formatCounts(c.counts),
+    formatCounts(c),
     formatTime(c.lastSyncAt),
     c.error === null ? '' : c.error,
   ]);
-  const widths = ['CHILD', 'SYNC', 'STATE', 'STATUSES', 'FRESHNESS', 'ERROR'].map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  lines.push(line(['CHILD', 'SYNC', 'STATE', 'STATUSES', 'FRESHNESS', 'ERROR']));
-  for (const row of rows) lines.push(line(row));
-  lines.push('', `Whole tree: ${formatCounts(tree.tree.counts)} (${tree.tree.total} in all)`);
-  return lines;
+  return [
+    'Child servers (as each last reported; FRESHNESS is its last sync):',
+    '',
+    ...formatTable(['CHILD', 'SYNC', 'STATE', 'STATUSES', 'FRESHNESS', 'ERROR'], rows).split('\n'),
+    '',
+    `Whole tree: ${formatCounts(tree.tree)}`,
+  ];
 }
 
 function printEnablement(view: ChildEnablementView): void {
@@ -152,7 +140,7 @@ export function registerChildCommand(program: Command): void {
     const { client, json } = await connect(cmd);
     const tree = await client.deploymentTree(deployment);
     if (json) return printJson(asSent(tree));
-    print(`Here: ${formatCounts(tree.here.counts)} (${tree.here.total} in all)`);
+    print(`Here: ${formatCounts(tree.here)}`);
     print();
     for (const line of formatTree(tree)) print(line);
   });
