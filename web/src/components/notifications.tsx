@@ -62,21 +62,40 @@ export function DeploymentNotifications({
           <tbody>
             {page.items.map((n) => (
               <tr key={n.id}>
-                <td>
-                  {n.recipient} <span className="muted">({n.audience})</span>
-                </td>
-                <td>{n.phase === null ? n.kind : `${n.kind} (${n.phase})`}</td>
-                <td>
-                  <Badge value={n.state} />
-                </td>
-                <td>{when(n.sentAt ?? n.sendAt)}</td>
-                <td>{n.attempts}</td>
-                <td>{n.lastError ?? ''}</td>
+                <NotificationCells n={n} />
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </section>
+  );
+}
+
+/**
+ * One e-mail's cells, as both lists show them: to whom, (its subject,) kind, state, when,
+ * attempts and the last error.
+ */
+export function NotificationCells({
+  n,
+  subject = false,
+}: {
+  n: NotificationView;
+  subject?: boolean;
+}) {
+  return (
+    <>
+      <td>
+        {n.recipient} <span className="muted">({n.audience})</span>
+      </td>
+      {subject && <td>{n.subject}</td>}
+      <td>{n.phase === null ? n.kind : `${n.kind} (${n.phase})`}</td>
+      <td>
+        <Badge value={n.state} />
+      </td>
+      <td>{when(n.sentAt ?? n.sendAt)}</td>
+      <td>{n.attempts}</td>
+      <td>{n.lastError ?? ''}</td>
+    </>
   );
 }

@@ -8,8 +8,9 @@ import {
 } from '../../../src/contracts/announce-routes.js';
 import { useMay } from '../api/access.js';
 import { fieldProblems, type Api } from '../api/client.js';
-import { Badge, Confirm, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
+import { Confirm, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
 import { Field } from '../components/Field.js';
+import { NotificationCells } from '../components/notifications.js';
 import { Pager, useCursors } from '../components/Pager.js';
 import { plural, when } from '../format.js';
 import { useLoad } from '../hooks.js';
@@ -234,17 +235,7 @@ function Emails({ api }: { api: Api }) {
                     {n.deploymentId}
                   </Link>
                 </td>
-                <td>
-                  {n.recipient} <span className="muted">({n.audience})</span>
-                </td>
-                <td>{n.subject}</td>
-                <td>{n.phase === null ? n.kind : `${n.kind} (${n.phase})`}</td>
-                <td>
-                  <Badge value={n.state} />
-                </td>
-                <td>{when(n.sentAt ?? n.sendAt)}</td>
-                <td>{n.attempts}</td>
-                <td>{n.lastError ?? ''}</td>
+                <NotificationCells n={n} subject />
               </tr>
             ))}
           </tbody>
