@@ -46,15 +46,15 @@ export type FleetHealth = { total: number; online: number; offline: number; 'nev
  * server counts each (a page of one, with its total), the console adds nothing up.
  */
 export async function fleetHealth(api: Api): Promise<FleetHealth> {
-  const count = async (health?: 'online' | 'offline' | 'never-seen') =>
-    pageOf<ComputerView>(await api.listComputers({ limit: 1, ...(health && { health }) })).total;
-  const [total, online, offline, neverSeen] = await Promise.all([
-    count(),
+  const count = async (health: 'online' | 'offline' | 'never-seen') =>
+    pageOf<ComputerView>(await api.listComputers({ limit: 1, health })).total;
+  const [online, offline, neverSeen] = await Promise.all([
     count('online'),
     count('offline'),
     count('never-seen'),
   ]);
-  return { total, online, offline, 'never-seen': neverSeen };
+  // The three states part the fleet: their sum is every computer.
+  return { total: online + offline + neverSeen, online, offline, 'never-seen': neverSeen };
 }
 
 export const listUpdates = async (api: Api): Promise<Page<UpdateView>> =>
