@@ -1,11 +1,12 @@
 import type { Pool } from 'undici';
 import { agentUserAgent, computerId, credential } from './fleet.js';
 import { firstCheckinBody } from './protocol.js';
+import { untilTaken } from './shed-retry.js';
 
 /**
  * The tag of each computer's idle answer, learnt by checking in once with the whole
  * inventory, as an agent does the first time: afterwards its check-ins are idle ones
- * (idleCheckinBody); '' from a server that tags nothing (before 0.2). Computers 0 … count-1 (or those named), `concurrency` at a time.
+ * (idleCheckinBody); a shed check-in is sent again after its Retry-After; '' from a server that tags nothing (before 0.2). Computers 0 … count-1 (or those named), `concurrency` at a time.
  */
 export async function learnAnswerTags(
   pool: Pool,
@@ -19,16 +20,18 @@ export async function learnAnswerTags(
   const worker = async (): Promise<void> => {
     while (next < todo.length) {
       const i = todo[next++] ?? 0;
-      const res = await pool.request({
-        method: 'POST',
-        path: `/agent/v1/computers/${computerId(i)}/checkin`,
-        headers: {
-          'user-agent': agentUserAgent,
-          authorization: `Bearer ${credential(i)}`,
-          'content-type': 'application/json',
-        },
-        body: firstCheckinBody(i),
-      });
+      const res = await untilTaken(() =>
+        pool.request({
+          method: 'POST',
+          path: `/agent/v1/computers/${computerId(i)}/checkin`,
+          headers: {
+            'user-agent': agentUserAgent,
+            authorization: `Bearer ${credential(i)}`,
+            'content-type': 'application/json',
+          },
+          body: firstCheckinBody(i),
+        }),
+      );
       const answer = (await res.body.json()) as { answerTag?: string };
       if (res.statusCode !== 200)
         throw new Error(`first check-in of computer ${i}: HTTP ${res.statusCode}`);

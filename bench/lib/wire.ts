@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { agentUserAgent, computerId, credential, realCredentialLength } from './fleet.js';
 import { learnAnswerTags } from './idle-tags.js';
 import { idleCheckinBody } from './protocol.js';
+import { untilTaken } from './shed-retry.js';
 
 export type WireCost = {
   checkins: number;
@@ -50,6 +51,8 @@ export async function measureWireCost(
   let requestBody = 0;
   let responseBody = 0;
   let credentialChars = 0;
+  let shedUp = 0;
+  let shedDown = 0;
   const direct = new Pool(`http://127.0.0.1:${serverPort}`, { connections: 4 });
   try {
     const sampled = Array.from({ length: checkins }, (_, k) => (k * 7919) % computers);
@@ -59,16 +62,28 @@ export async function measureWireCost(
       const body = idleCheckinBody(i, tags[i] ?? '', new Date().toISOString());
       requestBody += Buffer.byteLength(body);
       credentialChars += credential(i).length;
-      const res = await pool.request({
-        method: 'POST',
-        path: `/agent/v1/computers/${computerId(i)}/checkin`,
-        headers: {
-          'user-agent': agentUserAgent,
-          authorization: `Bearer ${credential(i)}`,
-          'content-type': 'application/json',
+      // A shed answer (503) and its retry are not an idle check-in's cost: their bytes
+      // are left out, and the check-in is sent again after its Retry-After.
+      let before = { up, down };
+      const res = await untilTaken(
+        () => {
+          before = { up, down };
+          return pool.request({
+            method: 'POST',
+            path: `/agent/v1/computers/${computerId(i)}/checkin`,
+            headers: {
+              'user-agent': agentUserAgent,
+              authorization: `Bearer ${credential(i)}`,
+              'content-type': 'application/json',
+            },
+            body,
+          });
         },
-        body,
-      });
+        () => {
+          shedUp += up - before.up;
+          shedDown += down - before.down;
+        },
+      );
       const text = await res.body.text();
       if (res.statusCode !== 204)
         throw new Error(`idle check-in answered ${res.statusCode}: ${text}`);
@@ -80,6 +95,8 @@ export async function measureWireCost(
     for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => relay.close(() => resolve()));
   }
+  up -= shedUp;
+  down -= shedDown;
   const per = (x: number): number => Math.round(x / checkins);
   const total = per(up + down);
   return {
