@@ -3,7 +3,7 @@
  * server with an undici Pool and answers with the raw latencies.
  */
 import { Pool } from 'undici';
-import { agentUserAgent, computerId, credential } from './lib/fleet.js';
+import { checkinRequest } from './lib/fleet.js';
 import { learnAnswerTags } from './lib/idle-tags.js';
 import {
   idleCheckinBody,
@@ -87,16 +87,9 @@ async function run(cmd: RunCommand): Promise<RunResult> {
         res = await pool.request({ method: 'GET', path: '/healthz' });
       } else {
         const i = Math.floor(pick() * cmd.computers);
-        res = await pool.request({
-          method: 'POST',
-          path: `/agent/v1/computers/${computerId(i)}/checkin`,
-          headers: {
-            'user-agent': agentUserAgent,
-            authorization: `Bearer ${credential(i)}`,
-            'content-type': 'application/json',
-          },
-          body: idleCheckinBody(i, tags[i] ?? '', new Date().toISOString()),
-        });
+        res = await pool.request(
+          checkinRequest(i, idleCheckinBody(i, tags[i] ?? '', new Date().toISOString())),
+        );
       }
       const text = await res.body.text();
       const done = performance.now();

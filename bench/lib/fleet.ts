@@ -15,6 +15,20 @@ export const credential = (i: number): string => `bench-${i}`;
 export const realCredentialLength = 'rm_computer_'.length + 43;
 export const agentUserAgent = 'ringmaster-agent';
 
+/** Computer i's check-in with `body`, as undici request options (the agent's headers). */
+export function checkinRequest(i: number, body: string) {
+  return {
+    method: 'POST' as const,
+    path: `/agent/v1/computers/${computerId(i)}/checkin`,
+    headers: {
+      'user-agent': agentUserAgent,
+      authorization: `Bearer ${credential(i)}`,
+      'content-type': 'application/json',
+    },
+    body,
+  };
+}
+
 const sites = ['hq', 'paris', 'lyon', 'berlin', 'madrid', 'remote', 'lab', 'plant'];
 
 function hex(i: number, salt: string, length: number): string {

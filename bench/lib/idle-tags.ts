@@ -1,5 +1,5 @@
 import type { Pool } from 'undici';
-import { agentUserAgent, computerId, credential } from './fleet.js';
+import { checkinRequest } from './fleet.js';
 import { firstCheckinBody } from './protocol.js';
 import { untilTaken } from './shed-retry.js';
 
@@ -20,18 +20,7 @@ export async function learnAnswerTags(
   const worker = async (): Promise<void> => {
     while (next < todo.length) {
       const i = todo[next++] ?? 0;
-      const res = await untilTaken(() =>
-        pool.request({
-          method: 'POST',
-          path: `/agent/v1/computers/${computerId(i)}/checkin`,
-          headers: {
-            'user-agent': agentUserAgent,
-            authorization: `Bearer ${credential(i)}`,
-            'content-type': 'application/json',
-          },
-          body: firstCheckinBody(i),
-        }),
-      );
+      const res = await untilTaken(() => pool.request(checkinRequest(i, firstCheckinBody(i))));
       const answer = (await res.body.json()) as { answerTag?: string };
       if (res.statusCode !== 200)
         throw new Error(`first check-in of computer ${i}: HTTP ${res.statusCode}`);

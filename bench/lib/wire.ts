@@ -1,6 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { Pool } from 'undici';
-import { agentUserAgent, computerId, credential, realCredentialLength } from './fleet.js';
+import { checkinRequest, credential, realCredentialLength } from './fleet.js';
 import { learnAnswerTags } from './idle-tags.js';
 import { idleCheckinBody } from './protocol.js';
 import { untilTaken } from './shed-retry.js';
@@ -68,16 +68,7 @@ export async function measureWireCost(
       const res = await untilTaken(
         () => {
           before = { up, down };
-          return pool.request({
-            method: 'POST',
-            path: `/agent/v1/computers/${computerId(i)}/checkin`,
-            headers: {
-              'user-agent': agentUserAgent,
-              authorization: `Bearer ${credential(i)}`,
-              'content-type': 'application/json',
-            },
-            body,
-          });
+          return pool.request(checkinRequest(i, body));
         },
         () => {
           shedUp += up - before.up;
