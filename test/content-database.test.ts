@@ -124,6 +124,32 @@ describe('content in the database on postgres', () => {
     expect(await readFile(cached('a2', hash))).toEqual(data);
   });
 
+  it('leaves alone a copy written while a read that missed it was still being served', async () => {
+    const data = randomBytes(CHUNK * 4);
+    const hash = sha256(data);
+    await replica('a3').put(hash, Readable.from([data]));
+    const b = replica('b3');
+    // One read misses the copy and starts writing it; a second read, begun before the
+    // copy was there, is still being served when it is.
+    const first = b.open(hash);
+    const second = b.open(hash)[Symbol.asyncIterator]();
+    await second.next();
+    expect(await buffer(first)).toEqual(data);
+    await b.settle();
+    // What is in the directory now (here, planted bad) is the next read's to check: the
+    // second read ending must not write the copy over again behind it.
+    const planted = Buffer.from(data);
+    planted[CHUNK + 1] = (planted[CHUNK + 1] ?? 0) ^ 0xff;
+    await writeFile(cached('b3', hash), planted);
+    for (let next = await second.next(); !next.done; next = await second.next());
+    await b.settle();
+    expect(await readFile(cached('b3', hash))).toEqual(planted);
+    expect(await buffer(b.open(hash))).toEqual(data);
+    expect(logged).toEqual([
+      `content ${hash}: the cached copy is corrupt; removed, served from the database`,
+    ]);
+  });
+
   it('refuses a body that does not hash to its name, and records nothing', async () => {
     const data = randomBytes(CHUNK * 2);
     const hash = sha256(randomBytes(8));

@@ -185,10 +185,16 @@ export class DatabaseContentStore implements ContentStore {
     return data;
   }
 
-  /** Writes the cached copy from the database, once at a time per file, kept if it hashes right. */
+  /**
+   * Writes the cached copy from the database, once at a time per file, kept if it hashes
+   * right. A copy already there in full (written for another read since this one missed
+   * it) is left for the next read to check, not written over behind its back.
+   */
   private fill(sha256: string): void {
     if (this.closed || this.filling.has(sha256)) return;
     const work = (async () => {
+      const size = await this.blobs.storedSize(sha256);
+      if (size !== null && (await this.cache.size(sha256)) === size) return;
       const tmp = await this.cache.scratch(sha256);
       try {
         const file = await open(tmp, 'w', 0o644);
