@@ -116,6 +116,7 @@ export async function fuzzServer(
     createBaseline: { name: 'pilots-baseline', groups: ['pilots'], updates: [manifest.id] },
     addBaselineUpdates: { updates: [manifest.id], fromDeployment: deployment.id },
     removeBaselineUpdates: { updates: [manifest.id] },
+    setBaseline: { description: 'what the pilots must have', groups: ['pilots', 'fleet'] },
     setNotificationTemplate: { subject: 'Planned: {{updates}} from {{when}}' },
     createWebhook: { url: 'http://127.0.0.1:9/hook', secret: 'a-webhook-secret-0123456789' },
   };
