@@ -62,13 +62,11 @@ export async function fuzzServer(
     201,
   );
 
-  // A baseline the fuzzer reaches by the group names it tries (`fleet`), compliance and all.
-  await admin(
-    'POST',
-    '/api/v1/baselines',
-    { name: 'fleet', groups: ['fleet'], updates: [manifest.id] },
-    201,
-  );
+  // A baseline the fuzzer reaches by the group names it tries (`fleet`), compliance and all,
+  // and one (`pilots`) for it to change and remove, so that `fleet` stays to be read.
+  for (const name of ['fleet', 'pilots']) {
+    await admin('POST', '/api/v1/baselines', { name, groups: [name], updates: [manifest.id] }, 201);
+  }
 
   const report = {
     seq: 1,
@@ -129,6 +127,8 @@ export async function fuzzServer(
       'getComputer:id': [computerId, inventory.hostname],
       'getUpdate:id': [manifest.id],
       name: ['fleet', 'pilots'],
+      'setBaseline:name': ['pilots'],
+      'removeBaseline:name': ['pilots'],
       sha256: [sha256(script)],
       item: ['scan-baselines', 'risks'],
       kind: ['approved', 'reminder'],
