@@ -380,6 +380,31 @@ for (const engine of ENGINES) {
       expect(unknown.statusCode).toBe(404);
     });
 
+    it('answers 409, not 500, to two renames to one name at once, and to two equal changes at once', async () => {
+      for (const name of ['race-a', 'race-b']) {
+        expect(
+          (await admin('POST', '/api/v1/baselines', { name, groups: ['lab'] })).statusCode,
+        ).toBe(201);
+      }
+      const renames = await Promise.all(
+        ['race-a', 'race-b'].map((name) =>
+          admin('PUT', `/api/v1/baselines/${name}`, { name: 'race-won' }),
+        ),
+      );
+      expect(renames.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+      const same = await Promise.all(
+        [1, 2].map(() => admin('PUT', '/api/v1/baselines/race-won', { updates: [a.id, b.id] })),
+      );
+      expect(same.map((r) => r.statusCode)).toEqual([200, 200]);
+      expect(
+        (await admin('GET', '/api/v1/baselines/race-won')).json<BaselineView>().updates,
+      ).toEqual([a.id, b.id].sort());
+      const creates = await Promise.all(
+        [1, 2].map(() => admin('POST', '/api/v1/baselines', { name: 'race-new', groups: ['lab'] })),
+      );
+      expect(creates.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    });
+
     it('removes a baseline, answering it as it was; its groups and updates stay', async () => {
       const before = (await admin('GET', '/api/v1/baselines/scratch-2')).json<BaselineView>();
       const listed = (await admin('GET', '/api/v1/baselines')).json<Page<BaselineView>>().total;

@@ -156,6 +156,8 @@ export class BaselineRepository {
           await trx
             .insertInto('baseline_groups')
             .values(change.groupIds.map((group_id) => ({ baseline_id: baselineId, group_id })))
+            // A change made at the same time may have put the same group back first.
+            .onConflict((oc) => oc.columns(['baseline_id', 'group_id']).doNothing())
             .execute();
         }
       }
@@ -187,6 +189,7 @@ export class BaselineRepository {
                 added_by: by,
               })),
             )
+            .onConflict((oc) => oc.columns(['baseline_id', 'update_id']).doNothing())
             .execute();
         }
       }

@@ -18,6 +18,7 @@ import { offlineAfterMs } from '../../domain/computer-health.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { BaselineRecord, BaselineRepository } from '../../store/baseline.repository.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
+import { isUniqueViolation } from '../../store/errors.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { ScanRepository } from '../../store/scan.repository.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
@@ -39,6 +40,8 @@ function toView(b: BaselineRecord): BaselineView {
 
 const unique = (ids: readonly string[]) => [...new Set(ids)];
 
+const taken = (name: string) => new ConflictError(`baseline "${name}" already exists`, { name });
+
 /**
  * Baselines (named sets of updates every computer of their groups must have) and
  * compliance to one, computed from the scan at the time asked (domain/baseline.ts).
@@ -58,15 +61,18 @@ export class BaselineService {
     await this.nameFree(request.name);
     const groupIds = await this.groupIds(request.groups);
     const updateIds = await this.known(request.updates);
-    await this.baselines.insert({
-      id: newId('bsl'),
-      name: request.name,
-      description: request.description ?? null,
-      groupIds,
-      updateIds,
-      createdAt: this.clock.now(),
-      createdBy: actor,
-    });
+    await this.named(
+      request.name,
+      this.baselines.insert({
+        id: newId('bsl'),
+        name: request.name,
+        description: request.description ?? null,
+        groupIds,
+        updateIds,
+        createdAt: this.clock.now(),
+        createdBy: actor,
+      }),
+    );
     return this.show(request.name);
   }
 
@@ -95,16 +101,19 @@ export class BaselineService {
     if (rename) await this.nameFree(request.name as string);
     const groupIds = request.groups === undefined ? undefined : await this.groupIds(request.groups);
     const updateIds = request.updates === undefined ? undefined : await this.known(request.updates);
-    await this.baselines.update(
-      baseline.id,
-      {
-        ...(rename && { name: request.name }),
-        ...(request.description !== undefined && { description: request.description }),
-        ...(groupIds !== undefined && { groupIds }),
-        ...(updateIds !== undefined && { updateIds }),
-      },
-      this.clock.now(),
-      actor,
+    await this.named(
+      request.name ?? baseline.name,
+      this.baselines.update(
+        baseline.id,
+        {
+          ...(rename && { name: request.name }),
+          ...(request.description !== undefined && { description: request.description }),
+          ...(groupIds !== undefined && { groupIds }),
+          ...(updateIds !== undefined && { updateIds }),
+        },
+        this.clock.now(),
+        actor,
+      ),
     );
     return this.show(rename ? (request.name as string) : baseline.name);
   }
@@ -191,8 +200,15 @@ export class BaselineService {
   }
 
   private async nameFree(name: string): Promise<void> {
-    if (await this.baselines.findByName(name)) {
-      throw new ConflictError(`baseline "${name}" already exists`, { name });
+    if (await this.baselines.findByName(name)) throw taken(name);
+  }
+
+  /** A write that sets the name: one taken meanwhile (a race lost) is a 409 too. */
+  private async named(name: string, write: Promise<void>): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      throw isUniqueViolation(error) ? taken(name) : error;
     }
   }
 
