@@ -153,6 +153,8 @@ for (const engine of ENGINES) {
           params: ['pilots-baseline'],
           body: s.removeBaselineUpdates,
         },
+        { route: 'setBaseline', params: ['pilots-baseline'], body: s.setBaseline },
+        { route: 'removeBaseline', params: ['pilots-baseline'] },
         {
           route: 'setNotificationTemplate',
           params: ['approved'],
@@ -255,6 +257,16 @@ for (const engine of ENGINES) {
         target: { name: 'pilots-baseline' },
         before: { groups: ['pilots'], updateCount: 1, updates: [manifestId] },
         after: { updateCount: 0, updates: [] },
+      });
+      expect(all.find((e) => e.action === 'setBaseline')).toMatchObject({
+        target: { name: 'pilots-baseline' },
+        before: { name: 'pilots-baseline', description: null, groups: ['pilots'] },
+        after: { description: 'what the pilots must have', groups: ['fleet', 'pilots'] },
+      });
+      expect(all.find((e) => e.action === 'removeBaseline')).toMatchObject({
+        target: { name: 'pilots-baseline' },
+        before: { name: 'pilots-baseline', groups: ['fleet', 'pilots'], updateCount: 0 },
+        after: { removed: true },
       });
       // The secret of a new enrollment token is in its answer only, never in the log.
       const enrollment = all.find((e) => e.action === 'createEnrollment' && e.status === 201);

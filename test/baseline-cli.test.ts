@@ -124,9 +124,50 @@ describe('ringmaster baseline, against a server', () => {
     );
   });
 
+  it('changes a baseline (rename, description, groups, updates) and deletes it', async () => {
+    await admin('POST', '/api/v1/groups', { name: 'lab' });
+    expect(await cli('baseline', 'create', 'scratch', '--group', 'office'), io.err).toBe(0);
+    io.out = '';
+    expect(
+      await cli(
+        'baseline',
+        'set',
+        'scratch',
+        '--rename',
+        'scratch-2',
+        '--description',
+        'lab and office',
+        '--group',
+        'lab,office',
+        '--update',
+        a.id,
+      ),
+      io.err,
+    ).toBe(0);
+    expect(io.out).toContain('Changed baseline scratch-2.');
+    expect(io.out).toMatch(/Groups:\s+lab, office/);
+    io.out = '';
+    expect(await cli('baseline', 'set', 'scratch-2', '--description', '', '--json')).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({
+      name: 'scratch-2',
+      description: null,
+      groups: ['lab', 'office'],
+      updates: [a.id],
+    } satisfies Partial<BaselineView>);
+    io.out = '';
+    expect(await cli('baseline', 'delete', 'scratch-2')).toBe(0);
+    expect(io.out).toContain('Deleted baseline scratch-2 (it held 1 update(s)).');
+    io.err = '';
+    expect(await cli('baseline', 'show', 'scratch-2')).not.toBe(0);
+    expect(io.err).toContain('baseline "scratch-2" was not found');
+    expect(await cli('baseline', 'delete', 'scratch-2')).not.toBe(0);
+  });
+
   it('refuses bad flags before any call, and names what the server did not find', async () => {
     expect(await cli('baseline', 'add', 'office-2026')).toBe(2);
     expect(io.err).toContain('nothing to add');
+    expect(await cli('baseline', 'set', 'office-2026')).toBe(2);
+    expect(io.err).toContain('nothing to change');
     expect(await cli('report', 'compliance', '--state', 'unknown')).toBe(2);
     expect(await cli('report', 'compliance', '--baseline', 'x', '--by', 'group')).toBe(2);
     io.err = '';
@@ -134,5 +175,11 @@ describe('ringmaster baseline, against a server', () => {
     expect(io.err).toContain('baseline "no-such" was not found');
     expect(await cli('baseline', 'create', 'y', '--group', 'nope')).not.toBe(0);
     expect(io.err).toContain('group "nope" was not found');
+    io.err = '';
+    expect(await cli('baseline', 'set', 'office-2026', '--update', 'NO-SUCH')).not.toBe(0);
+    expect(io.err).toContain('update "NO-SUCH" was not found');
+    io.err = '';
+    expect(await cli('baseline', 'set', 'office-2026', '--rename', 'bad name')).not.toBe(0);
+    expect(io.err).toContain('name');
   });
 });

@@ -20,7 +20,7 @@ for (const engine of ENGINES) {
     let now = start;
     const inject = (options: Parameters<typeof injectChecked>[1]) =>
       injectChecked(server.app, options);
-    const admin = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    const admin = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
       inject({
         method,
         url,
@@ -301,6 +301,132 @@ for (const engine of ENGINES) {
       expect([...back.values()]).toEqual(json.computers);
       const missing = await admin('GET', '/api/v1/baselines/none/compliance.csv');
       expect(missing.statusCode).toBe(404);
+    });
+
+    it('changes a baseline: renames it, sets and clears its description, replaces its groups and updates', async () => {
+      const created = await admin('POST', '/api/v1/baselines', {
+        name: 'scratch',
+        groups: ['office'],
+        updates: [a.id, b.id],
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const changed = await admin('PUT', '/api/v1/baselines/scratch', {
+        name: 'scratch-2',
+        description: 'for the lab too',
+        groups: ['lab', 'office', 'lab'],
+        updates: [w.id, a.id],
+      });
+      expect(changed.statusCode, changed.body).toBe(200);
+      expect(changed.json()).toEqual({
+        ...created.json<BaselineView>(),
+        name: 'scratch-2',
+        description: 'for the lab too',
+        groups: ['lab', 'office'],
+        updates: [a.id, w.id].sort(),
+      });
+      expect((await admin('GET', '/api/v1/baselines/scratch')).statusCode).toBe(404);
+      expect((await admin('GET', '/api/v1/baselines/scratch-2')).json()).toEqual(changed.json());
+
+      // Only the fields given: a description cleared leaves the groups and updates be.
+      const cleared = await admin('PUT', '/api/v1/baselines/scratch-2', { description: null });
+      expect(cleared.json()).toEqual({ ...changed.json<BaselineView>(), description: null });
+      const same = await admin('PUT', '/api/v1/baselines/scratch-2', { name: 'scratch-2' });
+      expect(same.statusCode).toBe(200);
+      const emptied = await admin('PUT', '/api/v1/baselines/scratch-2', { updates: [] });
+      expect(emptied.json<BaselineView>().updates).toEqual([]);
+      const compliance = (
+        await admin('GET', '/api/v1/baselines/scratch-2/compliance')
+      ).json<BaselineComplianceView>();
+      expect(compliance.totals.computers).toBe(3);
+      expect(compliance.totals.compliant).toBe(3);
+    });
+
+    it('refuses a bad change, naming the field or what it did not find, and changes nothing', async () => {
+      const before = (await admin('GET', '/api/v1/baselines/scratch-2')).json<BaselineView>();
+      const bad = async (payload: unknown, status: number) => {
+        const res = await admin('PUT', '/api/v1/baselines/scratch-2', payload);
+        expect(res.statusCode, res.body).toBe(status);
+        return res.json<{ message: string; details: unknown }>();
+      };
+      const noGroups = await bad({ groups: [] }, 400);
+      expect(noGroups.details).toEqual({
+        issues: [expect.objectContaining({ field: 'groups' })],
+      });
+      const badName = await bad({ name: '-bad name' }, 400);
+      expect(badName.details).toEqual({ issues: [expect.objectContaining({ field: 'name' })] });
+      const nul = await bad({ description: 'a\u0000b' }, 400);
+      expect(nul.details).toEqual({
+        issues: [{ field: 'description', message: 'must not contain a NUL byte' }],
+      });
+      const nulName = await bad({ name: 'a\u0000b' }, 400);
+      expect(nulName.message).toMatch(/name/);
+      const nulUpdate = await bad({ updates: [a.id, 'x\u0000'] }, 400);
+      expect(nulUpdate.details).toEqual({
+        issues: [{ field: 'updates.1', message: 'must not contain a NUL byte' }],
+      });
+      expect((await bad({ updates: [a.id, 'NO-SUCH'] }, 404)).details).toEqual({
+        what: 'update',
+        id: 'NO-SUCH',
+      });
+      expect((await bad({ groups: ['office', 'nope'] }, 404)).details).toEqual({
+        what: 'group',
+        id: 'nope',
+      });
+      expect((await bad({ name: 'office-2026', updates: [a.id] }, 409)).message).toContain(
+        'office-2026',
+      );
+      expect((await admin('GET', '/api/v1/baselines/scratch-2')).json()).toEqual(before);
+      const unknown = await admin('PUT', '/api/v1/baselines/none', { description: 'x' });
+      expect(unknown.statusCode).toBe(404);
+    });
+
+    it('answers 409, not 500, to two renames to one name at once, and to two equal changes at once', async () => {
+      for (const name of ['race-a', 'race-b']) {
+        expect(
+          (await admin('POST', '/api/v1/baselines', { name, groups: ['lab'] })).statusCode,
+        ).toBe(201);
+      }
+      const renames = await Promise.all(
+        ['race-a', 'race-b'].map((name) =>
+          admin('PUT', `/api/v1/baselines/${name}`, { name: 'race-won' }),
+        ),
+      );
+      expect(renames.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+      const same = await Promise.all(
+        [1, 2].map(() => admin('PUT', '/api/v1/baselines/race-won', { updates: [a.id, b.id] })),
+      );
+      expect(same.map((r) => r.statusCode)).toEqual([200, 200]);
+      expect(
+        (await admin('GET', '/api/v1/baselines/race-won')).json<BaselineView>().updates,
+      ).toEqual([a.id, b.id].sort());
+      const creates = await Promise.all(
+        [1, 2].map(() => admin('POST', '/api/v1/baselines', { name: 'race-new', groups: ['lab'] })),
+      );
+      expect(creates.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    });
+
+    it('removes a baseline, answering it as it was; its groups and updates stay', async () => {
+      const before = (await admin('GET', '/api/v1/baselines/scratch-2')).json<BaselineView>();
+      const listed = (await admin('GET', '/api/v1/baselines')).json<Page<BaselineView>>().total;
+      const removed = await admin('POST', '/api/v1/baselines/scratch-2/remove');
+      expect(removed.statusCode, removed.body).toBe(200);
+      expect(removed.json()).toEqual(before);
+      expect((await admin('GET', '/api/v1/baselines/scratch-2')).statusCode).toBe(404);
+      expect((await admin('GET', '/api/v1/baselines/scratch-2/compliance')).statusCode).toBe(404);
+      expect((await admin('GET', '/api/v1/baselines')).json<Page<BaselineView>>().total).toBe(
+        listed - 1,
+      );
+      expect((await admin('POST', '/api/v1/baselines/scratch-2/remove')).statusCode).toBe(404);
+      expect((await admin('GET', '/api/v1/groups/lab')).statusCode).toBe(200);
+      expect((await admin('GET', `/api/v1/updates/${a.id}`)).statusCode).toBe(200);
+      // The name is free again, for a baseline of its own.
+      const again = await admin('POST', '/api/v1/baselines', {
+        name: 'scratch-2',
+        groups: ['lab'],
+      });
+      expect(again.statusCode, again.body).toBe(201);
+      expect(again.json<BaselineView>()).toMatchObject({ groups: ['lab'], updates: [] });
+      expect(again.json<BaselineView>().id).not.toBe(before.id);
     });
   });
 }

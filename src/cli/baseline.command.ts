@@ -10,6 +10,7 @@ import { fetchPages, printPageFooter, withPageOptions, type PageOptions } from '
 /** Baselines: the updates every computer of some groups must have (compliance: `report compliance --baseline`). */
 
 type UpdateOptions = { update?: string[]; fromDeployment?: string };
+type SetOptions = { rename?: string; description?: string; group?: string[]; update?: string[] };
 
 export function registerBaselineCommand(program: Command): void {
   const baseline = program
@@ -75,6 +76,53 @@ export function registerBaselineCommand(program: Command): void {
       if (json) return printJson(asSent(saved));
       print(`Baseline ${saved.name} now holds ${saved.updates.length} update(s).`);
     });
+
+  adminCommand(
+    baseline,
+    'set <name>',
+    'change a baseline: rename it, its description, or replace its groups or its updates',
+  )
+    .option('--rename <new-name>', 'the new name of the baseline')
+    .option('--description <text>', 'what the baseline is for ("" clears it)')
+    .option(
+      '--group <name>',
+      'replace its groups with these (repeat, or separate with commas)',
+      collectGroups,
+    )
+    .option('--update <id>', 'replace its updates with these (repeat for several)', collectUpdates)
+    .action(async (name: string, opts: SetOptions, cmd: Command) => {
+      const change = {
+        ...(opts.rename !== undefined && { name: opts.rename }),
+        ...(opts.description !== undefined && {
+          description: opts.description === '' ? null : opts.description,
+        }),
+        ...(opts.group !== undefined && { groups: opts.group }),
+        ...(opts.update !== undefined && { updates: opts.update }),
+      };
+      if (Object.keys(change).length === 0) {
+        throw new CliError(
+          'nothing to change: give --rename, --description, --group or --update',
+          2,
+        );
+      }
+      const { client, json } = await connect(cmd);
+      const saved = await client.setBaseline(name, change);
+      if (json) return printJson(asSent(saved));
+      print(`Changed baseline ${saved.name}.`);
+      print();
+      printBaseline(saved);
+    });
+
+  adminCommand(
+    baseline,
+    'delete <name>',
+    'delete a baseline (its groups, updates and computers stay as they are)',
+  ).action(async (name: string, _opts: unknown, cmd: Command) => {
+    const { client, json } = await connect(cmd);
+    const removed = await client.removeBaseline(name);
+    if (json) return printJson(asSent(removed));
+    print(`Deleted baseline ${removed.name} (it held ${removed.updates.length} update(s)).`);
+  });
 
   adminCommand(baseline, 'show <name>', 'show a baseline: its groups and updates').action(
     async (name: string, _opts: unknown, cmd: Command) => {

@@ -9,6 +9,7 @@ import {
   baselineView,
   createBaselineRequest,
   removeBaselineUpdatesRequest,
+  setBaselineRequest,
 } from './baseline.js';
 
 /**
@@ -41,6 +42,27 @@ export const baselineRoutes = {
     auth: 'admin',
     params: baselineParams,
     response: baselineView,
+  }),
+  setBaseline: route({
+    method: 'PUT',
+    path: '/api/v1/baselines/:name',
+    summary:
+      'Change a baseline (only the fields given): rename it, its description, the groups and the updates it holds (both replaced)',
+    auth: 'admin',
+    params: baselineParams,
+    body: setBaselineRequest,
+    response: baselineView,
+    otherResponses: { 404: 'no such baseline, group or update', 409: 'the new name is taken' },
+  }),
+  removeBaseline: route({
+    method: 'POST',
+    path: '/api/v1/baselines/:name/remove',
+    summary:
+      'Remove a baseline (answers it as it was): its compliance goes with it; its groups, updates and computers stay',
+    auth: 'admin',
+    params: baselineParams,
+    response: baselineView,
+    otherResponses: { 404: 'no such baseline' },
   }),
   addBaselineUpdates: route({
     method: 'POST',

@@ -12,12 +12,14 @@ export const baselineName = groupName;
 export const baselineParams = z.object({ name: z.string().min(1).max(128) });
 
 const updateIds = z.array(z.string().min(1).max(128)).max(1000);
+const groupNames = z.array(z.string().min(1).max(128)).min(1).max(100);
+const description = z.string().max(2000);
 
 export const createBaselineRequest = z.object({
   name: baselineName,
-  description: z.string().max(2000).optional(),
+  description: description.optional(),
   /** Every computer of these groups must have the updates. */
-  groups: z.array(z.string().min(1).max(128)).min(1).max(100),
+  groups: groupNames,
   updates: updateIds.default([]),
 });
 export type CreateBaselineRequest = z.infer<typeof createBaselineRequest>;
@@ -33,6 +35,19 @@ export const addBaselineUpdatesRequest = z
     path: ['updates'],
   });
 export type AddBaselineUpdatesRequest = z.infer<typeof addBaselineUpdatesRequest>;
+
+/**
+ * A change of a baseline: only the fields given. `groups` and `updates` replace what it
+ * holds (an update it keeps keeps when and by whom it was added); `name` renames it;
+ * `description: null` clears it.
+ */
+export const setBaselineRequest = z.object({
+  name: baselineName.optional(),
+  description: description.nullable().optional(),
+  groups: groupNames.optional(),
+  updates: updateIds.optional(),
+});
+export type SetBaselineRequest = z.infer<typeof setBaselineRequest>;
 
 export const removeBaselineUpdatesRequest = z.object({ updates: updateIds.min(1) });
 export type RemoveBaselineUpdatesRequest = z.infer<typeof removeBaselineUpdatesRequest>;

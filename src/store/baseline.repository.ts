@@ -22,6 +22,14 @@ export type NewBaseline = Omit<BaselineRecord, 'groups' | 'updateIds'> & {
   updateIds: string[];
 };
 
+/** What a change sets: only the fields given; groups and updates replace what it holds. */
+export type BaselineChange = {
+  name?: string;
+  description?: string | null;
+  groupIds?: readonly string[];
+  updateIds?: readonly string[];
+};
+
 /** One computer × update's last status, for compliance. */
 export type BaselineStatusRecord = BaselineStatus & { computerId: string; updateId: string };
 
@@ -127,6 +135,74 @@ export class BaselineRepository {
         .where('update_id', 'in', part)
         .execute();
     }
+  }
+
+  /**
+   * Changes a baseline in one transaction. The updates it keeps keep when and by whom they
+   * were added; those it gains are added `at`, `by`.
+   */
+  async update(baselineId: string, change: BaselineChange, at: number, by: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const fields = {
+        ...(change.name !== undefined && { name: change.name }),
+        ...(change.description !== undefined && { description: change.description }),
+      };
+      if (Object.keys(fields).length > 0) {
+        await trx.updateTable('baselines').set(fields).where('id', '=', baselineId).execute();
+      }
+      if (change.groupIds !== undefined) {
+        await trx.deleteFrom('baseline_groups').where('baseline_id', '=', baselineId).execute();
+        if (change.groupIds.length > 0) {
+          await trx
+            .insertInto('baseline_groups')
+            .values(change.groupIds.map((group_id) => ({ baseline_id: baselineId, group_id })))
+            // A change made at the same time may have put the same group back first.
+            .onConflict((oc) => oc.columns(['baseline_id', 'group_id']).doNothing())
+            .execute();
+        }
+      }
+      if (change.updateIds !== undefined) {
+        const held = (
+          await trx
+            .selectFrom('baseline_updates')
+            .select('update_id')
+            .where('baseline_id', '=', baselineId)
+            .execute()
+        ).map((r) => r.update_id);
+        const wanted = new Set(change.updateIds);
+        const kept = new Set(held);
+        for (const part of chunks(held.filter((id) => !wanted.has(id)))) {
+          await trx
+            .deleteFrom('baseline_updates')
+            .where('baseline_id', '=', baselineId)
+            .where('update_id', 'in', part)
+            .execute();
+        }
+        for (const part of chunks(change.updateIds.filter((id) => !kept.has(id)))) {
+          await trx
+            .insertInto('baseline_updates')
+            .values(
+              part.map((update_id) => ({
+                baseline_id: baselineId,
+                update_id,
+                added_at: at,
+                added_by: by,
+              })),
+            )
+            .onConflict((oc) => oc.columns(['baseline_id', 'update_id']).doNothing())
+            .execute();
+        }
+      }
+    });
+  }
+
+  /** Removes a baseline with its groups and updates (the groups and updates stay). */
+  async remove(baselineId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('baseline_updates').where('baseline_id', '=', baselineId).execute();
+      await trx.deleteFrom('baseline_groups').where('baseline_id', '=', baselineId).execute();
+      await trx.deleteFrom('baselines').where('id', '=', baselineId).execute();
+    });
   }
 
   /** The computers of the baseline's groups (each once), not revoked. */

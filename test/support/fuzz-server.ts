@@ -62,13 +62,11 @@ export async function fuzzServer(
     201,
   );
 
-  // A baseline the fuzzer reaches by the group names it tries (`fleet`), compliance and all.
-  await admin(
-    'POST',
-    '/api/v1/baselines',
-    { name: 'fleet', groups: ['fleet'], updates: [manifest.id] },
-    201,
-  );
+  // A baseline the fuzzer reaches by the group names it tries (`fleet`), compliance and all,
+  // and one (`pilots`) for it to change and remove, so that `fleet` stays to be read.
+  for (const name of ['fleet', 'pilots']) {
+    await admin('POST', '/api/v1/baselines', { name, groups: [name], updates: [manifest.id] }, 201);
+  }
 
   const report = {
     seq: 1,
@@ -116,6 +114,7 @@ export async function fuzzServer(
     createBaseline: { name: 'pilots-baseline', groups: ['pilots'], updates: [manifest.id] },
     addBaselineUpdates: { updates: [manifest.id], fromDeployment: deployment.id },
     removeBaselineUpdates: { updates: [manifest.id] },
+    setBaseline: { description: 'what the pilots must have', groups: ['pilots', 'fleet'] },
     setNotificationTemplate: { subject: 'Planned: {{updates}} from {{when}}' },
     createWebhook: { url: 'http://127.0.0.1:9/hook', secret: 'a-webhook-secret-0123456789' },
   };
@@ -128,6 +127,8 @@ export async function fuzzServer(
       'getComputer:id': [computerId, inventory.hostname],
       'getUpdate:id': [manifest.id],
       name: ['fleet', 'pilots'],
+      'setBaseline:name': ['pilots'],
+      'removeBaseline:name': ['pilots'],
       sha256: [sha256(script)],
       item: ['scan-baselines', 'risks'],
       kind: ['approved', 'reminder'],

@@ -85,6 +85,14 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
     before: async ({ name }) => baselineSummary(await baselines.show(name ?? '')),
     after: (answer) => baselineSummary(answer as BaselineView),
   };
+  /** A change that may rename it or change its description: those as well. */
+  const baselineWhole = (b: BaselineView) => ({
+    name: b.name,
+    description: b.description,
+    ...baselineSummary(b),
+  });
+  const baselineBefore: AuditSpec['before'] = async ({ name }) =>
+    baselineWhole(await baselines.show(name ?? ''));
   const decision: AuditSpec = {
     before: async ({ id }) => ({ state: (await reimages.find(id ?? '')).state }),
     after: (answer) => {
@@ -141,6 +149,14 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
         const b = answer as BaselineView;
         return { id: b.id, name: b.name, ...baselineSummary(b) };
       },
+    },
+    setBaseline: {
+      before: baselineBefore,
+      after: (answer) => baselineWhole(answer as BaselineView),
+    },
+    removeBaseline: {
+      before: baselineBefore,
+      after: (answer) => ({ id: (answer as BaselineView).id, removed: true }),
     },
     addBaselineUpdates: baselineChange,
     removeBaselineUpdates: baselineChange,

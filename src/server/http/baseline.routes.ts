@@ -62,6 +62,8 @@ export function baselineHandlers(services: Services): RouteHandlers<typeof basel
     listBaselines: ({ query }) => baselines.list(query),
     createBaseline: ({ body, actor }) => baselines.create(body, actor.name),
     getBaseline: ({ params }) => baselines.show(params.name),
+    setBaseline: ({ params, body, actor }) => baselines.set(params.name, body, actor.name),
+    removeBaseline: ({ params }) => baselines.remove(params.name),
     addBaselineUpdates: ({ params, body, actor }) =>
       baselines.addUpdates(params.name, body, actor.name),
     removeBaselineUpdates: ({ params, body }) => baselines.removeUpdates(params.name, body.updates),

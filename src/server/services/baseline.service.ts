@@ -4,6 +4,7 @@ import type {
   BaselineListQuery,
   BaselineView,
   CreateBaselineRequest,
+  SetBaselineRequest,
 } from '../../contracts/baseline.js';
 import type { Page } from '../../contracts/paging.js';
 import {
@@ -17,6 +18,7 @@ import { offlineAfterMs } from '../../domain/computer-health.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { BaselineRecord, BaselineRepository } from '../../store/baseline.repository.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
+import { isUniqueViolation } from '../../store/errors.js';
 import type { GroupRepository } from '../../store/group.repository.js';
 import type { ScanRepository } from '../../store/scan.repository.js';
 import type { UpdateRepository } from '../../store/update.repository.js';
@@ -38,6 +40,8 @@ function toView(b: BaselineRecord): BaselineView {
 
 const unique = (ids: readonly string[]) => [...new Set(ids)];
 
+const taken = (name: string) => new ConflictError(`baseline "${name}" already exists`, { name });
+
 /**
  * Baselines (named sets of updates every computer of their groups must have) and
  * compliance to one, computed from the scan at the time asked (domain/baseline.ts).
@@ -54,25 +58,21 @@ export class BaselineService {
   ) {}
 
   async create(request: CreateBaselineRequest, actor: string): Promise<BaselineView> {
-    if (await this.baselines.findByName(request.name)) {
-      throw new ConflictError(`baseline "${request.name}" already exists`, { name: request.name });
-    }
-    const groupIds: string[] = [];
-    for (const name of unique(request.groups)) {
-      const group = await this.groups.findByName(name);
-      if (!group) throw new NotFoundError('group', name);
-      groupIds.push(group.id);
-    }
+    await this.nameFree(request.name);
+    const groupIds = await this.groupIds(request.groups);
     const updateIds = await this.known(request.updates);
-    await this.baselines.insert({
-      id: newId('bsl'),
-      name: request.name,
-      description: request.description ?? null,
-      groupIds,
-      updateIds,
-      createdAt: this.clock.now(),
-      createdBy: actor,
-    });
+    await this.named(
+      request.name,
+      this.baselines.insert({
+        id: newId('bsl'),
+        name: request.name,
+        description: request.description ?? null,
+        groupIds,
+        updateIds,
+        createdAt: this.clock.now(),
+        createdBy: actor,
+      }),
+    );
     return this.show(request.name);
   }
 
@@ -89,6 +89,40 @@ export class BaselineService {
   async list(query: BaselineListQuery): Promise<Page<BaselineView>> {
     const page = await this.baselines.page(query);
     return { ...page, items: page.items.map(toView) };
+  }
+
+  /**
+   * Changes only the fields given: renames it, sets or clears its description, replaces
+   * its groups and its updates (each group and update must exist).
+   */
+  async set(name: string, request: SetBaselineRequest, actor: string): Promise<BaselineView> {
+    const baseline = await this.find(name);
+    const rename = request.name !== undefined && request.name !== baseline.name;
+    if (rename) await this.nameFree(request.name as string);
+    const groupIds = request.groups === undefined ? undefined : await this.groupIds(request.groups);
+    const updateIds = request.updates === undefined ? undefined : await this.known(request.updates);
+    await this.named(
+      request.name ?? baseline.name,
+      this.baselines.update(
+        baseline.id,
+        {
+          ...(rename && { name: request.name }),
+          ...(request.description !== undefined && { description: request.description }),
+          ...(groupIds !== undefined && { groupIds }),
+          ...(updateIds !== undefined && { updateIds }),
+        },
+        this.clock.now(),
+        actor,
+      ),
+    );
+    return this.show(rename ? (request.name as string) : baseline.name);
+  }
+
+  /** Removes the baseline and answers it as it was; its groups and updates stay. */
+  async remove(name: string): Promise<BaselineView> {
+    const baseline = await this.find(name);
+    await this.baselines.remove(baseline.id);
+    return toView(baseline);
   }
 
   /** Adds updates by id and every update of a deployment; those it holds stay as they were. */
@@ -163,6 +197,30 @@ export class BaselineService {
           gaps: c.gaps.map((g) => ({ ...g, since: iso(g.since) })),
         })),
     };
+  }
+
+  private async nameFree(name: string): Promise<void> {
+    if (await this.baselines.findByName(name)) throw taken(name);
+  }
+
+  /** A write that sets the name: one taken meanwhile (a race lost) is a 409 too. */
+  private async named(name: string, write: Promise<void>): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      throw isUniqueViolation(error) ? taken(name) : error;
+    }
+  }
+
+  /** The groups' ids, each once (else a 404 naming the first unknown group). */
+  private async groupIds(names: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const name of unique(names)) {
+      const group = await this.groups.findByName(name);
+      if (!group) throw new NotFoundError('group', name);
+      ids.push(group.id);
+    }
+    return ids;
   }
 
   /** The ids, each once, all in the catalog (else a 404 naming the first unknown one). */

@@ -1,13 +1,33 @@
+import { useState } from 'react';
+import type { BaselineView } from '../../../src/contracts/baseline.js';
+import { useMay } from '../api/access.js';
 import { listBaselines } from '../api/lists.js';
 import type { Api } from '../api/client.js';
-import { Badge, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
-import { when } from '../format.js';
+import { Badge, Confirm, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
+import { plural, when } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
+import { BaselineForm } from './baseline-form.js';
 
-/** Baselines, and compliance to one from the scan (changes: `ringmaster baseline`). */
+/**
+ * Baselines, and compliance to one from the scan. An admin creates one, changes it (name,
+ * description, groups, updates) and deletes it after a confirmation; other roles see no
+ * control for it (the server refuses them all the same).
+ */
 export function Baselines({ api }: { api: Api }) {
+  const may = useMay();
   const list = useLoad(() => listBaselines(api), 'baselines');
+  const [editing, setEditing] = useState<BaselineView | null>(null);
+  const [removing, setRemoving] = useState<BaselineView | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const mayCreate = may('createBaseline');
+  const mayEdit = may('setBaseline');
+  const mayRemove = may('removeBaseline');
+  const saved = (_b: BaselineView, words: string) => {
+    setEditing(null);
+    setDone(words);
+    list.reload();
+  };
   return (
     <>
       <div className="heading">
@@ -20,21 +40,27 @@ export function Baselines({ api }: { api: Api }) {
       <ErrorNote error={list.error} title="Could not load the baselines" />
       {list.loading && !list.data && <Loading what="baselines" />}
       {list.data && list.data.items.length === 0 && (
-        <Empty>
-          No baselines yet. Create one with <code>ringmaster baseline create NAME --group G</code>.
-        </Empty>
+        <Empty>No baselines yet{mayCreate ? ': create one below' : ''}.</Empty>
+      )}
+      {done && (
+        <p role="status" className="good">
+          {done}
+        </p>
       )}
       {list.data && list.data.items.length > 0 && (
         <table>
-          <caption>
-            {list.data.total} baseline{list.data.total === 1 ? '' : 's'}
-          </caption>
+          <caption>{plural(list.data.total, 'baseline')}</caption>
           <thead>
             <tr>
               <th scope="col">Baseline</th>
               <th scope="col">Groups</th>
               <th scope="col">Updates</th>
               <th scope="col">Created</th>
+              {(mayEdit || mayRemove) && (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -42,16 +68,83 @@ export function Baselines({ api }: { api: Api }) {
               <tr key={b.id}>
                 <td>
                   <Link to={`/baselines/${encodeURIComponent(b.name)}`}>{b.name}</Link>
+                  {b.description && <div className="muted small">{b.description}</div>}
                 </td>
                 <td>{b.groups.join(', ')}</td>
                 <td>{b.updates.length}</td>
                 <td>
                   {when(b.createdAt)} by {b.createdBy}
                 </td>
+                {(mayEdit || mayRemove) && (
+                  <td>
+                    <div className="row">
+                      {mayEdit && (
+                        <button
+                          type="button"
+                          aria-label={`Edit ${b.name}`}
+                          aria-pressed={editing?.id === b.id}
+                          onClick={() => {
+                            setDone(null);
+                            setEditing(editing?.id === b.id ? null : b);
+                          }}
+                        >
+                          Edit
+                        </button>
+                      )}
+                      {mayRemove && (
+                        <button
+                          type="button"
+                          aria-label={`Delete ${b.name}`}
+                          onClick={() => {
+                            setDone(null);
+                            setRemoving(b);
+                          }}
+                        >
+                          Delete
+                        </button>
+                      )}
+                    </div>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {editing && mayEdit && (
+        <section aria-labelledby="edit-baseline-h" className="card">
+          <h2 id="edit-baseline-h">Edit baseline {editing.name}</h2>
+          <BaselineForm
+            key={editing.id}
+            api={api}
+            baseline={editing}
+            onSaved={saved}
+            onCancel={() => setEditing(null)}
+          />
+        </section>
+      )}
+      {mayCreate && !editing && (
+        <section aria-labelledby="new-baseline-h" className="card">
+          <h2 id="new-baseline-h">New baseline</h2>
+          <BaselineForm api={api} onSaved={saved} />
+        </section>
+      )}
+      {removing && (
+        <Confirm
+          title={`Delete baseline ${removing.name}?`}
+          confirmLabel="Delete"
+          onConfirm={async () => {
+            const gone = await api.removeBaseline(removing.name);
+            if (editing?.id === gone.id) setEditing(null);
+            setDone(`Deleted baseline ${gone.name}.`);
+            list.reload();
+          }}
+          onClose={() => setRemoving(null)}
+        >
+          Its compliance report goes with it. Its {plural(removing.groups.length, 'group')} and{' '}
+          {plural(removing.updates.length, 'update')} stay as they are, and nothing is installed or
+          removed on any computer.
+        </Confirm>
       )}
     </>
   );
