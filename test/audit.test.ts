@@ -162,6 +162,8 @@ for (const engine of ENGINES) {
         { route: 'removeWebhook', params: ['(created)'] },
         { route: 'registerPoint', body: { site: 'tokyo', url: 'http://dp.example:8081' } },
         { route: 'removePoint', params: ['(created)'] },
+        { route: 'addSiteRule', body: s.addSiteRule },
+        { route: 'removeSiteRule', params: ['(created)'] },
         { route: 'addChild', body: { name: 'audited-child' } },
         {
           route: 'enableChild',
@@ -187,6 +189,7 @@ for (const engine of ENGINES) {
             'createToken',
             'createWebhook',
             'registerPoint',
+            'addSiteRule',
           ].includes(call.route)
         ) {
           created = res.json<{ id: string }>().id;
