@@ -249,6 +249,14 @@ for (const engine of ENGINES) {
         before: { ownerEmail: null },
         after: { ownerEmail: 'pilots-team@example.test' },
       });
+      expect(all.find((e) => e.action === 'addSiteRule')).toMatchObject({
+        body: { cidr: '10.77.0.0/16', site: 'tokyo' },
+        after: { cidr: '10.77.0.0/16', site: 'tokyo', moved: 0 },
+      });
+      expect(all.find((e) => e.action === 'removeSiteRule')).toMatchObject({
+        before: { cidr: '10.77.0.0/16', site: 'tokyo' },
+        after: { cidr: '10.77.0.0/16', moved: 0 },
+      });
       expect(all.find((e) => e.action === 'setGroupWindows')).toMatchObject({
         before: { windows: [] },
         after: { windows: [expect.objectContaining({ cron: '0 22 * * 1-5' })] },

@@ -67,6 +67,12 @@ export class SiteService {
     return { placement: placeSite(reported, rules, address), address };
   }
 
+  async find(id: string): Promise<SiteRuleRecord> {
+    const rule = await this.deps.rules.find(id);
+    if (!rule) throw new NotFoundError('site rule', id);
+    return rule;
+  }
+
   async list(): Promise<{ items: SiteRuleView[] }> {
     const rules = await this.deps.rules.list();
     const counts = await this.deps.computers.countByRule();
@@ -98,8 +104,7 @@ export class SiteService {
   }
 
   async remove(id: string): Promise<SiteRuleChange> {
-    const rule = await this.deps.rules.find(id);
-    if (!rule) throw new NotFoundError('site rule', id);
+    const rule = await this.find(id);
     await this.deps.rules.remove(id);
     // Only the computers it placed can move: found by the rule, not by a fleet scan.
     const moved = await this.placeAgain(rule.cidr);
