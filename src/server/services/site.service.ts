@@ -63,8 +63,7 @@ export class SiteService {
   ): Promise<PlacedAt | null> {
     const before = computer.reportedSite === undefined ? computer.site : computer.reportedSite;
     if (before === reported && (computer.seenAddress ?? null) === address) return null;
-    const rules = reported === null ? await this.compiled() : compileRules([]);
-    return { placement: placeSite(reported, rules, address), address };
+    return this.place(reported, address);
   }
 
   async find(id: string): Promise<SiteRuleRecord> {
