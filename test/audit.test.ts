@@ -164,6 +164,8 @@ for (const engine of ENGINES) {
         { route: 'removeWebhook', params: ['(created)'] },
         { route: 'registerPoint', body: { site: 'tokyo', url: 'http://dp.example:8081' } },
         { route: 'removePoint', params: ['(created)'] },
+        { route: 'addSiteRule', body: s.addSiteRule },
+        { route: 'removeSiteRule', params: ['(created)'] },
         { route: 'addChild', body: { name: 'audited-child' } },
         {
           route: 'enableChild',
@@ -189,6 +191,7 @@ for (const engine of ENGINES) {
             'createToken',
             'createWebhook',
             'registerPoint',
+            'addSiteRule',
           ].includes(call.route)
         ) {
           created = res.json<{ id: string }>().id;
@@ -247,6 +250,14 @@ for (const engine of ENGINES) {
         target: { name: 'pilots' },
         before: { ownerEmail: null },
         after: { ownerEmail: 'pilots-team@example.test' },
+      });
+      expect(all.find((e) => e.action === 'addSiteRule')).toMatchObject({
+        body: { cidr: '10.77.0.0/16', site: 'tokyo' },
+        after: { cidr: '10.77.0.0/16', site: 'tokyo', moved: 0 },
+      });
+      expect(all.find((e) => e.action === 'removeSiteRule')).toMatchObject({
+        before: { cidr: '10.77.0.0/16', site: 'tokyo' },
+        after: { cidr: '10.77.0.0/16', moved: 0 },
       });
       expect(all.find((e) => e.action === 'setGroupWindows')).toMatchObject({
         before: { windows: [] },

@@ -218,6 +218,29 @@ describe('the web console: distribution, e-mail and webhooks', () => {
   );
 
   it(
+    'adds a subnet rule (a bad subnet refused at its field) and removes it',
+    { timeout: 60_000 },
+    async () => {
+      await nav('Distribution').click();
+      await page.getByRole('heading', { name: 'Subnet rules' }).waitFor();
+      await page.getByText('No subnet rule: every site comes from the agents.').waitFor();
+      await page.locator('#rule-cidr').fill('10.1.2.3/16');
+      await page.locator('#rule-site').fill('paris');
+      await page.getByRole('button', { name: 'Add rule' }).click();
+      await expect
+        .poll(() => page.locator('#rule-cidr-problem').textContent())
+        .toContain('the subnet is 10.1.0.0/16');
+      await page.locator('#rule-cidr').fill('10.1.0.0/16');
+      await page.getByRole('button', { name: 'Add rule' }).click();
+      await page.getByText(/Added 10\.1\.0\.0\/16 → paris/).waitFor();
+      await page.getByRole('row', { name: /10\.1\.0\.0\/16 paris/ }).waitFor();
+      await page.getByRole('button', { name: 'Remove the rule 10.1.0.0/16 (paris)' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+      await page.getByText('No subnet rule: every site comes from the agents.').waitFor();
+    },
+  );
+
+  it(
     'changes an e-mail template (a bad placeholder refused at its field) and lists the e-mails sent',
     { timeout: 60_000 },
     async () => {
@@ -333,6 +356,8 @@ describe('the web console: distribution, e-mail and webhooks', () => {
     expect(await page.getByRole('heading', { name: 'Register a distribution point' }).count()).toBe(
       0,
     );
+    await page.getByRole('heading', { name: 'Subnet rules' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Add rule' }).count()).toBe(0);
     await nav('E-mail').click();
     await page
       .getByRole('article')

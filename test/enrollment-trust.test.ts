@@ -254,6 +254,7 @@ for (const engine of ENGINES) {
             }),
           ),
         { refreshComputer: () => Promise.resolve() } as unknown as MembershipService,
+        server.services.sites,
         clock,
         { reimageAutoApproveAfterSeconds: null },
       );

@@ -59,6 +59,10 @@ for (const engine of ENGINES) {
         scannedAt: null,
         packagesHash: null,
         inventoryHash: null,
+        reportedSite: null,
+        siteSource: null,
+        siteRule: null,
+        seenAddress: null,
       });
 
       await repos.computers.reimage('cmp_a', 'hash-b', { ...inventory, freeDiskMB: 12.5 }, 2_000);

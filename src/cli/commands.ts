@@ -118,7 +118,8 @@ export const commands: readonly { name: string; summary: string; load: () => Pro
     },
     {
       name: 'site',
-      summary: 'sites: where computers are (their --site) and distribution points serve',
+      summary:
+        'sites: where computers are (their --site, or a subnet rule) and distribution points serve',
       load: async () => (await import('./distribution.command.js')).registerSiteCommand,
     },
     {

@@ -23,6 +23,9 @@ const computer = {
   agentVersion: '0.1.0',
   ipAddresses: ['10.0.0.1'],
   site: 'tokyo',
+  reportedSite: null,
+  siteSource: 'subnet rule 10.0.0.0/8',
+  seenAddress: '10.0.0.1',
   bootTime: '2026-11-20T00:00:00.000Z',
   groups: ['tokyo'],
   enrolledAt: '2026-11-01T00:00:00.000Z',
@@ -64,6 +67,8 @@ describe('computer health', () => {
       body: { ...computer, statuses: [], absences: [absence], reimageRequests: [] },
     };
     expect(await run('computer', 'show', 'pc-1')).toBe(0);
+    expect(io.out).toMatch(/Site: +tokyo \(from subnet rule 10\.0\.0\.0\/8\)/);
+    expect(io.out).toMatch(/Seen at: +10\.0\.0\.1/);
     expect(io.out).toMatch(/Health: +offline since 2026-11-25 10:00:00Z/);
     expect(io.out).toMatch(/Re-imaged: +1 time\(s\), last 2026-11-10 00:00:00Z/);
     expect(io.out).toMatch(/Recent absences:\nKIND\s+FROM\s+TO\s+FOR\s+DETAIL\n/);

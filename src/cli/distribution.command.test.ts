@@ -126,3 +126,40 @@ describe('ringmaster distribution-point', () => {
     expect(io.out).toMatch(/-\s+1\s+server/);
   });
 });
+
+describe('ringmaster site rule', () => {
+  const rule = {
+    id: 'srl_1',
+    cidr: '10.1.0.0/16',
+    site: 'tokyo',
+    createdAt: '2026-12-06T10:00:00.000Z',
+    createdBy: 'alice',
+    computers: 3,
+  };
+
+  it('adds a rule, lists and removes it, saying how many computers moved', async () => {
+    routes['POST /api/v1/sites/rules'] = { status: 201, body: { ...rule, moved: 3 } };
+    expect(await run('site', 'rule', 'add', '10.1.0.0/16', 'tokyo')).toBe(0);
+    expect(seen[0]?.body).toEqual({ cidr: '10.1.0.0/16', site: 'tokyo' });
+    expect(io.out).toContain('Rule srl_1: 10.1.0.0/16 → tokyo (3 computers moved)');
+    routes['GET /api/v1/sites/rules'] = { status: 200, body: { items: [rule] } };
+    expect(await run('site', 'rule', 'list')).toBe(0);
+    expect(io.out).toMatch(/srl_1\s+10\.1\.0\.0\/16\s+tokyo\s+3\s+2026-12-06 10:00:00Z\s+alice/);
+    routes['DELETE /api/v1/sites/rules/srl_1'] = { status: 200, body: { ...rule, moved: 1 } };
+    expect(await run('site', 'rule', 'remove', 'srl_1')).toBe(0);
+    expect(seen[2]?.method).toBe('DELETE');
+    expect(io.out).toContain('Removed rule srl_1: 10.1.0.0/16 → tokyo (1 computer moved)');
+  });
+
+  it('refuses a bad subnet before any call, and prints the refusal of an unknown rule', async () => {
+    expect(await run('site', 'rule', 'add', '10.1.2.3/16', 'tokyo')).toBe(2);
+    expect(io.err).toContain('host bits are set: the subnet is 10.1.0.0/16');
+    expect(seen).toEqual([]);
+    routes['DELETE /api/v1/sites/rules/srl_x'] = {
+      status: 404,
+      body: { error: 'not-found', message: 'site rule "srl_x" was not found' },
+    };
+    expect(await run('site', 'rule', 'remove', 'srl_x')).not.toBe(0);
+    expect(io.err).toContain('site rule "srl_x" was not found');
+  });
+});

@@ -15,6 +15,7 @@ import {
 } from './output.js';
 import { serverUrl } from './server-url.js';
 import { wholeNumber } from './option-parsers.js';
+import { registerSiteRuleCommands } from './site-rule.command.js';
 
 function pointRow(p: PointView): string[] {
   return [
@@ -209,7 +210,9 @@ export function registerDistributionPointCommand(program: Command): void {
 export function registerSiteCommand(program: Command): void {
   const site = program
     .command('site')
-    .description('sites: where computers are (their --site) and distribution points serve');
+    .description(
+      'sites: where computers are (their --site, or a subnet rule) and distribution points serve',
+    );
   withPageOptions(adminCommand(site, 'list', 'list sites with their computers and points'), [
     'name',
   ]).action(async (opts: PageOptions, cmd: Command) => {
@@ -223,6 +226,7 @@ export function registerSiteCommand(program: Command): void {
     );
     printPageFooter(list);
   });
+  registerSiteRuleCommands(site);
 }
 
 function printContentStatus(status: ContentStatusView): void {

@@ -119,6 +119,12 @@ export type AbsenceView = z.infer<typeof absenceView>;
 
 export const computerView = inventory.extend({
   id: z.string(),
+  /** `site` is the effective site; this is what its agent told (`--site`). */
+  reportedSite: z.string().nullable(),
+  /** Where `site` came from: `agent`, `subnet rule 10.1.0.0/16`; null: no site. */
+  siteSource: z.string().nullable(),
+  /** The address the server saw its last enrollment or check-in from. */
+  seenAddress: z.string().nullable(),
   groups: z.array(z.string()),
   enrolledAt: z.string(),
   lastSeenAt: z.string().nullable(),

@@ -13,6 +13,7 @@ import {
   stagingResponse,
 } from './distribution.js';
 import { pageOf } from './paging.js';
+import { siteRuleChange, siteRuleList, siteRuleRequest } from './site-rules.js';
 import { idParams, sha256Params } from './route-params.js';
 import { pathOf, route } from './route.js';
 
@@ -25,6 +26,31 @@ export const distributionRoutes = {
     auth: 'admin',
     query: siteListQuery,
     response: pageOf(siteView),
+  }),
+  listSiteRules: route({
+    method: 'GET',
+    path: '/api/v1/sites/rules',
+    summary: "Subnet rules: a computer whose agent tells no site is at its address's rule's site",
+    auth: 'admin',
+    response: siteRuleList,
+  }),
+  addSiteRule: route({
+    method: 'POST',
+    path: '/api/v1/sites/rules',
+    summary:
+      'Add a subnet rule (CIDR → site): the computers it is the longest match for move to its site',
+    auth: 'admin',
+    body: siteRuleRequest,
+    response: siteRuleChange,
+    status: 201,
+  }),
+  removeSiteRule: route({
+    method: 'DELETE',
+    path: '/api/v1/sites/rules/:id',
+    summary: 'Remove a subnet rule: the computers it placed move to their next match, or no site',
+    auth: 'admin',
+    params: idParams,
+    response: siteRuleChange,
   }),
   listPoints: route({
     method: 'GET',

@@ -33,7 +33,7 @@ export function isTextContent(content: RouteDeclaration['response']): boolean {
 export type LoadClass = 'checkin' | 'report' | 'admin';
 
 export type RouteDeclaration = {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify style: `/api/v1/groups/:name`; every `:param` is a key of `params`. */
   path: string;
   summary: string;

@@ -2,12 +2,17 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Inventory } from '../contracts/inventory.js';
 import type { ComputerSort } from '../contracts/list-queries.js';
 import type { Page, PageRequest } from '../contracts/paging.js';
+import type { SitePlacement, SiteSource } from '../domain/site/site-rules.js';
 import { pageComputers, type ComputerFilter } from './computer-list.queries.js';
 import type { ComputerCache } from './computer-cache.js';
 import type { ComputerTable, Database } from './schema.js';
 import type { SeenWriter } from './seen-writer.js';
 
-/** A managed computer: its inventory as the agent last told it, and its enrollment facts. */
+/**
+ * A managed computer: its inventory as the agent last told it, and its enrollment facts.
+ * `site` is its effective site (the agent's `--site`, else a subnet rule's); what the agent
+ * told is `reportedSite`.
+ */
 export type ComputerRecord = Inventory & {
   id: string;
   credentialHash: string;
@@ -27,7 +32,20 @@ export type ComputerRecord = Inventory & {
   packagesHash?: string | null;
   /** The hash of the inventory stored for it (contracts/inventory-hash.ts); null: none taken. */
   inventoryHash?: string | null;
+  /** The site its agent told; absent: the same as `site`. */
+  reportedSite?: string | null;
+  /** Where `site` came from; with `siteRule`, the rule's subnet. */
+  siteSource?: SiteSource | null;
+  siteRule?: string | null;
+  /** The address the server saw its last enrollment or check-in from. */
+  seenAddress?: string | null;
 };
+
+/** Where a computer is: its effective site, where that came from, and the address seen. */
+export type PlacedAt = { placement: SitePlacement; address: string | null };
+
+/** A computer a subnet rule may place: one with no site from its agent. */
+export type PlaceableComputer = { id: string; address: string | null } & SitePlacement;
 
 /** One installed package of one computer, as stored. */
 export type ComputerPackage = {
@@ -45,6 +63,8 @@ export type NewComputer = Inventory & {
   lastSeenAt: number | null;
   /** Hash of the agent's enrollment nonce, when it sent one. */
   enrollmentNonceHash?: string | null;
+  /** Its effective site and the address it enrolled from; absent: the agent's site. */
+  placedAt?: PlacedAt;
 };
 
 type InventoryColumns = Pick<
@@ -57,10 +77,9 @@ type InventoryColumns = Pick<
   | 'free_disk_mb'
   | 'agent_version'
   | 'ip_addresses'
-  | 'site'
   | 'boot_time'
   | 'owner_email'
->;
+> & { reported_site: string | null };
 
 function inventoryColumns(inv: Inventory): InventoryColumns {
   return {
@@ -72,10 +91,40 @@ function inventoryColumns(inv: Inventory): InventoryColumns {
     free_disk_mb: inv.freeDiskMB,
     agent_version: inv.agentVersion,
     ip_addresses: JSON.stringify(inv.ipAddresses),
-    site: inv.site,
+    reported_site: inv.site,
     boot_time: inv.bootTime,
     owner_email: inv.ownerEmail ?? null,
   };
+}
+
+/** The site its agent told, with no address seen (yet): a rule places it at check-in. */
+export function agentPlacement(reported: string | null): SitePlacement {
+  return reported === null
+    ? { site: null, source: null, rule: null }
+    : { site: reported, source: 'agent', rule: null };
+}
+
+function placementColumns(p: SitePlacement) {
+  return { site: p.site, site_source: p.source, site_rule: p.rule };
+}
+
+/** A record's fields for a placement (laid over a kept row). */
+function placementFields(p: PlacedAt): Partial<ComputerRecord> {
+  return {
+    site: p.placement.site,
+    siteSource: p.placement.source,
+    siteRule: p.placement.rule,
+    seenAddress: p.address,
+  };
+}
+
+/** A told inventory over a record: every field but the site, which is the effective one. */
+function withInventory(record: ComputerRecord, inventory: Inventory): ComputerRecord {
+  return { ...record, ...inventory, site: record.site, reportedSite: inventory.site };
+}
+
+function toSource(value: string | null): SiteSource | null {
+  return value === 'agent' || value === 'rule' ? value : null;
 }
 
 export function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
@@ -103,6 +152,10 @@ export function toRecord(row: Selectable<ComputerTable>): ComputerRecord {
     scannedAt: row.scanned_at === null ? null : Number(row.scanned_at),
     packagesHash: row.packages_hash ?? null,
     inventoryHash: row.inventory_hash ?? null,
+    reportedSite: row.reported_site ?? null,
+    siteSource: toSource(row.site_source ?? null),
+    siteRule: row.site_rule ?? null,
+    seenAddress: row.seen_address ?? null,
   };
 }
 
@@ -111,6 +164,8 @@ function toRow(computer: NewComputer) {
     id: computer.id,
     credential_hash: computer.credentialHash,
     ...inventoryColumns(computer),
+    ...placementColumns(computer.placedAt?.placement ?? agentPlacement(computer.site)),
+    seen_address: computer.placedAt?.address ?? null,
     enrolled_at: computer.enrolledAt,
     last_seen_at: computer.lastSeenAt,
     enrollment_nonce_hash: computer.enrollmentNonceHash ?? null,
@@ -139,7 +194,7 @@ export class ComputerRepository {
 
   /** Many computers at once (seeding a benchmark fleet), in one statement per chunk. */
   async insertMany(computers: readonly NewComputer[]): Promise<void> {
-    // 14 columns a row: 1,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+    // 20 columns a row: 1,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
     for (let i = 0; i < computers.length; i += 1000) {
       await this.db
         .insertInto('computers')
@@ -155,6 +210,17 @@ export class ComputerRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row && this.record(row);
+  }
+
+  /** These computers (any order; an unknown id is left out). */
+  async findMany(ids: readonly string[]): Promise<ComputerRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('computers')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+    return rows.map((r) => this.record(r));
   }
 
   async findByCredentialHash(hash: string): Promise<ComputerRecord | undefined> {
@@ -254,6 +320,9 @@ export class ComputerRepository {
       .updateTable('computers')
       .set((eb) => ({
         ...inventoryColumns(inventory),
+        // A subnet rule places it again at its next check-in, from the address seen then.
+        ...placementColumns(agentPlacement(inventory.site)),
+        seen_address: null,
         credential_hash: credentialHash,
         enrollment_nonce_hash: nonceHash,
         // An admin approved this re-image: a credential revoked before is replaced.
@@ -271,23 +340,29 @@ export class ComputerRepository {
   }
 
   /**
-   * Records a check-in: the inventory (with its hash) when it changed, null when not; the
-   * time and `scannedAt` (the agent's last acknowledged scan; null: unchanged) go to the
-   * SeenWriter when there is one, else they are written now.
+   * Records a check-in: the inventory (with its hash) when it changed, null when not; its
+   * site and address when either changed, null when not; the time and `scannedAt` (the
+   * agent's last acknowledged scan; null: unchanged) go to the SeenWriter when there is
+   * one, else they are written now.
    */
   async recordCheckin(
     id: string,
     inventory: { inventory: Inventory; hash: string } | null,
     now: number,
     scannedAt: number | null = null,
+    placedAt: PlacedAt | null = null,
   ): Promise<void> {
-    if (inventory || !this.seen) {
+    if (inventory || placedAt || !this.seen) {
       await this.db
         .updateTable('computers')
         .set({
           ...(inventory && {
             ...inventoryColumns(inventory.inventory),
             inventory_hash: inventory.hash,
+          }),
+          ...(placedAt && {
+            ...placementColumns(placedAt.placement),
+            seen_address: placedAt.address,
           }),
           ...(this.seen
             ? {}
@@ -298,11 +373,67 @@ export class ComputerRepository {
     }
     this.seen?.note(id, now, scannedAt);
     this.cache?.update(id, (r) => ({
-      ...r,
-      ...(inventory && { ...inventory.inventory, inventoryHash: inventory.hash }),
+      ...(inventory
+        ? { ...withInventory(r, inventory.inventory), inventoryHash: inventory.hash }
+        : r),
+      ...(placedAt && placementFields(placedAt)),
       lastSeenAt: Math.max(now, r.lastSeenAt ?? now),
       ...(scannedAt === null ? {} : { scannedAt }),
     }));
+  }
+
+  /**
+   * The next computers, by id after `afterId`, that a subnet rule may place: those whose
+   * agent tells no site and that were seen at an address; with `rule`, only those it placed.
+   */
+  async placeable(afterId: string, limit: number, rule?: string): Promise<PlaceableComputer[]> {
+    let q = this.db
+      .selectFrom('computers')
+      .select(['id', 'site', 'site_source', 'site_rule', 'seen_address'])
+      .where('id', '>', afterId)
+      .where('reported_site', 'is', null)
+      .where('seen_address', 'is not', null);
+    if (rule !== undefined) q = q.where('site_rule', '=', rule);
+    const rows = await q.orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({
+      id: r.id,
+      address: r.seen_address,
+      site: r.site,
+      source: toSource(r.site_source),
+      rule: r.site_rule,
+    }));
+  }
+
+  /** How many computers each subnet rule places now, by the rule's subnet. */
+  async countByRule(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('computers')
+      .select(['site_rule', (eb) => eb.fn.countAll().as('n')])
+      .where('site_rule', 'is not', null)
+      .groupBy('site_rule')
+      .execute();
+    return new Map(rows.map((r) => [r.site_rule ?? '', Number(r.n)]));
+  }
+
+  /**
+   * Places these computers (a subnet rule changed). Only a computer still without a site
+   * from its agent is changed: one that checked in with `--site` meanwhile keeps it.
+   */
+  async place(ids: readonly string[], placement: SitePlacement): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('computers')
+      .set(placementColumns(placement))
+      .where('id', 'in', [...ids])
+      .where('reported_site', 'is', null)
+      .execute();
+    for (const id of ids) {
+      this.cache?.update(id, (r) =>
+        r.reportedSite === null || r.reportedSite === undefined
+          ? { ...r, site: placement.site, siteSource: placement.source, siteRule: placement.rule }
+          : r,
+      );
+    }
   }
 
   /**

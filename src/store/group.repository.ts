@@ -189,17 +189,33 @@ export class GroupRepository {
     queryGroupIds: readonly string[],
     matchingIds: readonly string[],
   ): Promise<void> {
-    if (queryGroupIds.length === 0) return;
+    await this.setQueryMembershipsOf(queryGroupIds, [{ computerId, matchingIds }]);
+  }
+
+  /** The same for several computers, in one transaction (a page of them at a time). */
+  async setQueryMembershipsOf(
+    queryGroupIds: readonly string[],
+    computers: readonly { computerId: string; matchingIds: readonly string[] }[],
+  ): Promise<void> {
+    if (queryGroupIds.length === 0 || computers.length === 0) return;
+    const rows = computers.flatMap((c) =>
+      c.matchingIds.map((group_id) => ({ group_id, computer_id: c.computerId })),
+    );
     await this.db.transaction().execute(async (trx) => {
       await trx
         .deleteFrom('group_members')
-        .where('computer_id', '=', computerId)
+        .where(
+          'computer_id',
+          'in',
+          computers.map((c) => c.computerId),
+        )
         .where('group_id', 'in', [...queryGroupIds])
         .execute();
-      if (matchingIds.length > 0) {
+      // 2 columns a row: 1,000 rows stay under both engines' parameter limits.
+      for (let i = 0; i < rows.length; i += 1000) {
         await trx
           .insertInto('group_members')
-          .values(matchingIds.map((group_id) => ({ group_id, computer_id: computerId })))
+          .values(rows.slice(i, i + 1000))
           .execute();
       }
     });

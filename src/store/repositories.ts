@@ -21,6 +21,7 @@ import { DeferredReach, type ReachCache } from './reach-cache.js';
 import type { Database } from './schema.js';
 import type { SeenWriter } from './seen-writer.js';
 import { SigningRepository } from './signing.repository.js';
+import { SiteRuleRepository } from './site-rule.repository.js';
 import { StatusRepository } from './status.repository.js';
 import { TokenRepository } from './token.repository.js';
 import { UpdateRepository } from './update.repository.js';
@@ -87,6 +88,7 @@ export function createRepositories(
     rejections: new RejectionRepository(db),
     reviews: new ReviewRepository(db),
     signing: new SigningRepository(db),
+    siteRules: new SiteRuleRepository(db),
     statuses: new StatusRepository(db, computers),
     tokens: new TokenRepository(db),
     updates: new UpdateRepository(db),

@@ -102,6 +102,14 @@ export type ComputerTable = {
   /** The hash of the package list last stored for it (computer_packages). */
   packages_hash: Generated<string | null>;
   inventory_hash: Generated<string | null>;
+  /** The site its agent told (`--site`); `site` is the effective one (a rule's, else). */
+  reported_site: Generated<string | null>;
+  /** Where `site` came from: agent | rule; null: no site. */
+  site_source: Generated<string | null>;
+  /** The subnet of the rule that placed it, when site_source is `rule`. */
+  site_rule: Generated<string | null>;
+  /** The address the server saw its last enrollment or check-in from. */
+  seen_address: Generated<string | null>;
 };
 
 /** One installed package of a computer, as its agent reported it. */
@@ -530,6 +538,15 @@ export type UpstreamDeploymentTable = {
   updated_at: number;
 };
 
+/** Computers seen from an address in `cidr` are at `site`, unless their agent tells one. */
+export type SiteRuleTable = {
+  id: string;
+  cidr: string;
+  site: string;
+  created_at: number;
+  created_by: string;
+};
+
 export type Database = {
   api_tokens: ApiTokenTable;
   users: UserTable;
@@ -572,6 +589,7 @@ export type Database = {
   announce_cursor: AnnounceCursorTable;
   distribution_points: DistributionPointTable;
   distribution_point_files: DistributionPointFileTable;
+  site_rules: SiteRuleTable;
   content_problems: ContentProblemTable;
   child_servers: ChildServerTable;
   child_enablements: ChildEnablementTable;

@@ -117,6 +117,7 @@ export async function fuzzServer(
     setBaseline: { description: 'what the pilots must have', groups: ['pilots', 'fleet'] },
     setNotificationTemplate: { subject: 'Planned: {{updates}} from {{when}}' },
     createWebhook: { url: 'http://127.0.0.1:9/hook', secret: 'a-webhook-secret-0123456789' },
+    addSiteRule: { cidr: '10.77.0.0/16', site: 'tokyo' },
   };
   const context: FuzzContext = {
     samples,

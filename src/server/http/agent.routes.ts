@@ -8,13 +8,14 @@ import { registerRoutes, type RouteHandlers } from './register.js';
 function agentHandlers(services: Services): RouteHandlers<typeof agentRoutes> {
   const { enrollments, agent, scans, signing, distribution } = services;
   return {
-    enroll: async ({ body }) => ({
-      ...(await enrollments.enroll(body)),
+    // The address a subnet rule places the computer by: the one this server sees.
+    enroll: async ({ body, request }) => ({
+      ...(await enrollments.enroll(body, request.ip)),
       root: await signing.latestRoot(),
     }),
     root: ({ params }) => signing.root(params.version),
-    checkin: async ({ computer, body, reply }) => {
-      const answer = await agent.checkin(computer, body);
+    checkin: async ({ computer, body, request, reply }) => {
+      const answer = await agent.checkin(computer, body, request.ip);
       if (answer !== 'unchanged') return answer;
       // The agent holds this very answer (its answerTag): 204, nothing to send.
       await reply.status(204).send();

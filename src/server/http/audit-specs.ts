@@ -9,6 +9,7 @@ import type {
 } from '../../contracts/api.js';
 import type { ChecklistView } from '../../contracts/review-routes.js';
 import type { SlaView } from '../../contracts/review.js';
+import type { SiteRuleChange } from '../../contracts/site-rules.js';
 import type { BaselineView } from '../../contracts/baseline.js';
 import type { ContentView } from '../../contracts/route-params.js';
 import type { Services } from '../services/index.js';
@@ -173,7 +174,21 @@ export function auditSpecs(services: Services): Record<string, AuditSpec> {
     },
     checkReviewItem: checklistChange,
     uncheckReviewItem: checklistChange,
+    addSiteRule: { after: siteRuleSummary },
+    removeSiteRule: {
+      before: async ({ id }) => {
+        const rule = await services.sites.find(id ?? '');
+        return { cidr: rule.cidr, site: rule.site };
+      },
+      after: siteRuleSummary,
+    },
   };
+}
+
+/** A rule added or removed: which, and how many computers' sites changed with it. */
+function siteRuleSummary(answer: unknown) {
+  const r = answer as SiteRuleChange;
+  return { id: r.id, cidr: r.cidr, site: r.site, moved: r.moved };
 }
 
 /** The audit sink of a server: the specs above, the audit-log reads, the audit service. */

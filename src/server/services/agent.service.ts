@@ -37,6 +37,7 @@ import type { RejectionRepository } from '../../store/rejection.repository.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
 import type { SigningService } from './signing.service.js';
+import type { SiteService } from './site.service.js';
 
 export type AgentServiceOptions = {
   checkinIntervalSeconds: number;
@@ -63,6 +64,7 @@ export class AgentService {
     private readonly groups: GroupRepository,
     private readonly absences: AbsenceRepository,
     private readonly membership: MembershipService,
+    private readonly sites: Pick<SiteService, 'checkin'>,
     private readonly signing: SigningService,
     private readonly rejections: RejectionRepository,
     private readonly clock: Clock,
@@ -83,16 +85,25 @@ export class AgentService {
   }
 
   /**
-   * A check-in by an authenticated computer (the route has loaded its row already).
+   * A check-in by an authenticated computer (the route has loaded its row already), from
+   * `address` (what this server sees: a subnet rule places the computer by it).
    * `unchanged`: the agent holds this very answer (its `answerTag`): answered 204.
    */
   async checkin(
     computer: ComputerRecord,
     request: CheckinRequest,
+    address: string | null = computer.seenAddress ?? null,
   ): Promise<CheckinResponse | 'unchanged'> {
     const now = this.clock.now();
     const computerId = computer.id;
-    const told = takeInventory(computer, request);
+    const reported = request.inventory
+      ? request.inventory.site
+      : computer.reportedSite === undefined
+        ? computer.site
+        : computer.reportedSite;
+    // Null unless its told site or its address changed: most check-ins read no rule.
+    const placedAt = await this.sites.checkin(computer, reported, address);
+    const told = takeInventory(computer, request, placedAt?.placement.site ?? computer.site);
     const { inventory } = told;
     // Most check-ins change nothing but the times: those wait in the SeenWriter.
     const scannedAt = request.scannedAt === undefined ? null : Date.parse(request.scannedAt);
@@ -101,6 +112,7 @@ export class AgentService {
       told.write,
       now,
       scannedAt === (computer.scannedAt ?? null) ? null : scannedAt,
+      placedAt,
     );
     const packages = await this.recordPackages(computer, request.packages);
     if (told.groupsSee || packages.stored) {
@@ -282,11 +294,13 @@ export class AgentService {
 /**
  * The inventory a check-in tells: the one sent (written with its hash when the hash
  * differs from the stored one), or, for a hash alone, the stored one; a hash other than
- * the stored one asks the agent for its inventory.
+ * the stored one asks the agent for its inventory. Its site is the effective one, `site`
+ * (what groups see and where it downloads from); what is written keeps the told site.
  */
 function takeInventory(
   computer: ComputerRecord,
   request: CheckinRequest,
+  site: string | null,
 ): {
   inventory: Inventory;
   write: { inventory: Inventory; hash: string } | null;
@@ -297,13 +311,15 @@ function takeInventory(
   const sent = request.inventory;
   if (!sent) {
     const wanted = request.inventoryHash !== (computer.inventoryHash ?? null);
-    return { inventory: toInventory(computer), write: null, groupsSee: false, wanted };
+    const inventory = { ...toInventory(computer), site };
+    return { inventory, write: null, groupsSee: site !== computer.site, wanted };
   }
   const hash = inventoryHash(sent);
+  const inventory = { ...sent, site };
   return {
-    inventory: sent,
+    inventory,
     write: hash === (computer.inventoryHash ?? null) ? null : { inventory: sent, hash },
-    groupsSee: inventoryChanged(computer, sent),
+    groupsSee: inventoryChanged(computer, inventory),
     wanted: false,
   };
 }

@@ -6,6 +6,7 @@ import type { ReportedStatus, StatusState } from '../../domain/status.js';
 import type { ComputerRecord } from '../../store/computer.repository.js';
 import type { RejectionView } from '../../contracts/api.js';
 import type { RejectionRecord } from '../../store/rejection.repository.js';
+import { describeSiteSource } from '../../domain/site/site-rules.js';
 
 /** The inventory of a computer record, without its credential and enrollment facts. */
 export function toInventory(computer: ComputerRecord): Inventory {
@@ -70,6 +71,12 @@ export function toComputerView(
   return {
     id: computer.id,
     ...toInventory(computer),
+    reportedSite: computer.reportedSite === undefined ? computer.site : computer.reportedSite,
+    siteSource: describeSiteSource({
+      source: computer.siteSource ?? (computer.site === null ? null : 'agent'),
+      rule: computer.siteRule ?? null,
+    }),
+    seenAddress: computer.seenAddress ?? null,
     groups,
     enrolledAt: new Date(computer.enrolledAt).toISOString(),
     lastSeenAt: iso(computer.lastSeenAt),

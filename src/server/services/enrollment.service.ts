@@ -16,6 +16,8 @@ import type { ReimageRequestRecord } from '../../store/reimage.repository.js';
 import type { Repositories, Transactor } from '../../store/repositories.js';
 import type { MembershipService } from './membership.service.js';
 import { approveReimage } from './reimage.service.js';
+import type { SiteService } from './site.service.js';
+import type { PlacedAt } from '../../store/computer.repository.js';
 import { credentialFromNonce, generateSecret, hashSecret, newId } from './secrets.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -62,6 +64,7 @@ export class EnrollmentService {
     private readonly repos: Pick<Repositories, 'enrollments' | 'groups'>,
     private readonly transaction: Transactor,
     private readonly membership: MembershipService,
+    private readonly sites: SiteService,
     private readonly clock: Clock,
     private readonly options: EnrollmentOptions,
   ) {}
@@ -117,18 +120,22 @@ export class EnrollmentService {
    * transaction: a crash leaves either nothing (no token use spent) or all of it. A
    * retry with the same nonce finds what the first try made.
    */
-  async enroll(request: EnrollRequest): Promise<EnrollResponse> {
+  async enroll(request: EnrollRequest, address: string | null = null): Promise<EnrollResponse> {
+    const placedAt = await this.sites.place(request.inventory.site, address);
     let outcome: Outcome;
     try {
-      outcome = await this.transaction((repos) => this.decide(repos, request));
+      outcome = await this.transaction((repos) => this.decide(repos, request, placedAt));
     } catch (error) {
       // The same agent's two tries raced (PostgreSQL): one committed; the other finds it.
       if (request.nonce === undefined || !isUniqueViolation(error)) throw error;
-      outcome = await this.transaction((repos) => this.decide(repos, request));
+      outcome = await this.transaction((repos) => this.decide(repos, request, placedAt));
     }
     switch (outcome.kind) {
       case 'enrolled':
-        await this.membership.refreshComputer(outcome.computerId, request.inventory);
+        await this.membership.refreshComputer(outcome.computerId, {
+          ...request.inventory,
+          site: placedAt.placement.site,
+        });
         return { computerId: outcome.computerId, credential: outcome.credential };
       case 'pending':
         throw new ConflictError(
@@ -145,7 +152,11 @@ export class EnrollmentService {
     }
   }
 
-  private async decide(repos: Repositories, request: EnrollRequest): Promise<Outcome> {
+  private async decide(
+    repos: Repositories,
+    request: EnrollRequest,
+    placedAt: PlacedAt,
+  ): Promise<Outcome> {
     const now = this.clock.now();
     const token = await repos.enrollments.findByHash(hashSecret(request.enrollmentToken));
     if (!token) throw new UnauthorizedError('the enrollment token is not valid');
@@ -178,6 +189,7 @@ export class EnrollmentService {
       enrolledAt: now,
       lastSeenAt: now,
       enrollmentNonceHash: nonceHash,
+      placedAt,
     });
     if (token.groupId !== null) await repos.groups.addMembers(token.groupId, [computerId]);
     return { kind: 'enrolled', computerId, credential };

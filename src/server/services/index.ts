@@ -37,6 +37,7 @@ import { StatusExplainer } from './status-explainer.js';
 import { ComplianceService } from './compliance.service.js';
 import { ScanService } from './scan.service.js';
 import { SigningService } from './signing.service.js';
+import { SiteService } from './site.service.js';
 import { ChildService } from './child.service.js';
 import { UpstreamSync, type UpstreamOptions } from '../upstream/upstream-sync.js';
 
@@ -116,6 +117,16 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
   const membership = new MembershipService(repos.groups, repos.computers, (ids) =>
     engine.joined(ids),
   );
+  const sites = new SiteService({
+    rules: repos.siteRules,
+    computers: repos.computers,
+    membership,
+    deploymentsOfSite: (site) => repos.distribution.deploymentsOfSite(site),
+    nudge: async (ids) => {
+      for (const id of ids) await engine.nudge(id);
+    },
+    clock,
+  });
   const computers = new ComputerService(
     repos.computers,
     repos.groups,
@@ -200,6 +211,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     audit: new AuditService(repos.audit, clock),
     auth: new AuthService(repos.tokens, repos.users, repos.computers, clock, repos.distribution),
     distribution,
+    sites,
     tokens,
     users,
     oidc: new OidcService(options.oidc ?? null, repos.users, users, clock),
@@ -231,7 +243,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     archives: new ArchiveImportService(catalog, content, path.join(options.contentDir, 'tmp')),
     computers,
     groups,
-    enrollments: new EnrollmentService(repos, options.transaction, membership, clock, {
+    enrollments: new EnrollmentService(repos, options.transaction, membership, sites, clock, {
       reimageAutoApproveAfterSeconds: options.reimageAutoApproveAfterSeconds ?? null,
     }),
     reimages: new ReimageService(repos, options.transaction, membership, clock),
@@ -249,6 +261,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
       repos.groups,
       repos.absences,
       membership,
+      sites,
       signing,
       repos.rejections,
       clock,

@@ -27,20 +27,36 @@ export class MembershipService {
 
   /** Re-evaluates every query group for one computer whose inventory changed. */
   async refreshComputer(computerId: string, inventory: Inventory): Promise<void> {
+    await this.refreshComputers([{ id: computerId, inventory }]);
+  }
+
+  /** The same for several computers (a subnet rule moved them): the groups read once. */
+  async refreshComputers(
+    computers: readonly { id: string; inventory: Inventory }[],
+  ): Promise<void> {
+    if (computers.length === 0) return;
     const queryGroups = await this.groups.listQueryGroups();
     const parsed = queryGroups.map((g) => ({ id: g.id, query: parsedQuery(g.query) }));
     const names = new Set(parsed.flatMap((g) => (g.query ? queryPackageNames(g.query) : [])));
-    const packages = await this.computers.packagesNamed([...names], [computerId]);
-    const inv = withPackages(inventory, packages);
-    const matching = parsed
-      .filter((g) => g.query !== null && matchesGroupQuery(g.query, inv))
-      .map((g) => g.id);
-    await this.groups.setQueryMemberships(
-      computerId,
-      queryGroups.map((g) => g.id),
-      matching,
+    const packages = await this.computers.packagesNamed(
+      [...names],
+      computers.map((c) => c.id),
     );
-    await this.joined([computerId]);
+    const memberships = computers.map(({ id, inventory }) => {
+      const inv = withPackages(
+        inventory,
+        packages.filter((p) => p.computerId === id),
+      );
+      const matchingIds = parsed
+        .filter((g) => g.query !== null && matchesGroupQuery(g.query, inv))
+        .map((g) => g.id);
+      return { computerId: id, matchingIds };
+    });
+    await this.groups.setQueryMembershipsOf(
+      queryGroups.map((g) => g.id),
+      memberships,
+    );
+    await this.joined(computers.map((c) => c.id));
   }
 
   /** Evaluates one query group over the whole fleet. */

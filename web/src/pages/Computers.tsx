@@ -186,7 +186,12 @@ export function ComputerDetail({ api, id }: { api: Api; id: string }) {
           {d.os} {d.osVersion} ({d.arch})
         </dd>
         <dt>Site</dt>
-        <dd>{d.site ?? '—'}</dd>
+        <dd>
+          {d.site ?? '—'}
+          {d.siteSource && <span className="muted"> (from {d.siteSource})</span>}
+        </dd>
+        <dt>Seen at</dt>
+        <dd>{d.seenAddress ?? '—'}</dd>
         <dt>Groups</dt>
         <dd>{d.groups.join(', ') || '—'}</dd>
         <dt>Agent</dt>

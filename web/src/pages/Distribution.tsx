@@ -12,6 +12,7 @@ import { Pager, useCursors } from '../components/Pager.js';
 import { plural, when } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
+import { SiteRules } from './site-rules.js';
 
 const PAGE = 100;
 /** Gaps listed per site; the rest are counted. */
@@ -38,8 +39,8 @@ function Sites({ api }: { api: Api }) {
       {list.loading && !list.data && <Loading what="sites" />}
       {list.data && items.length === 0 && (
         <Empty>
-          No site yet: a computer is at the site its agent names (<code>--site</code>), or one a
-          distribution point is registered for.
+          No site yet: a computer is at the site its agent names (<code>--site</code>) or a subnet
+          rule gives it, or one a distribution point is registered for.
         </Empty>
       )}
       {items.length > 0 && (
@@ -409,6 +410,7 @@ export function Distribution({ api }: { api: Api }) {
       <Points api={api} version={version} onChanged={changed} />
       {may('registerPoint') && <RegisterPoint api={api} onRegistered={changed} />}
       <Sites key={version} api={api} />
+      <SiteRules api={api} version={version} onChanged={changed} />
     </>
   );
 }
