@@ -26,6 +26,7 @@ import * as blobChunks from './2026-12-05-0020-blob-chunks.js';
 import * as groupOwnerEmail from './2026-12-05-0060-group-owner-email.js';
 import * as review from './2026-12-04-0020-review.js';
 import * as upstream from './2026-12-05-0030-upstream.js';
+import * as upstreamFeeds from './2026-12-06-0030-upstream-feeds.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -56,6 +57,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-05-0020-blob-chunks': blobChunks,
   '2026-12-05-0060-group-owner-email': groupOwnerEmail,
   '2026-12-05-0030-upstream': upstream,
+  '2026-12-06-0030-upstream-feeds': upstreamFeeds,
 };
 
 export const migrationProvider: MigrationProvider = {
