@@ -17,6 +17,7 @@ describe('nextCarriedStep', () => {
 
   it('halts what a hold holds, and nothing else while held', () => {
     expect(step({ enabled: false })).toEqual({ step: 'hold' });
+    expect(step({ enabled: false, state: 'completed' })).toEqual({ step: 'hold' });
     expect(step({ enabled: false, state: 'halted', haltedByParent: true })).toEqual({
       step: 'none',
     });

@@ -51,7 +51,8 @@ const appliesFrom: Record<CarriedAction, readonly DeploymentState[]> = {
 };
 
 export function nextCarriedStep(s: CarriedState): CarriedStep {
-  if (!s.enabled) return s.state === 'active' ? { step: 'hold' } : { step: 'none' };
+  // A completed deployment still reaches joiners and re-imaged computers: a hold halts it too.
+  if (!s.enabled) return appliesFrom.halt.includes(s.state) ? { step: 'hold' } : { step: 'none' };
   const action = s.action;
   if (action !== null && action.seq > s.appliedSeq) {
     // A resume does not undo a halt made here for a reason of this server's own.
