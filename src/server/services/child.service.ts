@@ -230,7 +230,7 @@ export class ChildService {
   /**
    * A batch of the child's per-computer statuses and the cursor it ends at, stored
    * together: a batch sent again (its answer was lost) changes nothing, and only the
-   * deployments enabled for the child are kept.
+   * deployments ever enabled for the child (held since, too) are kept.
    */
   async statuses(actor: Actor, request: ChildStatusBatchRequest): Promise<ChildStatusBatchView> {
     const child = await this.caller(actor);
