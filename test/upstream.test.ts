@@ -414,5 +414,26 @@ for (const engine of ENGINES) {
       await sync();
       expect((await events()).filter((e) => e.type === 'rollback')).toHaveLength(1);
     });
+
+    it('starts a deployment halted on the parent halted on a child enabled for it after', async () => {
+      // Another group: the child refuses a second live deployment of an update to a group.
+      for (const server of [parent, child]) {
+        expect((await call(server, 'POST', '/api/v1/groups', { name: 'labs' })).statusCode).toBe(
+          201,
+        );
+      }
+      const created = await call(parent, 'POST', '/api/v1/deployments', {
+        update: manifest.id,
+        groups: ['labs'],
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json<{ id: string }>().id;
+      await call(parent, 'POST', `/api/v1/deployments/${id}/halt`, { reason: 'wait for it' });
+      await call(parent, 'POST', '/api/v1/children/kyoto/enable', { deployment: id });
+      await sync();
+      const made = await local(id);
+      expect(made.state).toBe('halted');
+      expect(made.stateReason).toContain('wait for it');
+    });
   });
 }
