@@ -393,6 +393,13 @@ describe('parent and child servers end to end', () => {
           'installed 3',
         );
         expect(await section.locator('caption').textContent()).toContain('installed 4');
+        // Each child's computers, by hostname, as the children sent them up.
+        const computers = page.getByRole('region', { name: 'Computers on child servers' });
+        await computers.waitFor();
+        expect(await computers.getByRole('row', { name: /tokyo-pc-3/ }).textContent()).toContain(
+          'installed',
+        );
+        expect(await computers.locator('caption').textContent()).toContain('tokyo: 3 of 3');
         await screenshot(page, 'deployment-children');
         expect(await seriousViolations(page)).toEqual([]);
       } finally {
