@@ -32,6 +32,7 @@ const childRoutes = new Set([
   'upstreamChanges',
   'upstreamBundle',
   'upstreamReport',
+  'upstreamStatuses',
 ]);
 /** Routes any signed-in caller may use, for their own account. */
 const selfRoutes = new Set(['me', 'listTokens', 'createToken', 'revokeToken']);

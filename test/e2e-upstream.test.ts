@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from '../src/contracts/paging.js';
 import type {
+  ChildComputerView,
   ChildView,
   DeploymentTreeView,
   UpstreamStatusView,
@@ -91,6 +93,21 @@ describe('parent and child servers end to end', () => {
       env: { RINGMASTER_UPSTREAM_TOKEN: childToken },
     });
   const tree = (id: string) => onParent<DeploymentTreeView>('child', 'status', id);
+  const computersOf = (name: string, ...filters: string[]) =>
+    onParent<Page<ChildComputerView>>('child', 'status', name, '--computers', ...filters);
+  /** The deployment a child made of the parent's `id`, as it stands there. */
+  const madeOn = async (on: typeof onA, id: string) => {
+    const local = (await on<UpstreamStatusView>('upstream', 'status')).deployments.find(
+      (d) => d.parentDeploymentId === id,
+    );
+    if (!local?.localDeploymentId) throw new Error(`no deployment made of ${id}`);
+    const shown = await on<{ state: string; stateReason: string | null }>(
+      'deployment',
+      'show',
+      local.localDeploymentId,
+    );
+    return { ...shown, action: local.action };
+  };
   const childOf = (view: DeploymentTreeView, name: string) => {
     const found = view.children.find((c) => c.name === name);
     if (!found) throw new Error(`no child ${name} in the tree`);
@@ -109,7 +126,7 @@ describe('parent and child servers end to end', () => {
   });
 
   it(
-    'reaches only the enabled child, rolls statuses up, survives a parent kill -9, and reaches the held child once enabled',
+    'reaches only the enabled child, rolls statuses up per computer, survives a parent kill -9, carries halt and resume to enabled children only',
     { timeout: 420_000 },
     async () => {
       // The parent: an update, the group its plan names, a deployment, two children.
@@ -233,6 +250,21 @@ describe('parent and child servers end to end', () => {
         async () => childOf(await tree(deployment.id), 'tokyo').counts.installed === 2,
         90_000,
       );
+      // Each computer's status is at the parent once, with its child named: the batch
+      // the kill cut off was sent again and stored once.
+      const perComputer = await waitFor(
+        "tokyo's computers at the parent",
+        async () => {
+          const page = await computersOf('tokyo', '--deployment', deployment.id);
+          return page.items.filter((c) => c.state === 'installed').length === 2 && page;
+        },
+        90_000,
+      );
+      expect(perComputer.total).toBe(2);
+      expect(perComputer.items.map((c) => [c.child, c.hostname, c.deploymentId])).toEqual([
+        ['tokyo', 'tokyo-pc-1', deployment.id],
+        ['tokyo', 'tokyo-pc-2', deployment.id],
+      ]);
       await waitFor(
         'tokyo syncing again',
         async () => (await onA<UpstreamStatusView>('upstream', 'status')).lastError === null,
@@ -276,6 +308,67 @@ describe('parent and child servers end to end', () => {
       expect(childOf(whole, 'tokyo')).toMatchObject({ total: 2 });
       expect((await onA<UpstreamStatusView>('upstream', 'status')).cursor).toBe(1);
       expect((await onB<UpstreamStatusView>('upstream', 'status')).cursor).toBe(1);
+      await waitFor(
+        "osaka's computer at the parent",
+        async () => (await computersOf('osaka', '--state', 'installed')).total === 1,
+        90_000,
+      );
+
+      // Osaka held; then a halt on the parent reaches tokyo, whose new computer gets nothing.
+      await onParent('child', 'hold', 'osaka', deployment.id);
+      await waitFor(
+        'osaka to halt what it made (the hold)',
+        async () => (await madeOn(onB, deployment.id)).state === 'halted',
+        60_000,
+      );
+      await onParent('deployment', 'halt', deployment.id, '--reason', 'bad reports from the pilot');
+      const haltedOnA = await waitFor(
+        'the halt to reach tokyo',
+        async () => {
+          const made = await madeOn(onA, deployment.id);
+          return made.state === 'halted' && made;
+        },
+        60_000,
+      );
+      expect(haltedOnA.stateReason).toContain('bad reports from the pilot');
+      expect(haltedOnA.action).toMatchObject({ kind: 'halt', applied: true });
+      for (let i = 0; i < 2; i += 1) await cycle(childA, 'tokyo-pc-3', enrollA.token);
+      expect(installed('tokyo-pc-3')).toBe(false);
+      // The held child is untouched: still the hold's halt, the parent's halt not applied.
+      await waitFor(
+        'osaka to have pulled the halt',
+        async () => (await madeOn(onB, deployment.id)).action?.kind === 'halt',
+        60_000,
+      );
+      const heldOnB = await madeOn(onB, deployment.id);
+      expect(heldOnB).toMatchObject({ state: 'halted', stateReason: 'held by the parent server' });
+      expect(heldOnB.action).toMatchObject({ kind: 'halt', applied: false });
+
+      // Osaka enabled again catches up with the parent: halted, as the parent is.
+      await onParent('child', 'enable', 'osaka', deployment.id);
+      await waitFor(
+        'osaka to catch up with the halt',
+        async () => (await madeOn(onB, deployment.id)).action?.applied === true,
+        60_000,
+      );
+      expect((await madeOn(onB, deployment.id)).state).toBe('halted');
+
+      // A resume on the parent reaches both; tokyo's new computer installs.
+      await onParent('deployment', 'resume', deployment.id, '--reason', 'pilot fixed');
+      for (const on of [onA, onB]) {
+        await waitFor(
+          'the resume to reach the child',
+          // Active again, or completed at once where every computer has it.
+          async () => ['active', 'completed'].includes((await madeOn(on, deployment.id)).state),
+          60_000,
+        );
+      }
+      await cycleUntilInstalled(childA, 'tokyo-pc-3', enrollA.token);
+      await waitFor(
+        "tokyo's third computer at the parent",
+        async () => (await computersOf('tokyo', '--state', 'installed')).total === 3,
+        90_000,
+      );
 
       // The parent's console shows the children on the deployment's page.
       const browser = await launchChromium();
@@ -297,9 +390,16 @@ describe('parent and child servers end to end', () => {
         const rows = section.getByRole('row');
         await expect.poll(() => rows.count()).toBe(3);
         expect(await section.getByRole('row', { name: /tokyo/ }).textContent()).toContain(
-          'installed 2',
+          'installed 3',
         );
-        expect(await section.locator('caption').textContent()).toContain('installed 3');
+        expect(await section.locator('caption').textContent()).toContain('installed 4');
+        // Each child's computers, by hostname, as the children sent them up.
+        const computers = page.getByRole('region', { name: 'Computers on child servers' });
+        await computers.waitFor();
+        expect(await computers.getByRole('row', { name: /tokyo-pc-3/ }).textContent()).toContain(
+          'installed',
+        );
+        expect(await computers.locator('caption').textContent()).toContain('tokyo: 3 of 3');
         await screenshot(page, 'deployment-children');
         expect(await seriousViolations(page)).toEqual([]);
       } finally {

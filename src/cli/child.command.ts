@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { asSent } from '../client/sent.js';
 import type { ApiClient } from '../client/api-client.js';
 import type {
+  ChildComputerView,
   ChildEnablementView,
   ChildView,
   DeploymentTreeView,
@@ -19,6 +20,7 @@ import {
   printJson,
   printTable,
 } from './output.js';
+import { fetchPages, printPageFooter, withPageOptions, type PageOptions } from './paging.js';
 
 /** The children's part of a deployment, printed after `deployment show`. */
 export function formatTree(tree: DeploymentTreeView): string[] {
@@ -132,19 +134,54 @@ export function registerChildCommand(program: Command): void {
       printEnablement(view);
     });
 
-  adminCommand(
-    child,
-    'status <deployment>',
-    'a deployment across the tree: here, each child (statuses, freshness) and the sum',
-  ).action(async (deployment: string, _opts: unknown, cmd: Command) => {
+  withPageOptions(
+    adminCommand(
+      child,
+      'status <deployment-or-child>',
+      "a deployment across the tree (here, each child, the sum); with --computers a child's computers",
+    )
+      .option('--computers', "the argument names a child: list its computers' statuses, paged")
+      .option('--deployment <id>', 'with --computers: only this deployment of this server')
+      .option('--state <state>', 'with --computers: only statuses in this state, e.g. failed'),
+    ['hostname'],
+  ).action(async (arg: string, opts: ComputerOptions, cmd: Command) => {
     const { client, json } = await connect(cmd);
-    const tree = await client.deploymentTree(deployment);
-    if (json) return printJson(asSent(tree));
-    print(`Here: ${formatCounts(tree.here)}`);
-    print();
-    for (const line of formatTree(tree)) print(line);
+    if (opts.computers !== true) {
+      if (opts.deployment !== undefined || opts.state !== undefined) {
+        throw new CliError('--deployment and --state go with --computers', 2);
+      }
+      const tree = await client.deploymentTree(arg);
+      if (json) return printJson(asSent(tree));
+      print(`Here: ${formatCounts(tree.here)}`);
+      print();
+      for (const line of formatTree(tree)) print(line);
+      return;
+    }
+    const page = await fetchPages(opts, (args) =>
+      client.childComputers(arg, {
+        ...args,
+        ...(opts.deployment !== undefined && { deployment: opts.deployment }),
+        ...(opts.state !== undefined && { state: opts.state }),
+      }),
+    );
+    if (json) return printJson(asSent(page));
+    printTable(
+      ['CHILD', 'HOSTNAME', 'UPDATE', 'DEPLOYMENT', 'STATE', 'REASON', 'AT'],
+      page.items.map((c: ChildComputerView) => [
+        c.child,
+        c.hostname,
+        c.updateId,
+        c.deploymentId,
+        c.state,
+        orDash(c.reason),
+        formatTime(c.updatedAt),
+      ]),
+    );
+    printPageFooter(page);
   });
 }
+
+type ComputerOptions = PageOptions & { computers?: boolean; deployment?: string; state?: string };
 
 function printUpstream(view: UpstreamStatusView): void {
   if (view.parentUrl === null) {
@@ -157,6 +194,7 @@ function printUpstream(view: UpstreamStatusView): void {
       ['Name there', orDash(view.name)],
       ['Signer pinned', orDash(view.signer)],
       ['Cursor', String(view.cursor)],
+      ['Statuses sent up', view.statusCursor === null ? 'none yet' : 'to the acknowledged cursor'],
       ['Last sync', formatTime(view.lastSyncAt)],
       ['Last report', formatTime(view.lastReportAt)],
       [
@@ -167,11 +205,14 @@ function printUpstream(view: UpstreamStatusView): void {
   );
   print();
   printTable(
-    ['PARENT DEPLOYMENT', 'SYNC', 'HERE', 'ERROR'],
+    ['PARENT DEPLOYMENT', 'SYNC', 'HERE', "PARENT'S ACTION", 'ERROR'],
     view.deployments.map((d) => [
       d.parentDeploymentId,
       d.enabled ? 'enabled' : 'held',
       orDash(d.localDeploymentId),
+      d.action === null
+        ? '-'
+        : `${d.action.kind} #${d.action.seq}${d.action.applied ? '' : ' (pending)'}`,
       d.error ?? '',
     ]),
   );

@@ -82,6 +82,20 @@ export function failuresTable(r: FailureReportView): string {
           ]),
         ),
   ];
+  if (r.children.length > 0) {
+    lines.push(
+      '',
+      'Failed on child servers (as each sent its statuses up):',
+      formatTable(
+        ['CHILD', 'FAILED COMPUTERS', 'REASONS'],
+        r.children.map((c) => [
+          c.name,
+          String(c.failedComputers),
+          c.reasons.map((x) => `${x.reason} ${x.failures}`).join(', '),
+        ]),
+      ),
+    );
+  }
   return lines.join('\n');
 }
 

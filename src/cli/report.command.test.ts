@@ -29,6 +29,9 @@ const failures: FailureReportView = {
       summary: '12 of 12 failures on site osaka, "north", which holds 8% of the target',
     },
   ],
+  children: [
+    { name: 'tokyo', failedComputers: 3, reasons: [{ reason: 'disk-space', failures: 4 }] },
+  ],
 };
 
 const counts = (over: Partial<ReturnType<typeof emptyCounts>>) => ({ ...emptyCounts(), ...over });
@@ -62,6 +65,7 @@ describe('report failures', () => {
     expect(io.out).toMatch(/install-error +10 +83\.3%/);
     expect(io.out).toContain('which holds 8% of the target');
     expect(io.out).toContain('1.1e-17');
+    expect(io.out).toMatch(/tokyo +3 +disk-space 4/);
   });
 
   it('writes CSV that parses back to the same figures', async () => {

@@ -31,6 +31,14 @@ export const failureReportView = z.object({
   failedComputers: z.number(),
   reasons: z.array(z.object({ reason: z.string(), failures: z.number(), percent: z.number() })),
   clusters: z.array(failureClusterView),
+  /** The failed computers on each child server, as it sent its statuses up. */
+  children: z.array(
+    z.object({
+      name: z.string(),
+      failedComputers: z.number(),
+      reasons: z.array(z.object({ reason: z.string(), failures: z.number() })),
+    }),
+  ),
 });
 export type FailureReportView = z.infer<typeof failureReportView>;
 

@@ -4,8 +4,12 @@ import { route } from './route.js';
 import {
   addChildRequest,
   childEnablementRequest,
+  childComputerPage,
+  childComputersQuery,
   childEnablementView,
   childReportRequest,
+  childStatusBatchRequest,
+  childStatusBatchView,
   childView,
   deploymentTreeView,
   upstreamChangesQuery,
@@ -51,6 +55,15 @@ export const childRoutes = {
     params: nameParams,
     body: childEnablementRequest,
     response: childEnablementView,
+  }),
+  childComputers: route({
+    method: 'GET',
+    path: '/api/v1/children/:name/computers',
+    summary: "A child's computers' statuses, as it sent them up: paged, by deployment and state",
+    auth: 'admin',
+    params: nameParams,
+    query: childComputersQuery,
+    response: childComputerPage,
   }),
   deploymentTree: route({
     method: 'GET',
@@ -100,6 +113,16 @@ export const upstreamRoutes = {
     load: 'report',
     body: childReportRequest,
     response: z.object({ received: z.number() }),
+  }),
+  upstreamStatuses: route({
+    method: 'POST',
+    path: '/api/v1/upstream/statuses',
+    summary: "The calling child's per-computer statuses changed after its cursor, one batch",
+    auth: 'admin',
+    permission: 'child',
+    load: 'report',
+    body: childStatusBatchRequest,
+    response: childStatusBatchView,
   }),
 };
 

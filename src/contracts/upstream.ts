@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { carriedActions } from '../domain/hierarchy/carried-action.js';
 import { groupName } from './api.js';
+import { pageOf, pageQuery } from './paging.js';
 
 /**
  * Parent and child servers. A child pulls from its parent the deployments the parent
@@ -102,10 +104,23 @@ export const upstreamChangesQuery = z.object({
 });
 export type UpstreamChangesQuery = z.output<typeof upstreamChangesQuery>;
 
+/** An admin's last halt, resume or rollback of the deployment on the parent, numbered. */
+export const carriedActionView = z.object({
+  kind: z.enum(carriedActions),
+  /** Its number in the child's feed: the child applies each number once. */
+  seq: z.number(),
+  reason: z.string(),
+  by: z.string(),
+  at: z.string(),
+});
+export type CarriedActionView = z.infer<typeof carriedActionView>;
+
 export const upstreamChange = z.object({
   seq: z.number(),
   deploymentId: z.string(),
   enabled: z.boolean(),
+  /** null: no action made of it on the parent (absent from a parent older than this field). */
+  action: carriedActionView.nullable().optional(),
 });
 export type UpstreamChange = z.infer<typeof upstreamChange>;
 
@@ -137,6 +152,72 @@ export const childReportRequest = z.object({
 });
 export type ChildReportRequest = z.infer<typeof childReportRequest>;
 
+/** Per-computer statuses batched after a cursor (the bound on one batch). */
+export const maxStatusBatch = 500;
+
+export const childComputerStatusReport = z.object({
+  /** The computer's id on the child. */
+  computerId: z.string().min(1).max(128),
+  hostname: z.string().min(1).max(255),
+  updateId: z.string().min(1).max(128),
+  /** The parent's deployment id, and the child's. */
+  deploymentId: z.string().min(1).max(128),
+  localDeploymentId: z.string().min(1).max(128),
+  state: z.string().min(1).max(64),
+  reason: z.string().max(64).nullable(),
+  message: z.string().max(4000).nullable(),
+  /** The status's time on the child. */
+  updatedAt: z.iso.datetime({ offset: true }),
+  /** When the row last changed on the child: a later one wins, an older one is ignored. */
+  changedAt: z.iso.datetime({ offset: true }),
+});
+export type ChildComputerStatusReport = z.infer<typeof childComputerStatusReport>;
+
+export const childStatusBatchRequest = z.object({
+  /** The cursor this batch starts after (null: the first batch). */
+  after: z.string().min(1).max(2000).nullable(),
+  /** The cursor this batch ends at: the parent stores it with the statuses. */
+  cursor: z.string().min(1).max(2000),
+  statuses: z.array(childComputerStatusReport).max(maxStatusBatch),
+});
+export type ChildStatusBatchRequest = z.infer<typeof childStatusBatchRequest>;
+
+export const childStatusBatchView = z.object({
+  received: z.number(),
+  /** The cursor stored: the child's next batch starts after it. */
+  cursor: z.string(),
+});
+export type ChildStatusBatchView = z.infer<typeof childStatusBatchView>;
+
+// ---- on the parent, for its admins: the children's computers -------------------
+
+export const childComputersQuery = pageQuery(['hostname'], { sort: 'hostname' }).extend({
+  /** Only this deployment of this server. */
+  deployment: z.string().min(1).max(128).optional(),
+  /** Only statuses in this state (e.g. failed). */
+  state: z.string().min(1).max(64).optional(),
+});
+export type ChildComputersQuery = z.output<typeof childComputersQuery>;
+
+export const childComputerView = z.object({
+  /** The child server the computer is on. */
+  child: z.string(),
+  computerId: z.string(),
+  hostname: z.string(),
+  updateId: z.string(),
+  deploymentId: z.string(),
+  localDeploymentId: z.string(),
+  state: z.string(),
+  reason: z.string().nullable(),
+  message: z.string().nullable(),
+  updatedAt: z.string(),
+  /** When this server received it. */
+  receivedAt: z.string(),
+});
+export type ChildComputerView = z.infer<typeof childComputerView>;
+
+export const childComputerPage = pageOf(childComputerView);
+
 // ---- on the child, for its admins ---------------------------------------------
 
 export const upstreamDeploymentView = z.object({
@@ -145,6 +226,10 @@ export const upstreamDeploymentView = z.object({
   localDeploymentId: z.string().nullable(),
   error: z.string().nullable(),
   updatedAt: z.string(),
+  /** The parent's last halt, resume or rollback of it, and whether it is applied here. */
+  action: z
+    .object({ kind: z.enum(carriedActions), seq: z.number(), applied: z.boolean() })
+    .nullable(),
 });
 
 export const upstreamStatusView = z.object({
@@ -158,6 +243,8 @@ export const upstreamStatusView = z.object({
   /** The last failed sync's error, while the sync fails (cleared by one that works). */
   lastError: z.string().nullable(),
   lastErrorAt: z.string().nullable(),
+  /** Where the next batch of per-computer statuses starts (the parent acknowledged it). */
+  statusCursor: z.string().nullable(),
   deployments: z.array(upstreamDeploymentView),
 });
 export type UpstreamStatusView = z.infer<typeof upstreamStatusView>;

@@ -71,7 +71,11 @@ export function decodeCursor(
 }
 
 /** `k1 >= v1 AND (k1 > v1 OR (k2 >= v2 AND (…)))`: lexicographic, led by an index range. */
-function after(columns: readonly string[], values: readonly KeyValue[], order: SortOrder) {
+export function keysAfter(
+  columns: readonly string[],
+  values: readonly KeyValue[],
+  order: SortOrder,
+) {
   const [gt, ge] = order === 'asc' ? [sql`>`, sql`>=`] : [sql`<`, sql`<=`];
   const build = (i: number): Expression<SqlBool> => {
     const col = sql.ref(columns[i] ?? '');
@@ -123,7 +127,7 @@ export async function keysetPage<DB, TB extends keyof DB, Row>(
   let carried: number | null = null;
   if (page.cursor !== undefined) {
     const decoded = decodeCursor(page.cursor, page.sort, page.order, columns.length);
-    q = q.where(after(columns, decoded.keys, page.order));
+    q = q.where(keysAfter(columns, decoded.keys, page.order));
     carried = decoded.total;
   }
   for (const c of columns) q = q.orderBy(sql.ref(c), page.order);

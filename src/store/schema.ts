@@ -245,6 +245,8 @@ export type StatusTable = {
   cancelled_by: string | null;
   cancelled_actor: string | null;
   cancelled_at: number | null;
+  /** This server's clock when the row last changed: the feed a child sends up reads it. */
+  changed_at: Generated<number>;
 };
 
 export type StatusEventTable = {
@@ -491,6 +493,7 @@ export type ChildServerTable = {
   last_seq: Generated<number>;
   last_sync_at: number | null;
   last_report_at: number | null;
+  status_cursor: string | null;
 };
 
 /** Whether a child is enabled for a deployment (1) or held (0), as change `seq`. */
@@ -501,6 +504,28 @@ export type ChildEnablementTable = {
   seq: number;
   changed_at: number;
   changed_by: string;
+  /** The last halt, resume or rollback made here of the deployment, carried as change `action_seq`. */
+  action: string | null;
+  action_seq: number | null;
+  action_reason: string | null;
+  action_by: string | null;
+  action_at: number | null;
+};
+
+/** One computer's status on a child, for a deployment of this server (the parent). */
+export type ChildComputerStatusTable = {
+  child_id: string;
+  computer_id: string;
+  update_id: string;
+  hostname: string;
+  deployment_id: string;
+  local_deployment_id: string;
+  state: string;
+  reason: string | null;
+  message: string | null;
+  updated_at: number;
+  changed_at: number;
+  received_at: number;
 };
 
 /** What a child reported of a deployment: its computers' statuses counted per state. */
@@ -527,6 +552,7 @@ export type UpstreamLinkTable = {
   last_report_at: number | null;
   last_error: string | null;
   last_error_at: number | null;
+  status_cursor: string | null;
 };
 
 /** On a child: a deployment its parent enabled (or held) for it, and the one made here. */
@@ -536,6 +562,11 @@ export type UpstreamDeploymentTable = {
   local_deployment_id: string | null;
   error: string | null;
   updated_at: number;
+  action: string | null;
+  action_seq: number | null;
+  action_reason: string | null;
+  action_by: string | null;
+  applied_action_seq: Generated<number>;
 };
 
 /** Computers seen from an address in `cidr` are at `site`, unless their agent tells one. */
@@ -594,6 +625,7 @@ export type Database = {
   child_servers: ChildServerTable;
   child_enablements: ChildEnablementTable;
   child_statuses: ChildStatusTable;
+  child_computer_statuses: ChildComputerStatusTable;
   upstream_link: UpstreamLinkTable;
   upstream_deployments: UpstreamDeploymentTable;
 };

@@ -32,6 +32,7 @@ async function cancelStatuses(
       cancelled_actor: move.actor,
       cancelled_at: move.at,
       updated_at: move.at,
+      changed_at: move.at,
     })
     .where('deployment_id', '=', deploymentId)
     .where('state', 'in', [...cancellableStates])
@@ -58,6 +59,7 @@ async function cancelStatuses(
       'cancelled_by',
       'cancelled_actor',
       'cancelled_at',
+      'changed_at',
     ])
     .expression((eb) =>
       eb
@@ -73,6 +75,7 @@ async function cancelStatuses(
           sql<string>`cast(${move.by} as text)`.as('cancelled_by'),
           sql<string>`cast(${move.actor} as text)`.as('cancelled_actor'),
           sql<number>`cast(${move.at} as bigint)`.as('cancelled_at'),
+          sql<number>`cast(${move.at} as bigint)`.as('changed_at'),
         ])
         .where('pl.deployment_id', '=', deploymentId)
         .where((w) =>
@@ -104,6 +107,7 @@ async function restoreStatuses(
       cancelled_actor: null,
       cancelled_at: null,
       updated_at: move.at,
+      changed_at: move.at,
     })
     .where('deployment_id', '=', deploymentId)
     .where('state', '=', 'cancelled')

@@ -14,6 +14,7 @@ export function childHandlers(services: Services): RouteHandlers<typeof childRou
     addChild: ({ body }) => children.add(body.name),
     enableChild: ({ params, body, actor }) => children.setEnabled(params.name, body, true, actor),
     holdChild: ({ params, body, actor }) => children.setEnabled(params.name, body, false, actor),
+    childComputers: ({ params, query }) => children.computers(params.name, query),
     deploymentTree: ({ params }) => children.tree(params.id),
   };
 }
@@ -30,6 +31,7 @@ export function upstreamHandlers(services: Services): RouteHandlers<typeof upstr
       return bundle;
     },
     upstreamReport: ({ actor, body }) => children.report(actor, body),
+    upstreamStatuses: ({ actor, body }) => children.statuses(actor, body),
   };
 }
 
@@ -48,6 +50,7 @@ export function upstreamStatusHandlers(
         lastReportAt: null,
         lastError: null,
         lastErrorAt: null,
+        statusCursor: null,
         deployments: [],
       },
   };

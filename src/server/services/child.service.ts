@@ -1,8 +1,13 @@
 import type { Readable } from 'node:stream';
+import type { Page } from '../../contracts/paging.js';
 import type {
+  ChildComputersQuery,
+  ChildComputerView,
   ChildEnablementRequest,
   ChildEnablementView,
   ChildReportRequest,
+  ChildStatusBatchRequest,
+  ChildStatusBatchView,
   ChildView,
   DeploymentChildView,
   DeploymentTreeView,
@@ -11,8 +16,9 @@ import type {
   UpstreamHelloView,
 } from '../../contracts/upstream.js';
 import type { Clock } from '../../domain/clock.js';
-import { liveStates } from '../../domain/deployment/state.js';
+import { liveStates, type DeploymentState } from '../../domain/deployment/state.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors.js';
+import type { CarriedAction } from '../../domain/hierarchy/carried-action.js';
 import type { ChildRecord, ChildRepository } from '../../store/child.repository.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
 import type { Transactor } from '../../store/repositories.js';
@@ -33,6 +39,13 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 /** Counts added up, state by state. */
 function addCounts(into: Record<string, number>, more: Record<string, number>): void {
   for (const [state, n] of Object.entries(more)) into[state] = (into[state] ?? 0) + n;
+}
+
+/** The action that brings a child newly enabled to a deployment's state here, if any. */
+function actionForState(state: DeploymentState): CarriedAction | null {
+  if (state === 'halted') return 'halt';
+  if (state === 'rolling-back' || state === 'rolled-back') return 'rollback';
+  return null;
 }
 
 /**
@@ -106,7 +119,17 @@ export class ChildService {
     const changed = await this.transaction(async (repos) => {
       const done: string[] = [];
       for (const id of ids) {
-        if (await repos.children.setEnabled(child.id, id, enabled, now, actor.name)) done.push(id);
+        if (!(await repos.children.setEnabled(child.id, id, enabled, now, actor.name))) continue;
+        done.push(id);
+        const [row] = await repos.children.enablements(child.id, id);
+        if (!enabled || row?.action !== null) continue;
+        // Enabled for the first time while halted or rolled back here: the child starts so too.
+        const deployment = await repos.deployments.find(id);
+        const kind = deployment ? actionForState(deployment.state) : null;
+        if (deployment && kind) {
+          const reason = deployment.stateReason ?? `${kind} on the parent server`;
+          await repos.children.carryAction(id, { kind, reason, by: actor.name, at: now }, child.id);
+        }
       }
       return done;
     });
@@ -171,7 +194,12 @@ export class ChildService {
     const rows = await this.children.changesAfter(child.id, query.after, query.limit + 1);
     const page = rows.slice(0, query.limit);
     return {
-      changes: page.map((r) => ({ seq: r.seq, deploymentId: r.deploymentId, enabled: r.enabled })),
+      changes: page.map((r) => ({
+        seq: r.seq,
+        deploymentId: r.deploymentId,
+        enabled: r.enabled,
+        action: r.action && { ...r.action, at: new Date(r.action.at).toISOString() },
+      })),
       cursor: page.at(-1)?.seq ?? query.after,
       more: rows.length > query.limit,
     };
@@ -197,6 +225,57 @@ export class ChildService {
       await repos.children.touch(child.id, 'last_report_at', now);
     });
     return { received: request.deployments.length };
+  }
+
+  /**
+   * A batch of the child's per-computer statuses and the cursor it ends at, stored
+   * together: a batch sent again (its answer was lost) changes nothing, and only the
+   * deployments ever enabled for the child (held since, too) are kept.
+   */
+  async statuses(actor: Actor, request: ChildStatusBatchRequest): Promise<ChildStatusBatchView> {
+    const child = await this.caller(actor);
+    const now = this.clock.now();
+    const enabled = new Set((await this.children.enablements(child.id)).map((e) => e.deploymentId));
+    const rows = request.statuses
+      .filter((r) => enabled.has(r.deploymentId))
+      .map((r) => ({
+        ...r,
+        childId: child.id,
+        updatedAt: Date.parse(r.updatedAt),
+        changedAt: Date.parse(r.changedAt),
+        receivedAt: now,
+      }));
+    await this.transaction(async (repos) => {
+      await repos.children.storeComputerStatuses(child.id, rows, request.cursor);
+      await repos.children.touch(child.id, 'last_report_at', now);
+    });
+    return { received: rows.length, cursor: request.cursor };
+  }
+
+  /** A child's computers as it sent them up, one page. */
+  async computers(name: string, query: ChildComputersQuery): Promise<Page<ChildComputerView>> {
+    const child = await this.children.findByName(name);
+    if (!child) throw new NotFoundError('child server', name);
+    const page = await this.children.computerStatuses(
+      { childId: child.id, deploymentId: query.deployment, state: query.state },
+      query,
+    );
+    return {
+      ...page,
+      items: page.items.map((r) => ({
+        child: child.name,
+        computerId: r.computerId,
+        hostname: r.hostname,
+        updateId: r.updateId,
+        deploymentId: r.deploymentId,
+        localDeploymentId: r.localDeploymentId,
+        state: r.state,
+        reason: r.reason,
+        message: r.message,
+        updatedAt: new Date(r.updatedAt).toISOString(),
+        receivedAt: new Date(r.receivedAt).toISOString(),
+      })),
+    };
   }
 
   private async view(child: ChildRecord): Promise<ChildView> {

@@ -11,6 +11,7 @@ import type { Clock } from '../../domain/clock.js';
 import { decideChange } from '../../domain/deployment/state.js';
 import { statusMoveFor } from '../../domain/deployment/status-moves.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import { isCarriedAction } from '../../domain/hierarchy/carried-action.js';
 import type { DeploymentRepository } from '../../store/deployment.repository.js';
 import type { EventRepository } from '../../store/event.repository.js';
 import type { GroupRepository } from '../../store/group.repository.js';
@@ -115,6 +116,10 @@ export class DeploymentActionsService {
       await repos.events.addDeploymentEvents([
         this.eventRow(id, action, `${verdict.done}: ${why}${what}`, actor),
       ]);
+      // Each child server that has it gets the action as its next numbered change.
+      if (isCarriedAction(action)) {
+        await repos.children.carryAction(id, { kind: action, reason: why, by: actor, at: now });
+      }
       return true;
     });
     if (!changed) {

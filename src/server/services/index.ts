@@ -248,7 +248,7 @@ export function createServices(repos: Repositories, options: ServiceOptions) {
     }),
     reimages: new ReimageService(repos, options.transaction, membership, clock),
     deployments,
-    reports: new ReportService(repos.deployments, repos.analysis),
+    reports: new ReportService(repos.deployments, repos.analysis, repos.children),
     reviews: new ReviewService(repos.reviews, repos.deployments, repos.events, deployments, clock),
     explainer,
     signing,

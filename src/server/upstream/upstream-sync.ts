@@ -1,9 +1,14 @@
 import { Readable } from 'node:stream';
 import { createClient, type Client } from '../../client/api-client.js';
 import { upstreamRoutes } from '../../contracts/upstream-routes.js';
-import type { ChildDeploymentReport, UpstreamStatusView } from '../../contracts/upstream.js';
+import {
+  maxStatusBatch,
+  type ChildDeploymentReport,
+  type UpstreamStatusView,
+} from '../../contracts/upstream.js';
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError } from '../../domain/errors.js';
+import { nextCarriedStep, type CarriedAction } from '../../domain/hierarchy/carried-action.js';
 import type { Transactor } from '../../store/repositories.js';
 import type {
   UpstreamDeploymentRecord,
@@ -28,6 +33,14 @@ export type UpstreamOptions = {
 
 /** Why a parent's hold halted a deployment here: a resume after a new enable looks for it. */
 export const HELD_REASON = 'held by the parent server';
+/** How the reason of an action carried from the parent begins here. */
+const CARRIED_PREFIX = 'on the parent server';
+
+/**
+ * A status is sent up once it is this old (this server's clock): a transaction that
+ * took its time before it committed is not passed by the cursor.
+ */
+export const STATUS_SETTLE_MS = 2_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -90,12 +103,21 @@ export class UpstreamSync {
       lastReportAt: iso(link?.lastReportAt ?? null),
       lastError: link?.lastError ?? null,
       lastErrorAt: iso(link?.lastErrorAt ?? null),
+      statusCursor: link?.statusCursor ?? null,
       deployments: rows.map((r) => ({
         parentDeploymentId: r.parentDeploymentId,
         enabled: r.enabled,
         localDeploymentId: r.localDeploymentId,
         error: r.error,
         updatedAt: new Date(r.updatedAt).toISOString(),
+        action:
+          r.action === null
+            ? null
+            : {
+                kind: r.action.kind,
+                seq: r.action.seq,
+                applied: r.appliedActionSeq >= r.action.seq,
+              },
       })),
     };
   }
@@ -141,7 +163,21 @@ export class UpstreamSync {
       const now = this.clock.now();
       await this.transaction(async (repos) => {
         for (const change of page.changes) {
-          await repos.upstream.setEnabled(change.deploymentId, change.enabled, now);
+          await repos.upstream.recordChange(
+            {
+              deploymentId: change.deploymentId,
+              enabled: change.enabled,
+              action: change.action
+                ? {
+                    kind: change.action.kind,
+                    seq: change.action.seq,
+                    reason: change.action.reason,
+                    by: change.action.by,
+                  }
+                : null,
+            },
+            now,
+          );
         }
         await repos.upstream.update({ cursor: page.cursor });
       });
@@ -150,51 +186,109 @@ export class UpstreamSync {
     }
     for (const row of await this.repo.deployments()) await this.apply(row, signer);
     await this.report();
+    await this.sendStatuses();
     await this.repo.update({ lastSyncAt: this.clock.now(), lastError: null, lastErrorAt: null });
   }
 
-  /** Brings one deployment here in line with the parent's enable or hold. */
+  /** Brings one deployment here in line with the parent's enable or hold, and its actions. */
   private async apply(row: UpstreamDeploymentRecord, signer: string): Promise<void> {
+    const made = row.localDeploymentId ?? (await this.make(row, signer));
+    if (made !== null) await this.follow(row, made);
+  }
+
+  /** Makes an enabled deployment here from the parent's bundle; its id, or null if not made. */
+  private async make(row: UpstreamDeploymentRecord, signer: string): Promise<string | null> {
     const actor = `parent ${this.options.url}`;
+    if (!row.enabled) return null;
     const now = this.clock.now();
-    if (row.localDeploymentId === null) {
-      if (!row.enabled) return;
-      let bundle: Readable | null = null;
-      try {
-        bundle = Readable.from(await this.client.upstreamBundle(row.parentDeploymentId));
-        const imported = await this.bundles.importBundle(bundle, { expectSigner: signer }, actor);
+    let bundle: Readable | null = null;
+    try {
+      bundle = Readable.from(await this.client.upstreamBundle(row.parentDeploymentId));
+      const imported = await this.bundles.importBundle(bundle, { expectSigner: signer }, actor);
+      await this.repo.setOutcome(
+        row.parentDeploymentId,
+        { localDeploymentId: imported.deploymentId ?? undefined, error: null },
+        now,
+      );
+      return imported.deploymentId ?? null;
+    } catch (error) {
+      const made = await this.madeBefore(error, actor);
+      if (made !== null) {
         await this.repo.setOutcome(
           row.parentDeploymentId,
-          { localDeploymentId: imported.deploymentId ?? undefined, error: null },
+          { localDeploymentId: made, error: null },
           now,
         );
-      } catch (error) {
-        const made = await this.madeBefore(error, actor);
-        if (made !== null) {
-          await this.repo.setOutcome(
-            row.parentDeploymentId,
-            { localDeploymentId: made, error: null },
-            now,
-          );
-          return;
-        }
-        // Told here and at the parent (the report carries it); tried again next pass.
-        const message = error instanceof Error ? error.message : String(error);
-        if (message !== row.error) {
-          this.logError(error, `deployment ${row.parentDeploymentId} from the parent not made`);
-        }
-        await this.repo.setOutcome(row.parentDeploymentId, { error: message }, now);
-      } finally {
-        // A refused bundle is not read to its end: let the connection go.
-        bundle?.destroy();
+        return made;
       }
-      return;
+      // Told here and at the parent (the report carries it); tried again next pass.
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== row.error) {
+        this.logError(error, `deployment ${row.parentDeploymentId} from the parent not made`);
+      }
+      await this.repo.setOutcome(row.parentDeploymentId, { error: message }, now);
+      return null;
+    } finally {
+      // A refused bundle is not read to its end: let the connection go.
+      bundle?.destroy();
     }
-    const local = await this.deployments.find(row.localDeploymentId);
-    if (!row.enabled && local.state === 'active') {
-      await this.actions.change(local.id, 'halt', HELD_REASON, actor);
-    } else if (row.enabled && local.state === 'halted' && local.stateReason === HELD_REASON) {
-      await this.actions.change(local.id, 'resume', 'enabled again by the parent server', actor);
+  }
+
+  /**
+   * The hold, the enable and the parent's last action, applied to the deployment made
+   * here (domain/hierarchy/carried-action.ts): each action once, by its number, in this
+   * server's deployment events as the parent's.
+   */
+  private async follow(row: UpstreamDeploymentRecord, localId: string): Promise<void> {
+    const actor = `parent ${this.options.url}`;
+    const local = await this.deployments.find(localId);
+    const reason = local.stateReason ?? '';
+    const step = nextCarriedStep({
+      enabled: row.enabled,
+      state: local.state,
+      haltedByParent: reason === HELD_REASON || reason.startsWith(CARRIED_PREFIX),
+      action: row.action && { kind: row.action.kind, seq: row.action.seq },
+      appliedSeq: row.appliedActionSeq,
+    });
+    switch (step.step) {
+      case 'none':
+        return;
+      case 'hold':
+        await this.actions.change(local.id, 'halt', HELD_REASON, actor);
+        return;
+      case 'unhold':
+        await this.actions.change(local.id, 'resume', 'enabled again by the parent server', actor);
+        return;
+      case 'apply': {
+        const by = row.action?.by ?? '';
+        const why = `${CARRIED_PREFIX} by ${by}: ${row.action?.reason ?? ''}`;
+        await this.carry(row.parentDeploymentId, local.id, step.action, why, actor);
+        break;
+      }
+      case 'record':
+        break;
+    }
+    await this.repo.recordApplied(row.parentDeploymentId, step.seq, this.clock.now());
+  }
+
+  /** One action of the parent's, done here; refused here (e.g. nothing to uninstall): told up. */
+  private async carry(
+    parentId: string,
+    localId: string,
+    action: CarriedAction,
+    why: string,
+    actor: string,
+  ): Promise<void> {
+    try {
+      await this.actions.change(localId, action, why, actor);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      this.logError(error, `the parent's ${action} of ${parentId} not done here`);
+      await this.repo.setOutcome(
+        parentId,
+        { error: `the parent's ${action} was refused here: ${error.message}` },
+        this.clock.now(),
+      );
     }
   }
 
@@ -245,5 +339,50 @@ export class UpstreamSync {
     const countedAt = this.clock.now();
     await this.client.upstreamReport({ countedAt: new Date(countedAt).toISOString(), deployments });
     await this.repo.update({ lastReportAt: countedAt });
+  }
+
+  /**
+   * Each computer's status in the deployments made from the parent's, changed since the
+   * cursor the parent acknowledged, in bounded batches: the parent stores a batch and its
+   * cursor together, so a batch sent again after a lost answer (or either side's restart)
+   * changes nothing there, and the next batch starts where the last stored one ended.
+   */
+  private async sendStatuses(): Promise<void> {
+    const rows = await this.repo.deployments();
+    const parentOf = new Map<string, string>();
+    for (const r of rows) {
+      if (r.localDeploymentId !== null) parentOf.set(r.localDeploymentId, r.parentDeploymentId);
+    }
+    let cursor = (await this.repo.find())?.statusCursor ?? null;
+    for (;;) {
+      const until = this.clock.now() - STATUS_SETTLE_MS;
+      const batch = await this.repo.changedStatuses(
+        [...parentOf.keys()],
+        cursor,
+        until,
+        maxStatusBatch,
+      );
+      const last = batch.cursors.at(-1);
+      if (last === undefined) return;
+      const answer = await this.client.upstreamStatuses({
+        after: cursor,
+        cursor: last,
+        statuses: batch.rows.map((r) => ({
+          computerId: r.computerId,
+          hostname: r.hostname,
+          updateId: r.updateId,
+          deploymentId: parentOf.get(r.localDeploymentId) ?? r.localDeploymentId,
+          localDeploymentId: r.localDeploymentId,
+          state: r.state,
+          reason: r.reason,
+          message: r.message,
+          updatedAt: new Date(r.updatedAt).toISOString(),
+          changedAt: new Date(r.changedAt).toISOString(),
+        })),
+      });
+      cursor = answer.cursor;
+      await this.repo.update({ statusCursor: cursor });
+      if (batch.rows.length < maxStatusBatch) return;
+    }
   }
 }

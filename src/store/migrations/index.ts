@@ -27,6 +27,7 @@ import * as groupOwnerEmail from './2026-12-05-0060-group-owner-email.js';
 import * as review from './2026-12-04-0020-review.js';
 import * as upstream from './2026-12-05-0030-upstream.js';
 import * as siteRules from './2026-12-06-0010-site-rules.js';
+import * as upstreamFeeds from './2026-12-06-0030-upstream-feeds.js';
 
 /** Every migration, in order. Imported statically so the compiled server needs no file scan. */
 const migrations: Record<string, Migration> = {
@@ -58,6 +59,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-05-0060-group-owner-email': groupOwnerEmail,
   '2026-12-05-0030-upstream': upstream,
   '2026-12-06-0010-site-rules': siteRules,
+  '2026-12-06-0030-upstream-feeds': upstreamFeeds,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -11,7 +11,7 @@ import { Link } from '../router.js';
 import { useMay } from '../api/access.js';
 import { actionRoutes, actionsFor, type ActionSpec } from './deployment-actions.js';
 import { DeploymentReview } from './DeploymentReview.js';
-import { ChildServersSection } from './deployment-children.js';
+import { ChildComputersSection, ChildServersSection } from './deployment-children.js';
 import { FailuresSection, ProgressSection } from './deployment-reports.js';
 
 const SHOWN = 500;
@@ -164,6 +164,7 @@ export function DeploymentDetail({ api, token, id }: { api: Api; token: string; 
         <PhaseTable phases={d.phases} />
       </section>
       <ChildServersSection api={api} id={d.id} change={view} />
+      <ChildComputersSection api={api} id={d.id} change={view} />
       <ProgressSection api={api} id={d.id} phases={d.phases.map((p) => p.name)} change={view} />
       <FailuresSection api={api} id={d.id} change={view} />
       <section aria-labelledby="timeline-h">

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { DeploymentTreeView } from '../../../src/contracts/upstream.js';
+import type { Page } from '../../../src/contracts/paging.js';
+import type { ChildComputerView, DeploymentTreeView } from '../../../src/contracts/upstream.js';
 import type { Api } from '../api/client.js';
 import { ApiError } from '../api/client.js';
 import { Badge, ErrorNote } from '../components/common.js';
@@ -64,6 +65,75 @@ export function ChildServersSection(props: { api: Api; id: string; change: unkno
               <td>{when(c.lastSyncAt)}</td>
               <td>{when(c.countedAt)}</td>
               <td>{c.error ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+type ChildComputers = { name: string; page: Page<ChildComputerView> };
+
+/**
+ * Each computer of the deployment on each child server, as the child sent its statuses
+ * up (the first page per child); the CLI's `child status NAME --computers` pages on.
+ */
+export function ChildComputersSection(props: { api: Api; id: string; change: unknown }) {
+  const [found, setFound] = useState<ChildComputers[] | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  useEffect(() => {
+    let gone = false;
+    const load = async () => {
+      const tree = await props.api.deploymentTree(props.id);
+      const made = tree.children.filter((c) => c.localDeploymentId !== null);
+      return Promise.all(
+        made.map(async (c) => ({
+          name: c.name,
+          page: await props.api.childComputers(c.name, { deployment: props.id, limit: 50 }),
+        })),
+      );
+    };
+    load().then(
+      (list) => !gone && setFound(list),
+      (e: unknown) => !gone && !(e instanceof ApiError && e.status === 404) && setError(e),
+    );
+    return () => {
+      gone = true;
+    };
+    // `props.api` is stable; `id` and `change` say when to read again.
+  }, [props.id, props.change]);
+  if (error) return <ErrorNote error={error} title="Could not load the child servers' computers" />;
+  const rows = found?.flatMap((c) => c.page.items) ?? [];
+  if (!found || rows.length === 0) return null;
+  return (
+    <section aria-labelledby="child-computers-h">
+      <h2 id="child-computers-h">Computers on child servers</h2>
+      <table>
+        <caption>
+          {found.map((c) => `${c.name}: ${c.page.items.length} of ${c.page.total}`).join(' · ')}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Child</th>
+            <th scope="col">Computer</th>
+            <th scope="col">Update</th>
+            <th scope="col">State</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Changed there</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.child}/${r.computerId}/${r.updateId}`}>
+              <td>{r.child}</td>
+              <td>{r.hostname}</td>
+              <td>{r.updateId}</td>
+              <td>
+                <Badge value={r.state} />
+              </td>
+              <td>{r.reason ?? ''}</td>
+              <td>{when(r.updatedAt)}</td>
             </tr>
           ))}
         </tbody>

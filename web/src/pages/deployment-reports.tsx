@@ -201,6 +201,27 @@ export function FailuresSection(props: { api: Api; id: string; change: unknown }
           )}
         </>
       )}
+      {r && r.children.length > 0 && (
+        <table>
+          <caption>Failed on child servers (as each sent its statuses up)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Child</th>
+              <th scope="col">Failed computers</th>
+              <th scope="col">Reasons</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.children.map((c) => (
+              <tr key={c.name}>
+                <th scope="row">{c.name}</th>
+                <td>{c.failedComputers}</td>
+                <td>{c.reasons.map((x) => `${x.reason} ${x.failures}`).join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }
