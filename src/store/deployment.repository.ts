@@ -19,7 +19,7 @@ import { contentReachesComputer } from './content-scope.queries.js';
 import * as placement from './placement.queries.js';
 import * as progress from './progress.queries.js';
 import * as schedule from './schedule.queries.js';
-import { keysetOf, keysetPage } from './paging.js';
+import { containsText, keysetOf, keysetPage } from './paging.js';
 import * as targets from './target-status.queries.js';
 import type { TargetStatusFilter } from './target-status.queries.js';
 import type { Database, DeploymentTable } from './schema.js';
@@ -39,6 +39,14 @@ export type {
  * The deployment aggregate: deployments, their target groups, phases, placements
  * and the per-phase figures the engine reads. Takes and gives domain records.
  */
+/** A list's filters: `q` a substring of its id or of an update's id; `group` by name. */
+export type DeploymentFilter = {
+  state?: string | undefined;
+  update?: string | undefined;
+  group?: string | undefined;
+  q?: string | undefined;
+};
+
 export class DeploymentRepository {
   private readonly plans = new PlanCache();
 
@@ -144,7 +152,7 @@ export class DeploymentRepository {
 
   /** One page of deployments, by keyset on (sort column, id). */
   async page(
-    filter: { state?: string | undefined; update?: string | undefined },
+    filter: DeploymentFilter,
     page: PageRequest<DeploymentSort>,
   ): Promise<Page<DeploymentRecord>> {
     let base = this.db.selectFrom('deployments as d');
@@ -156,6 +164,32 @@ export class DeploymentRepository {
           .selectFrom('deployment_updates as du')
           .select('du.deployment_id')
           .where('du.update_id', '=', update),
+      );
+    }
+    const group = filter.group;
+    if (group !== undefined) {
+      // A group of no such name targets nothing: the subquery finds no row.
+      base = base.where('d.id', 'in', (eb) =>
+        eb
+          .selectFrom('deployment_groups as dg')
+          .innerJoin('groups as g', 'g.id', 'dg.group_id')
+          .select('dg.deployment_id')
+          .where('g.name', '=', group),
+      );
+    }
+    const q = filter.q;
+    if (q !== undefined) {
+      base = base.where((eb) =>
+        eb.or([
+          containsText(['d.id'], q),
+          eb.exists(
+            eb
+              .selectFrom('deployment_updates as du')
+              .select('du.update_id')
+              .whereRef('du.deployment_id', '=', 'd.id')
+              .where(containsText(['du.update_id'], q)),
+          ),
+        ]),
       );
     }
     const column = { createdAt: 'd.created_at', id: 'd.id', state: 'd.state' }[page.sort];

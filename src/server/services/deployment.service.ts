@@ -216,8 +216,8 @@ export class DeploymentService {
   }
 
   async list(query: DeploymentListQuery): Promise<Page<DeploymentView>> {
-    const { state, update, ...page } = query;
-    const result = await this.deployments.page({ state, update }, page);
+    const { state, update, group, q, ...page } = query;
+    const result = await this.deployments.page({ state, update, group, q }, page);
     const items: DeploymentView[] = [];
     for (const row of result.items) items.push(await this.summary(row));
     return { ...result, items };
