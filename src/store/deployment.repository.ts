@@ -274,18 +274,29 @@ export class DeploymentRepository {
   // ---- phases ----
 
   async phases(deploymentId: string): Promise<PhaseRecord[]> {
+    return (await this.phasesOf([deploymentId])).get(deploymentId) ?? [];
+  }
+
+  /** The phases of each of these deployments, in order: one query for a page of them. */
+  async phasesOf(deploymentIds: readonly string[]): Promise<Map<string, PhaseRecord[]>> {
+    const phases = new Map<string, PhaseRecord[]>(deploymentIds.map((id) => [id, []]));
+    if (deploymentIds.length === 0) return phases;
     const rows = await this.db
       .selectFrom('deployment_phases')
       .selectAll()
-      .where('deployment_id', '=', deploymentId)
+      .where('deployment_id', 'in', [...deploymentIds])
+      .orderBy('deployment_id')
       .orderBy('idx')
       .execute();
-    return rows.map((r) => ({
-      index: Number(r.idx),
-      name: r.name,
-      openedAt: r.opened_at === null ? null : Number(r.opened_at),
-      promotedAt: r.promoted_at === null ? null : Number(r.promoted_at),
-    }));
+    for (const r of rows) {
+      phases.get(r.deployment_id)?.push({
+        index: Number(r.idx),
+        name: r.name,
+        openedAt: r.opened_at === null ? null : Number(r.opened_at),
+        promotedAt: r.promoted_at === null ? null : Number(r.promoted_at),
+      });
+    }
+    return phases;
   }
 
   /** When the phase a computer is placed in opened (null: not placed, or not open yet). */
@@ -329,8 +340,13 @@ export class DeploymentRepository {
    * Computer × update pairs of each phase by update, status state and attempts:
    * what the domain tallies (counts.ts decides pending and exhausted, not the store).
    */
-  phaseCounts(deploymentId: string): Promise<CountRow[]> {
-    return progress.phaseCounts(this.db, deploymentId);
+  async phaseCounts(deploymentId: string): Promise<CountRow[]> {
+    return (await this.phaseCountsOf([deploymentId])).get(deploymentId) ?? [];
+  }
+
+  /** `phaseCounts` of each of these deployments: one query for a page of them. */
+  phaseCountsOf(deploymentIds: readonly string[]): Promise<Map<string, CountRow[]>> {
+    return progress.phaseCounts(this.db, deploymentIds);
   }
 
   // ---- placements ----
@@ -356,11 +372,12 @@ export class DeploymentRepository {
 
   /** Target computers not placed in a phase yet (they joined since the last placement). */
   async unplacedCount(deploymentId: string): Promise<number> {
-    const row = await placement
-      .unplaced(this.db, deploymentId)
-      .select((eb) => eb.fn.count<number>('m.computer_id').distinct().as('n'))
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return (await this.unplacedCounts([deploymentId])).get(deploymentId) ?? 0;
+  }
+
+  /** `unplacedCount` of each of these deployments (absent: 0): one query for a page of them. */
+  unplacedCounts(deploymentIds: readonly string[]): Promise<Map<string, number>> {
+    return placement.unplacedCounts(this.db, deploymentIds);
   }
 
   /** One page of its computers × updates, with their phase and status. */
