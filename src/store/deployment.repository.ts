@@ -127,17 +127,21 @@ export class DeploymentRepository {
       .where('deployment_id', 'in', ids)
       .orderBy('position')
       .execute();
+    // Each deployment's links, read once (a page holds up to 500 deployments).
+    const links = new Map(
+      ids.map((id) => [
+        id,
+        { groups: [] as string[], updates: [] as { id: string; uninstallable: boolean }[] },
+      ]),
+    );
+    for (const l of groups) links.get(l.deployment_id)?.groups.push(l.name);
+    for (const u of updates) {
+      links
+        .get(u.deployment_id)
+        ?.updates.push({ id: u.update_id, uninstallable: Number(u.uninstallable) === 1 });
+    }
     return rows.map((row) =>
-      toDeploymentRecord(
-        row,
-        {
-          groups: groups.filter((l) => l.deployment_id === row.id).map((l) => l.name),
-          updates: updates
-            .filter((u) => u.deployment_id === row.id)
-            .map((u) => ({ id: u.update_id, uninstallable: Number(u.uninstallable) === 1 })),
-        },
-        this.plans,
-      ),
+      toDeploymentRecord(row, links.get(row.id) ?? { groups: [], updates: [] }, this.plans),
     );
   }
 
