@@ -18,8 +18,9 @@ const plan = planSchema.parse({
 
 /**
  * `count` updates, `count` static groups of 20 computers each and `count` deployments,
- * deployment i carrying update i to group i: one in ten active, the rest completed (live
- * too, so the leader places their computers as it starts). Written through the store.
+ * deployment i carrying update i to group i, its computers placed (the first in the
+ * pilot): one in ten active, the rest rolled back, so the server starts without a full
+ * placement pass over thousands of live deployments. Written through the store.
  */
 export async function seedCatalog(url: string, count: number): Promise<void> {
   const store = openStore({ url });
@@ -51,16 +52,14 @@ export async function seedCatalog(url: string, count: number): Promise<void> {
         query: null,
         createdAt: at,
       });
-      await repos.groups.addMembers(
-        groupId,
-        Array.from({ length: MEMBERS }, (_, k) => computerId(i * MEMBERS + k)),
-      );
+      const members = Array.from({ length: MEMBERS }, (_, k) => computerId(i * MEMBERS + k));
+      await repos.groups.addMembers(groupId, members);
       await repos.deployments.insert(
         {
           id: `dep_bench${i}`,
           updateIds: [id],
           uninstallable: [],
-          state: i % 10 === 0 ? 'active' : 'completed',
+          state: i % 10 === 0 ? 'active' : 'rolled-back',
           action: 'install',
           plan,
           policy: null,
@@ -69,6 +68,10 @@ export async function seedCatalog(url: string, count: number): Promise<void> {
         },
         [groupId],
         plan.phases.map((p) => p.name),
+      );
+      await repos.deployments.place(
+        `dep_bench${i}`,
+        new Map(members.map((m, k) => [m, k === 0 ? 0 : 1])),
       );
     }
   } finally {
