@@ -27,11 +27,11 @@ import {
   tallyByUpdate,
   tallyDeployment,
   tallyPhases,
+  type CountRow,
   type LastHeard,
 } from '../../domain/deployment/counts.js';
 import type { StatusState } from '../../domain/status.js';
 import { emptyCounts } from '../../domain/status.js';
-import type { CountRow } from '../../domain/deployment/counts.js';
 import type { DeploymentRecord, DeploymentRepository } from '../../store/deployment.repository.js';
 import type { PhaseRecord } from '../../store/deployment.records.js';
 import type { EventRepository } from '../../store/event.repository.js';
@@ -231,7 +231,7 @@ export class DeploymentService {
 
   /** Its counts per state and per phase; its computers are a list of their own. */
   async show(id: string): Promise<DeploymentDetailView> {
-    return (await this.summaries([await this.find(id)]))[0] as DeploymentView;
+    return this.summaryOf(id);
   }
 
   /** One page of its computers × updates, each with its phase and status. */
@@ -261,7 +261,13 @@ export class DeploymentService {
    * queries. The live stream polls it as the cheap mark of a change.
    */
   async brief(id: string): Promise<DeploymentView> {
-    return (await this.summaries([await this.find(id)]))[0] as DeploymentView;
+    return this.summaryOf(id);
+  }
+
+  private async summaryOf(id: string): Promise<DeploymentView> {
+    const [view] = await this.summaries([await this.find(id)]);
+    if (!view) throw new NotFoundError('deployment', id);
+    return view;
   }
 
   /**
