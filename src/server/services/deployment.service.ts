@@ -276,11 +276,9 @@ export class DeploymentService {
    */
   private async summaries(rows: readonly DeploymentRecord[]): Promise<DeploymentView[]> {
     const ids = rows.map((r) => r.id);
-    const [phases, counts, unplaced] = await Promise.all([
-      this.deployments.phasesOf(ids),
-      this.deployments.phaseCountsOf(ids),
-      this.deployments.unplacedCounts(ids),
-    ]);
+    const phases = await this.deployments.phasesOf(ids);
+    const counts = await this.deployments.phaseCountsOf(ids);
+    const unplaced = await this.deployments.unplacedCounts(ids);
     return rows.map((row) =>
       summary(row, {
         phases: phases.get(row.id) ?? [],
