@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from './support/engines.js';
 import { injectChecked } from './support/declared-response.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-import { inventoryFactory } from './factories/update.factory.js';
+import { inventoryFactory, manifestFactory } from './factories/update.factory.js';
 import type { NewComputer } from '../src/store/computer.repository.js';
 import type { createRepositories } from '../src/store/repositories.js';
 
@@ -343,6 +343,153 @@ for (const engine of ENGINES) {
       const linuxMembers = ids.filter((c) => Number(c.slice(4)) % 3 === 0);
       expect(linux.total).toBe(linuxMembers.length);
       expect(linux.items.map((c) => c.id).sort()).toEqual([...linuxMembers].sort());
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`paged lists on ${engine}: updates, deployments and groups filtered by the server`, () => {
+    let server: TestServer;
+
+    const admin = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
+      injectChecked(server.app, {
+        method,
+        url,
+        headers: server.adminHeaders,
+        ...(payload === undefined ? {} : { payload }),
+      });
+    async function page<T>(url: string): Promise<Page<T>> {
+      const res = await admin('GET', url);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Page<T>>();
+    }
+    /** Every row of a list, `limit` at a time, in the order the server gives. */
+    async function walk<T>(url: string, limit: number): Promise<T[]> {
+      const items: T[] = [];
+      let cursor: string | null = null;
+      do {
+        const sep = url.includes('?') ? '&' : '?';
+        const next: Page<T> = await page<T>(
+          `${url}${sep}limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+        );
+        items.push(...next.items);
+        cursor = next.nextCursor;
+      } while (cursor !== null);
+      return items;
+    }
+    const fieldsOf = async (url: string) => {
+      const res = await admin('GET', url);
+      expect(res.statusCode, url).toBe(400);
+      return res
+        .json<{ details: { issues: { field: string }[] } }>()
+        .details.issues.map((i) => i.field);
+    };
+    const upd = (i: number) => `UPD-${String(i).padStart(2, '0')}`;
+
+    beforeAll(async () => {
+      server = await startTestServer(engine);
+      const { createRepositories } = await import('../src/store/repositories.js');
+      await createRepositories(server.store.db).computers.insertMany(fleet(0, 6));
+      // 12 updates: even ones a critical security kernel fix, odd ones a low driver patch.
+      for (let i = 0; i < 12; i++) {
+        const even = i % 2 === 0;
+        const manifest = manifestFactory({
+          id: upd(i),
+          title: even ? `Kernel fix ${i}` : `Printer patch ${i}`,
+          severity: even ? 'critical' : 'low',
+          classification: even ? 'security' : 'driver',
+          files: [],
+          install: { command: 'true', timeoutSeconds: 60 },
+          uninstall: undefined,
+        });
+        const created = await admin('POST', '/api/v1/updates', { manifest, files: [] });
+        expect(created.statusCode, created.body).toBe(201);
+      }
+      // Groups: two static (one named paris-…), two by query.
+      for (const g of [
+        { name: 'paris-desks' },
+        { name: 'tokyo-desks' },
+        { name: 'paris-linux', query: 'os = "linux"' },
+        { name: 'all-windows', query: 'os = "windows"' },
+      ]) {
+        const created = await admin('POST', '/api/v1/groups', g);
+        expect(created.statusCode, created.body).toBe(201);
+      }
+      // Six deployments: UPD-00..05, the even ones to paris-linux, the odd to all-windows.
+      for (let i = 0; i < 6; i++) {
+        const created = await admin('POST', '/api/v1/deployments', {
+          update: upd(i),
+          group: i % 2 === 0 ? 'paris-linux' : 'all-windows',
+        });
+        expect(created.statusCode, created.body).toBe(201);
+      }
+    });
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('filters updates by text, severity and classification, every page the same', async () => {
+      type Update = { id: string; title: string; severity: string; classification: string };
+      const kernel = await walk<Update>('/api/v1/updates?q=KERNEL', 2);
+      expect(kernel.map((u) => u.id).sort()).toEqual([0, 2, 4, 6, 8, 10].map(upd));
+      const byId = await page<Update>('/api/v1/updates?q=upd-1');
+      expect(byId.items.map((u) => u.id).sort()).toEqual([10, 11].map(upd));
+      const low = await walk<Update>('/api/v1/updates?severity=low&sort=title&order=asc', 4);
+      expect(low.map((u) => u.title)).toEqual(
+        [1, 3, 5, 7, 9, 11].map((i) => `Printer patch ${i}`).sort(),
+      );
+      const both = await page<Update>('/api/v1/updates?severity=critical&classification=driver');
+      expect(both).toEqual({ items: [], nextCursor: null, total: 0 });
+      const first = await page<Update>('/api/v1/updates?classification=security&limit=4');
+      expect(first.total).toBe(6);
+      expect(first.items).toHaveLength(4);
+      expect(await fieldsOf('/api/v1/updates?severity=urgent')).toEqual(['severity']);
+      expect(await fieldsOf('/api/v1/updates?classification=hotfix')).toEqual(['classification']);
+      expect(await fieldsOf('/api/v1/updates?q=')).toEqual(['q']);
+      expect(await fieldsOf('/api/v1/updates?q=a%00b')).toEqual(['q']);
+    });
+
+    it('filters deployments by text (its id or an update it carries), state and group', async () => {
+      type Deployment = { id: string; updates: string[]; groups: string[]; state: string };
+      const all = await walk<Deployment>('/api/v1/deployments', 4);
+      expect(all).toHaveLength(6);
+      const byUpdate = await walk<Deployment>('/api/v1/deployments?q=upd-03', 1);
+      expect(byUpdate.map((d) => d.updates)).toEqual([[upd(3)]]);
+      const someId = all[2]?.id ?? '';
+      const byId = await page<Deployment>(`/api/v1/deployments?q=${someId.toUpperCase()}`);
+      expect(byId.items.map((d) => d.id)).toEqual([someId]);
+      const windows = await walk<Deployment>(
+        '/api/v1/deployments?group=all-windows&sort=id&order=asc',
+        2,
+      );
+      expect(windows.map((d) => d.updates[0]).sort()).toEqual([1, 3, 5].map(upd));
+      expect(windows.map((d) => d.id)).toEqual(windows.map((d) => d.id).sort());
+      expect((await page('/api/v1/deployments?group=nobody')).total).toBe(0);
+      const active = await page<Deployment>('/api/v1/deployments?state=active&q=upd');
+      expect(active.total).toBe(6);
+      expect((await page('/api/v1/deployments?state=halted')).total).toBe(0);
+      const mixed = await page<Deployment>('/api/v1/deployments?q=UPD-0&group=paris-linux');
+      expect(mixed.items.map((d) => d.updates[0]).sort()).toEqual([0, 2, 4].map(upd));
+      expect(await fieldsOf('/api/v1/deployments?state=paused')).toEqual(['state']);
+      expect(await fieldsOf(`/api/v1/deployments?q=${'x'.repeat(201)}`)).toEqual(['q']);
+      expect(await fieldsOf('/api/v1/deployments?group=a%00')).toEqual(['group']);
+    });
+
+    it('filters groups by text and kind, sorted either way', async () => {
+      type Group = { name: string; kind: string };
+      const paris = await walk<Group>('/api/v1/groups?q=PARIS', 1);
+      expect(paris.map((g) => g.name)).toEqual(['paris-desks', 'paris-linux']);
+      const query = await walk<Group>('/api/v1/groups?kind=query&order=desc', 1);
+      expect(query.map((g) => g.name)).toEqual(['paris-linux', 'all-windows']);
+      const staticParis = await page<Group>('/api/v1/groups?kind=static&q=paris');
+      expect(staticParis).toMatchObject({ total: 1, items: [{ name: 'paris-desks' }] });
+      const byCreated = await walk<Group>('/api/v1/groups?kind=static&sort=createdAt', 1);
+      expect(byCreated.map((g) => g.name)).toEqual(['paris-desks', 'tokyo-desks']);
+      // LIKE wildcards in the text are taken literally.
+      expect((await page('/api/v1/groups?q=%25')).total).toBe(0);
+      expect((await page('/api/v1/groups?q=s_d')).total).toBe(0);
+      expect(await fieldsOf('/api/v1/groups?kind=dynamic')).toEqual(['kind']);
+      expect(await fieldsOf('/api/v1/groups?q=%00')).toEqual(['q']);
     });
   });
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { deploymentComputerSorts, deploymentSorts } from '../contracts/list-sorts.js';
+import { deploymentStates, type DeploymentState } from '../domain/deployment/state.js';
 import {
   failureReasons,
   statusStates,
@@ -46,6 +47,13 @@ type DeploymentComputerOptions = PageOptions & {
   state?: StatusState;
   phase?: string;
   reason?: FailureReason;
+};
+
+type DeploymentListOptions = PageOptions & {
+  q?: string;
+  state?: DeploymentState;
+  update?: string;
+  group?: string;
 };
 
 export function registerDeploymentCommand(program: Command): void {
@@ -102,13 +110,20 @@ export function registerDeploymentCommand(program: Command): void {
     adminCommand(deployment, 'list', 'list deployments, newest first'),
     deploymentSorts,
   )
-    .option('--state <state>', 'only deployments in this state (active, halted, …)')
+    .option(
+      '--q <text>',
+      'only deployments whose id, or the id of an update they carry, holds this text',
+    )
+    .addOption(
+      new Option('--state <state>', 'only deployments in this state').choices(deploymentStates),
+    )
     .option('--update <id>', 'only deployments carrying this update')
-    .action(async (opts: PageOptions & { state?: string; update?: string }, cmd: Command) => {
+    .option('--group <name>', 'only deployments targeting this group')
+    .action(async (opts: DeploymentListOptions, cmd: Command) => {
       const { client, json } = await connect(cmd);
-      const { state, update } = opts;
+      const { q, state, update, group } = opts;
       const list = await fetchPages(opts, (page) =>
-        client.listDeployments({ ...page, state, update }),
+        client.listDeployments({ ...page, q, state, update, group }),
       );
       if (json) return printJson(asSent(list));
       printTable(

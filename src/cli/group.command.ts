@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { GroupView } from '../contracts/api.js';
 import { describeIssues, fieldIssues } from '../contracts/parse.js';
 import type { MaintenanceWindow } from '../contracts/plan.js';
@@ -7,7 +7,7 @@ import { formatDuration, parseDuration } from '../domain/rollout/duration.js';
 import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { fetchPages, printPageFooter, withPageOptions, type PageOptions } from './paging.js';
-import { groupSorts } from '../contracts/list-sorts.js';
+import { groupKinds, groupSorts, type GroupKind } from '../contracts/list-sorts.js';
 import {
   CliError,
   formatFields,
@@ -126,10 +126,13 @@ export function registerGroupCommand(program: Command): void {
     );
   });
 
-  withPageOptions(adminCommand(group, 'list', 'list groups'), groupSorts).action(
-    async (opts: PageOptions, cmd: Command) => {
+  withPageOptions(adminCommand(group, 'list', 'list groups'), groupSorts)
+    .option('--q <text>', 'only groups whose name holds this text')
+    .addOption(new Option('--kind <kind>', 'only groups of this kind').choices(groupKinds))
+    .action(async (opts: PageOptions & { q?: string; kind?: GroupKind }, cmd: Command) => {
       const { client, json } = await connect(cmd);
-      const groups = await fetchPages(opts, (page) => client.listGroups(page));
+      const { q, kind } = opts;
+      const groups = await fetchPages(opts, (page) => client.listGroups({ ...page, q, kind }));
       if (json) return printJson(asSent(groups));
       printTable(
         ['NAME', 'KIND', 'MEMBERS', 'WINDOWS', 'POLICY', 'QUERY', 'CREATED'],
@@ -145,8 +148,7 @@ export function registerGroupCommand(program: Command): void {
         'No groups.',
       );
       printPageFooter(groups);
-    },
-  );
+    });
 
   adminCommand(
     group,

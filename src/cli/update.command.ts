@@ -1,5 +1,5 @@
 import { describeInstall } from '../contracts/manifest-text.js';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { UpdateView } from '../contracts/api.js';
@@ -7,6 +7,7 @@ import { asSent } from '../client/sent.js';
 import { adminCommand, connect } from './connection.js';
 import { fetchPages, printPageFooter, withPageOptions, type PageOptions } from './paging.js';
 import { updateSorts } from '../contracts/list-sorts.js';
+import { classifications, severities } from '../contracts/update-kinds.js';
 import {
   formatBytes,
   formatFields,
@@ -18,8 +19,8 @@ import {
 } from './output.js';
 
 type UpdateListOptions = PageOptions & {
-  severity?: string;
-  classification?: string;
+  severity?: (typeof severities)[number];
+  classification?: (typeof classifications)[number];
   q?: string;
 };
 
@@ -63,8 +64,15 @@ export function registerUpdateCommand(program: Command): void {
     adminCommand(update, 'list', 'list the updates in the catalog, newest first'),
     updateSorts,
   )
-    .option('--severity <severity>', 'only updates of this severity')
-    .option('--classification <classification>', 'only updates of this classification')
+    .addOption(
+      new Option('--severity <severity>', 'only updates of this severity').choices(severities),
+    )
+    .addOption(
+      new Option(
+        '--classification <classification>',
+        'only updates of this classification',
+      ).choices(classifications),
+    )
     .option('--q <text>', 'only updates whose id or title holds this text')
     .action(async (opts: UpdateListOptions, cmd: Command) => {
       const { client, json } = await connect(cmd);

@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { deploymentStates } from '../domain/deployment/state.js';
 import { failureReasons, statusStates } from '../domain/status.js';
+import { classifications, severities } from './update-kinds.js';
 import {
   computerSorts,
   updateSorts,
   deploymentSorts,
   enrollmentSorts,
+  groupKinds,
   groupSorts,
   reimageSorts,
   eventSorts,
@@ -12,7 +15,9 @@ import {
 } from './list-sorts.js';
 import { pageQuery } from './paging.js';
 
+export { groupKinds } from './list-sorts.js';
 export type {
+  GroupKind,
   ComputerSort,
   UpdateSort,
   DeploymentSort,
@@ -40,8 +45,8 @@ export const computerListQuery = pageQuery(computerSorts, { sort: 'hostname' }).
 export type ComputerListQuery = z.output<typeof computerListQuery>;
 
 export const updateListQuery = pageQuery(updateSorts, { sort: 'createdAt', order: 'desc' }).extend({
-  severity: text.optional(),
-  classification: text.optional(),
+  severity: z.enum(severities).optional(),
+  classification: z.enum(classifications).optional(),
   /** A substring of the id or title, any case. */
   q: text.optional(),
 });
@@ -51,9 +56,13 @@ export const deploymentListQuery = pageQuery(deploymentSorts, {
   sort: 'createdAt',
   order: 'desc',
 }).extend({
-  state: text.optional(),
+  state: z.enum(deploymentStates).optional(),
   /** Carrying this update (by id). */
   update: text.optional(),
+  /** Targeting this group (by name). */
+  group: text.optional(),
+  /** A substring of the id or of the id of an update it carries, any case. */
+  q: text.optional(),
 });
 export type DeploymentListQuery = z.output<typeof deploymentListQuery>;
 
@@ -63,7 +72,12 @@ export const enrollmentListQuery = pageQuery(enrollmentSorts, {
 });
 export type EnrollmentListQuery = z.output<typeof enrollmentListQuery>;
 
-export const groupListQuery = pageQuery(groupSorts, { sort: 'name' });
+export const groupListQuery = pageQuery(groupSorts, { sort: 'name' }).extend({
+  /** A substring of the name, any case. */
+  q: text.optional(),
+  /** `static`: members added by hand; `query`: members by inventory. */
+  kind: z.enum(groupKinds).optional(),
+});
 export type GroupListQuery = z.output<typeof groupListQuery>;
 
 export const reimageListQuery = pageQuery(reimageSorts, {

@@ -26,3 +26,7 @@ export type DeploymentComputerSort = (typeof deploymentComputerSorts)[number];
 
 export const baselineSorts = ['name', 'createdAt'] as const;
 export type BaselineSort = (typeof baselineSorts)[number];
+
+/** A group's kind: `static` (members added by hand) or `query` (members by inventory). */
+export const groupKinds = ['static', 'query'] as const;
+export type GroupKind = (typeof groupKinds)[number];

@@ -10,6 +10,7 @@ import {
 import { REGISTRY_ROOTS, registryKeyProblem } from '../domain/packages/detect-rules.js';
 import { MAX_VERSION_LENGTH, parseConstraint, satisfies } from '../domain/packages/versions.js';
 import { boundsIssue } from './bounds.js';
+import { classifications, severities } from './update-kinds.js';
 
 /** A path inside the update's folder: relative, no `..`, no absolute or drive paths. */
 export const relativeFilePath = z
@@ -105,18 +106,7 @@ export const detectRule = z.discriminatedUnion('type', [
 ]);
 export type DetectRule = z.infer<typeof detectRule>;
 
-export const severities = ['critical', 'important', 'moderate', 'low', 'unspecified'] as const;
-export const classifications = [
-  'security',
-  'critical',
-  'feature-pack',
-  'update-rollup',
-  'service-pack',
-  'definition',
-  'driver',
-  'tool',
-  'update',
-] as const;
+export { classifications, severities } from './update-kinds.js';
 
 export const platform = z.object({
   os: z.enum(['linux', 'windows', 'darwin', 'freebsd']),

@@ -19,7 +19,7 @@ import { contentReachesComputer } from './content-scope.queries.js';
 import * as placement from './placement.queries.js';
 import * as progress from './progress.queries.js';
 import * as schedule from './schedule.queries.js';
-import { keysetOf, keysetPage } from './paging.js';
+import { containsText, keysetOf, keysetPage } from './paging.js';
 import * as targets from './target-status.queries.js';
 import type { TargetStatusFilter } from './target-status.queries.js';
 import type { Database, DeploymentTable } from './schema.js';
@@ -39,6 +39,14 @@ export type {
  * The deployment aggregate: deployments, their target groups, phases, placements
  * and the per-phase figures the engine reads. Takes and gives domain records.
  */
+/** A list's filters: `q` a substring of its id or of an update's id; `group` by name. */
+export type DeploymentFilter = {
+  state?: string | undefined;
+  update?: string | undefined;
+  group?: string | undefined;
+  q?: string | undefined;
+};
+
 export class DeploymentRepository {
   private readonly plans = new PlanCache();
 
@@ -119,17 +127,21 @@ export class DeploymentRepository {
       .where('deployment_id', 'in', ids)
       .orderBy('position')
       .execute();
+    // Each deployment's links, read once (a page holds up to 500 deployments).
+    const links = new Map(
+      ids.map((id) => [
+        id,
+        { groups: [] as string[], updates: [] as { id: string; uninstallable: boolean }[] },
+      ]),
+    );
+    for (const l of groups) links.get(l.deployment_id)?.groups.push(l.name);
+    for (const u of updates) {
+      links
+        .get(u.deployment_id)
+        ?.updates.push({ id: u.update_id, uninstallable: Number(u.uninstallable) === 1 });
+    }
     return rows.map((row) =>
-      toDeploymentRecord(
-        row,
-        {
-          groups: groups.filter((l) => l.deployment_id === row.id).map((l) => l.name),
-          updates: updates
-            .filter((u) => u.deployment_id === row.id)
-            .map((u) => ({ id: u.update_id, uninstallable: Number(u.uninstallable) === 1 })),
-        },
-        this.plans,
-      ),
+      toDeploymentRecord(row, links.get(row.id) ?? { groups: [], updates: [] }, this.plans),
     );
   }
 
@@ -144,7 +156,7 @@ export class DeploymentRepository {
 
   /** One page of deployments, by keyset on (sort column, id). */
   async page(
-    filter: { state?: string | undefined; update?: string | undefined },
+    filter: DeploymentFilter,
     page: PageRequest<DeploymentSort>,
   ): Promise<Page<DeploymentRecord>> {
     let base = this.db.selectFrom('deployments as d');
@@ -156,6 +168,32 @@ export class DeploymentRepository {
           .selectFrom('deployment_updates as du')
           .select('du.deployment_id')
           .where('du.update_id', '=', update),
+      );
+    }
+    const group = filter.group;
+    if (group !== undefined) {
+      // A group of no such name targets nothing: the subquery finds no row.
+      base = base.where('d.id', 'in', (eb) =>
+        eb
+          .selectFrom('deployment_groups as dg')
+          .innerJoin('groups as g', 'g.id', 'dg.group_id')
+          .select('dg.deployment_id')
+          .where('g.name', '=', group),
+      );
+    }
+    const q = filter.q;
+    if (q !== undefined) {
+      base = base.where((eb) =>
+        eb.or([
+          containsText(['d.id'], q),
+          eb.exists(
+            eb
+              .selectFrom('deployment_updates as du')
+              .select('du.update_id')
+              .whereRef('du.deployment_id', '=', 'd.id')
+              .where(containsText(['du.update_id'], q)),
+          ),
+        ]),
       );
     }
     const column = { createdAt: 'd.created_at', id: 'd.id', state: 'd.state' }[page.sort];
@@ -240,18 +278,29 @@ export class DeploymentRepository {
   // ---- phases ----
 
   async phases(deploymentId: string): Promise<PhaseRecord[]> {
+    return (await this.phasesOf([deploymentId])).get(deploymentId) ?? [];
+  }
+
+  /** The phases of each of these deployments, in order: one query for a page of them. */
+  async phasesOf(deploymentIds: readonly string[]): Promise<Map<string, PhaseRecord[]>> {
+    const phases = new Map<string, PhaseRecord[]>(deploymentIds.map((id) => [id, []]));
+    if (deploymentIds.length === 0) return phases;
     const rows = await this.db
       .selectFrom('deployment_phases')
       .selectAll()
-      .where('deployment_id', '=', deploymentId)
+      .where('deployment_id', 'in', [...deploymentIds])
+      .orderBy('deployment_id')
       .orderBy('idx')
       .execute();
-    return rows.map((r) => ({
-      index: Number(r.idx),
-      name: r.name,
-      openedAt: r.opened_at === null ? null : Number(r.opened_at),
-      promotedAt: r.promoted_at === null ? null : Number(r.promoted_at),
-    }));
+    for (const r of rows) {
+      phases.get(r.deployment_id)?.push({
+        index: Number(r.idx),
+        name: r.name,
+        openedAt: r.opened_at === null ? null : Number(r.opened_at),
+        promotedAt: r.promoted_at === null ? null : Number(r.promoted_at),
+      });
+    }
+    return phases;
   }
 
   /** When the phase a computer is placed in opened (null: not placed, or not open yet). */
@@ -295,8 +344,13 @@ export class DeploymentRepository {
    * Computer × update pairs of each phase by update, status state and attempts:
    * what the domain tallies (counts.ts decides pending and exhausted, not the store).
    */
-  phaseCounts(deploymentId: string): Promise<CountRow[]> {
-    return progress.phaseCounts(this.db, deploymentId);
+  async phaseCounts(deploymentId: string): Promise<CountRow[]> {
+    return (await this.phaseCountsOf([deploymentId])).get(deploymentId) ?? [];
+  }
+
+  /** `phaseCounts` of each of these deployments: one query for a page of them. */
+  phaseCountsOf(deploymentIds: readonly string[]): Promise<Map<string, CountRow[]>> {
+    return progress.phaseCounts(this.db, deploymentIds);
   }
 
   // ---- placements ----
@@ -322,11 +376,12 @@ export class DeploymentRepository {
 
   /** Target computers not placed in a phase yet (they joined since the last placement). */
   async unplacedCount(deploymentId: string): Promise<number> {
-    const row = await placement
-      .unplaced(this.db, deploymentId)
-      .select((eb) => eb.fn.count<number>('m.computer_id').distinct().as('n'))
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return (await this.unplacedCounts([deploymentId])).get(deploymentId) ?? 0;
+  }
+
+  /** `unplacedCount` of each of these deployments (absent: 0): one query for a page of them. */
+  unplacedCounts(deploymentIds: readonly string[]): Promise<Map<string, number>> {
+    return placement.unplacedCounts(this.db, deploymentIds);
   }
 
   /** One page of its computers × updates, with their phase and status. */

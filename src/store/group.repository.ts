@@ -1,6 +1,6 @@
 import type { GroupSort } from '../contracts/list-queries.js';
 import type { Page, PageRequest } from '../contracts/paging.js';
-import { keysetOf, keysetPage } from './paging.js';
+import { containsText, keysetOf, keysetPage } from './paging.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientPolicy, MaintenanceWindow } from '../contracts/plan.js';
 import type { Database, GroupTable } from './schema.js';
@@ -22,6 +22,9 @@ export type GroupRecord = {
 
 export type CountedGroupRecord = GroupRecord & { memberCount: number };
 
+/** A list's filters: `q` a substring of the name; `kind` static (no query) or query. */
+export type GroupFilter = { q?: string | undefined; kind?: 'static' | 'query' | undefined };
+
 export type NewGroup = Pick<GroupRecord, 'id' | 'name' | 'query' | 'createdAt'> &
   Partial<Pick<GroupRecord, 'policy'>>;
 
@@ -41,17 +44,23 @@ function toRecord(row: Selectable<GroupTable>): GroupRecord {
 export class GroupRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  private select() {
-    return this.db
-      .selectFrom('groups as g')
-      .selectAll('g')
-      .select((eb) =>
-        eb
-          .selectFrom('group_members as m')
-          .whereRef('m.group_id', '=', 'g.id')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .as('member_count'),
-      );
+  /** The groups a list's filters keep (a scan of the groups: there are few). */
+  private filtered(filter: GroupFilter) {
+    let q = this.db.selectFrom('groups as g');
+    if (filter.q !== undefined) q = q.where(containsText(['g.name'], filter.q));
+    if (filter.kind === 'static') q = q.where('g.query', 'is', null);
+    if (filter.kind === 'query') q = q.where('g.query', 'is not', null);
+    return q;
+  }
+
+  private select(from = this.db.selectFrom('groups as g')) {
+    return from.selectAll('g').select((eb) =>
+      eb
+        .selectFrom('group_members as m')
+        .whereRef('m.group_id', '=', 'g.id')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('member_count'),
+    );
   }
 
   async insert(group: NewGroup): Promise<void> {
@@ -73,11 +82,12 @@ export class GroupRepository {
   }
 
   /** One page of groups, by keyset on (sort column, id), each with its member count. */
-  async page(page: PageRequest<GroupSort>): Promise<Page<CountedGroupRecord>> {
+  async page(filter: GroupFilter, page: PageRequest<GroupSort>): Promise<Page<CountedGroupRecord>> {
     const column = { name: 'g.name', createdAt: 'g.created_at' }[page.sort];
+    const base = this.filtered(filter);
     const result = await keysetPage(
-      this.select(),
-      this.db.selectFrom('groups as g').select((eb) => eb.fn.countAll().as('n')),
+      this.select(base),
+      base.select((eb) => eb.fn.countAll().as('n')),
       // Names are unique: the name alone orders the groups.
       keysetOf(column, column === 'g.name' ? 'g.name' : 'g.id'),
       page,

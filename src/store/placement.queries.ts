@@ -85,11 +85,19 @@ export async function place(
 }
 
 /** Target members not placed yet (they joined since the last placement). */
-export function unplaced(db: Kysely<Database>, deploymentId: string) {
-  return db
+/**
+ * How many target computers of each deployment are not placed in a phase yet (they
+ * joined since the last placement): one query for a page of deployments.
+ */
+export async function unplacedCounts(
+  db: Kysely<Database>,
+  deploymentIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (deploymentIds.length === 0) return new Map();
+  const rows = await db
     .selectFrom('group_members as m')
     .innerJoin('deployment_groups as dg', 'dg.group_id', 'm.group_id')
-    .where('dg.deployment_id', '=', deploymentId)
+    .where('dg.deployment_id', 'in', [...deploymentIds])
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -97,10 +105,14 @@ export function unplaced(db: Kysely<Database>, deploymentId: string) {
             .selectFrom('placements as pl')
             .select('pl.computer_id')
             .whereRef('pl.computer_id', '=', 'm.computer_id')
-            .where('pl.deployment_id', '=', deploymentId),
+            .whereRef('pl.deployment_id', '=', 'dg.deployment_id'),
         ),
       ),
-    );
+    )
+    .groupBy('dg.deployment_id')
+    .select((eb) => ['dg.deployment_id', eb.fn.count<number>('m.computer_id').distinct().as('n')])
+    .execute();
+  return new Map(rows.map((r) => [r.deployment_id, Number(r.n)]));
 }
 
 /** Deployments that target this computer through a group but have not placed it. */

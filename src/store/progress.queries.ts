@@ -10,8 +10,16 @@ import type { Database } from './schema.js';
  * (counted per phase and update) and what reaches one computer at check-in.
  */
 
-/** Computer × update pairs of each phase by update, status state and attempts, with when last heard. */
-export async function phaseCounts(db: Kysely<Database>, deploymentId: string): Promise<CountRow[]> {
+/**
+ * Computer × update pairs of each phase by update, status state and attempts, with when
+ * last heard, for each deployment: one query for a page of deployments.
+ */
+export async function phaseCounts(
+  db: Kysely<Database>,
+  deploymentIds: readonly string[],
+): Promise<Map<string, CountRow[]>> {
+  const counts = new Map<string, CountRow[]>(deploymentIds.map((id) => [id, []]));
+  if (deploymentIds.length === 0) return counts;
   const rows = await db
     .selectFrom('placements as pl')
     .innerJoin('deployment_updates as du', 'du.deployment_id', 'pl.deployment_id')
@@ -20,6 +28,7 @@ export async function phaseCounts(db: Kysely<Database>, deploymentId: string): P
       join.onRef('s.computer_id', '=', 'pl.computer_id').onRef('s.update_id', '=', 'du.update_id'),
     )
     .select((eb) => [
+      'pl.deployment_id',
       'pl.phase',
       'du.update_id',
       's.state',
@@ -28,18 +37,21 @@ export async function phaseCounts(db: Kysely<Database>, deploymentId: string): P
       eb.fn.max('s.updated_at').as('last_status_at'),
       eb.fn.max('c.last_seen_at').as('last_seen_at'),
     ])
-    .where('pl.deployment_id', '=', deploymentId)
-    .groupBy(['pl.phase', 'du.update_id', 's.state', 's.attempts'])
+    .where('pl.deployment_id', 'in', [...deploymentIds])
+    .groupBy(['pl.deployment_id', 'pl.phase', 'du.update_id', 's.state', 's.attempts'])
     .execute();
-  return rows.map((r) => ({
-    phase: Number(r.phase),
-    updateId: r.update_id,
-    state: r.state as StatusState | null,
-    attempts: Number(r.attempts ?? 0),
-    n: Number(r.n),
-    lastStatusAt: r.last_status_at === null ? null : Number(r.last_status_at),
-    lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
-  }));
+  for (const r of rows) {
+    counts.get(r.deployment_id)?.push({
+      phase: Number(r.phase),
+      updateId: r.update_id,
+      state: r.state as StatusState | null,
+      attempts: Number(r.attempts ?? 0),
+      n: Number(r.n),
+      lastStatusAt: r.last_status_at === null ? null : Number(r.last_status_at),
+      lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
+    });
+  }
+  return counts;
 }
 
 /** Each update of the deployments that reach this computer now. */

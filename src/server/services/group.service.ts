@@ -143,7 +143,8 @@ export class GroupService {
   }
 
   async list(query: GroupListQuery): Promise<Page<GroupView>> {
-    const result = await this.groups.page(query);
+    const { q, kind, ...page } = query;
+    const result = await this.groups.page({ q, kind }, page);
     return { ...result, items: result.items.map(toGroupView) };
   }
 

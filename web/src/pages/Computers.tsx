@@ -1,14 +1,17 @@
-import { useState, type FormEvent } from 'react';
 import { computerHealthStates, type ComputerSort } from '../../../src/contracts/list-queries.js';
-import type { SortOrder } from '../../../src/contracts/paging.js';
 import type { Api } from '../api/client.js';
 import { Badge, Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
-import { Pager, useCursors } from '../components/Pager.js';
+import {
+  ChoiceFilter,
+  rangeCaption,
+  SortControls,
+  TextFilter,
+  useServerList,
+} from '../components/ListControls.js';
+import { Pager } from '../components/Pager.js';
 import { when } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
-
-const PAGE = 50;
 
 type Filters = {
   q: string;
@@ -16,7 +19,6 @@ type Filters = {
   site: string;
   os: string;
 };
-type Order = { sort: ComputerSort; order: SortOrder };
 
 const SORTS: { value: ComputerSort; label: string }[] = [
   { value: 'hostname', label: 'Hostname' },
@@ -31,38 +33,10 @@ const SORTS: { value: ComputerSort; label: string }[] = [
  */
 export function Computers({ api }: { api: Api }) {
   const empty: Filters = { q: '', health: '', site: '', os: '' };
-  const [draft, setDraft] = useState<Filters>(empty);
-  const [filters, setFilters] = useState<Filters>(empty);
-  const [order, setOrder] = useState<Order>({ sort: 'hostname', order: 'asc' });
-  const cursors = useCursors(JSON.stringify([filters, order]));
-  const query = {
-    limit: PAGE,
-    ...order,
-    ...(cursors.cursor !== undefined && { cursor: cursors.cursor }),
-    ...(filters.q.trim() && { q: filters.q.trim() }),
-    ...(filters.health && { health: filters.health }),
-    ...(filters.site.trim() && { site: filters.site.trim() }),
-    ...(filters.os.trim() && { os: filters.os.trim() }),
-  };
+  const paged = useServerList<Filters, ComputerSort>(empty, { sort: 'hostname', order: 'asc' });
+  const { query } = paged;
   const list = useLoad(() => api.listComputers(query), `computers:${JSON.stringify(query)}`);
-  const apply = (e: FormEvent) => {
-    e.preventDefault();
-    setFilters(draft);
-  };
-  const text = (key: 'q' | 'site' | 'os', label: string, hint: string) => (
-    <label className="inline">
-      {label}{' '}
-      <input
-        type={key === 'q' ? 'search' : 'text'}
-        value={draft[key]}
-        placeholder={hint}
-        onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
-      />
-    </label>
-  );
   const items = list.data?.items ?? [];
-  const filtered = JSON.stringify(filters) !== JSON.stringify(empty);
-  const first = (cursors.page - 1) * PAGE + 1;
   return (
     <>
       <div className="heading">
@@ -72,59 +46,22 @@ export function Computers({ api }: { api: Api }) {
           Refresh
         </button>
       </div>
-      <form className="row filters" onSubmit={apply} aria-label="Computer filters">
-        {text('q', 'Hostname or id', 'ws-paris')}
-        <label className="inline">
-          Health{' '}
-          <select
-            value={draft.health}
-            onChange={(e) => setDraft({ ...draft, health: e.target.value as Filters['health'] })}
-          >
-            <option value="">any</option>
-            {computerHealthStates.map((h) => (
-              <option key={h}>{h}</option>
-            ))}
-          </select>
-        </label>
-        {text('site', 'Site', 'paris')}
-        {text('os', 'OS', 'linux')}
+      <form className="row filters" onSubmit={paged.apply} aria-label="Computer filters">
+        <TextFilter list={paged} field="q" label="Hostname or id" hint="ws-paris" search />
+        <ChoiceFilter list={paged} field="health" label="Health" choices={computerHealthStates} />
+        <TextFilter list={paged} field="site" label="Site" hint="paris" />
+        <TextFilter list={paged} field="os" label="OS" hint="linux" />
         <button type="submit">Filter</button>
-        <label className="inline">
-          Sort by{' '}
-          <select
-            value={order.sort}
-            onChange={(e) => setOrder({ ...order, sort: e.target.value as ComputerSort })}
-          >
-            {SORTS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="inline">
-          Order{' '}
-          <select
-            value={order.order}
-            onChange={(e) => setOrder({ ...order, order: e.target.value as SortOrder })}
-          >
-            <option value="asc">ascending</option>
-            <option value="desc">descending</option>
-          </select>
-        </label>
+        <SortControls list={paged} sorts={SORTS} />
       </form>
       <ErrorNote error={list.error} title="Could not load the computers" />
       {list.loading && !list.data && <Loading what="computers" />}
       {list.data && items.length === 0 && (
-        <Empty>{filtered ? 'No computer matches.' : 'No computer has enrolled yet.'}</Empty>
+        <Empty>{paged.filtered ? 'No computer matches.' : 'No computer has enrolled yet.'}</Empty>
       )}
       {items.length > 0 && (
         <table>
-          <caption>
-            Computers {first.toLocaleString()}–{(first + items.length - 1).toLocaleString()} of{' '}
-            {list.data?.total.toLocaleString()}
-            {filtered ? ' matching' : ''}
-          </caption>
+          <caption>{rangeCaption('Computers', paged, items.length, list.data?.total)}</caption>
           <thead>
             <tr>
               <th scope="col">Hostname</th>
@@ -161,7 +98,7 @@ export function Computers({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
-      <Pager cursors={cursors} nextCursor={list.data?.nextCursor} />
+      <Pager cursors={paged.cursors} nextCursor={list.data?.nextCursor} />
     </>
   );
 }

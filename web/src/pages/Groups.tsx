@@ -1,7 +1,15 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { GroupPreviewView } from '../../../src/contracts/api.js';
 import { fieldProblems, type Api } from '../api/client.js';
-import { listGroups } from '../api/lists.js';
+import { groupKinds, type GroupKind, type GroupSort } from '../../../src/contracts/list-queries.js';
+import {
+  ChoiceFilter,
+  rangeCaption,
+  SortControls,
+  TextFilter,
+  useServerList,
+} from '../components/ListControls.js';
+import { Pager } from '../components/Pager.js';
 import { Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
 import { Field } from '../components/Field.js';
 import { useLoad } from '../hooks.js';
@@ -32,8 +40,19 @@ function useQueryPreview(api: Api, query: string) {
   return state;
 }
 
+type Filters = { q: string; kind: '' | GroupKind };
+
+const SORTS: { value: GroupSort; label: string }[] = [
+  { value: 'name', label: 'Name' },
+  { value: 'createdAt', label: 'Created' },
+];
+
+/** The groups a page at a time (filtered, sorted and paged by the server), and a new one. */
 export function Groups({ api }: { api: Api }) {
-  const list = useLoad(() => listGroups(api), 'groups');
+  const empty: Filters = { q: '', kind: '' };
+  const paged = useServerList<Filters, GroupSort>(empty, { sort: 'name', order: 'asc' });
+  const list = useLoad(() => api.listGroups(paged.query), `groups:${JSON.stringify(paged.query)}`);
+  const items = list.data?.items ?? [];
   const [name, setName] = useState('');
   const [kind, setKind] = useState<'static' | 'query'>('query');
   const [query, setQuery] = useState('');
@@ -57,15 +76,28 @@ export function Groups({ api }: { api: Api }) {
       <div className="heading">
         <h1>Groups</h1>
         <Freshness at={list.at} />
+        <button type="button" onClick={list.reload}>
+          Refresh
+        </button>
       </div>
+      <form className="row filters" onSubmit={paged.apply} aria-label="Group filters">
+        <TextFilter list={paged} field="q" label="Name" hint="paris" search />
+        <ChoiceFilter list={paged} field="kind" label="Kind" choices={groupKinds} />
+        <button type="submit">Filter</button>
+        <SortControls list={paged} sorts={SORTS} />
+      </form>
       <ErrorNote error={list.error} title="Could not load the groups" />
       {list.loading && !list.data && <Loading what="groups" />}
-      {list.data?.items.length === 0 && (
-        <Empty>No groups yet{mayCreate ? ': create one below' : ''}.</Empty>
+      {list.data && items.length === 0 && (
+        <Empty>
+          {paged.filtered
+            ? 'No group matches these filters.'
+            : `No groups yet${mayCreate ? ': create one below' : ''}.`}
+        </Empty>
       )}
-      {list.data && list.data.items.length > 0 && (
+      {items.length > 0 && (
         <table>
-          <caption>{list.data.total} groups</caption>
+          <caption>{rangeCaption('Groups', paged, items.length, list.data?.total)}</caption>
           <thead>
             <tr>
               <th scope="col">Group</th>
@@ -77,7 +109,7 @@ export function Groups({ api }: { api: Api }) {
             </tr>
           </thead>
           <tbody>
-            {list.data.items.map((g) => (
+            {items.map((g) => (
               <tr key={g.id}>
                 <td>
                   <Link to={`/groups/${encodeURIComponent(g.name)}`}>{g.name}</Link>
@@ -92,6 +124,7 @@ export function Groups({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
+      <Pager cursors={paged.cursors} nextCursor={list.data?.nextCursor} />
       {mayCreate && (
         <section aria-labelledby="new-group-h">
           <h2 id="new-group-h">New group</h2>

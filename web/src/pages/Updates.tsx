@@ -2,8 +2,17 @@ import { describeInstall, describeRule } from '../../../src/contracts/manifest-t
 import { useRef, useState, type FormEvent } from 'react';
 import { useMay } from '../api/access.js';
 import { fileBody, type Api } from '../api/client.js';
-import { listUpdates } from '../api/lists.js';
+import type { UpdateSort } from '../../../src/contracts/list-queries.js';
+import { classifications, severities } from '../../../src/contracts/update-kinds.js';
 import { Empty, ErrorNote, Freshness, Loading } from '../components/common.js';
+import {
+  ChoiceFilter,
+  rangeCaption,
+  SortControls,
+  TextFilter,
+  useServerList,
+} from '../components/ListControls.js';
+import { Pager } from '../components/Pager.js';
 import { when } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { Link } from '../router.js';
@@ -74,65 +83,60 @@ function ImportArchive({ api, onImported }: { api: Api; onImported: () => void }
   );
 }
 
+type Filters = {
+  q: string;
+  severity: '' | (typeof severities)[number];
+  classification: '' | (typeof classifications)[number];
+};
+
+const SORTS: { value: UpdateSort; label: string }[] = [
+  { value: 'createdAt', label: 'Imported' },
+  { value: 'title', label: 'Title' },
+  { value: 'id', label: 'Id' },
+];
+
+/** The catalog a page at a time: filtered, sorted and paged by the server. */
 export function Updates({ api }: { api: Api }) {
-  const list = useLoad(() => listUpdates(api), 'updates');
+  const empty: Filters = { q: '', severity: '', classification: '' };
+  const paged = useServerList<Filters, UpdateSort>(empty, { sort: 'createdAt', order: 'desc' });
+  const { query } = paged;
+  const list = useLoad(() => api.listUpdates(query), `updates:${JSON.stringify(query)}`);
   const mayImport = useMay()('importUpdateArchive');
-  const [text, setText] = useState('');
-  const [severity, setSeverity] = useState('');
-  const [classification, setClassification] = useState('');
-  const all = list.data?.items ?? [];
-  const t = text.trim().toLowerCase();
-  const items = all.filter(
-    (u) =>
-      (t === '' || u.id.toLowerCase().includes(t) || u.title.toLowerCase().includes(t)) &&
-      (severity === '' || u.severity === severity) &&
-      (classification === '' || u.classification === classification),
-  );
-  const options = (pick: (u: (typeof all)[number]) => string) => [...new Set(all.map(pick))].sort();
+  const items = list.data?.items ?? [];
   return (
     <>
       <div className="heading">
         <h1>Updates</h1>
         <Freshness at={list.at} />
+        <button type="button" onClick={list.reload}>
+          Refresh
+        </button>
       </div>
       {mayImport && <ImportArchive api={api} onImported={list.reload} />}
-      <div className="row filters">
-        <label className="inline">
-          Search <input type="search" value={text} onChange={(e) => setText(e.target.value)} />
-        </label>
-        <label className="inline">
-          Severity{' '}
-          <select value={severity} onChange={(e) => setSeverity(e.target.value)}>
-            <option value="">any</option>
-            {options((u) => u.severity).map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label className="inline">
-          Classification{' '}
-          <select value={classification} onChange={(e) => setClassification(e.target.value)}>
-            <option value="">any</option>
-            {options((u) => u.classification).map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <form className="row filters" onSubmit={paged.apply} aria-label="Update filters">
+        <TextFilter list={paged} field="q" label="Id or title" hint="RM-2026" search />
+        <ChoiceFilter list={paged} field="severity" label="Severity" choices={severities} />
+        <ChoiceFilter
+          list={paged}
+          field="classification"
+          label="Classification"
+          choices={classifications}
+        />
+        <button type="submit">Filter</button>
+        <SortControls list={paged} sorts={SORTS} />
+      </form>
       <ErrorNote error={list.error} title="Could not load the catalog" />
       {list.loading && !list.data && <Loading what="the catalog" />}
       {list.data && items.length === 0 && (
         <Empty>
-          {all.length === 0
-            ? 'The catalog is empty: import an update above, or with `ringmaster update import DIR`.'
-            : 'No update matches these filters.'}
+          {paged.filtered
+            ? 'No update matches these filters.'
+            : 'The catalog is empty: import an update above, or with `ringmaster update import DIR`.'}
         </Empty>
       )}
       {items.length > 0 && (
         <table>
-          <caption>
-            {items.length} of {all.length} updates
-          </caption>
+          <caption>{rangeCaption('Updates', paged, items.length, list.data?.total)}</caption>
           <thead>
             <tr>
               <th scope="col">Update</th>
@@ -159,6 +163,7 @@ export function Updates({ api }: { api: Api }) {
           </tbody>
         </table>
       )}
+      <Pager cursors={paged.cursors} nextCursor={list.data?.nextCursor} />
     </>
   );
 }
