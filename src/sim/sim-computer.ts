@@ -1,6 +1,7 @@
 import { FIRST_INTERVAL_SECONDS, type RunnerState } from '../agent/runner.js';
 import type { ComputerFaults } from './faults.js';
 import type { ManifestIndex } from './manifest-index.js';
+import type { InstallTimeline } from './timeline.js';
 
 /** One virtual computer's state: kept small, since a process holds 100,000 of them. */
 export class SimComputer implements RunnerState {
@@ -105,4 +106,6 @@ export interface SimContext {
   agentVersion: string;
   /** The server acknowledged a report of this computer in this state. */
   reported?(computer: SimComputer, state: string): void;
+  /** Where each computer's first install spent its time (the install command's steps). */
+  timeline?: InstallTimeline;
 }
