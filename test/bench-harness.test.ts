@@ -303,6 +303,26 @@ describe('time-to-compliance lower bound', () => {
     expect(describeBreakdown(b).join('\n')).toContain('broad: 2/2 installed');
   });
 
+  it("counts each computer's own boot when the truth file gives it", () => {
+    // Back at 100 s after creation (200 since the start): one boots in 40 s, one in 90 s.
+    const f = off([{ from: 0, to: 200 }]);
+    const bound = complianceLowerBound({
+      computers: [
+        { faults: f, phase: 0, bootSeconds: 40 },
+        { faults: f, phase: 0, bootSeconds: 90 },
+      ],
+      phases: 1,
+      createdSeconds: 100,
+      soakSeconds: 0,
+      gatePercent: 0,
+      minInstallSeconds: 10,
+      minBootSeconds: 30,
+      share: 1,
+      startEpochMs: start,
+    });
+    expect(bound.seconds).toBe(100 + 90 + 10);
+  });
+
   it('is null when too many computers never come online', () => {
     const never = off([{ from: 0, to: null }]);
     const bound = complianceLowerBound({

@@ -12,6 +12,8 @@ import { percentile } from './stats.js';
 export type BreakdownComputer = {
   phase: number;
   faults: ComputerFaults | null;
+  /** Its boot, as the bound counts it (default: the input's minBootSeconds). */
+  bootSeconds?: number;
   /** The server's installedAt; null: not installed. */
   installedAt: number | null;
   /** The simulator's steps of its first install (null: that step did not happen). */
@@ -42,7 +44,7 @@ export type BreakdownInput = {
   createdSeconds: number;
   startEpochMs: number;
   minInstallSeconds: number;
-  /** The agent's start after its computer comes on, at the least (the simulator's). */
+  /** The agent's start after its computer comes on, for those without their own bootSeconds. */
   minBootSeconds: number;
   share: number;
 };
@@ -146,7 +148,7 @@ export function complianceBreakdown(input: BreakdownInput): ComplianceBreakdown 
   /** The earliest completion after `open` (seconds after creation), as the bound counts it. */
   const earliest = (c: BreakdownComputer, open: number): number =>
     earliestCompletion(c.faults, t0 + open, input.minInstallSeconds, input.startEpochMs, {
-      bootSeconds: input.minBootSeconds,
+      bootSeconds: c.bootSeconds ?? input.minBootSeconds,
     }) - t0;
   const boundDone: number[] = [];
   const givenDone: number[] = [];

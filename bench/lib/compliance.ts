@@ -28,6 +28,8 @@ export function reachSeconds(
 export type TruthComputer = {
   hostname: string;
   faults: Record<string, unknown>[];
+  /** Its boot: its agent starts this long after it comes on (absent in older truth files). */
+  bootSeconds?: number;
 };
 
 /**
@@ -134,8 +136,11 @@ function nextBack(faults: ComputerFaults | null, t: number, startEpochMs: number
 }
 
 export type BoundInput = {
-  /** Each target computer: its faults and the index of the phase it belongs to. */
-  computers: readonly { faults: ComputerFaults | null; phase: number }[];
+  /**
+   * Each target computer: its faults, the index of the phase it belongs to, and its
+   * boot (its agent starts that long after it comes on; default minBootSeconds).
+   */
+  computers: readonly { faults: ComputerFaults | null; phase: number; bootSeconds?: number }[];
   phases: number;
   /** When the deployment was created (seconds since the simulation started). */
   createdSeconds: number;
@@ -146,7 +151,7 @@ export type BoundInput = {
   minInstallSeconds: number;
   /**
    * The shortest time from a computer coming on (after an off window or a re-image) to
-   * its agent running (the simulator's shortest boot); default 0.
+   * its agent running, for the computers without their own bootSeconds; default 0.
    */
   minBootSeconds?: number;
   /** The share of the target that counts as compliant (0.95). */
@@ -178,7 +183,7 @@ export function complianceLowerBound(input: BoundInput): Bound {
     computers.forEach((c, i) => {
       if (c.phase !== k) return;
       done[i] = earliestCompletion(c.faults, open, input.minInstallSeconds, input.startEpochMs, {
-        bootSeconds: input.minBootSeconds,
+        bootSeconds: c.bootSeconds ?? input.minBootSeconds,
       });
       mine.push(done[i]);
     });

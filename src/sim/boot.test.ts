@@ -92,7 +92,7 @@ function oneComputer(faults: ComputerFaults) {
     clock = next;
     return (next - T0) / 1000;
   };
-  return { server, wake, timeline };
+  return { server, wake, timeline, computer };
 }
 
 const [MIN_BOOT, MAX_BOOT] = BOOT_DELAY;
@@ -100,14 +100,15 @@ const [MIN_BOOT, MAX_BOOT] = BOOT_DELAY;
 describe('a simulated agent and its computer switched off', () => {
   it('goes off with its computer and checks in at once when it starts after the boot', async () => {
     // On at the start, off from 600 s to 1200 s: well inside its hour between check-ins.
-    const { server, wake, timeline } = oneComputer({
+    const { server, wake, timeline, computer } = oneComputer({
       offline: { schedule: 'intermittent', windows: [{ from: 600, to: 1200 }] },
     });
+    expect(computer.bootSeconds).toBeGreaterThanOrEqual(MIN_BOOT);
+    expect(computer.bootSeconds).toBeLessThanOrEqual(MAX_BOOT);
     const next = await wake();
     expect(server.checkins).toEqual([0]);
-    // Not its next check-in an hour on: the agent died at 600 s and starts after the boot.
-    expect(next).toBeGreaterThanOrEqual(1200 + MIN_BOOT);
-    expect(next).toBeLessThanOrEqual(1200 + MAX_BOOT);
+    // Not its next check-in an hour on: the agent died at 600 s and starts after its boot.
+    expect(next).toBe(1200 + computer.bootSeconds);
     expect(timeline.lastBoot(0)).toEqual({
       cameOnAt: T0 + 1_200_000,
       agentStartedAt: T0 + next * 1000,
@@ -115,6 +116,16 @@ describe('a simulated agent and its computer switched off', () => {
     await wake();
     // Its first act after starting is a check-in, at the moment it started.
     expect(server.checkins).toEqual([0, next]);
+  });
+
+  it('starts after its boot when a wake finds its computer off', async () => {
+    const { server, wake, computer } = oneComputer({
+      offline: { schedule: 'intermittent', windows: [{ from: 0, to: 500 }] },
+    });
+    expect(await wake()).toBe(500 + computer.bootSeconds);
+    expect(server.checkins).toEqual([]);
+    await wake();
+    expect(server.checkins).toEqual([500 + computer.bootSeconds]);
   });
 
   it('keeps its interval when its computer stays on', async () => {
@@ -128,9 +139,8 @@ describe('a simulated agent and its computer switched off', () => {
   });
 
   it('after a re-image, starts after the boot that follows it', async () => {
-    const { wake } = oneComputer({ reimage: { atSeconds: 100, downSeconds: 500 } });
+    const { wake, computer } = oneComputer({ reimage: { atSeconds: 100, downSeconds: 500 } });
     const next = await wake();
-    expect(next).toBeGreaterThanOrEqual(600 + MIN_BOOT);
-    expect(next).toBeLessThanOrEqual(600 + MAX_BOOT);
+    expect(next).toBe(600 + computer.bootSeconds);
   });
 });

@@ -173,7 +173,7 @@ export class Fleet {
       sites: o.sites,
       horizonSeconds: o.horizonSeconds,
       installSeconds: o.installSeconds,
-      /** A computer's agent starts this long after it comes on (after an off window or a re-image). */
+      /** A computer's agent starts its bootSeconds after it comes on (off window, re-image). */
       bootSeconds: { min: BOOT_DELAY[0], max: BOOT_DELAY[1] },
       faults: o.faults,
       timesAre: 'virtual seconds since the simulation started',
@@ -183,6 +183,7 @@ export class Fleet {
         hostname: c.hostname,
         hardwareId: c.hardwareId,
         site: c.site,
+        bootSeconds: c.bootSeconds,
         faults: describeFaults(c.faults),
       }),
     );

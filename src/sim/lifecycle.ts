@@ -8,6 +8,7 @@ import type { PushChannel } from './push.js';
 import { deriveSeed, mulberry32Step } from './rng.js';
 import { SimServerClient, type CallCounters } from './sim-client.js';
 import { SimComputer, SimHost, type SimContext } from './sim-host.js';
+import { BOOT_DELAY } from './sim-computer.js';
 import { Seen } from './stats.js';
 import type { InstallTimeline } from './timeline.js';
 import { nodeTrustCrypto } from '../agent/trust-crypto.js';
@@ -15,11 +16,7 @@ import { nodeTrustCrypto } from '../agent/trust-crypto.js';
 /** Every simulated computer verifies its answers like the real agent; one key cache for all. */
 const verifier = nodeTrustCrypto();
 
-/**
- * An agent starts this long after its computer comes on (virtual seconds): the OS boot
- * and the service's start. It then checks in at once.
- */
-export const BOOT_DELAY = [30, 120] as const;
+export { BOOT_DELAY } from './sim-computer.js';
 
 /** The fleet's computers, each with its own disk, boot time and PRNG from the seed. */
 export function createComputers(
@@ -46,6 +43,10 @@ export function createComputers(
       startMs - Math.floor(boot.value * 30 * 86_400_000),
       rng,
     );
+    // Its own boot, from a stream of its own (the truth file tells it).
+    const [shortest, longest] = BOOT_DELAY;
+    const delay = mulberry32Step(deriveSeed(seed, `boot:${i}`)).value;
+    computers[i]!.bootSeconds = Math.round(shortest + delay * (longest - shortest));
   }
   return computers;
 }
@@ -92,7 +93,7 @@ export class Lifecycle {
     const now = clock.now();
     const s = (now - startMs) / 1000;
     const at = (seconds: number) => startMs + seconds * 1000;
-    const boot = () => (BOOT_DELAY[0] + random(c) * (BOOT_DELAY[1] - BOOT_DELAY[0])) * 1000;
+    const boot = () => c.bootSeconds * 1000;
     /** The computer comes on at `onAt` (virtual ms): its agent starts after the boot. */
     const agentAfterBoot = (onAt: number): number => {
       const agentAt = onAt + boot();
