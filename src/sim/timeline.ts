@@ -1,9 +1,10 @@
 /**
  * Where each computer's first install spent its time, on the virtual clock: when its
  * computer last came on and its agent started after that boot, when the push channel
- * last woke it, when the cycle that ran the install started, when the install command
- * started and ended, and when the server acknowledged its `installed` report. The
- * benchmark reads it (`Fleet.timeline()`) to split time-to-compliance into segments.
+ * last woke it, when the cycle that ran the install started and the server answered its
+ * check-in, how many cycles that took, when the install command started and ended, and
+ * when the server acknowledged its `installed` report. The benchmark reads it
+ * (`Fleet.timeline()`) to split time-to-compliance into segments.
  */
 
 /** One computer's steps towards its first install, virtual epoch ms (0: none). */
