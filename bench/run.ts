@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick] [--engine sqlite|postgres|both] [--sizes 10000,100000]
  *  [--generator wrk|node] [--wrk-threads N] [--repeats N] [--pin]
  *  [--load-processes N] [--step-seconds S] [--profile] [--pg-url URL]
- *  [--only capacity,emergency,compliance,startup]`
+ *  [--only capacity,emergency,compliance,startup] [--compliance-time-scale N]`
  *
  * The server runs in its own process on a freshly seeded database; wrk (or, without it,
  * forked Node load processes) drives it over loopback. Every phase is bounded in time and
@@ -125,6 +125,7 @@ async function main(): Promise<void> {
           return { url: engine === 'postgres' ? db.url : undefined, drop: db.drop };
         },
         priority: opts.priority,
+        complianceTimeScale: opts.complianceTimeScale,
         setPriority: raisePriority,
         log,
       };

@@ -75,6 +75,15 @@ async function handle(request: SimRequest): Promise<SimReply> {
           installRuns: c.installRuns,
         })),
       };
+    case 'timeline': {
+      const fleet = requireRun().fleet;
+      const steps = fleet.timeline();
+      return {
+        type: 'timeline',
+        id: request.id,
+        computers: fleet.computers.map((c, i) => ({ hostname: c.hostname, ...steps[i]! })),
+      };
+    }
     case 'stop':
       if (run) await run.stop();
       run = null;

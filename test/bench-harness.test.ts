@@ -6,6 +6,7 @@ import {
   faultsFromTruth,
   reachSeconds,
 } from '../bench/lib/compliance.js';
+import { complianceBreakdown, describeBreakdown } from '../bench/lib/compliance-breakdown.js';
 import { checkinBody, computerId, credential, inventoryFor } from '../bench/lib/fleet.js';
 import { generatorLimit, openLoopConnections } from '../bench/lib/generators.js';
 import type { StepReport } from '../bench/lib/load-fleet.js';
@@ -183,6 +184,26 @@ describe('time-to-compliance lower bound', () => {
     expect(earliestCompletion(off([{ from: 50, to: null }]), 60, 1, start)).toBe(Infinity);
   });
 
+  it("counts the agent's shortest start after its computer comes on, and no more", () => {
+    const f = off([
+      { from: 0, to: 100 },
+      { from: 300, to: 400 },
+    ]);
+    // Back at 100: the agent runs from 130, the install ends at 145.
+    expect(earliestCompletion(f, 0, 15, start, { bootSeconds: 30 })).toBe(145);
+    // Already on for long at 200 (its boot ended at 130): no boot to wait for.
+    expect(earliestCompletion(f, 200, 15, start, { bootSeconds: 30 })).toBe(215);
+    // At 110 the boot after 100 still runs: from 130.
+    expect(earliestCompletion(f, 110, 15, start, { bootSeconds: 30 })).toBe(145);
+    // The span after the boot is too short (290 − 130 < 175): after the next window, booted.
+    expect(earliestCompletion(f, 0, 175, start, { bootSeconds: 30 })).toBe(605);
+    // On since the simulation started: running, no boot.
+    expect(earliestCompletion(null, 5, 15, start, { bootSeconds: 30 })).toBe(20);
+    // A re-image's return boots too.
+    const reimaged = faultsFromTruth([{ kind: 'reimage', atSeconds: 50, downSeconds: 50 }]);
+    expect(earliestCompletion(reimaged, 60, 15, start, { bootSeconds: 30 })).toBe(145);
+  });
+
   it('follows the nights schedule: Mon–Fri 07:00–19:00 UTC', () => {
     const nights = faultsFromTruth([{ kind: 'offline', schedule: 'nights' }]);
     // From 18:59:50 an install of 30 s does not fit before 19:00: next morning 07:00 + 30 s.
@@ -214,6 +235,92 @@ describe('time-to-compliance lower bound', () => {
     const soaked = complianceLowerBound({ ...base, soakSeconds: 300, gatePercent: 50 });
     expect(soaked.phaseOpensSeconds).toEqual([0, 300]);
     expect(soaked.seconds).toBe(310);
+  });
+
+  it('breaks the time down per phase and per step of each install', () => {
+    const step = (s: Partial<Parameters<typeof complianceBreakdown>[0]['computers'][number]>) => ({
+      phase: 1,
+      faults: null,
+      installedAt: null,
+      cameOnAt: null,
+      agentStartedAt: null,
+      wokenAt: null,
+      cycleStartedAt: null,
+      checkedInAt: null,
+      cycles: 1,
+      installStartedAt: null,
+      installEndedAt: null,
+      ...s,
+    });
+    const b = complianceBreakdown({
+      computers: [
+        // The pilot: on at its opening (10 s), woken at 12, installed at 40.
+        step({ phase: 0, installedAt: 40, wokenAt: 12, cycleStartedAt: 13 }),
+        // Broad, opened at 320: one on and woken, one back at 400 after an off window.
+        step({
+          installedAt: 350,
+          wokenAt: 322,
+          cycleStartedAt: 324,
+          installStartedAt: 326,
+          installEndedAt: 349,
+        }),
+        step({
+          faults: off([{ from: 0, to: 500 }]),
+          installedAt: 600,
+          cameOnAt: 400,
+          agentStartedAt: 470,
+          cycleStartedAt: 471,
+          installStartedAt: 480,
+          installEndedAt: 598,
+        }),
+      ],
+      phases: [
+        { name: 'pilot', openedAt: 10, boundOpensAt: 0, gateMetAt: 40 },
+        { name: 'broad', openedAt: 320, boundOpensAt: 300, gateMetAt: null },
+      ],
+      soakSeconds: 300,
+      createdSeconds: 100,
+      startEpochMs: start,
+      minInstallSeconds: 15,
+      minBootSeconds: 30,
+      share: 1,
+    });
+    const [pilot, broad] = b.phases;
+    expect(pilot).toMatchObject({ installed: 1, openedLateBy: null });
+    expect(pilot?.onAtOpen.openToWake).toEqual({ n: 1, median: 2, max: 2 });
+    // Broad opened 10 s after the soak's end (10 + 300), which came after its gate.
+    expect(broad).toMatchObject({ computers: 2, installed: 2, openedLateBy: 10 });
+    expect(broad?.onAtOpen).toMatchObject({ n: 1, openToCycle: { n: 1, median: 4, max: 4 } });
+    expect(broad?.cameOnLater.boot).toEqual({ n: 1, median: 70, max: 70 });
+    expect(broad?.cameOnLater.agentToCycle).toEqual({ n: 1, median: 1, max: 1 });
+    expect(broad?.install).toEqual({ n: 2, median: 23, max: 118 });
+    // Earliest after 320: 335 for the one on; the other is off until 500 − 100 = 400 after
+    // creation, booted at 430, done at 445.
+    expect(broad?.excess).toEqual({ n: 2, median: 15, max: 155 });
+    expect(b.atShare).toMatchObject({ bound: 445, boundGivenOpens: 445, measured: 600 });
+    expect(b.atShare.markComputer?.installedAt).toBe(600);
+    expect(b.soonerThanBound).toBe(0);
+    expect(describeBreakdown(b).join('\n')).toContain('broad: 2/2 installed');
+  });
+
+  it("counts each computer's own boot when the truth file gives it", () => {
+    // Back at 100 s after creation (200 since the start): one boots in 40 s, one in 90 s.
+    const f = off([{ from: 0, to: 200 }]);
+    const bound = complianceLowerBound({
+      computers: [
+        { faults: f, phase: 0, bootSeconds: 40 },
+        { faults: f, phase: 0, bootSeconds: 90 },
+      ],
+      phases: 1,
+      createdSeconds: 100,
+      soakSeconds: 0,
+      gatePercent: 0,
+      minInstallSeconds: 10,
+      minBootSeconds: 30,
+      share: 1,
+      startEpochMs: start,
+    });
+    expect(bound.seconds).toBe(100 + 90 + 10);
   });
 
   it('is null when too many computers never come online', () => {

@@ -59,6 +59,19 @@ describe('the simulator truth file', () => {
     expect(parsed.computers.filter((c) => c.faults.length > 1)).toHaveLength(0);
   });
 
+  it('gives each computer its own boot, in the range its head tells', () => {
+    const parsed = JSON.parse(truth(42, 200)) as {
+      bootSeconds: { min: number; max: number };
+      computers: { bootSeconds: number }[];
+    };
+    expect(parsed.bootSeconds).toEqual({ min: 30, max: 120 });
+    const boots = parsed.computers.map((c) => c.bootSeconds);
+    expect(Math.min(...boots)).toBeGreaterThanOrEqual(30);
+    expect(Math.max(...boots)).toBeLessThanOrEqual(120);
+    // Spread over the range, not one value for all.
+    expect(new Set(boots).size).toBeGreaterThan(20);
+  });
+
   it('records the parameters it was given', () => {
     const plan = planFaults({
       seed: 1,

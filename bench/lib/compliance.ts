@@ -28,6 +28,8 @@ export function reachSeconds(
 export type TruthComputer = {
   hostname: string;
   faults: Record<string, unknown>[];
+  /** Its boot: its agent starts this long after it comes on (absent in older truth files). */
+  bootSeconds?: number;
 };
 
 /**
@@ -65,18 +67,24 @@ export function faultsFromTruth(described: readonly Record<string, unknown>[]): 
 /**
  * The earliest moment (seconds since the simulation started) at or after `fromSeconds`
  * when the computer can have finished an install of `durationSeconds`: the start of its
- * first online span that holds the whole install. Infinity when none comes.
+ * first online span that holds the whole install, once its agent runs. With
+ * `bootSeconds`, an agent runs no sooner than that long after its computer came back
+ * from an off window or a re-image (the simulator's shortest boot); the computers on
+ * since the simulation started count as running. Infinity when none comes.
  */
 export function earliestCompletion(
   faults: ComputerFaults | null,
   fromSeconds: number,
   durationSeconds: number,
   startEpochMs: number,
+  options: { bootSeconds?: number } = {},
 ): number {
+  const boot = options.bootSeconds ?? 0;
   let t = fromSeconds;
   for (let guard = 0; guard < 10_000; guard++) {
     if (faults?.offline) t = onlineAt(faults.offline, t, startEpochMs);
     if (!Number.isFinite(t)) return Number.POSITIVE_INFINITY;
+    t = agentUpAt(faults, t, boot);
     const away = downAt(faults, t, startEpochMs);
     if (away - t >= durationSeconds) return t + durationSeconds;
     // Away now (another fault) or too soon: try again after it comes back.
@@ -84,6 +92,27 @@ export function earliestCompletion(
     if (!Number.isFinite(t)) return Number.POSITIVE_INFINITY;
   }
   return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * When the agent of a computer on at `t` runs: `t`, or the end of the boot that follows
+ * the off window or re-image it came back from less than `boot` seconds before.
+ */
+function agentUpAt(faults: ComputerFaults | null, t: number, boot: number): number {
+  if (boot <= 0 || !faults) return t;
+  const backs = (faults.offline?.windows ?? []).flatMap((w) => (w.to === null ? [] : [w.to]));
+  if (faults.reimage) backs.push(faults.reimage.atSeconds + faults.reimage.downSeconds);
+  // A boot that ends after another came-back moment: that one's boot counts too.
+  let up = t;
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const at of backs)
+      if (at > 0 && at <= up && at + boot > up) {
+        up = at + boot;
+        moved = true;
+      }
+  }
+  return up;
 }
 
 /** When a computer that is away at `t` (for a non-offline fault) is back. */
@@ -107,8 +136,11 @@ function nextBack(faults: ComputerFaults | null, t: number, startEpochMs: number
 }
 
 export type BoundInput = {
-  /** Each target computer: its faults and the index of the phase it belongs to. */
-  computers: readonly { faults: ComputerFaults | null; phase: number }[];
+  /**
+   * Each target computer: its faults, the index of the phase it belongs to, and its
+   * boot (its agent starts that long after it comes on; default minBootSeconds).
+   */
+  computers: readonly { faults: ComputerFaults | null; phase: number; bootSeconds?: number }[];
   phases: number;
   /** When the deployment was created (seconds since the simulation started). */
   createdSeconds: number;
@@ -117,6 +149,11 @@ export type BoundInput = {
   gatePercent: number;
   /** The shortest an install can take (the simulator jitters installs ±50%). */
   minInstallSeconds: number;
+  /**
+   * The shortest time from a computer coming on (after an off window or a re-image) to
+   * its agent running, for the computers without their own bootSeconds; default 0.
+   */
+  minBootSeconds?: number;
   /** The share of the target that counts as compliant (0.95). */
   share: number;
   startEpochMs: number;
@@ -145,7 +182,9 @@ export function complianceLowerBound(input: BoundInput): Bound {
     const mine: number[] = [];
     computers.forEach((c, i) => {
       if (c.phase !== k) return;
-      done[i] = earliestCompletion(c.faults, open, input.minInstallSeconds, input.startEpochMs);
+      done[i] = earliestCompletion(c.faults, open, input.minInstallSeconds, input.startEpochMs, {
+        bootSeconds: c.bootSeconds ?? input.minBootSeconds,
+      });
       mine.push(done[i]);
     });
     mine.sort((a, b) => a - b);

@@ -28,6 +28,8 @@ export type Options = {
   pin: boolean;
   /** --only a,b: run only these measurements (default: all). */
   only: ReadonlySet<Measurement>;
+  /** --compliance-time-scale N: measurement 3's virtual seconds per real second (null: its default). */
+  complianceTimeScale: number | null;
 };
 
 export function parseArgs(argv: string[]): Options {
@@ -79,5 +81,7 @@ export function parseArgs(argv: string[]): Options {
     repeats: count('repeats', 3, 15),
     pin: argv.includes('--pin'),
     only: new Set(only as Measurement[]),
+    complianceTimeScale:
+      flag('compliance-time-scale') === undefined ? null : count('compliance-time-scale', 1, 1000),
   };
 }

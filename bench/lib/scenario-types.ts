@@ -1,4 +1,6 @@
 /** What the simulator scenarios (emergency reach, time-to-compliance) report and take. */
+import type { ComplianceBreakdown } from './compliance-breakdown.js';
+
 export type NotMeasured = { measured: false; reason: string };
 
 export type EmergencyReach = {
@@ -33,6 +35,8 @@ export type TimeToCompliance = {
     gatePercent: number;
   };
   installSeconds: number;
+  /** The simulator's shortest agent start after its computer comes on, which the bound counts. */
+  minBootSeconds: number;
   /** Virtual seconds from creation until 95% of the target reported installed. */
   secondsTo95Installed: number | null;
   /** The earliest possible time to 95% given online moments, windows and gates. */
@@ -50,6 +54,8 @@ export type TimeToCompliance = {
   target: number;
   installed: number;
   realSeconds: number;
+  /** Where the time went: per phase and per segment of each computer's install. */
+  breakdown: ComplianceBreakdown;
 };
 
 export type ScenarioContext = {
@@ -63,6 +69,8 @@ export type ScenarioContext = {
   /** A fresh database in dataDir: its URL for --database (undefined: SQLite in dataDir). */
   freshDatabase: (dataDir: string) => Promise<{ url?: string; drop: () => Promise<void> }>;
   priority: number | null;
+  /** Measurement 3's time scale, when not its default (--compliance-time-scale). */
+  complianceTimeScale: number | null;
   setPriority: (pids: number[], nice: number) => void;
   log: (line: string) => void;
 };

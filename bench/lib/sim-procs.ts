@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { InstallSteps } from '../../src/sim/fleet.js';
 import type { SimPush, SimReply, SimRequest, SimStartOptions, SimStats } from './sim-protocol.js';
 
 /** A request without its id (distributed over the union). */
@@ -59,6 +60,13 @@ export class SimProcess {
   async runs(): Promise<{ hostname: string; installRuns: number }[]> {
     const r = await this.ask({ type: 'runs' });
     if (r.type !== 'runs') throw new Error(`sim process: unexpected ${r.type}`);
+    return r.computers;
+  }
+
+  /** Each computer's steps towards its first install (virtual epoch ms; 0: none). */
+  async timeline(): Promise<({ hostname: string } & InstallSteps)[]> {
+    const r = await this.ask({ type: 'timeline' });
+    if (r.type !== 'timeline') throw new Error(`sim process: unexpected ${r.type}`);
     return r.computers;
   }
 

@@ -1,4 +1,5 @@
 /** Messages between the benchmark and its simulator processes (bench/sim-worker.ts). */
+import type { InstallSteps } from '../../src/sim/fleet.js';
 
 export type SimStartOptions = {
   serverUrl: string;
@@ -24,6 +25,7 @@ export type SimRequest =
   | { type: 'reset'; id: number }
   | { type: 'push'; id: number }
   | { type: 'runs'; id: number }
+  | { type: 'timeline'; id: number }
   | { type: 'stop'; id: number };
 
 export type SimStats = {
@@ -49,5 +51,6 @@ export type SimReply =
   | ({ type: 'stats'; id: number } & SimStats)
   | ({ type: 'push'; id: number } & SimPush)
   | { type: 'runs'; id: number; computers: { hostname: string; installRuns: number }[] }
+  | { type: 'timeline'; id: number; computers: ({ hostname: string } & InstallSteps)[] }
   | { type: 'ok'; id: number }
   | { type: 'error'; id: number; message: string };

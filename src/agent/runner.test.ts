@@ -90,3 +90,31 @@ describe('the runner and a server that sheds', () => {
     expect(at).toBe(FIRST_BACKOFF_SECONDS * 1000);
   });
 });
+
+describe('the runner when the agent starts', () => {
+  it('checks in at once, before any wait', async () => {
+    const clock = virtualWaiter(2);
+    const started = clock.now();
+    const cycleTimes: number[] = [];
+    await runLoop(
+      {
+        core: {
+          runCycle: () => {
+            cycleTimes.push(clock.now());
+            clock.cycled();
+            return Promise.resolve(OK);
+          },
+        },
+        state: initialRunnerState(),
+        now: clock.now,
+        random: () => 0.5,
+      },
+      clock.waiter,
+      () => undefined,
+    );
+    // The first cycle at the start itself; the next one the server's interval later.
+    expect(cycleTimes[0]).toBe(started);
+    expect(clock.waits[0]).toBe(300_000);
+    expect(cycleTimes[1]).toBe(started + 300_000);
+  });
+});

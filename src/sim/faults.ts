@@ -350,3 +350,36 @@ export function downAt(
   if (cut) absent(cut.from, cut.to);
   return at;
 }
+
+/**
+ * When the computer is next switched off or re-imaged, at or after `seconds`: its agent
+ * stops with it (unlike a stopped agent service or a network cut, which leave the
+ * computer on). `seconds` itself when it is off now; Infinity when nothing more comes.
+ */
+export function switchedOffAt(
+  faults: ComputerFaults | null,
+  seconds: number,
+  startEpochMs: number,
+): number {
+  if (!faults) return Number.POSITIVE_INFINITY;
+  return downAt({ offline: faults.offline, reimage: faults.reimage }, seconds, startEpochMs);
+}
+
+/** When a computer switched off (or re-imaged) at `seconds` is on again; Infinity: never. */
+export function backOnAt(
+  faults: ComputerFaults | null,
+  seconds: number,
+  startEpochMs: number,
+): number {
+  let t = seconds;
+  for (let guard = 0; guard < 1000 && Number.isFinite(t); guard++) {
+    const r = faults?.reimage;
+    let back = t;
+    if (r && back >= r.atSeconds && back < r.atSeconds + r.downSeconds)
+      back = r.atSeconds + r.downSeconds;
+    if (faults?.offline) back = onlineAt(faults.offline, back, startEpochMs);
+    if (back === t) return t;
+    t = back;
+  }
+  return t;
+}

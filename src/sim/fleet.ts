@@ -1,15 +1,17 @@
 import { describeFaults, planFaults, type ComputerFaults } from './faults.js';
 import { TimeHeap } from './heap.js';
-import { createComputers, Lifecycle, random } from './lifecycle.js';
+import { BOOT_DELAY, createComputers, Lifecycle, random } from './lifecycle.js';
 import type { FleetOptions } from './options.js';
 import { PushChannel, type PushReach, type PushStats } from './push.js';
 import type { CallCounters } from './sim-client.js';
 import { ManifestIndex, type SimComputer, type SimContext } from './sim-host.js';
 import { pushReach, Seen, StatsMeter, type FleetStats } from './stats.js';
+import { InstallTimeline, type InstallSteps } from './timeline.js';
 
 export type { PushOptions, PushReach, PushStats } from './push.js';
 export type { FleetOptions } from './options.js';
 export type { FleetStats } from './stats.js';
+export type { InstallSteps } from './timeline.js';
 
 /** The longest real wait of the scheduler's timer, so it notices clock drift. */
 const MAX_TIMER_MS = 1000;
@@ -52,6 +54,8 @@ export class Fleet {
   /** The push channel (null without `push`). */
   private readonly channel: PushChannel | null;
   private readonly lifecycle: Lifecycle;
+  /** Where each computer's first install spent its time (`timeline()`). */
+  private readonly steps: InstallTimeline;
 
   constructor(private readonly options: FleetOptions) {
     const { seed, agents } = options;
@@ -77,6 +81,7 @@ export class Fleet {
         })
       : null;
     this.channel = channel;
+    const steps = (this.steps = new InstallTimeline(agents));
     this.ctx = {
       index: this.index,
       now: () => options.clock.now(),
@@ -84,7 +89,11 @@ export class Fleet {
       installMs: (c) => options.installSeconds * 1000 * (0.5 + random(c)),
       approvalMs: (c) => (options.approvalSeconds ?? 600) * 1000 * (0.5 + random(c)),
       agentVersion: options.agentVersion ?? 'sim',
-      reported: channel ? (c, state) => channel.reported(c, state) : undefined,
+      reported: (c, state) => {
+        channel?.reported(c, state);
+        if (state === 'installed') steps.installedReported(c.index, options.clock.now());
+      },
+      timeline: steps,
     };
     this.lifecycle = new Lifecycle({
       options,
@@ -93,6 +102,7 @@ export class Fleet {
       counters: this.counters,
       seen: this.seen,
       channel,
+      timeline: steps,
       stopping: () => this.stopping,
       error: (message) => (this.lastError = message),
     });
@@ -140,6 +150,11 @@ export class Fleet {
     this.channel?.reset();
   }
 
+  /** Each computer's steps towards its first install (virtual epoch ms; 0: none). */
+  timeline(): InstallSteps[] {
+    return this.computers.map((c) => this.steps.steps(c.index));
+  }
+
   /**
    * Real seconds from `sinceRealMs` (default: the first wake) until `share` (default
    * 0.95) of `of` computers (default: those holding the channel at the first wake) were woken, had
@@ -158,6 +173,8 @@ export class Fleet {
       sites: o.sites,
       horizonSeconds: o.horizonSeconds,
       installSeconds: o.installSeconds,
+      /** A computer's agent starts its bootSeconds after it comes on (off window, re-image). */
+      bootSeconds: { min: BOOT_DELAY[0], max: BOOT_DELAY[1] },
       faults: o.faults,
       timesAre: 'virtual seconds since the simulation started',
     };
@@ -166,6 +183,7 @@ export class Fleet {
         hostname: c.hostname,
         hardwareId: c.hardwareId,
         site: c.site,
+        bootSeconds: c.bootSeconds,
         faults: describeFaults(c.faults),
       }),
     );
@@ -263,6 +281,7 @@ export class Fleet {
     this.active++;
     c.busy = true;
     c.wakePending = false;
+    this.steps.cycle(c.index, this.options.clock.now());
     this.channel?.started(c);
     let next: number;
     try {
@@ -298,6 +317,7 @@ export class Fleet {
    */
   private wakeNow(c: SimComputer): void {
     if (!this.running) return;
+    this.steps.wake(c.index, this.options.clock.now());
     if (c.busy) {
       c.wakePending = true;
       return;

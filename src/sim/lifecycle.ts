@@ -1,21 +1,22 @@
 import { AgentCore } from '../agent/core/agent-core.js';
 import { runInstallCommand } from '../agent/installers/command-installer.js';
 import { runStep } from '../agent/runner.js';
-import { onlineAt } from './faults.js';
+import { backOnAt, onlineAt, switchedOffAt } from './faults.js';
 import type { ComputerFaults } from './faults.js';
 import type { FleetOptions } from './options.js';
 import type { PushChannel } from './push.js';
 import { deriveSeed, mulberry32Step } from './rng.js';
 import { SimServerClient, type CallCounters } from './sim-client.js';
 import { SimComputer, SimHost, type SimContext } from './sim-host.js';
+import { BOOT_DELAY } from './sim-computer.js';
 import { Seen } from './stats.js';
+import type { InstallTimeline } from './timeline.js';
 import { nodeTrustCrypto } from '../agent/trust-crypto.js';
 
 /** Every simulated computer verifies its answers like the real agent; one key cache for all. */
 const verifier = nodeTrustCrypto();
 
-/** An agent starts this long after its computer boots (virtual seconds). */
-const BOOT_DELAY = [30, 120] as const;
+export { BOOT_DELAY } from './sim-computer.js';
 
 /** The fleet's computers, each with its own disk, boot time and PRNG from the seed. */
 export function createComputers(
@@ -42,6 +43,10 @@ export function createComputers(
       startMs - Math.floor(boot.value * 30 * 86_400_000),
       rng,
     );
+    // Its own boot, from a stream of its own (the truth file tells it).
+    const [shortest, longest] = BOOT_DELAY;
+    const delay = mulberry32Step(deriveSeed(seed, `boot:${i}`)).value;
+    computers[i]!.bootSeconds = Math.round(shortest + delay * (longest - shortest));
   }
   return computers;
 }
@@ -63,6 +68,8 @@ export interface LifecycleDeps {
   readonly seen: Uint8Array;
   /** The push channel (null without `push`). */
   readonly channel: PushChannel | null;
+  /** Where each computer's first install spent its time: its boots go here. */
+  readonly timeline?: InstallTimeline;
   /** The fleet is stopping: a running cycle ends before its next assignment. */
   stopping(): boolean;
   /** Records the fleet's last error. */
@@ -86,9 +93,26 @@ export class Lifecycle {
     const now = clock.now();
     const s = (now - startMs) / 1000;
     const at = (seconds: number) => startMs + seconds * 1000;
-    const boot = () => (BOOT_DELAY[0] + random(c) * (BOOT_DELAY[1] - BOOT_DELAY[0])) * 1000;
+    const boot = () => c.bootSeconds * 1000;
+    /** The computer comes on at `onAt` (virtual ms): its agent starts after the boot. */
+    const agentAfterBoot = (onAt: number): number => {
+      const agentAt = onAt + boot();
+      this.deps.timeline?.boots(c.index, onAt, agentAt);
+      return agentAt;
+    };
     c.applyRestart(now);
     const f = c.faults;
+    /**
+     * Its computer is switched off (or re-imaged) before `next`: the agent stops with it,
+     * starts after the boot once the computer is back, and checks in at once then.
+     */
+    const untilOff = (next: number): number => {
+      if (!f || !Number.isFinite(next)) return next;
+      const off = switchedOffAt(f, (clock.now() - startMs) / 1000, startMs);
+      if (!(at(off) < next)) return next;
+      const back = backOnAt(f, off, startMs);
+      return Number.isFinite(back) ? agentAfterBoot(at(back)) : Number.POSITIVE_INFINITY;
+    };
 
     if (f?.reimage) {
       const back = at(f.reimage.atSeconds + f.reimage.downSeconds);
@@ -100,7 +124,7 @@ export class Lifecycle {
       if (c.reimaged && now < back) {
         channel?.close(c);
         seen[c.index] = Seen.Offline;
-        return back + boot();
+        return agentAfterBoot(back);
       }
     }
     if (f?.offline) {
@@ -108,7 +132,7 @@ export class Lifecycle {
       if (on > s) {
         channel?.close(c);
         seen[c.index] = Seen.Offline;
-        return Number.isFinite(on) ? at(on) + boot() : Number.POSITIVE_INFINITY;
+        return Number.isFinite(on) ? agentAfterBoot(at(on)) : Number.POSITIVE_INFINITY;
       }
     }
     const host = new SimHost(c, this.deps.ctx);
@@ -177,20 +201,20 @@ export class Lifecycle {
       case 'error':
         this.deps.error(`${c.hostname}: ${step.message}`);
         seen[c.index] = Seen.Error;
-        return step.nextAt;
+        return untilOff(step.nextAt);
       case 'cycle':
         break;
     }
     if (step.result.outcome === 'failed') {
       this.deps.error(`${c.hostname}: ${step.result.message}`);
       seen[c.index] = step.result.transient ? Seen.Unreachable : Seen.Error;
-      return step.nextAt;
+      return untilOff(step.nextAt);
     }
     seen[c.index] = Seen.Online;
     let next = step.nextAt;
     if (c.restartAt !== 0) next = Math.min(next, c.restartAt + boot());
     // The agent notices the person's answer at its next cycle.
     for (const a of c.approvals ?? []) next = Math.min(next, Math.max(a.at, end + 1000));
-    return next;
+    return untilOff(next);
   }
 }

@@ -59,6 +59,7 @@ export class SimServerClient implements ServerClient {
   ): Promise<CheckinResponse | 'unchanged'> {
     this.reach();
     const response = await this.real.checkin(auth, request);
+    this.ctx.timeline?.checkin(this.computer.index, this.ctx.now());
     this.counters.checkins++;
     this.counters.absences += request.absences?.length ?? 0;
     if (response !== 'unchanged') {

@@ -1,6 +1,13 @@
 import { FIRST_INTERVAL_SECONDS, type RunnerState } from '../agent/runner.js';
 import type { ComputerFaults } from './faults.js';
 import type { ManifestIndex } from './manifest-index.js';
+import type { InstallTimeline } from './timeline.js';
+
+/**
+ * An agent starts this long after its computer comes on (virtual seconds): the OS boot
+ * and the service's start, each computer's own in this range. It then checks in at once.
+ */
+export const BOOT_DELAY = [30, 120] as const;
 
 /** One virtual computer's state: kept small, since a process holds 100,000 of them. */
 export class SimComputer implements RunnerState {
@@ -18,6 +25,8 @@ export class SimComputer implements RunnerState {
   restartAt = 0;
   /** Virtual epoch ms. */
   bootTime: number;
+  /** Its boot: its agent starts this long after it comes on (virtual seconds, BOOT_DELAY). */
+  bootSeconds: number = BOOT_DELAY[0];
   cached: Map<string, number> | null = null;
   partial: Map<string, { size: number; complete: boolean }> | null = null;
   /** The reimage has happened. */
@@ -105,4 +114,6 @@ export interface SimContext {
   agentVersion: string;
   /** The server acknowledged a report of this computer in this state. */
   reported?(computer: SimComputer, state: string): void;
+  /** Where each computer's first install spent its time (the install command's steps). */
+  timeline?: InstallTimeline;
 }

@@ -83,7 +83,9 @@ export class SimHost implements Host {
         return result(this.rulePresent(role) ? 0 : 1, '');
       case 'install': {
         c.installRuns += 1;
+        this.ctx.timeline?.installStart(c.index, this.ctx.now());
         await this.ctx.sleep(this.ctx.installMs(c));
+        this.ctx.timeline?.installEnd(c.index, this.ctx.now());
         const faults = c.faults;
         if (faults?.installError) {
           const code = faults.installError.exitCode;
