@@ -40,7 +40,9 @@ for (const engine of ENGINES) {
       port = typeof address === 'object' && address ? address.port : 0;
       const fleet = fleetDriver(server);
       await fleet.admin('POST', '/api/v1/groups', { name: 'gone' });
-      [computer] = (await fleet.enroll(1, 'gone', 'gone')) as [typeof computer];
+      const [enrolled] = await fleet.enroll(1, 'gone', 'gone');
+      if (!enrolled) throw new Error('no computer enrolled');
+      computer = enrolled;
     });
     afterAll(async () => {
       vi.restoreAllMocks();
