@@ -1,9 +1,10 @@
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Inventory } from '../contracts/inventory.js';
 import type { ComputerSort } from '../contracts/list-queries.js';
 import type { Page, PageRequest } from '../contracts/paging.js';
 import { pageComputers, type ComputerFilter } from './computer-list.queries.js';
 import type { ComputerCache } from './computer-cache.js';
+import { preparedOnPostgres } from './prepared.js';
 import type { ComputerTable, Database } from './schema.js';
 import type { SeenWriter } from './seen-writer.js';
 
@@ -122,6 +123,9 @@ function toRow(computer: NewComputer) {
  * every row read here; with a ComputerCache (SQLite only), rows are kept by credential.
  */
 export class ComputerRepository {
+  /** The SQL of findByCredentialHash, built at its first call. */
+  private byCredentialSql: string | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly seen: SeenWriter | null = null,
@@ -161,11 +165,14 @@ export class ComputerRepository {
     const kept = this.cache?.get(hash);
     if (kept) return this.seen ? this.seen.overlay(kept) : kept;
     const mark = this.cache?.mark() ?? 0;
-    const row = await this.db
-      .selectFrom('computers')
-      .selectAll()
-      .where('credential_hash', '=', hash)
-      .executeTakeFirst();
+    // Every check-in's query (on PostgreSQL, where no cache is kept): built once, prepared.
+    this.byCredentialSql ??= preparedOnPostgres(
+      this.db.selectFrom('computers').selectAll().where('credential_hash', '=', '').compile().sql,
+    );
+    const { rows } = await this.db.executeQuery<Selectable<ComputerTable>>(
+      CompiledQuery.raw(this.byCredentialSql, [hash]),
+    );
+    const row = rows[0];
     if (!row) return undefined;
     const record = this.record(row);
     this.cache?.put(record, mark);
