@@ -17,7 +17,7 @@ describe('prepared statements on postgres', () => {
   beforeAll(async () => {
     database = await freshDatabase('postgres');
     store = openStore({ url: database.databaseUrl!, schema: database.schema!, poolSize: 1 });
-    await migrateToLatest(store.db);
+    await migrateToLatest(store.db, database.schema);
     await createRepositories(store.db).computers.insert({
       id: 'cmp_prepared',
       credentialHash: 'hash-prepared',
