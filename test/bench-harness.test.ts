@@ -480,6 +480,9 @@ describe('wrk requests and command line', () => {
   it('writes one request per computer, NUL-separated, each its own computer’s', () => {
     const all = checkinRequests(3, 'h:1').split(REQUEST_SEPARATOR);
     expect(all).toEqual([0, 1, 2].map((i) => checkinRequest(i, 'h:1')));
+    const idle = checkinRequests(2, 'h:1', (i) => `{"n":${i}}`).split(REQUEST_SEPARATOR);
+    expect(idle.map((r) => r.split('\r\n\r\n')[1])).toEqual(['{"n":0}', '{"n":1}']);
+    expect(idle[1]).toContain('content-length: 7');
   });
 
   it('passes the requests file, the seed and the rate per thread to the script', () => {

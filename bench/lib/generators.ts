@@ -8,7 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LoadTarget } from './protocol.js';
+import { Pool } from 'undici';
+import { learnAnswerTags } from './idle-tags.js';
+import { idleCheckinBody, type LoadTarget } from './protocol.js';
 import type { LoadFleet, StepReport } from './load-fleet.js';
 import type { Engine } from './options.js';
 import { machineBusyMs, postgresCpuMs, procCpuMs, type BenchServer } from './server-process.js';
@@ -114,16 +116,39 @@ export class WrkGenerator implements Generator {
 
   attach(target: Target): void {
     this.target = target;
-    this.requestsFile = path.join(target.dataDir, 'wrk-requests.bin');
-    writeFileSync(
-      this.requestsFile,
-      checkinRequests(target.computers, `127.0.0.1:${target.server.port}`),
-    );
+    this.requestsFile = '';
+  }
+
+  /**
+   * The check-ins wrk sends, written before its first check-in run (the warm-up pays for
+   * it): every computer checks in once with its whole inventory, as an agent does the
+   * first time, and wrk then sends what an idle agent sends (the inventory's hash, the
+   * tag of the answer it holds, its last scan), as the Node load processes do.
+   */
+  private async requestsFor(target: Target): Promise<string> {
+    if (this.requestsFile !== '') return this.requestsFile;
+    const pool = new Pool(target.server.origin, { connections: 32 });
+    try {
+      const tags = await learnAnswerTags(pool, target.computers);
+      const scannedAt = new Date().toISOString();
+      const file = path.join(target.dataDir, 'wrk-requests.bin');
+      writeFileSync(
+        file,
+        checkinRequests(target.computers, `127.0.0.1:${target.server.port}`, (i) =>
+          idleCheckinBody(i, tags[i] ?? '', scannedAt),
+        ),
+      );
+      this.requestsFile = file;
+      return file;
+    } finally {
+      await pool.close();
+    }
   }
 
   async run(load: Load): Promise<Measured> {
     if (!this.target) throw new Error('wrk: no server attached');
     const { server, engine } = this.target;
+    const requestsFile = load.target === 'checkin' ? await this.requestsFor(this.target) : '';
     const seed = ++this.runs * 104_729;
     const open = load.mode === 'open';
     const run = await runWrk(
@@ -140,7 +165,7 @@ export class WrkGenerator implements Generator {
             : {
                 file: this.script,
                 args: [
-                  this.requestsFile,
+                  requestsFile,
                   String(seed),
                   ...(open ? [String(load.rate / this.threads)] : []),
                 ],

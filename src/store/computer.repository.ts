@@ -1,10 +1,12 @@
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Inventory } from '../contracts/inventory.js';
 import type { ComputerSort } from '../contracts/list-queries.js';
 import type { Page, PageRequest } from '../contracts/paging.js';
 import type { SitePlacement, SiteSource } from '../domain/site/site-rules.js';
 import { pageComputers, type ComputerFilter } from './computer-list.queries.js';
 import type { ComputerCache } from './computer-cache.js';
+import { BatchedLookup } from './batched-lookup.js';
+import { preparedOnPostgres } from './prepared.js';
 import type { ComputerTable, Database } from './schema.js';
 import type { SeenWriter } from './seen-writer.js';
 
@@ -177,6 +179,16 @@ function toRow(computer: NewComputer) {
  * every row read here; with a ComputerCache (SQLite only), rows are kept by credential.
  */
 export class ComputerRepository {
+  /** The SQL of a lookup of one credential, built at its first call. */
+  private byCredentialSql: string | undefined;
+  /**
+   * Every check-in reads its computer by credential (on PostgreSQL, where no cache is
+   * kept): the check-ins of one turn of the event loop are read in one query.
+   */
+  private readonly byCredential = new BatchedLookup<string, Selectable<ComputerTable>>((hashes) =>
+    this.rowsByCredential(hashes),
+  );
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly seen: SeenWriter | null = null,
@@ -227,15 +239,33 @@ export class ComputerRepository {
     const kept = this.cache?.get(hash);
     if (kept) return this.seen ? this.seen.overlay(kept) : kept;
     const mark = this.cache?.mark() ?? 0;
-    const row = await this.db
-      .selectFrom('computers')
-      .selectAll()
-      .where('credential_hash', '=', hash)
-      .executeTakeFirst();
+    const row = await this.byCredential.get(hash);
     if (!row) return undefined;
     const record = this.record(row);
     this.cache?.put(record, mark);
     return record;
+  }
+
+  private async rowsByCredential(
+    hashes: readonly string[],
+  ): Promise<Map<string, Selectable<ComputerTable>>> {
+    let rows: Selectable<ComputerTable>[];
+    if (hashes.length === 1) {
+      // The lone check-in's query: built once, a prepared statement on PostgreSQL.
+      this.byCredentialSql ??= preparedOnPostgres(
+        this.db.selectFrom('computers').selectAll().where('credential_hash', '=', '').compile().sql,
+      );
+      ({ rows } = await this.db.executeQuery<Selectable<ComputerTable>>(
+        CompiledQuery.raw(this.byCredentialSql, [...hashes]),
+      ));
+    } else {
+      rows = await this.db
+        .selectFrom('computers')
+        .selectAll()
+        .where('credential_hash', 'in', [...hashes])
+        .execute();
+    }
+    return new Map(rows.map((row) => [row.credential_hash, row]));
   }
 
   /** The computer an agent enrolled with this nonce: its retry, not a new computer. */

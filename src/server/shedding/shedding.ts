@@ -26,7 +26,8 @@ export function createShedder(limits: SheddingLimits): Shedder {
 /**
  * Sheds before anything else runs (before authentication and body parsing): a request
  * of a full class waits briefly for a slot or is answered 503 at once, with Retry-After
- * and a JSON body. The slot is given back when the answer is sent or the caller goes.
+ * and a JSON body. The slot is given back when the answer is sent or the caller goes,
+ * whenever it goes (while the request waits, is read or is answered).
  */
 export function installShedding(
   app: FastifyInstance,
@@ -45,7 +46,14 @@ export function installShedding(
     if (!routeClass) return;
     const gate = shedder.gate(routeClass);
     if (await gate.enter()) {
+      // Its caller left while it waited: the slot goes back at once.
+      if (reply.raw.destroyed) return gate.leave();
       holding.set(request, gate);
+      // 'close' comes after the answer is sent and when the caller goes before it. Node
+      // tells no abort for a request whose body was read, and fastify's onResponse waits
+      // for an answer that a closed connection never finishes: without it the slot
+      // would be held for good.
+      reply.raw.once('close', () => release(request));
       return;
     }
     const body: ErrorBody = {
