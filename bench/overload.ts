@@ -22,8 +22,9 @@
  * says how late the load process sent (so whether it kept up with the offered rate).
  * Prints the share shed, the time to the shed answer (p99), the p99 of what was served,
  * and whether every report was applied, then the same second by second (by when each
- * check-in was due) beside the server's CPU share and its event-loop delay in that second
- * (scraped from /metrics once a second; `--no-scrape`: not scraped). `--cpu-prof DIR`: a
+ * check-in was due) beside the server's CPU share, how long its event loop waited for a
+ * CPU taken by other work (from /proc/<pid>/schedstat), and its event-loop delay in that
+ * second (scraped from /metrics once a second; `--no-scrape`: not scraped). `--cpu-prof DIR`: a
  * V8 CPU profile of the loaded server is written into DIR when it stops. Bounded: the
  * load stops after `--seconds`, the retries 60 s later.
  */
@@ -40,7 +41,12 @@ import { RETRY_AFTER_JITTER } from '../src/agent/runner.js';
 import { agentUserAgent, checkinBody, computerId, credential, seedComputers } from './lib/fleet.js';
 import { importBenchUpdate } from './lib/scenario-server.js';
 import { loopDelayOf, perSecond, type ServerSecond, type TimedAnswer } from './lib/per-second.js';
-import { procCpuMs, startServer, type BenchServer } from './lib/server-process.js';
+import {
+  procCpuMs,
+  procRunQueueWaitMs,
+  startServer,
+  type BenchServer,
+} from './lib/server-process.js';
 import { summarize } from './lib/stats.js';
 
 function option(name: string, fallback: number | null): number | null {
@@ -197,17 +203,22 @@ async function sampleServer(
   const start = performance.now();
   await read(); // starts the first second's window
   let cpuBefore = procCpuMs(server.pid);
+  let waitedBefore = procRunQueueWaitMs(server.pid);
   for (let second = 1; second <= seconds; second++) {
     await sleep(Math.max(0, start + second * 1000 - performance.now()));
     const cpuNow = procCpuMs(server.pid);
+    const waitedNow = procRunQueueWaitMs(server.pid);
     const delay = await read().catch(() => null);
     into.push({
       cpuShare:
         cpuNow === null || cpuBefore === null ? null : Math.round((cpuNow - cpuBefore) / 10) / 100,
+      waitedForCpuMs:
+        waitedNow === null || waitedBefore === null ? null : Math.round(waitedNow - waitedBefore),
       loopDelayP99Ms: delay?.p99Ms ?? null,
       loopDelayMaxMs: delay?.maxMs ?? null,
     });
     cpuBefore = cpuNow;
+    waitedBefore = waitedNow;
   }
 }
 
@@ -350,7 +361,8 @@ async function main(): Promise<void> {
       for (const row of result.perSecond) {
         console.log(
           `  second ${row.second}: served ${row.served} (p99 ${row.servedP99Ms ?? '-'} ms),` +
-            ` shed ${row.shed} (p99 ${row.shedP99Ms ?? '-'} ms); server CPU ${row.cpuShare ?? '-'},` +
+            ` shed ${row.shed} (p99 ${row.shedP99Ms ?? '-'} ms); server CPU ${row.cpuShare ?? '-'}` +
+            ` (waited ${row.waitedForCpuMs ?? '-'} ms for one),` +
             ` loop delay p99 ${row.loopDelayP99Ms ?? '-'} / max ${row.loopDelayMaxMs ?? '-'} ms`,
         );
       }

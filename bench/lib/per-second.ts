@@ -7,6 +7,8 @@ export type TimedAnswer = { second: number; status: number; ms: number };
 export type ServerSecond = {
   /** Its CPU time in that second, as a share of one CPU. */
   cpuShare: number | null;
+  /** How long its event loop's thread waited for a CPU in that second (ms): other work's. */
+  waitedForCpuMs?: number | null;
   /** Its event loop's delay in that second (ms), from /metrics; null: not scraped. */
   loopDelayP99Ms: number | null;
   loopDelayMaxMs: number | null;
