@@ -64,7 +64,6 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const store = openStore({
     url: options.databaseUrl ?? path.join(options.dataDir, 'ringmaster.db'),
     schema: options.databaseSchema,
-    checkpointInBackground: true,
   });
   try {
     await migrateToLatest(store.db, store.postgres?.schema);

@@ -9,7 +9,6 @@ import {
   type SqliteDatabase as SqliteDialectDatabase,
 } from 'kysely';
 import pg from 'pg';
-import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -22,8 +21,6 @@ export type Store = {
   describe: string;
   /** PostgreSQL only: to open the dedicated connections LISTEN and advisory locks need. */
   postgres?: { url: string; schema?: string | undefined };
-  /** SQLite with `checkpointInBackground`: the thread that checkpoints its WAL. */
-  checkpointer?: Checkpointer;
   close(): Promise<void>;
 };
 
@@ -33,11 +30,6 @@ export type StoreOptions = {
   /** PostgreSQL only: the schema to use (tests give each suite its own). */
   schema?: string;
   poolSize?: number;
-  /**
-   * SQLite file only: WAL checkpoints in a thread of their own, never in a commit of this
-   * connection (see startCheckpointer). For the server; one-off commands need no thread.
-   */
-  checkpointInBackground?: boolean;
 };
 
 // int8 (bigint) columns hold epoch milliseconds and counters: safe as JS numbers.
@@ -71,24 +63,7 @@ export function openStore(options: StoreOptions): Store {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
-  const checkpointer =
-    options.checkpointInBackground && file !== ':memory:'
-      ? startCheckpointer(file, () => {
-          // The thread failed: this connection checkpoints again, as SQLite does by default.
-          if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
-        })
-      : undefined;
-  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
-  return {
-    db,
-    engine: 'sqlite',
-    describe: `sqlite:${file}`,
-    ...(checkpointer ? { checkpointer } : {}),
-    async close() {
-      await checkpointer?.stop();
-      await db.destroy();
-    },
-  };
+  return { db, engine: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
 }
 
 /**
