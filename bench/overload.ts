@@ -2,7 +2,7 @@
  * `npm run bench:overload [-- --computers 3000] [--seconds 10] [--reporters 300]
  *  [--capacity N] [--factor 3] [--admit-share 0.7] [--connections 256]
  *  [--max-in-flight 3000] [--target-lag 20] [--fixed-rate] [--max-lag MS] [--no-rate]
- *  [--no-pin]`
+ *  [--no-pin] [--no-scrape] [--cpu-prof DIR]`
  *
  * Overload: a server process on a fresh SQLite database with `--computers` seeded
  * computers. First its check-in capacity is measured (closed loop, 64 at a time, 3 s;
@@ -21,8 +21,12 @@
  * (`--no-pin`: both anywhere), the nearest thing to a second machine here; the output
  * says how late the load process sent (so whether it kept up with the offered rate).
  * Prints the share shed, the time to the shed answer (p99), the p99 of what was served,
- * and whether every report was applied. Bounded: the load stops after `--seconds`, the
- * retries 60 s later.
+ * and whether every report was applied, then the same second by second (by when each
+ * check-in was due) beside the server's CPU share, how long its event loop waited for a
+ * CPU taken by other work (from /proc/<pid>/schedstat), and its event-loop delay in that
+ * second (scraped from /metrics once a second; `--no-scrape`: not scraped). `--cpu-prof DIR`: a
+ * V8 CPU profile of the loaded server is written into DIR when it stops. Bounded: the
+ * load stops after `--seconds`, the retries 60 s later.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +40,13 @@ import { createApiClient } from '../src/client/api-client.js';
 import { RETRY_AFTER_JITTER } from '../src/agent/runner.js';
 import { agentUserAgent, checkinBody, computerId, credential, seedComputers } from './lib/fleet.js';
 import { importBenchUpdate } from './lib/scenario-server.js';
-import { startServer, type BenchServer } from './lib/server-process.js';
+import { loopDelayOf, perSecond, type ServerSecond, type TimedAnswer } from './lib/per-second.js';
+import {
+  procCpuMs,
+  procRunQueueWaitMs,
+  startServer,
+  type BenchServer,
+} from './lib/server-process.js';
 import { summarize } from './lib/stats.js';
 
 function option(name: string, fallback: number | null): number | null {
@@ -61,6 +71,9 @@ const targetLag = option('target-lag', 20);
 const adaptive = !process.argv.includes('--fixed-rate');
 const withRate = !process.argv.includes('--no-rate');
 const pin = !process.argv.includes('--no-pin') && hasTaskset();
+const scrape = !process.argv.includes('--no-scrape');
+const cpuProfileAt = process.argv.indexOf('--cpu-prof');
+const cpuProfileDir = cpuProfileAt < 0 ? null : path.resolve(process.argv[cpuProfileAt + 1] ?? '.');
 const UPDATE = 'bench-overload';
 
 function hasTaskset(): boolean {
@@ -170,6 +183,45 @@ async function measureCapacity(origin: string, concurrency: number, ms: number):
   }
 }
 
+/**
+ * Once a second for `seconds`: the server's CPU share in that second and (unless
+ * `--no-scrape`) its event-loop delay since the last scrape, read from /metrics.
+ */
+async function sampleServer(
+  server: BenchServer,
+  adminToken: string,
+  seconds: number,
+  into: ServerSecond[],
+): Promise<void> {
+  const read = async () => {
+    if (!scrape) return null;
+    const res = await fetch(`${server.origin}/metrics`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    return res.ok ? loopDelayOf(await res.text()) : null;
+  };
+  const start = performance.now();
+  await read(); // starts the first second's window
+  let cpuBefore = procCpuMs(server.pid);
+  let waitedBefore = procRunQueueWaitMs(server.pid);
+  for (let second = 1; second <= seconds; second++) {
+    await sleep(Math.max(0, start + second * 1000 - performance.now()));
+    const cpuNow = procCpuMs(server.pid);
+    const waitedNow = procRunQueueWaitMs(server.pid);
+    const delay = await read().catch(() => null);
+    into.push({
+      cpuShare:
+        cpuNow === null || cpuBefore === null ? null : Math.round((cpuNow - cpuBefore) / 10) / 100,
+      waitedForCpuMs:
+        waitedNow === null || waitedBefore === null ? null : Math.round(waitedNow - waitedBefore),
+      loopDelayP99Ms: delay?.p99Ms ?? null,
+      loopDelayMaxMs: delay?.maxMs ?? null,
+    });
+    cpuBefore = cpuNow;
+    waitedBefore = waitedNow;
+  }
+}
+
 async function main(): Promise<void> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ringmaster-overload-'));
@@ -196,6 +248,7 @@ async function main(): Promise<void> {
       dataDir,
       adminToken,
       ...cpus,
+      ...(cpuProfileDir ? { cpuProfileDir } : {}),
       extraArgs: [
         '--retry-after',
         '1',
@@ -216,7 +269,7 @@ async function main(): Promise<void> {
       const api = createApiClient({ url: server.origin, token: adminToken });
       await importBenchUpdate(api, dataDir, UPDATE);
 
-      const checkins: Answer[] = [];
+      const checkins: (Answer & TimedAnswer)[] = [];
       const pending = new Set<Promise<void>>();
       const lateness: number[] = [];
       let notSent = 0;
@@ -227,6 +280,8 @@ async function main(): Promise<void> {
 
       const cpu0 = process.cpuUsage();
       const started = performance.now();
+      const serverSeconds: ServerSecond[] = [];
+      const sampling = sampleServer(server, adminToken, seconds, serverSeconds);
       const total = Math.floor(rate * seconds);
       let sent = 0;
       while (sent < total) {
@@ -239,8 +294,9 @@ async function main(): Promise<void> {
             notSent++;
             continue;
           }
+          const second = Math.floor(sent / rate);
           const p = checkin(pool, sent % computers, intended).then((a) => {
-            checkins.push(a);
+            checkins.push({ ...a, second });
             pending.delete(p);
           });
           pending.add(p);
@@ -250,6 +306,7 @@ async function main(): Promise<void> {
       const sendingMs = performance.now() - started;
       await Promise.all(pending);
       const cpu = process.cpuUsage(cpu0);
+      await sampling;
       const applied = (await Promise.all(reported)).filter(Boolean).length;
 
       const served = checkins.filter((a) => a.status === 200);
@@ -282,9 +339,14 @@ async function main(): Promise<void> {
           shareShed: Math.round((shed.length / Math.max(1, checkins.length)) * 1000) / 1000,
           servedPerSecond: Math.round(served.length / seconds),
           servedLatency: summarize(served.map((a) => a.ms)),
+          // The same without the first second, while the server just started runs cold.
+          servedLatencyAfterFirstSecond: summarize(
+            served.filter((a) => a.second > 0).map((a) => a.ms),
+          ),
           shedLatency: summarize(shed.map((a) => a.ms)),
         },
         reports: { batches: reporters, timesShed: reportsShed.n, applied },
+        perSecond: perSecond(checkins, seconds, serverSeconds),
       };
       console.log(JSON.stringify(result, null, 2));
       console.log(
@@ -292,9 +354,18 @@ async function main(): Promise<void> {
           `p99 ${result.load.sendLateness.p99Ms} ms late): ` +
           `shed ${(result.checkins.shareShed * 100).toFixed(1)}% of ${checkins.length} check-ins` +
           ` (p99 to the 503: ${result.checkins.shedLatency.p99Ms} ms);` +
-          ` served ${served.length} at p99 ${result.checkins.servedLatency.p99Ms} ms;` +
+          ` served ${served.length} at p99 ${result.checkins.servedLatency.p99Ms} ms` +
+          ` (${result.checkins.servedLatencyAfterFirstSecond.p99Ms} ms after the first second);` +
           ` reports shed ${reportsShed.n} times, applied ${applied}/${reporters}`,
       );
+      for (const row of result.perSecond) {
+        console.log(
+          `  second ${row.second}: served ${row.served} (p99 ${row.servedP99Ms ?? '-'} ms),` +
+            ` shed ${row.shed} (p99 ${row.shedP99Ms ?? '-'} ms); server CPU ${row.cpuShare ?? '-'}` +
+            ` (waited ${row.waitedForCpuMs ?? '-'} ms for one),` +
+            ` loop delay p99 ${row.loopDelayP99Ms ?? '-'} / max ${row.loopDelayMaxMs ?? '-'} ms`,
+        );
+      }
     } finally {
       await pool.close();
     }

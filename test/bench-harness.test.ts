@@ -15,6 +15,7 @@ import { firstCheckinBody, idleCheckinBody } from '../bench/lib/protocol.js';
 import { checkinRequest as checkinRequestSchema } from '../src/contracts/agent-protocol.js';
 import { inventoryHash } from '../src/contracts/inventory-hash.js';
 import { moduleOf } from '../bench/lib/profile.js';
+import { loopDelayOf, perSecond } from '../bench/lib/per-second.js';
 import { combineSteps, median, spread } from '../bench/lib/repeats.js';
 import {
   nextRate,
@@ -604,5 +605,42 @@ describe('bench options', () => {
     expect([p.pin, p.repeats, p.generator, p.wrkThreads]).toEqual([true, 5, 'node', 2]);
     expect(() => parseArgs(['--generator', 'ab'])).toThrow(/wrk or node/);
     expect(() => parseArgs(['--repeats', '0'])).toThrow(/--repeats/);
+  });
+});
+
+describe('overload bench, second by second', () => {
+  it('counts and takes the p99 of served and shed check-ins by the second they were due', () => {
+    const answers = [
+      { second: 0, status: 200, ms: 5 },
+      { second: 0, status: 503, ms: 2 },
+      { second: 0, status: 503, ms: 4 },
+      { second: 1, status: 200, ms: 50 },
+      { second: 1, status: 0, ms: 9 },
+    ];
+    const server = [{ cpuShare: 0.5, loopDelayP99Ms: 12, loopDelayMaxMs: 30 }];
+    expect(perSecond(answers, 2, server)).toEqual([
+      {
+        second: 0,
+        served: 1,
+        shed: 2,
+        servedP99Ms: 5,
+        shedP99Ms: 4,
+        cpuShare: 0.5,
+        loopDelayP99Ms: 12,
+        loopDelayMaxMs: 30,
+      },
+      { second: 1, served: 1, shed: 0, servedP99Ms: 50, shedP99Ms: null },
+    ]);
+  });
+
+  it('reads the event-loop delay from /metrics in ms', () => {
+    const text = [
+      '# TYPE ringmaster_event_loop_delay_seconds gauge',
+      'ringmaster_event_loop_delay_seconds{stat="p50"} 0.0101',
+      'ringmaster_event_loop_delay_seconds{stat="p99"} 0.02345',
+      'ringmaster_event_loop_delay_seconds{stat="max"} 0.3',
+    ].join('\n');
+    expect(loopDelayOf(text)).toEqual({ p99Ms: 23.45, maxMs: 300 });
+    expect(loopDelayOf('ringmaster_checkins_total{code="200"} 1')).toBeNull();
   });
 });

@@ -66,5 +66,30 @@ for (const engine of ENGINES) {
       expect(sample(families, 'ringmaster_checkin_duration_seconds')).toBe(1);
       expect(sample(families, 'ringmaster_engine_tick_duration_seconds')).toBeGreaterThanOrEqual(2);
     });
+
+    it('tells how long the event loop was held since the previous scrape', async () => {
+      const scrape = async () =>
+        parsePrometheusTextFormat(
+          (
+            await injectChecked(vt.server.app, {
+              method: 'GET',
+              url: '/metrics',
+              headers: vt.server.adminHeaders,
+            })
+          ).body,
+        );
+      await scrape();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        // Holds the loop, as a long synchronous write would.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const held = await scrape();
+      // However slow the machine, the loop was held at least this long.
+      expect(sample(held, 'ringmaster_event_loop_delay_seconds', { stat: 'max' })).toBeGreaterThan(
+        0.14,
+      );
+    });
   });
 }

@@ -2,7 +2,7 @@ import { sql, type KyselyPlugin } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrateToLatest, openStore, type Store } from '../src/store/db.js';
 import { createRepositories } from '../src/store/repositories.js';
-import { SeenWriter } from '../src/store/seen-writer.js';
+import { ROWS_PER_SQLITE_TRANSACTION, SeenWriter } from '../src/store/seen-writer.js';
 import { inventoryFactory } from './factories/update.factory.js';
 import { ENGINES, freshDatabase, type TestDatabase } from './support/engines.js';
 
@@ -97,3 +97,65 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('check-in times on SQLite, in bounded transactions', () => {
+  let database: TestDatabase;
+  let store: Store;
+  const ids = Array.from({ length: 2 * ROWS_PER_SQLITE_TRANSACTION + 50 }, (_, k) => `cmp_${k}`);
+
+  beforeAll(async () => {
+    database = await freshDatabase('sqlite');
+    store = openStore({ url: `${database.dataDir}/ringmaster.db` });
+    await migrateToLatest(store.db);
+    const { computers } = createRepositories(store.db);
+    for (const id of ids) {
+      await computers.insert({
+        id,
+        credentialHash: `hash-${id}`,
+        ...inventoryFactory({ hostname: id }),
+        enrolledAt: 1,
+        lastSeenAt: 1,
+      });
+    }
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('lets the event loop turn between transactions, and reads see every time meanwhile', async () => {
+    const counter = countUpdates();
+    const writer = new SeenWriter(store.db.withPlugin(counter.plugin), store.engine, 1000);
+    for (const id of ids) writer.note(id, 7000, null);
+    const repos = createRepositories(store.db, { seen: writer });
+    // What the loop sees at each of its turns while the flush runs: statements so far,
+    // and the last-seen time a read gives for the last computer (written last).
+    const turns: { updates: number; lastSeenAt: number | null | undefined }[] = [];
+    let done = false;
+    const flushing = writer.flush().then(() => {
+      done = true;
+    });
+    await new Promise<void>((resolve) => {
+      const probe = (): void => {
+        void repos.computers.find(ids.at(-1)!).then((row) => {
+          turns.push({ updates: counter.count(), lastSeenAt: row?.lastSeenAt });
+          if (done) resolve();
+          else setImmediate(probe);
+        });
+      };
+      setImmediate(probe);
+    });
+    await flushing;
+    const between = turns.filter((t) => t.updates > 0 && t.updates < ids.length);
+    // Three transactions, so the loop turned while some were written and others not.
+    expect(between.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(between.map((t) => t.updates)).size).toBeGreaterThanOrEqual(2);
+    for (const t of between) expect(t.updates % ROWS_PER_SQLITE_TRANSACTION).toBe(0);
+    // The time not yet written was laid over the read all along.
+    expect(turns.every((t) => t.lastSeenAt === 7000)).toBe(true);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*) as n from computers where last_seen_at = 7000`.execute(store.db);
+    expect(Number(rows[0]?.n)).toBe(ids.length);
+  });
+});

@@ -133,6 +133,20 @@ export function procMemory(pid: number, field: 'VmHWM' | 'VmRSS'): number | null
   }
 }
 
+/**
+ * Time a process's main thread (a Node process's event loop) has waited on a run queue
+ * for a CPU, in ms, from /proc/<pid>/schedstat: what other work on the machine took.
+ */
+export function procRunQueueWaitMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ');
+    const waited = Number(fields[1]);
+    return Number.isFinite(waited) ? waited / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat. */
 export function procCpuMs(pid: number): number | null {
   try {

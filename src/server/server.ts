@@ -145,6 +145,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       // The last check-ins' times, before the database closes.
       await shared.seen?.close();
       shedder.stop();
+      services.metrics.stop();
       await coordination.close();
       await services.content.close();
       await adopting;

@@ -1,3 +1,4 @@
+import { setImmediate as turn } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import type { Engine } from './db.js';
 import type { Database } from './schema.js';
@@ -8,11 +9,28 @@ type Seen = { seenAt: number; scannedAt: number | null };
 /** Rows per UPDATE … FROM (VALUES …) on PostgreSQL: 3 parameters a row, under 65,535. */
 const ROWS_PER_STATEMENT = 5000;
 
+/** An older and a newer note of one computer as one: the later time, the newer scan. */
+function merged(older: Seen | undefined, newer: Seen | undefined): Seen | undefined {
+  if (!older || !newer) return newer ?? older;
+  return {
+    seenAt: Math.max(older.seenAt, newer.seenAt),
+    scannedAt: newer.scannedAt ?? older.scannedAt,
+  };
+}
+
+/**
+ * Rows per transaction on SQLite. The driver is synchronous, so a transaction holds the
+ * event loop (and the one connection) from BEGIN to COMMIT: a second's check-ins in one
+ * would stall every request for as long. Between two transactions the loop turns.
+ */
+export const ROWS_PER_SQLITE_TRANSACTION = 100;
+
 /**
  * Check-ins' `last_seen_at` (and `scanned_at`), written in batches: a check-in notes
- * its times here and returns; at most once per interval (1 s) one statement writes
- * every pending time (an UPDATE … FROM (VALUES …) on PostgreSQL, one transaction on
- * SQLite); `close` writes what is left. What the process reads sees the same values:
+ * its times here and returns; at most once per interval (1 s) every pending time is
+ * written (an UPDATE … FROM (VALUES …) on PostgreSQL; on SQLite transactions
+ * of at most ROWS_PER_SQLITE_TRANSACTION rows, the event loop turning between them);
+ * `close` writes what is left. What the process reads sees the same values:
  * the computer repository lays the pending times over the rows it reads (`overlay`),
  * and a query that filters or counts by last seen writes the pending ones first
  * (`flush`). A crash loses at most one interval of these times, nothing else. Times
@@ -20,6 +38,8 @@ const ROWS_PER_STATEMENT = 5000;
  */
 export class SeenWriter {
   private pending = new Map<string, Seen>();
+  /** The times being written now: still laid over reads until the write is done. */
+  private inWrite = new Map<string, Seen>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -34,11 +54,7 @@ export class SeenWriter {
 
   /** A check-in at `seenAt`; `scannedAt` (null: unchanged) rides on the same write. */
   note(computerId: string, seenAt: number, scannedAt: number | null): void {
-    const known = this.pending.get(computerId);
-    this.pending.set(computerId, {
-      seenAt: Math.max(seenAt, known?.seenAt ?? seenAt),
-      scannedAt: scannedAt ?? known?.scannedAt ?? null,
-    });
+    this.pending.set(computerId, merged(this.pending.get(computerId), { seenAt, scannedAt })!);
     if (this.closed) {
       void this.flush().catch(this.onError);
       return;
@@ -56,7 +72,7 @@ export class SeenWriter {
   overlay<T extends { id: string; lastSeenAt: number | null; scannedAt?: number | null }>(
     row: T,
   ): T {
-    const seen = this.pending.get(row.id);
+    const seen = merged(this.inWrite.get(row.id), this.pending.get(row.id));
     if (!seen) return row;
     return {
       ...row,
@@ -91,21 +107,18 @@ export class SeenWriter {
 
   private async write(): Promise<void> {
     if (this.pending.size === 0) return;
+    this.inWrite = this.pending;
     const batch = [...this.pending];
     this.pending = new Map();
     try {
       if (this.engine === 'postgres') await this.writePostgres(batch);
       else await this.writeSqlite(batch);
     } catch (error) {
-      // Not written: keep them for the next flush, unless a newer check-in replaced them.
-      for (const [id, seen] of batch) {
-        const newer = this.pending.get(id);
-        this.pending.set(
-          id,
-          newer ? { ...newer, scannedAt: newer.scannedAt ?? seen.scannedAt } : seen,
-        );
-      }
+      // Not written: keep them for the next flush, under what newer check-ins noted.
+      for (const [id, seen] of batch) this.pending.set(id, merged(seen, this.pending.get(id))!);
       throw error;
+    } finally {
+      this.inWrite = new Map();
     }
   }
 
@@ -124,8 +137,15 @@ export class SeenWriter {
   }
 
   private async writeSqlite(batch: [string, Seen][]): Promise<void> {
+    for (let i = 0; i < batch.length; i += ROWS_PER_SQLITE_TRANSACTION) {
+      if (i > 0) await turn();
+      await this.writeSqliteRows(batch.slice(i, i + ROWS_PER_SQLITE_TRANSACTION));
+    }
+  }
+
+  private async writeSqliteRows(rows: [string, Seen][]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const [id, s] of batch) {
+      for (const [id, s] of rows) {
         await trx
           .updateTable('computers')
           .set((eb) => ({

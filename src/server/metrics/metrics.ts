@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { tallyDeployment, tallyPhases } from '../../domain/deployment/counts.js';
 import { offlineAfterMs } from '../../domain/computer-health.js';
@@ -10,7 +11,8 @@ import type { DeploymentRepository } from '../../store/deployment.repository.js'
  * The server's metrics in the Prometheus text format (`GET /metrics`), on a registry
  * of its own (several servers may share a process: the tests, the simulator). What
  * the database knows (computers by health, statuses of the active deployments) is
- * read when scraped; check-ins and engine ticks are observed as they happen.
+ * read when scraped; check-ins and engine ticks are observed as they happen; the
+ * event loop's delay is sampled every 10 ms and told for the time since the last scrape.
  */
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -20,6 +22,7 @@ export class ServerMetrics {
   private readonly contentCorrupt: Counter;
   private readonly checkinSeconds: Histogram;
   private readonly tickSeconds: Histogram;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
     analysis: AnalysisRepository,
@@ -30,6 +33,21 @@ export class ServerMetrics {
     staleComputers?: () => Promise<number>,
   ) {
     const registers = [this.registry];
+    const loop = this.loopDelay;
+    loop.enable();
+    new Gauge({
+      name: 'ringmaster_event_loop_delay_seconds',
+      help: 'Time between two runs of a timer due every 10 ms in the event loop (so 0.01 at best), since the previous scrape: p50, p99 and max',
+      labelNames: ['stat'],
+      registers,
+      collect() {
+        const empty = loop.count === 0;
+        this.set({ stat: 'p50' }, empty ? 0 : loop.percentile(50) / 1e9);
+        this.set({ stat: 'p99' }, empty ? 0 : loop.percentile(99) / 1e9);
+        this.set({ stat: 'max' }, empty ? 0 : loop.max / 1e9);
+        loop.reset();
+      },
+    });
     new Gauge({
       name: 'ringmaster_computers',
       help: 'Enrolled computers (not revoked) by health: online, offline, never-seen; stale: those of them with a status that needs investigation',
@@ -119,6 +137,11 @@ export class ServerMetrics {
 
   engineTick(ms: number): void {
     this.tickSeconds.observe(ms / 1000);
+  }
+
+  /** Stops sampling the event loop (the server is closing). */
+  stop(): void {
+    this.loopDelay.disable();
   }
 
   render(): Promise<string> {

@@ -7,6 +7,7 @@ import {
   admit,
   DEFAULT_SHEDDING,
   fullBucket,
+  startRate,
   takeToken,
   withLagLimit,
   withRateLimits,
@@ -104,11 +105,28 @@ describe('the rate rule (token bucket)', () => {
   });
 
   it('an adaptive rate falls by a fifth per period of lag, to 1 % at least, and climbs back', () => {
-    expect(adaptRate(1000, 1000, 30, 20)).toBe(800);
-    expect(adaptRate(800, 1000, 30, 20)).toBe(640);
-    expect(adaptRate(10.5, 1000, 30, 20)).toBe(10);
-    expect(adaptRate(640, 1000, 20, 20)).toBe(660);
-    expect(adaptRate(990, 1000, 0, 20)).toBe(1000);
+    const after = (perSecond: number, lagMs: number) =>
+      adaptRate({ perSecond, slowStart: false }, 1000, lagMs, 20).perSecond;
+    expect(after(1000, 30)).toBe(800);
+    expect(after(800, 30)).toBe(640);
+    expect(after(10.5, 30)).toBe(10);
+    expect(after(640, 20)).toBe(660);
+    expect(after(990, 0)).toBe(1000);
+  });
+
+  it('an adaptive rate starts at a tenth of its ceiling, growing by half each period until the ceiling or the first lag', () => {
+    const start = startRate(1000);
+    expect(start).toEqual({ perSecond: 100, slowStart: true });
+    expect(adaptRate(start, 1000, 0, 20)).toEqual({ perSecond: 150, slowStart: true });
+    expect(adaptRate({ perSecond: 800, slowStart: true }, 1000, 0, 20)).toEqual({
+      perSecond: 1000,
+      slowStart: false,
+    });
+    // The first lag ends it: from then on, a fiftieth of the ceiling more per period.
+    const cut = adaptRate({ perSecond: 400, slowStart: true }, 1000, 30, 20);
+    expect(cut).toEqual({ perSecond: 320, slowStart: false });
+    expect(adaptRate(cut, 1000, 0, 20)).toEqual({ perSecond: 340, slowStart: false });
+    expect(startRate(5).perSecond).toBe(1);
   });
 
   it('is set per class, and kept when the lag rule is turned on', () => {

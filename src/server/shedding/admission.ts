@@ -30,22 +30,46 @@ export type ClassLimits = {
 /**
  * A class's rate. With `targetLagMs` the rate is the ceiling of an adaptive one: every
  * `ADAPT_PERIOD_MS` it is cut by a fifth while the event loop lags past the target and
- * raised by a fiftieth of the ceiling while it does not (see `adaptRate`), so it follows
- * what the machine can serve now, not what it could when the rate was configured.
+ * raised while it does not (see `adaptRate`), so it follows what the machine can serve
+ * now, not what it could when the rate was configured.
  */
 export type RateLimit = { perSecond: number; burst?: number; targetLagMs?: number };
 
 export const ADAPT_PERIOD_MS = 100;
 
-/** The next adaptive rate, from the current one, its ceiling and the lag seen now. */
+/**
+ * Where an adaptive rate stands. It starts at `START_SHARE` of its ceiling, in slow start:
+ * a process just started runs its code cold (not yet compiled, caches empty), so the
+ * ceiling's worth of requests at once would queue for hundreds of milliseconds before the
+ * lag could lower it. In slow start the rate grows by half each period without lag; the
+ * first lag, or the ceiling, ends it.
+ */
+export type AdaptiveRate = { perSecond: number; slowStart: boolean };
+
+export const START_SHARE = 0.1;
+
+export function startRate(ceiling: number): AdaptiveRate {
+  return { perSecond: Math.max(1, ceiling * START_SHARE), slowStart: true };
+}
+
+/**
+ * The next adaptive rate, from the current one, its ceiling and the lag seen now: a fifth
+ * less past the target (to 1 % of the ceiling at least); otherwise half as much again in
+ * slow start, a fiftieth of the ceiling more after it, to the ceiling at most.
+ */
 export function adaptRate(
-  current: number,
+  current: AdaptiveRate,
   ceiling: number,
   lagMs: number,
   targetLagMs: number,
-): number {
-  if (lagMs > targetLagMs) return Math.max(ceiling / 100, current * 0.8);
-  return Math.min(ceiling, current + ceiling / 50);
+): AdaptiveRate {
+  if (lagMs > targetLagMs) {
+    return { perSecond: Math.max(ceiling / 100, current.perSecond * 0.8), slowStart: false };
+  }
+  const next = current.slowStart ? current.perSecond * 1.5 : current.perSecond + ceiling / 50;
+  return next >= ceiling
+    ? { perSecond: ceiling, slowStart: false }
+    : { perSecond: next, slowStart: current.slowStart };
 }
 
 export type SheddingLimits = Record<RouteClass, ClassLimits> & {

@@ -80,9 +80,14 @@ describe('Gate', () => {
       () => lag,
       () => now,
     );
+    // Out of its slow start (six periods without lag), at the ceiling.
+    for (let period = 1; period <= 6; period++) {
+      now = period * 100;
+      await gate.enter();
+    }
     expect(gate.ratePerSecond).toBe(1000);
     lag = 50;
-    for (let period = 1; period <= 5; period++) {
+    for (let period = 7; period <= 11; period++) {
       now = period * 100;
       await gate.enter();
     }
@@ -92,16 +97,42 @@ describe('Gate', () => {
     lag = 0;
     let admitted = 0;
     for (let k = 1; k <= 300; k++) {
-      now = 500 + k / 3;
+      now = 1100 + k / 3;
       if (await gate.enter()) admitted++;
     }
     expect(admitted).toBeGreaterThanOrEqual(30);
     expect(admitted).toBeLessThanOrEqual(70);
     // Without lag it climbs by a fiftieth of the ceiling per period, back to the ceiling.
     for (let period = 1; period <= 40; period++) {
-      now = 600 + period * 100;
+      now = 1200 + period * 100;
       await gate.enter();
     }
+    expect(gate.ratePerSecond).toBe(1000);
+  });
+
+  it('a fresh adaptive gate admits a tenth of its ceiling at first, and reaches it in six periods without lag', async () => {
+    let now = 0;
+    const gate = new Gate(
+      { inFlight: 1e6, queued: 0, maxLagMs: null, rate: { perSecond: 1000, targetLagMs: 20 } },
+      500,
+      () => 0,
+      () => now,
+    );
+    // 3,000/s offered in its first period: a burst and a period of 100/s, not of 1,000/s.
+    let admitted = 0;
+    for (let k = 0; k < 300; k++) {
+      now = k / 3;
+      if (await gate.enter()) admitted++;
+    }
+    expect(admitted).toBeLessThanOrEqual(25);
+    // Half as much again each period: 150, 225, 337.5, 506, 759, then the ceiling.
+    for (let period = 1; period <= 5; period++) {
+      now = period * 100;
+      await gate.enter();
+    }
+    expect(gate.ratePerSecond).toBeCloseTo(759.375, 5);
+    now = 600;
+    await gate.enter();
     expect(gate.ratePerSecond).toBe(1000);
   });
 });

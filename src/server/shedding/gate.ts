@@ -3,7 +3,9 @@ import {
   adaptRate,
   admit,
   fullBucket,
+  startRate,
   takeToken,
+  type AdaptiveRate,
   type Bucket,
   type ClassLimits,
   type RateLimit,
@@ -22,6 +24,8 @@ export class Gate {
   private bucket: Bucket | null;
   /** The rate in force (the configured one, or where the adaptive one stands). */
   private rate: RateLimit | null;
+  /** Where the adaptive rate stands (null: a fixed rate, or none). */
+  private adaptive: AdaptiveRate | null;
   private adaptedAt: number;
 
   constructor(
@@ -32,8 +36,10 @@ export class Gate {
     /** A monotonic clock (ms), for the rate rule. */
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.bucket = limits.rate ? fullBucket(limits.rate, now()) : null;
-    this.rate = limits.rate ?? null;
+    const ceiling = limits.rate;
+    this.adaptive = ceiling?.targetLagMs === undefined ? null : startRate(ceiling.perSecond);
+    this.rate = ceiling ? this.rateAt(ceiling, this.adaptive) : null;
+    this.bucket = this.rate ? fullBucket(this.rate, now()) : null;
     this.adaptedAt = now();
   }
 
@@ -42,19 +48,28 @@ export class Gate {
     return this.rate?.perSecond ?? null;
   }
 
+  /**
+   * The rate in force: the ceiling, or where the adaptive one stands, in bursts of a
+   * tenth of a second of it (unless one was configured).
+   */
+  private rateAt(ceiling: RateLimit, adaptive: AdaptiveRate | null): RateLimit {
+    if (!adaptive) return ceiling;
+    const perSecond = adaptive.perSecond;
+    return { ...ceiling, perSecond, burst: ceiling.burst ?? Math.max(1, perSecond / 10) };
+  }
+
   private currentRate(now: number): RateLimit | null {
     const ceiling = this.limits.rate;
-    if (!ceiling || !this.rate || ceiling.targetLagMs === undefined) return this.rate;
+    if (!ceiling || !this.adaptive || ceiling.targetLagMs === undefined) return this.rate;
     if (now - this.adaptedAt >= ADAPT_PERIOD_MS) {
       this.adaptedAt = now;
-      const perSecond = adaptRate(
-        this.rate.perSecond,
+      this.adaptive = adaptRate(
+        this.adaptive,
         ceiling.perSecond,
         this.lagMs(),
         ceiling.targetLagMs,
       );
-      // Bursts of a tenth of a second of the rate in force (unless one was configured).
-      this.rate = { ...ceiling, perSecond, burst: ceiling.burst ?? Math.max(1, perSecond / 10) };
+      this.rate = this.rateAt(ceiling, this.adaptive);
     }
     return this.rate;
   }
