@@ -33,3 +33,29 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   const reload = useCallback(() => setRound((r) => r + 1), []);
   return { ...state, reload };
 }
+
+export type Action = {
+  busy: boolean;
+  /** The last run's failure (a server's 4xx names its fields), until the next run. */
+  error: unknown;
+  /** Runs one call to the server: busy meanwhile, its failure kept in `error`. */
+  run: (work: () => Promise<void>) => Promise<void>;
+};
+
+/** A form's or a button's call to the server, as every page makes one. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const run = useCallback(async (work: () => Promise<void>) => {
+    setError(undefined);
+    setBusy(true);
+    try {
+      await work();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}

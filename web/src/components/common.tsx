@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { describeError, fieldProblems } from '../api/client.js';
 import { ago } from '../format.js';
+import { useAction } from '../hooks.js';
 
 /** An error in words, announced to screen readers. */
 export function ErrorNote({ error, title }: { error: unknown; title?: string }) {
@@ -84,24 +85,16 @@ export function Confirm(props: {
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
   }, []);
-  const confirm = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const confirm = () =>
+    run(async () => {
       await props.onConfirm(reason.trim() === '' ? undefined : reason.trim());
       props.onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <dialog ref={ref} aria-labelledby="confirm-title" onClose={props.onClose} className="confirm">
       <h2 id="confirm-title">{props.title}</h2>

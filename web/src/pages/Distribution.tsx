@@ -10,7 +10,7 @@ import { Badge, Confirm, Empty, ErrorNote, Freshness, Loading } from '../compone
 import { Field } from '../components/Field.js';
 import { Pager, useCursors } from '../components/Pager.js';
 import { plural, when } from '../format.js';
-import { useLoad } from '../hooks.js';
+import { useAction, useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 import { SiteRules } from './site-rules.js';
 
@@ -74,16 +74,13 @@ function RegisterPoint({ api, onRegistered }: { api: Api; onRegistered: () => vo
   const [url, setUrl] = useState('');
   const [order, setOrder] = useState('');
   const [kind, setKind] = useState<PointView['kind']>('managed');
-  const [error, setError] = useState<unknown>(undefined);
   const [done, setDone] = useState<PointView | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const problems = new Map(fieldProblems(error).map((p) => [p.field, p.message]));
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
     setDone(null);
-    setBusy(true);
-    try {
+    return run(async () => {
       const point = await api.registerPoint({
         site: site.trim(),
         url: url.trim(),
@@ -94,11 +91,7 @@ function RegisterPoint({ api, onRegistered }: { api: Api; onRegistered: () => vo
       setUrl('');
       setOrder('');
       onRegistered();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section aria-labelledby="register-h" className="card">

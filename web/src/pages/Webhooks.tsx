@@ -10,7 +10,7 @@ import { Badge, Confirm, Empty, ErrorNote, Freshness, Loading } from '../compone
 import { Field } from '../components/Field.js';
 import { Pager, useCursors } from '../components/Pager.js';
 import { plural, when } from '../format.js';
-import { useLoad } from '../hooks.js';
+import { useAction, useLoad } from '../hooks.js';
 import { Link } from '../router.js';
 
 const PAGE = 50;
@@ -19,18 +19,15 @@ function CreateWebhook({ api, onCreated }: { api: Api; onCreated: () => void }) 
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState('');
   const [events, setEvents] = useState('');
-  const [error, setError] = useState<unknown>(undefined);
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const problems = fieldProblems(error);
   const problem = (field: string) =>
     problems.find((p) => p.field === field || p.field.startsWith(`${field}.`))?.message;
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
     setDone(null);
-    setBusy(true);
-    try {
+    return run(async () => {
       const hook = await api.createWebhook({
         url: url.trim(),
         secret,
@@ -44,11 +41,7 @@ function CreateWebhook({ api, onCreated }: { api: Api; onCreated: () => void }) 
       setSecret('');
       setEvents('');
       onCreated();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section aria-labelledby="new-webhook-h" className="card">

@@ -3,6 +3,7 @@ import type { BaselineView } from '../../../src/contracts/baseline.js';
 import { ApiError, fieldProblems, type Api } from '../api/client.js';
 import { ErrorNote } from '../components/common.js';
 import { Field } from '../components/Field.js';
+import { useAction } from '../hooks.js';
 
 /** Names or ids typed separated by commas, spaces or lines. */
 const listOf = (text: string): string[] =>
@@ -49,8 +50,7 @@ export function BaselineForm(props: {
   const [description, setDescription] = useState(baseline?.description ?? '');
   const [groups, setGroups] = useState(baseline?.groups.join(', ') ?? '');
   const [updates, setUpdates] = useState(baseline?.updates.join('\n') ?? '');
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (baseline) first.current?.focus();
@@ -58,12 +58,10 @@ export function BaselineForm(props: {
   const problems = baselineProblems(error);
   const named = Object.keys(problems).length > 0;
   const prefix = baseline ? 'edit-baseline' : 'new-baseline';
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
-    setBusy(true);
     const text = description.trim();
-    try {
+    return run(async () => {
       if (baseline) {
         const saved = await api.setBaseline(baseline.name, {
           name: name.trim(),
@@ -85,11 +83,7 @@ export function BaselineForm(props: {
         setUpdates('');
         props.onSaved(saved, `Created baseline ${saved.name}.`);
       }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={(e) => void submit(e)}>

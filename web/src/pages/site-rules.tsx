@@ -5,7 +5,7 @@ import { fieldProblems, type Api } from '../api/client.js';
 import { Confirm, Empty, ErrorNote, Loading } from '../components/common.js';
 import { Field } from '../components/Field.js';
 import { plural, when } from '../format.js';
-import { useLoad } from '../hooks.js';
+import { useAction, useLoad } from '../hooks.js';
 
 function movedWords(change: SiteRuleChange): string {
   return `${plural(change.moved, 'computer')} moved`;
@@ -14,24 +14,17 @@ function movedWords(change: SiteRuleChange): string {
 function AddRule({ api, onAdded }: { api: Api; onAdded: () => void }) {
   const [cidr, setCidr] = useState('');
   const [site, setSite] = useState('');
-  const [error, setError] = useState<unknown>(undefined);
   const [done, setDone] = useState<SiteRuleChange | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const problems = new Map(fieldProblems(error).map((p) => [p.field, p.message]));
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
     setDone(null);
-    setBusy(true);
-    try {
+    return run(async () => {
       setDone(await api.addSiteRule({ cidr: cidr.trim(), site: site.trim() }));
       setCidr('');
       onAdded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={(e) => void submit(e)} aria-label="Add a subnet rule">
