@@ -188,6 +188,31 @@ for (const engine of ENGINES) {
       expect(none).toEqual({ items: [], nextCursor: null, total: 0 });
     });
 
+    it('matches text in any case and takes % and _ literally, in hostnames stored in mixed case', async () => {
+      const { createRepositories } = await import('../src/store/repositories.js');
+      const [a, b, c] = fleet(9000, 3) as [NewComputer, NewComputer, NewComputer];
+      await createRepositories(server.store.db).computers.insertMany([
+        { ...a, id: 'mix-a', hostname: 'Web-Box_01' },
+        { ...b, id: 'mix-b', hostname: 'webXbox101' },
+        { ...c, id: 'mix-c', hostname: 'Sale50%Off' },
+      ]);
+      const ids = async (q: string) =>
+        (await page<Computer>(`/api/v1/computers?q=${encodeURIComponent(q)}`)).items
+          .map((x) => x.id)
+          .filter((x) => x.startsWith('mix-'))
+          .sort();
+      expect(await ids('WEB-BOX')).toEqual(['mix-a']);
+      expect(await ids('web-box')).toEqual(['mix-a']);
+      expect(await ids('wEbXbOx')).toEqual(['mix-b']);
+      // As wildcards, `box_0` would match `box10` and `50%off` `50…off` in any hostname.
+      expect(await ids('box_0')).toEqual(['mix-a']);
+      expect(await ids('box_')).toEqual(['mix-a']);
+      expect(await ids('50%OFF')).toEqual(['mix-c']);
+      expect(await ids('e50%o')).toEqual(['mix-c']);
+      expect(await ids('b%1')).toEqual([]);
+      expect(await ids('MIX-C')).toEqual(['mix-c']);
+    });
+
     it('refuses a bad limit, sort, order, filter or cursor with a 400 naming the field', async () => {
       const fieldOf = async (url: string) => {
         const res = await admin('GET', url);

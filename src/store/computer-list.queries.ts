@@ -36,7 +36,7 @@ const PROBE_FROM_MEMBERS = 1000;
 function filtered(db: Kysely<Database>, f: ComputerFilter, group: GroupPlan | null) {
   let q = db.selectFrom('computers as c');
   if (f.q !== undefined) {
-    q = q.where(containsText(['c.hostname', 'c.id'], f.q));
+    q = q.where(containsText(db, ['c.hostname', 'c.id'], f.q));
   }
   if (group !== null) {
     // A group of no such name has no members: the id null matches no row.

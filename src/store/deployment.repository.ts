@@ -185,13 +185,13 @@ export class DeploymentRepository {
     if (q !== undefined) {
       base = base.where((eb) =>
         eb.or([
-          containsText(['d.id'], q),
+          containsText(this.db, ['d.id'], q),
           eb.exists(
             eb
               .selectFrom('deployment_updates as du')
               .select('du.update_id')
               .whereRef('du.deployment_id', '=', 'd.id')
-              .where(containsText(['du.update_id'], q)),
+              .where(containsText(this.db, ['du.update_id'], q)),
           ),
         ]),
       );

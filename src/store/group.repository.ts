@@ -47,7 +47,7 @@ export class GroupRepository {
   /** The groups a list's filters keep (a scan of the groups: there are few). */
   private filtered(filter: GroupFilter) {
     let q = this.db.selectFrom('groups as g');
-    if (filter.q !== undefined) q = q.where(containsText(['g.name'], filter.q));
+    if (filter.q !== undefined) q = q.where(containsText(this.db, ['g.name'], filter.q));
     if (filter.kind === 'static') q = q.where('g.query', 'is', null);
     if (filter.kind === 'query') q = q.where('g.query', 'is not', null);
     return q;

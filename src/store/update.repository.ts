@@ -88,7 +88,7 @@ export class UpdateRepository {
     if (filter.classification !== undefined)
       base = base.where('u.classification', '=', filter.classification);
     if (filter.q !== undefined) {
-      base = base.where(containsText(['u.id', 'u.title'], filter.q));
+      base = base.where(containsText(this.db, ['u.id', 'u.title'], filter.q));
     }
     const column = { createdAt: 'u.created_at', id: 'u.id', title: 'u.title' }[page.sort];
     const result = await keysetPage(
