@@ -385,7 +385,7 @@ describe('parent and child servers end to end', () => {
           .getByRole('link', { name: 'Deployments', exact: true })
           .click();
         await page.getByRole('link', { name: deployment.id }).first().click();
-        const section = page.getByRole('region', { name: 'Child servers' });
+        const section = page.getByRole('region', { name: 'Child servers', exact: true });
         await section.waitFor();
         const rows = section.getByRole('row');
         await expect.poll(() => rows.count()).toBe(3);
