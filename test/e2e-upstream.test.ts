@@ -326,7 +326,8 @@ describe('parent and child servers end to end', () => {
         'the halt to reach tokyo',
         async () => {
           const made = await madeOn(onA, deployment.id);
-          return made.state === 'halted' && made;
+          // The halt first, then its record as applied: wait for both.
+          return made.state === 'halted' && made.action?.applied === true && made;
         },
         60_000,
       );
