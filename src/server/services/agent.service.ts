@@ -29,7 +29,7 @@ import type {
 } from '../../store/deployment.repository.js';
 import type { StatusRepository } from '../../store/status.repository.js';
 import type { UpdateRecord, UpdateRepository } from '../../store/update.repository.js';
-import { inventoryChanged, toInventory } from './computer.mapper.js';
+import { inventoryChanged, toInventory, toldSite } from './computer.mapper.js';
 import type { Inventory } from '../../contracts/inventory.js';
 import { inventoryHash } from '../../contracts/inventory-hash.js';
 import { IdleAnswers } from './idle-answers.js';
@@ -96,11 +96,7 @@ export class AgentService {
   ): Promise<CheckinResponse | 'unchanged'> {
     const now = this.clock.now();
     const computerId = computer.id;
-    const reported = request.inventory
-      ? request.inventory.site
-      : computer.reportedSite === undefined
-        ? computer.site
-        : computer.reportedSite;
+    const reported = request.inventory ? request.inventory.site : toldSite(computer);
     // Null unless its told site or its address changed: most check-ins read no rule.
     const placedAt = await this.sites.checkin(computer, reported, address);
     const told = takeInventory(computer, request, placedAt?.placement.site ?? computer.site);

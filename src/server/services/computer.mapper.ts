@@ -62,6 +62,14 @@ export function toRejectionView(rejection: RejectionRecord): RejectionView {
   };
 }
 
+/**
+ * The site the computer's agent told (`--site`); a record written before sites were
+ * kept apart holds only the effective one, which was the told one then.
+ */
+export function toldSite(computer: ComputerRecord): string | null {
+  return computer.reportedSite === undefined ? computer.site : computer.reportedSite;
+}
+
 export function toComputerView(
   computer: ComputerRecord,
   groups: string[],
@@ -71,7 +79,7 @@ export function toComputerView(
   return {
     id: computer.id,
     ...toInventory(computer),
-    reportedSite: computer.reportedSite === undefined ? computer.site : computer.reportedSite,
+    reportedSite: toldSite(computer),
     siteSource: describeSiteSource({
       source: computer.siteSource ?? (computer.site === null ? null : 'agent'),
       rule: computer.siteRule ?? null,

@@ -15,7 +15,7 @@ import type {
 } from '../../store/computer.repository.js';
 import { isUniqueViolation } from '../../store/errors.js';
 import type { SiteRuleRecord, SiteRuleRepository } from '../../store/site-rule.repository.js';
-import { toInventory } from './computer.mapper.js';
+import { toInventory, toldSite } from './computer.mapper.js';
 import type { MembershipService } from './membership.service.js';
 import { newId } from './secrets.js';
 
@@ -61,8 +61,7 @@ export class SiteService {
     reported: string | null,
     address: string | null,
   ): Promise<PlacedAt | null> {
-    const before = computer.reportedSite === undefined ? computer.site : computer.reportedSite;
-    if (before === reported && (computer.seenAddress ?? null) === address) return null;
+    if (toldSite(computer) === reported && (computer.seenAddress ?? null) === address) return null;
     return this.place(reported, address);
   }
 
